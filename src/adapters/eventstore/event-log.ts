@@ -1,0 +1,190 @@
+/**
+ * The in-memory index both event stores keep: every event by global position
+ * and by stream, the expected-revision rules and idempotent re-appends.
+ *
+ * Events can be added before they are visible. The file store adds an append
+ * when it is queued, so the expected-revision check of the next append sees
+ * it, and reveals it only once it is durable; readers see visible events only.
+ */
+import { ConcurrencyError } from "../../domain/errors.ts";
+import type {
+  AppendResult,
+  EventMetadata,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+} from "../../domain/ports.ts";
+
+/** One append call as stored: events of one stream at contiguous revisions and positions. */
+export interface EventBatch {
+  streamId: string;
+  /** Revision of the first event. */
+  revision: number;
+  /** Global position of the first event. */
+  position: number;
+  events: StoredEvent[];
+}
+
+/** The part of a recorded event that is not implied by its batch. */
+export interface StoredEvent {
+  id: string;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  created: number;
+}
+
+/** What an append has to do: write a new batch, or nothing (a retry, or no events). */
+export type AppendPlan = { kind: "write"; batch: EventBatch } | { kind: "done"; result: AppendResult };
+
+export interface EventLog {
+  /** Every added event, indexed by position; only the first `visibleCount()` are visible. */
+  readonly events: readonly RecordedEvent[];
+  visibleCount(): number;
+  /** Checks `expected` against every added event; throws `ConcurrencyError` when it is stale. */
+  planAppend(streamId: string, events: NewEvent[], expected: ExpectedRevision, created: number): AppendPlan;
+  /**
+   * Adds a batch, not yet visible. The log takes ownership: its events are
+   * frozen, since every reader shares them, so pass a copy (the stores pass
+   * the batch as read back from JSON), never the caller's objects.
+   */
+  add(batch: EventBatch): AppendResult;
+  /** Makes the events before position `count` visible. */
+  reveal(count: number): void;
+  readStream(streamId: string, options?: ReadStreamOptions): RecordedEvent[];
+  readAll(options?: ReadAllOptions): RecordedEvent[];
+}
+
+/** Creates an empty event log. */
+export function createEventLog(): EventLog {
+  const events: RecordedEvent[] = [];
+  const streams = new Map<string, RecordedEvent[]>();
+  let visible = 0;
+
+  function planAppend(
+    streamId: string,
+    newEvents: NewEvent[],
+    expected: ExpectedRevision,
+    created: number,
+  ): AppendPlan {
+    if (typeof expected === "number" && !(Number.isInteger(expected) && expected >= 0)) {
+      throw new RangeError(`Expected revision must be a revision (an integer >= 0), "no_stream", "stream_exists" or "any"; got ${expected}`);
+    }
+    const stream = streams.get(streamId) ?? [];
+    const last = stream.length - 1;
+    if (!expectationHolds(last, expected)) {
+      const retried = retriedAppend(stream, newEvents, expected);
+      if (retried) return { kind: "done", result: retried };
+      throw new ConcurrencyError(
+        `Stream "${streamId}": expected ${describeExpected(expected)}, but it ${last < 0 ? "does not exist" : `is at revision ${last}`}`,
+        streamId,
+        expected,
+        last < 0 ? "no_stream" : last,
+      );
+    }
+    if (newEvents.length === 0) {
+      return { kind: "done", result: { nextExpectedRevision: last, position: stream.at(-1)?.position ?? -1 } };
+    }
+    const stored = newEvents.map(({ id, type, data, metadata }) => ({ id, type, data, metadata: metadata ?? {}, created }));
+    return { kind: "write", batch: { streamId, revision: last + 1, position: events.length, events: stored } };
+  }
+
+  function add(batch: EventBatch): AppendResult {
+    const stream = streams.get(batch.streamId) ?? [];
+    // Guards the invariant that positions and revisions have no gaps; a
+    // file whose records break it must not be half-loaded.
+    if (batch.position !== events.length || batch.revision !== stream.length || batch.events.length === 0) {
+      throw new Error(
+        `batch of ${batch.events.length} event(s) for stream "${batch.streamId}" starts at revision ${batch.revision}, position ${batch.position}; expected revision ${stream.length}, position ${events.length}`,
+      );
+    }
+    batch.events.forEach(({ id, type, data, metadata, created }, index) => {
+      const revision = batch.revision + index;
+      const position = batch.position + index;
+      const recorded = deepFreeze({ id, streamId: batch.streamId, revision, position, type, data, metadata, created });
+      events.push(recorded);
+      stream.push(recorded);
+    });
+    streams.set(batch.streamId, stream);
+    const count = batch.events.length;
+    return { nextExpectedRevision: batch.revision + count - 1, position: batch.position + count - 1 };
+  }
+
+  function readStream(streamId: string, options: ReadStreamOptions = {}): RecordedEvent[] {
+    const stream = streams.get(streamId);
+    if (!stream) return [];
+    let end = stream.length;
+    // Only the newest events of a stream can be invisible, so walk back from the end.
+    while (end > 0 && (stream[end - 1]?.position ?? 0) >= visible) end -= 1;
+    const maxCount = options.maxCount ?? Number.POSITIVE_INFINITY;
+    if (options.direction === "backwards") {
+      const from = Math.min(options.fromRevision ?? end - 1, end - 1);
+      return stream.slice(Math.max(0, from - maxCount + 1), from + 1).reverse();
+    }
+    const from = Math.max(0, options.fromRevision ?? 0);
+    return stream.slice(from, Math.min(end, from + maxCount));
+  }
+
+  function readAll(options: ReadAllOptions = {}): RecordedEvent[] {
+    const from = Math.max(0, options.fromPosition ?? 0);
+    return events.slice(from, Math.min(visible, from + (options.maxCount ?? Number.POSITIVE_INFINITY)));
+  }
+
+  return {
+    events,
+    visibleCount: () => visible,
+    planAppend,
+    add,
+    reveal(count) {
+      visible = Math.max(visible, Math.min(count, events.length));
+    },
+    readStream,
+    readAll,
+  };
+}
+
+function expectationHolds(last: number, expected: ExpectedRevision): boolean {
+  switch (expected) {
+    case "any":
+      return true;
+    case "no_stream":
+      return last < 0;
+    case "stream_exists":
+      return last >= 0;
+    default:
+      return expected === last;
+  }
+}
+
+/**
+ * A retried append (EventStoreDB's rule): when the events right after the
+ * expected revision have exactly the ids being appended, the first attempt
+ * succeeded, so its result is returned instead of a conflict.
+ */
+function retriedAppend(
+  stream: readonly RecordedEvent[],
+  newEvents: readonly NewEvent[],
+  expected: ExpectedRevision,
+): AppendResult | undefined {
+  if (expected === "any" || expected === "stream_exists" || newEvents.length === 0) return undefined;
+  const first = expected === "no_stream" ? 0 : expected + 1;
+  const stored = stream.slice(first, first + newEvents.length);
+  const lastStored = stored.at(-1);
+  if (!lastStored || stored.length !== newEvents.length) return undefined;
+  if (stored.some((event, index) => event.id !== newEvents[index]?.id)) return undefined;
+  return { nextExpectedRevision: lastStored.revision, position: lastStored.position };
+}
+
+function describeExpected(expected: ExpectedRevision): string {
+  return typeof expected === "number" ? `revision ${expected}` : `"${expected}"`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,128 @@
+/**
+ * Catch-up subscriptions over an event log: each subscriber gets the visible
+ * events from its position, then live ones as they become visible, one
+ * handler call at a time, in position order.
+ *
+ * Read-your-writes: `deliver()` is synchronous as far as handlers are. A
+ * caught-up subscriber whose handler returns no promise receives every newly
+ * visible event before `deliver()` returns, and both stores call `deliver()`
+ * before they resolve the append that revealed the events. So when `append()`
+ * resolves, such subscribers (e.g. in-memory projections) already hold its
+ * events. A subscriber still catching up, or awaiting an async handler, gets
+ * them later, in order.
+ */
+import type { RecordedEvent, SubscribeOptions, Subscription } from "../../domain/ports.ts";
+import type { EventLog } from "./event-log.ts";
+
+export type EventHandler = (event: RecordedEvent) => void | Promise<void>;
+
+export interface SubscriptionHub {
+  subscribe(handler: EventHandler, options?: SubscribeOptions): Subscription;
+  /** Hands newly visible events to every idle subscriber; see the module comment. */
+  deliver(): void;
+  /** Stops every subscription: no handler call starts afterwards. */
+  closeAll(): void;
+}
+
+/**
+ * While catching up with synchronous handlers, give the event loop a turn
+ * after this many events, so replaying a long log does not stall the server.
+ */
+const CATCH_UP_SLICE = 1000;
+
+/** Creates the subscription fan-out for `log`. */
+export function createSubscriptionHub(log: Pick<EventLog, "events" | "visibleCount">): SubscriptionHub {
+  const subscribers = new Set<Subscriber>();
+  return {
+    subscribe(handler, options = {}) {
+      const subscriber = startSubscriber(log, handler, options);
+      subscribers.add(subscriber);
+      // Start on a microtask so that the caller holds the Subscription before its handler first runs.
+      queueMicrotask(() => subscriber.deliver());
+      return {
+        async close() {
+          subscriber.close();
+          subscribers.delete(subscriber);
+        },
+      };
+    },
+    deliver() {
+      for (const subscriber of subscribers) subscriber.deliver();
+    },
+    closeAll() {
+      for (const subscriber of subscribers) subscriber.close();
+      subscribers.clear();
+    },
+  };
+}
+
+interface Subscriber {
+  deliver(): void;
+  close(): void;
+}
+
+function startSubscriber(
+  log: Pick<EventLog, "events" | "visibleCount">,
+  handler: EventHandler,
+  options: SubscribeOptions,
+): Subscriber {
+  let next = Math.max(0, options.fromPosition ?? 0);
+  let caughtUp = false;
+  let running = false;
+  let closed = false;
+
+  // Runs synchronously until a handler returns a promise; `running` is reset
+  // in `finally` without an intervening await, so a `deliver()` right after a
+  // synchronous run is never skipped.
+  async function drain(): Promise<void> {
+    running = true;
+    try {
+      let sinceYield = 0;
+      while (!closed) {
+        const event = next < log.visibleCount() ? log.events[next] : undefined;
+        if (event === undefined) {
+          if (caughtUp) return;
+          caughtUp = true;
+          options.onCaughtUp?.();
+          continue; // onCaughtUp may have appended
+        }
+        next += 1;
+        const outcome: unknown = handler(event);
+        if (isPromiseLike(outcome)) await outcome;
+        if (!caughtUp && ++sinceYield >= CATCH_UP_SLICE) {
+          sinceYield = 0;
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+      }
+    } catch (error) {
+      closed = true;
+      surface(new Error(`Event subscription handler failed at position ${next - 1}; the subscription is closed`, { cause: error }));
+    } finally {
+      running = false;
+    }
+  }
+
+  return {
+    deliver() {
+      if (!running && !closed) void drain();
+    },
+    close() {
+      // Not awaiting a running handler: a handler that closes its own subscription would wait for itself.
+      closed = true;
+    },
+  };
+}
+
+/**
+ * A failing handler stops its subscription. The port has no error callback
+ * and nobody awaits the delivery, so the error becomes an unhandled
+ * rejection: Node reports it (and by default exits) instead of letting a
+ * projection silently fall behind.
+ */
+function surface(error: Error): void {
+  void Promise.reject(error);
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+}

@@ -1,0 +1,29 @@
+import { Hono } from "hono";
+import type { Engine } from "../engine/engine.ts";
+import { errorHandler } from "./rest/errors.ts";
+import { metadataRoutes } from "./rest/metadata.ts";
+import { taskRoutes } from "./rest/tasks.ts";
+import { bulkRoutes, workflowRoutes } from "./rest/workflow.ts";
+
+export interface AppDeps {
+  engine: Engine;
+  /** Where unexpected errors are reported (they are masked in responses). */
+  logError?: (error: unknown) => void;
+}
+
+/** The portable HTTP app: one `fetch(Request)` for every runtime. */
+export function createApp({ engine, logError = (error) => console.error(error) }: AppDeps) {
+  const app = new Hono();
+  const health = () => ({ healthy: true, workflows: engine.models.workflows.size, position: engine.models.position });
+  app.get("/health", (c) => c.json(health()));
+  app.get("/api/health", (c) => c.json(health()));
+  app.route("/api/metadata", metadataRoutes(engine));
+  app.route("/api/workflow/bulk", bulkRoutes(engine));
+  app.route("/api/workflow", workflowRoutes(engine));
+  app.route("/api/tasks", taskRoutes(engine));
+  app.notFound((c) =>
+    c.json({ status: 404, message: `No endpoint ${c.req.method} ${c.req.path}`, instance: c.req.path, retryable: false }, 404),
+  );
+  app.onError(errorHandler(logError));
+  return app;
+}

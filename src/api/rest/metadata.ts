@@ -1,0 +1,81 @@
+import { Hono } from "hono";
+import { parseWorkflowDef } from "../../domain/definitions/check-workflow-def.ts";
+import { TaskDefSchema } from "../../domain/definitions/task-def.ts";
+import { parseOrThrow } from "../../domain/definitions/validate.ts";
+import { ValidationError } from "../../domain/errors.ts";
+import type { Engine } from "../../engine/engine.ts";
+import { boolQuery, emptyOk, intQuery, jsonBody, restSource } from "./request.ts";
+
+function requireArray(body: unknown, what: string): unknown[] {
+  if (!Array.isArray(body)) {
+    throw new ValidationError(`Invalid ${what}: expected a JSON array`, [{ path: "(body)", message: "expected a JSON array" }]);
+  }
+  if (body.length === 0) {
+    throw new ValidationError(`Invalid ${what}: the list is empty`, [{ path: "(body)", message: "expected at least one item" }]);
+  }
+  return body;
+}
+
+/** Conductor's `/api/metadata`: workflow and task definitions. */
+export function metadataRoutes(engine: Engine) {
+  const app = new Hono();
+
+  app.post("/workflow", async (c) => {
+    const definition = parseWorkflowDef(await jsonBody(c));
+    await engine.registerWorkflowDef(definition, boolQuery(c, "overwrite", false), restSource(c));
+    return emptyOk(c);
+  });
+
+  // Bulk create-or-update.
+  app.put("/workflow", async (c) => {
+    const items = requireArray(await jsonBody(c), "workflow definition list");
+    const definitions = items.map((item, index) => parseWorkflowDef(item, `[${index}]`));
+    const bulkSuccessfulResults: string[] = [];
+    for (const definition of definitions) {
+      await engine.registerWorkflowDef(definition, true, restSource(c));
+      bulkSuccessfulResults.push(definition.name);
+    }
+    return c.json({ bulkErrorResults: {}, bulkSuccessfulResults, message: "" });
+  });
+
+  app.get("/workflow", (c) => c.json(engine.listWorkflowDefs()));
+
+  app.get("/workflow/:name", (c) => {
+    const version = c.req.query("version") ? intQuery(c, "version", 1, { min: 1 }) : undefined;
+    return c.json(engine.getWorkflowDef(c.req.param("name"), version));
+  });
+
+  app.delete("/workflow/:name/:version", async (c) => {
+    const version = Number(c.req.param("version"));
+    if (!Number.isInteger(version) || version < 1) {
+      throw new ValidationError(`version: expected a whole number >= 1, got '${c.req.param("version")}'`, [
+        { path: "version", message: "expected a whole number >= 1", invalidValue: c.req.param("version") },
+      ]);
+    }
+    await engine.removeWorkflowDef(c.req.param("name"), version, restSource(c));
+    return emptyOk(c);
+  });
+
+  app.post("/taskdefs", async (c) => {
+    const items = requireArray(await jsonBody(c), "task definition list");
+    const definitions = items.map((item, index) => parseOrThrow(TaskDefSchema, item, "task definition", `[${index}]`));
+    for (const definition of definitions) await engine.registerTaskDef(definition, false, restSource(c));
+    return emptyOk(c);
+  });
+
+  app.put("/taskdefs", async (c) => {
+    const definition = parseOrThrow(TaskDefSchema, await jsonBody(c), "task definition");
+    await engine.registerTaskDef(definition, true, restSource(c));
+    return emptyOk(c);
+  });
+
+  app.get("/taskdefs", (c) => c.json(engine.listTaskDefs()));
+  app.get("/taskdefs/:name", (c) => c.json(engine.getTaskDef(c.req.param("name"))));
+  app.delete("/taskdefs/:name", async (c) => {
+    await engine.removeTaskDef(c.req.param("name"), restSource(c));
+    return emptyOk(c);
+  });
+
+  return app;
+}
+

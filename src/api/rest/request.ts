@@ -1,0 +1,70 @@
+import type { Context } from "hono";
+import type * as v from "valibot";
+import { ValidationError } from "../../domain/errors.ts";
+import type { EventSource } from "../../domain/ports.ts";
+import { parseOrThrow } from "../../domain/definitions/validate.ts";
+
+/** Reads the JSON body, or throws a 400 naming the problem (empty, malformed). */
+export async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") {
+    throw new ValidationError("Request body is empty; expected JSON", [{ path: "(body)", message: "expected a JSON body" }]);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ValidationError(`Malformed JSON in request body: ${detail}`, [{ path: "(body)", message: `malformed JSON: ${detail}` }]);
+  }
+}
+
+/** Reads and validates the JSON body against a schema. */
+export async function validBody<S extends v.GenericSchema>(c: Context, schema: S, what: string): Promise<v.InferOutput<S>> {
+  return parseOrThrow(schema, await jsonBody(c), what);
+}
+
+/** An optional whole-number query parameter, with a clear error when it is not one. */
+export function intQuery(c: Context, name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(`${name}: expected a whole number between ${min} and ${max}, got '${raw}'`, [
+      { path: name, message: `expected a whole number between ${min} and ${max}`, invalidValue: raw },
+    ]);
+  }
+  return value;
+}
+
+/** An optional boolean query parameter (`true` / `false`). */
+export function boolQuery(c: Context, name: string, fallback: boolean): boolean {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  throw new ValidationError(`${name}: expected true or false, got '${raw}'`, [
+    { path: name, message: "expected true or false", invalidValue: raw },
+  ]);
+}
+
+/** Where a REST change came from, for the event's metadata. */
+export function restSource(c: Context): EventSource {
+  return { kind: "rest", detail: `${c.req.method} ${c.req.path}` };
+}
+
+/** Conductor's empty 200 for void endpoints: no body, Content-Length 0. */
+export function emptyOk(c: Context) {
+  return c.body(null, 200);
+}
+
+/** A JSON body that may be absent (treated as `{}`). */
+export async function optionalJsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ValidationError(`Malformed JSON in request body: ${detail}`, [{ path: "(body)", message: `malformed JSON: ${detail}` }]);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Ports: the I/O the core needs, as types only. Adapters in `src/adapters`
+ * implement them; the domain and projections never import an adapter.
+ */
+
+/** Where a change came from, kept on every event for audit. */
+export interface EventSource {
+  kind: "rest" | "graphql" | "worker" | "timer" | "router" | "system" | "cli";
+  /** e.g. "POST /api/tasks", a worker id, a Kafka topic/partition/offset. */
+  detail?: string;
+}
+
+/** Metadata stored beside every event's data. */
+export interface EventMetadata {
+  correlationId?: string;
+  /** The command or message that caused this event. */
+  causationId?: string;
+  source?: EventSource;
+  [key: string]: unknown;
+}
+
+/** An event about to be appended. `id` makes re-appending the same event idempotent. */
+export interface NewEvent<Type extends string = string, Data = unknown> {
+  id: string;
+  type: Type;
+  data: Data;
+  metadata?: EventMetadata;
+}
+
+/** An event as stored: with its stream revision and global position. */
+export interface RecordedEvent<Type extends string = string, Data = unknown> {
+  id: string;
+  streamId: string;
+  /** 0-based index of the event within its stream. */
+  revision: number;
+  /** 0-based, strictly increasing position in the store's global order. */
+  position: number;
+  type: Type;
+  data: Data;
+  metadata: EventMetadata;
+  /** Epoch milliseconds at which the store recorded the event. */
+  created: number;
+}
+
+/**
+ * What the appender believes about the stream: `no_stream` (must not exist),
+ * `stream_exists`, `any`, or the revision of its last event.
+ */
+export type ExpectedRevision = "any" | "no_stream" | "stream_exists" | number;
+
+export interface AppendResult {
+  /** Revision of the last event now in the stream. */
+  nextExpectedRevision: number;
+  /** Global position of the last appended event. */
+  position: number;
+}
+
+export interface ReadStreamOptions {
+  fromRevision?: number;
+  direction?: "forwards" | "backwards";
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Read events at positions >= this one. Defaults to 0. */
+  fromPosition?: number;
+  maxCount?: number;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /** Deliver events at positions >= this one: first the stored ones, then live ones. */
+  fromPosition?: number;
+  /** Called once when the stored events have all been delivered. */
+  onCaughtUp?: () => void;
+}
+
+/**
+ * The store of record. Appends are atomic per call: either every event of the
+ * call is stored, contiguously, or none is. A stale `expected` revision throws
+ * `ConcurrencyError`. Re-appending events whose ids are already the stream's
+ * latest events at the expected position is a no-op that returns the same result.
+ */
+export interface EventStore {
+  append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** Events of one stream; an unknown stream yields an empty array. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catch-up subscription to every event in global order; `handler` is awaited in order. */
+  subscribeToAll(handler: (event: RecordedEvent) => void | Promise<void>, options?: SubscribeOptions): Subscription;
+  close(): Promise<void>;
+}

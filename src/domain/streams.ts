@@ -1,0 +1,14 @@
+/** Stream names, as DESIGN.md §3 fixes them. */
+export const WORKFLOW_STREAM_PREFIX = "workflow-";
+export const WORKFLOW_DEF_STREAM_PREFIX = "workflowdef-";
+export const TASK_DEF_STREAM_PREFIX = "taskdef-";
+export const IDEMPOTENCY_STREAM_PREFIX = "idempotency-";
+
+export const workflowStream = (workflowId: string) => `${WORKFLOW_STREAM_PREFIX}${workflowId}`;
+
+/** The idempotency-claim stream of one key of one workflow name. */
+export const idempotencyStream = (workflowName: string, key: string) =>
+  `${IDEMPOTENCY_STREAM_PREFIX}${JSON.stringify([workflowName, key])}`;
+
+/** The queue a worker polls: the task type, prefixed by its domain when it has one. */
+export const queueName = (taskType: string, domain?: string) => (domain ? `${domain}:${taskType}` : taskType);

@@ -1,0 +1,113 @@
+import type { WorkflowDef } from "../definitions/workflow-def.ts";
+import type { TaskLog } from "./state.ts";
+
+/** A fact about one workflow instance, as the decider emits it. */
+export type WorkflowEvent =
+  | { type: "WorkflowStarted"; data: WorkflowStartedData }
+  | { type: "TaskScheduled"; data: TaskScheduledData }
+  | { type: "TaskSkipped"; data: TaskSkippedData }
+  | { type: "TaskStarted"; data: { taskId: string; workerId?: string; time: number } }
+  | { type: "TaskUpdated"; data: TaskUpdatedData }
+  | { type: "TaskCompleted"; data: TaskOutcomeData }
+  | { type: "TaskFailed"; data: TaskFailedData }
+  | { type: "TaskCompletedWithErrors"; data: { taskId: string; time: number } }
+  | { type: "TaskTimedOut"; data: { taskId: string; reason: string; time: number } }
+  | { type: "TaskCanceled"; data: { taskId: string; reason?: string; time: number } }
+  | { type: "TaskLogAdded"; data: { taskId: string; logs: TaskLog[] } }
+  | { type: "CallbacksReset"; data: { taskIds: string[]; time: number } }
+  | { type: "WorkflowCompleted"; data: { output: Record<string, unknown>; time: number } }
+  | { type: "WorkflowFailed"; data: WorkflowEndedWithFailureData }
+  | { type: "WorkflowTimedOut"; data: WorkflowEndedWithFailureData }
+  | { type: "WorkflowTerminated"; data: { reason?: string; output: Record<string, unknown>; time: number } }
+  | { type: "WorkflowPaused"; data: { time: number } }
+  | { type: "WorkflowResumed"; data: { time: number } }
+  | { type: "WorkflowRestarted"; data: { time: number; definition?: WorkflowDef } }
+  | { type: "WorkflowRetried"; data: { time: number } }
+  | { type: "WorkflowRerun"; data: WorkflowRerunData };
+
+export type WorkflowEventType = WorkflowEvent["type"];
+
+export interface WorkflowStartedData {
+  workflowId: string;
+  /** The definition snapshot the instance runs with, task definitions filled in. */
+  definition: WorkflowDef;
+  input: Record<string, unknown>;
+  correlationId?: string;
+  priority: number;
+  taskToDomain: Record<string, string>;
+  idempotencyKey?: string;
+  createdBy?: string;
+  parentWorkflowId?: string;
+  reRunFromWorkflowId?: string;
+  time: number;
+}
+
+export interface TaskScheduledData {
+  taskId: string;
+  referenceTaskName: string;
+  taskType: string;
+  taskDefName: string;
+  seq: number;
+  inputData: Record<string, unknown>;
+  retryCount: number;
+  retriedTaskId?: string;
+  /** Seconds before the task may be polled (start delay or retry back-off). */
+  startDelayInSeconds: number;
+  domain?: string;
+  time: number;
+}
+
+export interface TaskSkippedData {
+  taskId: string;
+  referenceTaskName: string;
+  taskType: string;
+  taskDefName: string;
+  seq: number;
+  inputData: Record<string, unknown>;
+  outputData: Record<string, unknown>;
+  time: number;
+}
+
+export interface TaskUpdatedData {
+  taskId: string;
+  workerId?: string;
+  outputData: Record<string, unknown>;
+  callbackAfterSeconds: number;
+  reasonForIncompletion?: string;
+  time: number;
+}
+
+export interface TaskOutcomeData {
+  taskId: string;
+  workerId?: string;
+  outputData: Record<string, unknown>;
+  time: number;
+}
+
+export interface TaskFailedData extends TaskOutcomeData {
+  reason: string;
+  /** FAILED_WITH_TERMINAL_ERROR: the worker asked for no retry. */
+  terminal: boolean;
+}
+
+export interface WorkflowEndedWithFailureData {
+  reason: string;
+  failedTaskId?: string;
+  output: Record<string, unknown>;
+  /** Id for the definition's failureWorkflow, when it has one; started by a reactor. */
+  failureWorkflowId?: string;
+  time: number;
+}
+
+export interface WorkflowRerunData {
+  time: number;
+  /**
+   * Rerun from this task: later tasks are removed and it is reset in place
+   * (same id, SCHEDULED again, `taskInput` as its input when given). Absent:
+   * every task is removed and the workflow starts over.
+   */
+  fromTaskId?: string;
+  taskInput?: Record<string, unknown>;
+  workflowInput?: Record<string, unknown>;
+  correlationId?: string;
+}

@@ -1,0 +1,108 @@
+import type { DecisionContext } from "./context.ts";
+import { taskDefFor, workflowTaskFor } from "./definition-lookup.ts";
+import type { WorkflowEvent } from "./events.ts";
+import { cancelActiveTasks, failWorkflow } from "./advance.ts";
+import { evolve } from "./evolve.ts";
+import type { TaskState, WorkflowState } from "./state.ts";
+import { isTaskTerminal } from "./status.ts";
+
+type TimeoutKind = "poll" | "response" | "task" | "total";
+
+interface Deadline {
+  at: number;
+  kind: TimeoutKind;
+  task: TaskState;
+  seconds: number;
+}
+
+/** The deadlines of one active task, by Conductor's four task timeouts. */
+function taskDeadlines(state: WorkflowState, task: TaskState): Deadline[] {
+  const workflowTask = workflowTaskFor(state, task.referenceTaskName);
+  if (workflowTask === undefined || isTaskTerminal(task.status)) return [];
+  const def = taskDefFor(workflowTask);
+  const out: Deadline[] = [];
+  const poll = def.pollTimeoutSeconds ?? 0;
+  if (task.status === "SCHEDULED" && poll > 0 && def.timeoutPolicy !== "ALERT_ONLY") {
+    out.push({ at: task.visibleAt + poll * 1000, kind: "poll", task, seconds: poll });
+  }
+  if (task.status === "IN_PROGRESS" && def.responseTimeoutSeconds > 0) {
+    const at = task.updateTime + (task.callbackAfterSeconds + def.responseTimeoutSeconds) * 1000;
+    out.push({ at, kind: "response", task, seconds: def.responseTimeoutSeconds });
+  }
+  if (task.startTime > 0 && def.timeoutSeconds > 0 && def.timeoutPolicy !== "ALERT_ONLY") {
+    const at = task.startTime + (task.startDelayInSeconds + def.timeoutSeconds) * 1000;
+    out.push({ at, kind: "task", task, seconds: def.timeoutSeconds });
+  }
+  const total = def.totalTimeoutSeconds ?? 0;
+  if (total > 0) out.push({ at: task.firstScheduledTime + total * 1000, kind: "total", task, seconds: total });
+  return out;
+}
+
+function workflowDeadline(state: WorkflowState): number | undefined {
+  const def = state.definition;
+  if (def.timeoutSeconds <= 0 || def.timeoutPolicy !== "TIME_OUT_WF") return undefined;
+  // A retry or resume restarts the workflow's clock.
+  const from = state.lastRetriedTime > 0 ? state.lastRetriedTime : state.createTime;
+  return from + def.timeoutSeconds * 1000;
+}
+
+/** Epoch ms of the next timeout that could fire, or undefined when none can. */
+export function nextTimeoutAt(state: WorkflowState): number | undefined {
+  if (!state.exists || (state.status !== "RUNNING" && state.status !== "PAUSED")) return undefined;
+  let next = workflowDeadline(state);
+  // A paused workflow's own timeout still runs; its tasks' timeouts wait.
+  if (state.status === "PAUSED") return next;
+  for (const task of state.tasks) {
+    for (const deadline of taskDeadlines(state, task)) {
+      if (next === undefined || deadline.at < next) next = deadline.at;
+    }
+  }
+  return next;
+}
+
+const REASONS: Record<TimeoutKind, (seconds: number) => string> = {
+  poll: (s) => `Task was not polled within pollTimeoutSeconds (${s}s)`,
+  response: (s) => `Worker sent no update within responseTimeoutSeconds (${s}s)`,
+  task: (s) => `Task did not finish within timeoutSeconds (${s}s)`,
+  total: (s) => `Task did not finish within totalTimeoutSeconds (${s}s) across all attempts`,
+};
+
+/**
+ * Times out what is overdue at `ctx.now`. A timed-out task becomes TIMED_OUT;
+ * under TIME_OUT_WF (task or total timeout) the workflow times out with it, and
+ * a workflow past its own timeoutSeconds times out under TIME_OUT_WF. What a
+ * TIMED_OUT task leads to next (a retry or a failure) is `advance`'s decision.
+ */
+export function checkTimeouts(state: WorkflowState, ctx: DecisionContext): WorkflowEvent[] {
+  if (!state.exists || (state.status !== "RUNNING" && state.status !== "PAUSED")) return [];
+  const workflowAt = workflowDeadline(state);
+  if (workflowAt !== undefined && ctx.now >= workflowAt) {
+    const reason = `Workflow did not finish within timeoutSeconds (${state.definition.timeoutSeconds}s)`;
+    return [
+      ...cancelActiveTasks(state, ctx, "Workflow timed out"),
+      {
+        type: "WorkflowTimedOut",
+        data: { reason, output: state.output, time: ctx.now,
+          failureWorkflowId: state.definition.failureWorkflow ? ctx.newId() : undefined },
+      },
+    ];
+  }
+  if (state.status === "PAUSED") return [];
+  const events: WorkflowEvent[] = [];
+  let current = state;
+  for (const task of state.tasks) {
+    const overdue = taskDeadlines(state, task).find((deadline) => ctx.now >= deadline.at);
+    if (overdue === undefined) continue;
+    const reason = REASONS[overdue.kind](overdue.seconds);
+    const timedOut: WorkflowEvent = { type: "TaskTimedOut", data: { taskId: task.taskId, reason, time: ctx.now } };
+    events.push(timedOut);
+    current = evolve(current, timedOut);
+    const policy = taskDefFor(workflowTaskFor(state, task.referenceTaskName)!).timeoutPolicy;
+    // A response timeout is always retried; the others follow the task's timeoutPolicy.
+    if (overdue.kind !== "response" && policy === "TIME_OUT_WF") {
+      const timedOutTask = current.tasks.find((t) => t.taskId === task.taskId)!;
+      return [...events, ...failWorkflow(current, timedOutTask, ctx, "TIMED_OUT", `Task ${task.referenceTaskName} timed out: ${reason}`)];
+    }
+  }
+  return events;
+}
