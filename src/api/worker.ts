@@ -1,0 +1,21 @@
+/**
+ * Cloudflare workerd entry. The engine is created on the first request (timers
+ * may not start at global scope there) on the in-memory store: state lives only
+ * as long as the isolate. A durable store for the edge is not built yet.
+ */
+import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
+import { createEngine } from "../engine/engine.ts";
+import { createApp } from "./app.ts";
+
+let app: Promise<{ fetch: (request: Request) => Response | Promise<Response> }> | undefined;
+
+function appOnce() {
+  app ??= createEngine({ store: createMemoryEventStore() }).then((engine) => createApp({ engine }));
+  return app;
+}
+
+export default {
+  async fetch(request: Request): Promise<Response> {
+    return (await appOnce()).fetch(request);
+  },
+};
