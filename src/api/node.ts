@@ -38,7 +38,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const app = createApp({ engine });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+    // Keep Node's own Request/Response: replacing them breaks other fetch users in
+    // the same process (the Conductor SDK's undici transport, for one).
+    const s = serve(
+      { fetch: app.fetch, port: config.PORT, hostname: config.HOST, overrideGlobalObjects: false },
+      () => resolve(s),
+    );
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;

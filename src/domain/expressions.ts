@@ -64,7 +64,8 @@ export function evaluatePath(path: string, document: ExpressionDocument): unknow
       path: `$${rest}`,
       json: document[head] as object,
       wrap: false,
-      eval: false,
+      // Filters (`[?(@.qty > 1)]`) need an evaluator; "safe" is jsonpath-plus's own, which runs no JS code.
+      eval: "safe",
     }) as unknown;
     return result === undefined ? null : result;
   } catch {

@@ -316,29 +316,34 @@ export async function createEngine(deps: EngineDeps) {
     byWorker.set(workerId, { queueName: taskType, domain: options.domain, workerId, lastPollTime: clock() });
   }
 
+  /**
+   * Claims up to `count` ready tasks. Claims of different workflows run
+   * concurrently, so a batch costs about one durable append, not `count` in a row.
+   */
   async function claimReadyTasks(taskType: string, options: PollOptions, count: number) {
     const queue = queueName(taskType, options.domain);
-    const polled: Record<string, unknown>[] = [];
-    for (const entry of pollableEntries(models, queue, clock())) {
-      if (polled.length >= count) break;
-      if (claimedTasks.has(entry.taskId)) continue;
-      claimedTasks.add(entry.taskId);
-      try {
-        const workflow = await runWorkflowCommand(
-          entry.workflowId,
-          { type: "PollTask", taskId: entry.taskId, workerId: options.workerId },
-          { kind: "worker", detail: options.workerId },
-        );
-        const task = workflow.tasks.find((t) => t.taskId === entry.taskId);
-        if (task) polled.push(toTaskJson(workflow, task));
-      } catch (error) {
-        // Lost a race with another poller or a lifecycle change: the task is no longer ours to give.
-        if (!(error instanceof IllegalStateError || error instanceof NotFoundError)) throw error;
-      } finally {
-        claimedTasks.delete(entry.taskId);
-      }
-    }
-    return polled;
+    const candidates = pollableEntries(models, queue, clock(), count, claimedTasks);
+    for (const entry of candidates) claimedTasks.add(entry.taskId);
+    const claimed = await Promise.all(
+      candidates.map(async (entry) => {
+        try {
+          const workflow = await runWorkflowCommand(
+            entry.workflowId,
+            { type: "PollTask", taskId: entry.taskId, workerId: options.workerId },
+            { kind: "worker", detail: options.workerId },
+          );
+          const task = workflow.tasks.find((t) => t.taskId === entry.taskId);
+          return task ? toTaskJson(workflow, task) : undefined;
+        } catch (error) {
+          // Lost a race with another poller or a lifecycle change: the task is no longer ours to give.
+          if (error instanceof IllegalStateError || error instanceof NotFoundError) return undefined;
+          throw error;
+        } finally {
+          claimedTasks.delete(entry.taskId);
+        }
+      }),
+    );
+    return claimed.filter((task): task is Record<string, unknown> => task !== undefined);
   }
 
   /** Conductor's batch poll: up to `count` tasks, waiting up to `timeoutMs` for the first. */

@@ -141,13 +141,31 @@ function syncQueues(models: ReadModels, workflow: WorkflowState): string[] {
   return fed;
 }
 
-/** Tasks of a queue pollable at `now`: highest priority first, then oldest. */
-export function pollableEntries(models: ReadModels, queue: string, now: number): QueueEntry[] {
+/**
+ * Up to `limit` tasks of a queue pollable at `now`, best first: highest
+ * priority, then earliest visible, then lowest seq. A bounded selection, so a
+ * poll for one task costs one pass over the queue, not a sort of it.
+ */
+export function pollableEntries(
+  models: ReadModels,
+  queue: string,
+  now: number,
+  limit = Number.POSITIVE_INFINITY,
+  skip?: ReadonlySet<string>,
+): QueueEntry[] {
   const entries = models.queues.get(queue);
-  if (!entries) return [];
-  const ready: QueueEntry[] = [];
-  for (const entry of entries.values()) if (entry.visibleAt <= now) ready.push(entry);
-  return ready.sort((a, b) => b.priority - a.priority || a.visibleAt - b.visibleAt || a.seq - b.seq);
+  if (!entries || limit <= 0) return [];
+  const better = (a: QueueEntry, b: QueueEntry) => b.priority - a.priority || a.visibleAt - b.visibleAt || a.seq - b.seq;
+  const best: QueueEntry[] = [];
+  for (const entry of entries.values()) {
+    if (entry.visibleAt > now || skip?.has(entry.taskId)) continue;
+    if (best.length >= limit && better(entry, best[best.length - 1]!) >= 0) continue;
+    let at = best.length;
+    while (at > 0 && better(entry, best[at - 1]!) < 0) at--;
+    best.splice(at, 0, entry);
+    if (best.length > limit) best.pop();
+  }
+  return best;
 }
 
 /** Earliest future visibility in a queue, for long-poll wake-ups. */

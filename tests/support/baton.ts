@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { OrkesClients, orkesConductorClient } from "@io-orkes/conductor-javascript";
+import { OrkesClients } from "@io-orkes/conductor-javascript";
 import { loadConfig } from "../../src/api/config.ts";
 import { type RunningServer, startServer } from "../../src/api/node.ts";
 
@@ -30,18 +30,13 @@ export async function removeDir(dir: string | undefined): Promise<void> {
   if (dir) await rm(dir, { recursive: true, force: true });
 }
 
-/**
- * SDK clients pointed at `url`, built as the SDK's README shows. The fetch is
- * passed explicitly (`orkesConductorClient(config, fetch)`, the README's own
- * remedy): on Node 20 the SDK's optional undici 7 cannot send the Request
- * objects it builds ("Failed to parse URL from [object Request]").
- */
+/** SDK clients pointed at `url`, exactly as the SDK's README builds them. */
 export async function sdkClients(url: string) {
   // The SDK prefers CONDUCTOR_SERVER_URL over the configured URL.
   delete process.env.CONDUCTOR_SERVER_URL;
   delete process.env.CONDUCTOR_AUTH_KEY;
   delete process.env.CONDUCTOR_AUTH_SECRET;
-  return new OrkesClients(await orkesConductorClient({ serverUrl: url }, fetch));
+  return OrkesClients.from({ serverUrl: url });
 }
 
 /** Polls `check` until it returns a value or `timeoutMs` passes. */

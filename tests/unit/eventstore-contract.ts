@@ -237,6 +237,18 @@ export function describeEventStoreContract(name: string, open: OpenEventStore): 
         expect((await store.readStream("s")).map((recorded) => recorded.revision)).toEqual([0, 1, 2]);
       });
 
+      it("reports a conflict only once the winning append is readable", async () => {
+        const outcomes = await Promise.allSettled([
+          append("s", [event("first")], "no_stream"),
+          append("s", [event("second")], "no_stream").catch(async (error: unknown) => {
+            const [winner] = await store.readStream("s");
+            return { error, winner: winner?.id };
+          }),
+        ]);
+        expect(outcomes[1]).toMatchObject({ status: "fulfilled", value: { winner: "first" } });
+        expect((outcomes[1] as PromiseFulfilledResult<{ error: unknown }>).value.error).toBeInstanceOf(ConcurrencyError);
+      });
+
       it("serializes 20 concurrent read-decide-append loops without losing an event", async () => {
         const appendWithRetry = async (worker: number, step: number): Promise<void> => {
           for (;;) {

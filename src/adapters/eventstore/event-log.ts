@@ -39,6 +39,7 @@ export interface StoredEvent {
 /** What an append has to do: write a new batch, or nothing (a retry, or no events). */
 export type AppendPlan = { kind: "write"; batch: EventBatch } | { kind: "done"; result: AppendResult };
 
+/** Events by position and by stream, with the append rules; shared by both stores. */
 export interface EventLog {
   /** Every added event, indexed by position; only the first `visibleCount()` are visible. */
   readonly events: readonly RecordedEvent[];

@@ -6,6 +6,7 @@
  */
 import type { FileHandle } from "node:fs/promises";
 
+/** Appends to the log file in group commits. */
 export interface LogWriter {
   /**
    * Queues bytes for the end of the log. Resolves once they, and everything
@@ -19,6 +20,7 @@ export interface LogWriter {
   failure(): Error | undefined;
 }
 
+/** Options of `createLogWriter`. */
 export interface LogWriterOptions {
   /** fdatasync after every group (default in the store); off trades crash safety for speed. */
   fsync: boolean;

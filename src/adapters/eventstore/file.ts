@@ -14,7 +14,8 @@
  * when the append is queued, against every event including queued ones, so
  * of two racing appends at one revision exactly one is queued. Queued appends
  * are written by group commit (file-writer.ts): one write and one fdatasync
- * per group, in queue order, so file order is position order.
+ * per group, in queue order, so file order is position order. The loser of a
+ * race is told only once the winner is durable and readable.
  *
  * Read-your-writes: once a group is durable, its events become visible, then
  * are delivered to subscribers (`hub.deliver()` in `onDurable`), and only then
@@ -28,8 +29,10 @@
 import { mkdir, open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import { ConcurrencyError } from "../../domain/errors.ts";
 import type { EventStore } from "../../domain/ports.ts";
 import { createEventLog } from "./event-log.ts";
+import type { AppendPlan } from "./event-log.ts";
 import { encodeRecord } from "./file-record.ts";
 import { scanLog } from "./file-scan.ts";
 import type { RepairInfo } from "./file-scan.ts";
@@ -38,6 +41,7 @@ import { createSubscriptionHub } from "./subscriptions.ts";
 
 export type { RepairInfo } from "./file-scan.ts";
 
+/** Options of `openFileEventStore`. */
 export interface FileEventStoreOptions {
   /** Directory of the log; created if missing. */
   dir: string;
@@ -81,6 +85,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     },
   });
   let closing: Promise<void> | undefined;
+  const untilQueuedIsDurable = () => writer.enqueue(EMPTY, log.events.length);
 
   function assertOpen(): void {
     if (closing) throw new Error(`${file}: the event store is closed`);
@@ -91,10 +96,20 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       assertOpen();
       const failure = writer.failure();
       if (failure) throw failure;
-      const plan = log.planAppend(streamId, events, expected, now());
+      let plan: AppendPlan;
+      try {
+        plan = log.planAppend(streamId, events, expected, now());
+      } catch (error) {
+        // The winner may still be queued, invisible to readers. Reporting the
+        // conflict once it is readable lets the caller re-read and see it;
+        // otherwise a read-and-retry loop spins in microtasks against an
+        // invisible winner and starves the very write it waits for.
+        if (error instanceof ConcurrencyError && log.events.length > log.visibleCount()) await untilQueuedIsDurable();
+        throw error;
+      }
       if (plan.kind === "done") {
-        // A retry of an append that is still queued must not report success before the original is durable.
-        if (plan.result.position >= log.visibleCount()) await writer.enqueue(EMPTY, log.events.length);
+        // Likewise, a retry of a queued append must not succeed before the original is durable.
+        if (plan.result.position >= log.visibleCount()) await untilQueuedIsDurable();
         return plan.result;
       }
       const { line, readBack } = encodeRecord(plan.batch);

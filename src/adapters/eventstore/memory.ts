@@ -7,6 +7,7 @@ import { createEventLog } from "./event-log.ts";
 import type { EventBatch } from "./event-log.ts";
 import { createSubscriptionHub } from "./subscriptions.ts";
 
+/** Options of `createMemoryEventStore`. */
 export interface MemoryEventStoreOptions {
   /** Clock for `created`; defaults to `Date.now`. */
   now?: () => number;

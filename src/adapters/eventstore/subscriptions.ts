@@ -14,8 +14,10 @@
 import type { RecordedEvent, SubscribeOptions, Subscription } from "../../domain/ports.ts";
 import type { EventLog } from "./event-log.ts";
 
+/** A subscriber's callback; a returned promise is awaited before the next event. */
 export type EventHandler = (event: RecordedEvent) => void | Promise<void>;
 
+/** The live subscriptions of one store. */
 export interface SubscriptionHub {
   subscribe(handler: EventHandler, options?: SubscribeOptions): Subscription;
   /** Hands newly visible events to every idle subscriber; see the module comment. */

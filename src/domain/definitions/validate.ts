@@ -24,11 +24,13 @@ export function parseOrThrow<S extends v.GenericSchema>(
 ): v.InferOutput<S> {
   const result = v.safeParse(schema, input);
   if (result.success) return result.output;
-  const fieldErrors: FieldError[] = result.issues.map((issue) => ({
-    path: issuePath(issue, root),
-    message: issue.message,
-    invalidValue: issue.input,
-  }));
+  const fieldErrors: FieldError[] = result.issues.map((issue) => {
+    const path = issuePath(issue, root);
+    // valibot reports an absent key as "Invalid key"; say plainly that the field is required.
+    const missing = issue.input === undefined && issue.message.startsWith("Invalid key");
+    const field = path.split(/[.[]/).pop()?.replace("]", "") ?? path;
+    return { path, message: missing ? `${field} is required` : issue.message, invalidValue: issue.input };
+  });
   const summary = fieldErrors.map((e) => `${e.path}: ${e.message}`).join("; ");
   throw new ValidationError(`Invalid ${what}: ${summary}`, fieldErrors);
 }

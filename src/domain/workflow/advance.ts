@@ -47,20 +47,26 @@ function nextDecision(state: WorkflowState, ctx: DecisionContext): WorkflowEvent
   return [{ type: "WorkflowCompleted", data: { output: workflowOutput(state), time: ctx.now } }];
 }
 
-/** A new attempt of `workflowTask`, with its inputs resolved now. */
+/**
+ * A new attempt of `workflowTask`, with its inputs resolved now. A retry waits
+ * `delaySeconds`: by default the TaskDef's back-off, as the decider's retry does.
+ */
 export function scheduleTask(
   state: WorkflowState,
   workflowTask: WorkflowTask,
   ctx: DecisionContext,
   retryOf?: TaskState,
+  delaySeconds: number = retryOf ? retryDelaySeconds(taskDefFor(workflowTask), retryOf.retryCount) : (workflowTask.startDelay ?? 0),
 ): WorkflowEvent {
   const taskDef = taskDefFor(workflowTask);
   const taskId = ctx.newId();
+  const template = taskDef.inputTemplate ?? {};
+  const resolved = resolveParameters({ ...template, ...(workflowTask.inputParameters ?? {}) }, expressionDocument(state, taskId));
+  // Conductor (ParametersUtils.getTaskInputV2): a key that resolves to null takes the template's raw value.
+  for (const [key, value] of Object.entries(resolved)) {
+    if (value === null && Object.hasOwn(template, key)) resolved[key] = template[key];
+  }
   // A retry re-evaluates the inputs and lays them over the failed attempt's.
-  const resolved = resolveParameters(
-    { ...(taskDef.inputTemplate ?? {}), ...(workflowTask.inputParameters ?? {}) },
-    expressionDocument(state, taskId),
-  );
   const inputData = retryOf ? { ...retryOf.inputData, ...resolved } : resolved;
   return {
     type: "TaskScheduled",
@@ -73,7 +79,7 @@ export function scheduleTask(
       inputData,
       retryCount: retryOf ? retryOf.retryCount + 1 : 0,
       retriedTaskId: retryOf?.taskId,
-      startDelayInSeconds: retryOf ? retryDelaySeconds(taskDef, retryOf.retryCount) : (workflowTask.startDelay ?? 0),
+      startDelayInSeconds: delaySeconds,
       domain: state.taskToDomain[workflowTask.name] ?? state.taskToDomain["*"],
       time: ctx.now,
     },
@@ -103,8 +109,8 @@ function handleUnsuccessfulTask(state: WorkflowState, task: TaskState, ctx: Deci
   if (workflowTask.optional) {
     return [{ type: "TaskCompletedWithErrors", data: { taskId: task.taskId, time: ctx.now } }];
   }
-  const timesOut = task.status === "TIMED_OUT" && taskDef.timeoutPolicy === "TIME_OUT_WF";
-  return failWorkflow(state, task, ctx, timesOut ? "TIMED_OUT" : "FAILED");
+  // Conductor ends the workflow by the task's status, whatever its timeoutPolicy: TIMED_OUT -> TIMED_OUT.
+  return failWorkflow(state, task, ctx, task.status === "TIMED_OUT" ? "TIMED_OUT" : "FAILED");
 }
 
 /** Ends the workflow because `task` failed: cancels what still runs, records why. */
@@ -119,10 +125,25 @@ export function failWorkflow(
   const reason =
     reasonOverride ??
     `Task ${task.taskId} failed with status: ${status} and reason: '${task.reasonForIncompletion ?? ""}'`;
+  return endWorkflow(state, ctx, status, reason, task);
+}
+
+/**
+ * Ends the workflow FAILED or TIMED_OUT, by a failing task or (without one) by
+ * its own timeout: cancels what still runs, computes the output, and names the
+ * failureWorkflow instance to start.
+ */
+export function endWorkflow(
+  state: WorkflowState,
+  ctx: DecisionContext,
+  status: "FAILED" | "TIMED_OUT",
+  reason: string,
+  failing?: TaskState,
+): WorkflowEvent[] {
   const failureWorkflowId = state.definition.failureWorkflow ? ctx.newId() : undefined;
-  const output = { ...lastTaskOutput(state, task) };
+  const output = { ...lastTaskOutput(state, failing) };
   if (failureWorkflowId !== undefined) output["conductor.failure_workflow"] = failureWorkflowId;
-  const data = { reason, failedTaskId: task.taskId, output, failureWorkflowId, time: ctx.now };
+  const data = { reason, failedTaskId: failing?.taskId, output, failureWorkflowId, time: ctx.now };
   return [
     ...cancelActiveTasks(state, ctx, `Workflow ${status === "FAILED" ? "failed" : "timed out"}`),
     status === "FAILED" ? { type: "WorkflowFailed", data } : { type: "WorkflowTimedOut", data },

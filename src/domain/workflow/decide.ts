@@ -194,7 +194,8 @@ function retryWorkflow(state: WorkflowState, ctx: DecisionContext): WorkflowEven
   for (const task of failed) {
     const workflowTask = workflowTaskFor(current, task.referenceTaskName);
     if (workflowTask === undefined) continue;
-    const event = scheduleTask(current, workflowTask, ctx, task);
+    // Conductor queues a manually retried task at once (callbackAfterSeconds 0), without the back-off.
+    const event = scheduleTask(current, workflowTask, ctx, task, 0);
     events.push(event);
     current = foldWorkflow([event], current);
   }
@@ -253,7 +254,8 @@ function skipTask(
     data: {
       taskId: ctx.newId(),
       referenceTaskName: ref,
-      taskType: workflowTask.type,
+      // Conductor's skipTaskFromWorkflow names the skipped task's type after the workflow task.
+      taskType: workflowTask.name,
       taskDefName: workflowTask.name,
       seq: state.nextSeq,
       inputData: taskInput,

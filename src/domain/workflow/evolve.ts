@@ -186,6 +186,8 @@ function evolveData(state: WorkflowState, event: WorkflowEvent): WorkflowState {
         definition: event.data.definition ?? state.definition,
         variables: { ...((event.data.definition ?? state.definition).variables ?? {}) },
         tasks: [],
+        // Conductor numbers tasks from the highest remaining seq: with none left, from 1 again.
+        nextSeq: 1,
         createTime: event.data.time,
         startTime: event.data.time,
         lastRetriedTime: 0,
@@ -201,7 +203,7 @@ function evolveData(state: WorkflowState, event: WorkflowEvent): WorkflowState {
         correlationId: d.correlationId ?? state.correlationId,
       };
       if (from === undefined) {
-        return { ...reopened, tasks: [], variables: { ...(state.definition.variables ?? {}) } };
+        return { ...reopened, tasks: [], nextSeq: 1, variables: { ...(state.definition.variables ?? {}) } };
       }
       const reset: TaskState = {
         ...from,
@@ -226,8 +228,10 @@ function evolveData(state: WorkflowState, event: WorkflowEvent): WorkflowState {
       };
     }
     default: {
+      // An event type this version does not know (written by a newer one) leaves the state as it is.
       const _exhaustive: never = event;
-      return _exhaustive;
+      void _exhaustive;
+      return state;
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { DecisionContext } from "./context.ts";
 import { taskDefFor, workflowTaskFor } from "./definition-lookup.ts";
 import type { WorkflowEvent } from "./events.ts";
-import { cancelActiveTasks, failWorkflow } from "./advance.ts";
+import { endWorkflow, failWorkflow } from "./advance.ts";
 import { evolve } from "./evolve.ts";
 import type { TaskState, WorkflowState } from "./state.ts";
 import { isTaskTerminal } from "./status.ts";
@@ -15,26 +15,31 @@ interface Deadline {
   seconds: number;
 }
 
-/** The deadlines of one active task, by Conductor's four task timeouts. */
+/**
+ * The deadlines of one active task, in the order Conductor checks its four task
+ * timeouts (total, task, poll, response). ALERT_ONLY only logs in Conductor, so
+ * it sets no deadline, except for the response timeout, which ignores the policy.
+ */
 function taskDeadlines(state: WorkflowState, task: TaskState): Deadline[] {
   const workflowTask = workflowTaskFor(state, task.referenceTaskName);
   if (workflowTask === undefined || isTaskTerminal(task.status)) return [];
   const def = taskDefFor(workflowTask);
+  const enforced = def.timeoutPolicy !== "ALERT_ONLY";
   const out: Deadline[] = [];
+  const total = def.totalTimeoutSeconds ?? 0;
+  if (total > 0 && enforced) out.push({ at: task.firstScheduledTime + total * 1000, kind: "total", task, seconds: total });
+  if (task.startTime > 0 && def.timeoutSeconds > 0 && enforced) {
+    const at = task.startTime + (task.startDelayInSeconds + def.timeoutSeconds) * 1000;
+    out.push({ at, kind: "task", task, seconds: def.timeoutSeconds });
+  }
   const poll = def.pollTimeoutSeconds ?? 0;
-  if (task.status === "SCHEDULED" && poll > 0 && def.timeoutPolicy !== "ALERT_ONLY") {
+  if (task.status === "SCHEDULED" && poll > 0 && enforced) {
     out.push({ at: task.visibleAt + poll * 1000, kind: "poll", task, seconds: poll });
   }
   if (task.status === "IN_PROGRESS" && def.responseTimeoutSeconds > 0) {
     const at = task.updateTime + (task.callbackAfterSeconds + def.responseTimeoutSeconds) * 1000;
     out.push({ at, kind: "response", task, seconds: def.responseTimeoutSeconds });
   }
-  if (task.startTime > 0 && def.timeoutSeconds > 0 && def.timeoutPolicy !== "ALERT_ONLY") {
-    const at = task.startTime + (task.startDelayInSeconds + def.timeoutSeconds) * 1000;
-    out.push({ at, kind: "task", task, seconds: def.timeoutSeconds });
-  }
-  const total = def.totalTimeoutSeconds ?? 0;
-  if (total > 0) out.push({ at: task.firstScheduledTime + total * 1000, kind: "total", task, seconds: total });
   return out;
 }
 
@@ -60,12 +65,25 @@ export function nextTimeoutAt(state: WorkflowState): number | undefined {
   return next;
 }
 
-const REASONS: Record<TimeoutKind, (seconds: number) => string> = {
-  poll: (s) => `Task was not polled within pollTimeoutSeconds (${s}s)`,
-  response: (s) => `Worker sent no update within responseTimeoutSeconds (${s}s)`,
-  task: (s) => `Task did not finish within timeoutSeconds (${s}s)`,
-  total: (s) => `Task did not finish within totalTimeoutSeconds (${s}s) across all attempts`,
-};
+/** Conductor's timeout messages, so clients that match on them keep working. */
+function timeoutReason(deadline: Deadline, policy: string, now: number): string {
+  const { task, seconds } = deadline;
+  const elapsed = Math.floor((now - (deadline.at - seconds * 1000)) / 1000);
+  switch (deadline.kind) {
+    case "total":
+      return `Task ${task.taskDefName}/${task.taskId} exceeded total timeout of ${seconds} seconds (elapsed ${elapsed} seconds across all attempts including retry delays). Timeout policy: ${policy}`;
+    case "task":
+      return `Task timed out after ${elapsed} seconds. Timeout configured as ${seconds} seconds. Timeout policy configured to ${policy}`;
+    case "poll":
+      return `Task poll timed out after ${elapsed} seconds. Poll timeout configured as ${seconds} seconds. Timeout policy configured to ${policy}`;
+    case "response":
+      return `responseTimeout: ${seconds} exceeded for the taskId: ${task.taskId} with Task Definition: ${task.taskDefName}`;
+    default: {
+      const _exhaustive: never = deadline.kind;
+      return _exhaustive;
+    }
+  }
+}
 
 /**
  * Times out what is overdue at `ctx.now`. A timed-out task becomes TIMED_OUT;
@@ -77,15 +95,10 @@ export function checkTimeouts(state: WorkflowState, ctx: DecisionContext): Workf
   if (!state.exists || (state.status !== "RUNNING" && state.status !== "PAUSED")) return [];
   const workflowAt = workflowDeadline(state);
   if (workflowAt !== undefined && ctx.now >= workflowAt) {
-    const reason = `Workflow did not finish within timeoutSeconds (${state.definition.timeoutSeconds}s)`;
-    return [
-      ...cancelActiveTasks(state, ctx, "Workflow timed out"),
-      {
-        type: "WorkflowTimedOut",
-        data: { reason, output: state.output, time: ctx.now,
-          failureWorkflowId: state.definition.failureWorkflow ? ctx.newId() : undefined },
-      },
-    ];
+    const { timeoutSeconds, timeoutPolicy } = state.definition;
+    const elapsed = Math.floor((ctx.now - (workflowAt - timeoutSeconds * 1000)) / 1000);
+    const reason = `Workflow timed out after ${elapsed} seconds. Timeout configured as ${timeoutSeconds} seconds. Timeout policy configured to ${timeoutPolicy}`;
+    return endWorkflow(state, ctx, "TIMED_OUT", reason);
   }
   if (state.status === "PAUSED") return [];
   const events: WorkflowEvent[] = [];
@@ -93,15 +106,15 @@ export function checkTimeouts(state: WorkflowState, ctx: DecisionContext): Workf
   for (const task of state.tasks) {
     const overdue = taskDeadlines(state, task).find((deadline) => ctx.now >= deadline.at);
     if (overdue === undefined) continue;
-    const reason = REASONS[overdue.kind](overdue.seconds);
+    const policy = taskDefFor(workflowTaskFor(state, task.referenceTaskName)!).timeoutPolicy;
+    const reason = timeoutReason(overdue, policy, ctx.now);
     const timedOut: WorkflowEvent = { type: "TaskTimedOut", data: { taskId: task.taskId, reason, time: ctx.now } };
     events.push(timedOut);
     current = evolve(current, timedOut);
-    const policy = taskDefFor(workflowTaskFor(state, task.referenceTaskName)!).timeoutPolicy;
     // A response timeout is always retried; the others follow the task's timeoutPolicy.
     if (overdue.kind !== "response" && policy === "TIME_OUT_WF") {
       const timedOutTask = current.tasks.find((t) => t.taskId === task.taskId)!;
-      return [...events, ...failWorkflow(current, timedOutTask, ctx, "TIMED_OUT", `Task ${task.referenceTaskName} timed out: ${reason}`)];
+      return [...events, ...failWorkflow(current, timedOutTask, ctx, "TIMED_OUT", reason)];
     }
   }
   return events;

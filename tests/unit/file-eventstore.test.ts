@@ -1,0 +1,202 @@
+/** What only the file store promises: durability across reopen and repair of a damaged log. */
+import { readFileSync } from "node:fs";
+import { appendFile, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { crc32 } from "node:zlib";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { openFileEventStore } from "../../src/adapters/eventstore/file.ts";
+import type { FileEventStoreOptions } from "../../src/adapters/eventstore/file.ts";
+import type { EventStore, NewEvent } from "../../src/domain/ports.ts";
+
+let dir: string;
+let logFile: string;
+const open: EventStore[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "baton-file-eventstore-"));
+  logFile = join(dir, "events.log");
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((store) => store.close()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function openStore(options: Partial<FileEventStoreOptions> = {}): Promise<EventStore> {
+  const store = await openFileEventStore({ dir, ...options });
+  open.push(store);
+  return store;
+}
+
+function event(id: string, data: unknown = { id }): NewEvent {
+  return { id, type: "Happened", data, metadata: { correlationId: `corr-${id}` } };
+}
+
+/** Three records: s/a0+a1, t/b0, s/a2. Returns the byte offset of each record. */
+async function writeThreeRecords(): Promise<number[]> {
+  const store = await openStore();
+  await store.append("s", [event("a0"), event("a1")], "no_stream");
+  await store.append("t", [event("b0")], "no_stream");
+  await store.append("s", [event("a2")], 1);
+  await store.close();
+  const lines = (await readFile(logFile, "utf8")).split("\n").slice(0, -1);
+  expect(lines).toHaveLength(3);
+  return lines.map((_, index) => lines.slice(0, index).reduce((offset, line) => offset + Buffer.byteLength(line) + 1, 0));
+}
+
+async function flipByte(offset: number): Promise<void> {
+  const bytes = await readFile(logFile);
+  bytes[offset] = (bytes[offset] ?? 0) ^ 0x01;
+  await writeFile(logFile, bytes);
+}
+
+async function ids(store: EventStore): Promise<string[]> {
+  return (await store.readAll()).map((recorded) => recorded.id);
+}
+
+describe("file event store", () => {
+  it("keeps events, revisions, positions and created across close and reopen", async () => {
+    let clock = 1_000;
+    const first = await openStore({ now: () => (clock += 1) });
+    await Promise.all([
+      first.append("s", [event("a0"), event("a1")], "no_stream"),
+      first.append("t", [event("b0", { blob: "é".repeat(700_000) })], "no_stream"),
+    ]);
+    await first.append("s", [event("a2")], 1);
+    const before = await first.readAll();
+    await first.close();
+
+    const reopened = await openStore();
+    expect(await reopened.readAll()).toEqual(before);
+    expect((await reopened.readStream("s")).map(({ revision, position }) => [revision, position])).toEqual([[0, 0], [1, 1], [2, 3]]);
+    expect(await reopened.append("s", [event("a3")], 2)).toEqual({ nextExpectedRevision: 3, position: 4 });
+  });
+
+  it("delivers a live event to subscribers only once it is in the file", async () => {
+    const store = await openStore();
+    const inFileWhenDelivered: boolean[] = [];
+    store.subscribeToAll((recorded) => {
+      inFileWhenDelivered.push(readFileSync(logFile, "utf8").includes(`"id":"${recorded.id}"`));
+    });
+    await Promise.all([store.append("s", [event("live-0")], "any"), store.append("t", [event("live-1")], "any")]);
+    await store.append("s", [event("live-2")], "any");
+    await vi.waitFor(() => expect(inFileWhenDelivered).toHaveLength(3));
+    expect(inFileWhenDelivered).toEqual([true, true, true]);
+  });
+
+  it("creates its directory", async () => {
+    const nested = join(dir, "a", "b");
+    const store = await openFileEventStore({ dir: nested });
+    open.push(store);
+    await store.append("s", [event("e")], "no_stream");
+    expect((await readFile(join(nested, "events.log"), "utf8")).endsWith("\n")).toBe(true);
+  });
+
+  it("writes each append as one checksummed line", async () => {
+    await writeThreeRecords();
+    const [line] = (await readFile(logFile, "utf8")).split("\n");
+    const [checksum, json = ""] = [line?.slice(0, 8), line?.slice(9)];
+    expect(checksum).toBe(crc32(Buffer.from(json)).toString(16).padStart(8, "0"));
+    expect(JSON.parse(json)).toMatchObject({ streamId: "s", revision: 0, position: 0, events: [{ id: "a0" }, { id: "a1" }] });
+  });
+
+  describe("a damaged tail", () => {
+    it("cuts a partial line appended after the last record", async () => {
+      await writeThreeRecords();
+      const goodSize = (await readFile(logFile)).length;
+      const garbage = '0badf00d {"streamId":"s","revi';
+      await appendFile(logFile, garbage);
+      await expectRepairedTo(goodSize, Buffer.byteLength(garbage), /incomplete/, ["a0", "a1", "b0", "a2"]);
+    });
+
+    it("cuts a last record whose final bytes are missing", async () => {
+      const offsets = await writeThreeRecords();
+      const size = (await readFile(logFile)).length;
+      await truncate(logFile, size - 5);
+      await expectRepairedTo(offsets[2] ?? -1, size - 5 - (offsets[2] ?? 0), /incomplete/, ["a0", "a1", "b0"]);
+    });
+
+    it("cuts a last record whose checksum does not match", async () => {
+      const offsets = await writeThreeRecords();
+      const size = (await readFile(logFile)).length;
+      await flipByte((offsets[2] ?? 0) + 30);
+      await expectRepairedTo(offsets[2] ?? -1, size - (offsets[2] ?? 0), /checksum mismatch/, ["a0", "a1", "b0"]);
+    });
+
+    it("cuts a last record with a valid checksum over unparsable JSON", async () => {
+      await writeThreeRecords();
+      const goodSize = (await readFile(logFile)).length;
+      const body = Buffer.from('{"streamId":');
+      const line = `${crc32(body).toString(16).padStart(8, "0")} ${body.toString()}\n`;
+      await appendFile(logFile, line);
+      await expectRepairedTo(goodSize, line.length, /unparsable JSON/, ["a0", "a1", "b0", "a2"]);
+    });
+
+    it("cuts a last record split in two by a damaged byte", async () => {
+      const offsets = await writeThreeRecords();
+      const size = (await readFile(logFile)).length;
+      const bytes = await readFile(logFile);
+      bytes[(offsets[2] ?? 0) + 20] = 0x0a;
+      await writeFile(logFile, bytes);
+      await expectRepairedTo(offsets[2] ?? -1, size - (offsets[2] ?? 0), /checksum mismatch/, ["a0", "a1", "b0"]);
+    });
+
+    it("repairs even without an onRepair listener", async () => {
+      await writeThreeRecords();
+      await appendFile(logFile, "garbage");
+      const store = await openStore();
+      expect(await ids(store)).toEqual(["a0", "a1", "b0", "a2"]);
+    });
+
+    /** Reopens twice: the repair is reported once, events survive, new appends work and persist. */
+    async function expectRepairedTo(offset: number, droppedBytes: number, reason: RegExp, kept: string[]): Promise<void> {
+      const onRepair = vi.fn();
+      const repaired = await openStore({ onRepair });
+      expect(onRepair).toHaveBeenCalledTimes(1);
+      expect(onRepair).toHaveBeenCalledWith({ offset, droppedBytes, reason: expect.stringMatching(reason) });
+      expect((await readFile(logFile)).length).toBe(offset);
+      expect(await ids(repaired)).toEqual(kept);
+      const revisionOfS = (await repaired.readStream("s")).length - 1;
+      await repaired.append("s", [event("after-repair")], revisionOfS);
+      await repaired.close();
+
+      const onSecondRepair = vi.fn();
+      const reopened = await openStore({ onRepair: onSecondRepair });
+      expect(onSecondRepair).not.toHaveBeenCalled();
+      expect(await ids(reopened)).toEqual([...kept, "after-repair"]);
+      const [last] = await reopened.readAll({ fromPosition: kept.length });
+      expect(last).toMatchObject({ streamId: "s", revision: revisionOfS + 1, position: kept.length });
+    }
+  });
+
+  describe("damage before intact records", () => {
+    it("fails to open, naming the file, byte offset and reason", async () => {
+      const offsets = await writeThreeRecords();
+      const before = await readFile(logFile);
+      await flipByte((offsets[1] ?? 0) + 25);
+      const onRepair = vi.fn();
+      const failure = openFileEventStore({ dir, onRepair });
+      await expect(failure).rejects.toThrow(logFile);
+      await expect(failure).rejects.toThrow(`byte offset ${offsets[1]}`);
+      await expect(failure).rejects.toThrow(/checksum mismatch/);
+      expect(onRepair).not.toHaveBeenCalled();
+      expect((await readFile(logFile)).length).toBe(before.length);
+    });
+
+    it("fails to open when an early record's newline is lost", async () => {
+      const offsets = await writeThreeRecords();
+      const bytes = await readFile(logFile);
+      bytes[(offsets[1] ?? 0) - 1] = 0x20;
+      await writeFile(logFile, bytes);
+      await expect(openFileEventStore({ dir })).rejects.toThrow(/byte offset 0 \(checksum mismatch\)/);
+    });
+
+    it("fails to open on an intact record that breaks the position sequence", async () => {
+      await writeThreeRecords();
+      const [first = ""] = (await readFile(logFile, "utf8")).split("\n");
+      await appendFile(logFile, `${first}\n`);
+      const size = (await readFile(logFile)).length;
+      await expect(openFileEventStore({ dir })).rejects.toThrow(`byte offset ${size - first.length - 1}`);
+    });
+  });
+});
