@@ -93,3 +93,21 @@ export interface EventStore {
   subscribeToAll(handler: (event: RecordedEvent) => void | Promise<void>, options?: SubscribeOptions): Subscription;
   close(): Promise<void>;
 }
+
+/** Outcome of evaluating user code or a filter: a value, or why it failed. */
+export type Evaluation<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/**
+ * Runs user JavaScript (INLINE tasks, `javascript` evaluators, loop and event
+ * conditions) in a sandbox with bounded time and memory. Synchronous, so the
+ * decider can use it; the adapter prepares the sandbox before the engine starts.
+ * `bindings` become globals of the script (Conductor binds `$`).
+ */
+export interface ScriptEvaluator {
+  evaluate(expression: string, bindings: Record<string, unknown>): Evaluation<unknown>;
+}
+
+/** Runs a jq filter (JSON_JQ_TRANSFORM); `value` holds every result the filter produced. */
+export interface JqEvaluator {
+  evaluate(filter: string, input: unknown): Evaluation<unknown[]>;
+}
