@@ -1,10 +1,10 @@
-import { taskDefFor, workflowTaskFor } from "../domain/workflow/definition-lookup.ts";
+import { taskDefFor, workflowTaskOf } from "../domain/workflow/definition-lookup.ts";
 import type { TaskState, WorkflowState } from "../domain/workflow/state.ts";
 import { isTaskTerminal } from "../domain/workflow/status.ts";
 
 /** Conductor's `Task` JSON for one attempt (times in epoch ms; absent fields left out). */
 export function toTaskJson(workflow: WorkflowState, task: TaskState): Record<string, unknown> {
-  const workflowTask = workflowTaskFor(workflow, task.referenceTaskName);
+  const workflowTask = workflowTaskOf(workflow, task);
   const taskDef = workflowTask ? taskDefFor(workflowTask) : undefined;
   return {
     taskType: task.taskType,

@@ -13,7 +13,7 @@ import {
   WORKFLOW_DEF_STREAM_PREFIX,
   WORKFLOW_STREAM_PREFIX,
 } from "../domain/streams.ts";
-import { workflowTaskFor } from "../domain/workflow/definition-lookup.ts";
+import { workflowTaskOf } from "../domain/workflow/definition-lookup.ts";
 import type { WorkflowEvent } from "../domain/workflow/events.ts";
 import { evolve } from "../domain/workflow/evolve.ts";
 import { initialWorkflowState, type WorkflowState } from "../domain/workflow/state.ts";
@@ -108,7 +108,7 @@ function syncQueues(models: ReadModels, workflow: WorkflowState): string[] {
   if (!isWorkflowTerminal(workflow.status)) {
     for (const task of workflow.tasks) {
       if (task.status !== "SCHEDULED") continue;
-      if (workflowTaskFor(workflow, task.referenceTaskName)?.type !== "SIMPLE") continue;
+      if (workflowTaskOf(workflow, task)?.type !== "SIMPLE") continue;
       wanted.set(task.taskId, {
         queue: queueName(task.taskType, task.domain),
         taskId: task.taskId,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openFileEventStore } from "../../src/adapters/eventstore/file.ts";
 import { parseWorkflowDef } from "../../src/domain/definitions/check-workflow-def.ts";
+import { StartWorkflowRequestSchema, TaskResultSchema } from "../../src/domain/definitions/requests.ts";
 import { TaskDefSchema } from "../../src/domain/definitions/task-def.ts";
 import { parseOrThrow } from "../../src/domain/definitions/validate.ts";
 import type { EventStore } from "../../src/domain/ports.ts";
@@ -11,6 +12,8 @@ import { createEngine, type Engine } from "../../src/engine/engine.ts";
 import { eventually, removeDir } from "../support/baton.ts";
 
 const rest = { kind: "rest" as const };
+const startRequest = (input: unknown) => parseOrThrow(StartWorkflowRequestSchema, input, "start request");
+const taskResult = (input: unknown) => parseOrThrow(TaskResultSchema, input, "task result");
 
 describe("engine reactors and timers on the file store", () => {
   const open: { engine: Engine; store: EventStore }[] = [];
@@ -47,10 +50,10 @@ describe("engine reactors and timers on the file store", () => {
       false,
       rest,
     );
-    const id = await engine.startWorkflow({ name: "fw_main", input: { order: 42 }, correlationId: "c-fw", priority: 0 }, rest);
+    const id = await engine.startWorkflow(startRequest({ name: "fw_main", input: { order: 42 }, correlationId: "c-fw" }), rest);
     const [task] = await engine.poll("fw_task", { workerId: "w" });
     await engine.updateTask(
-      { workflowInstanceId: id, taskId: String(task!.taskId), status: "FAILED", reasonForIncompletion: "disk full", outputData: {} },
+      taskResult({ workflowInstanceId: id, taskId: String(task!.taskId), status: "FAILED", reasonForIncompletion: "disk full" }),
       rest,
     );
     const failed = engine.getWorkflow(id);
@@ -78,7 +81,7 @@ describe("engine reactors and timers on the file store", () => {
       rest,
     );
     await engine.registerWorkflowDef(parseWorkflowDef({ name: "slow_flow", tasks: [{ name: "slow_task", taskReferenceName: "s" }] }), false, rest);
-    const id = await engine.startWorkflow({ name: "slow_flow", input: {}, priority: 0 }, rest);
+    const id = await engine.startWorkflow(startRequest({ name: "slow_flow" }), rest);
     const [polled] = await engine.poll("slow_task", { workerId: "gone" });
     expect(polled!.status).toBe("IN_PROGRESS");
     await shutdown(engine);

@@ -1,40 +1,78 @@
 import * as v from "valibot";
-import { TaskDefSchema } from "./task-def.ts";
+import { type TaskDef, TaskDefSchema } from "./task-def.ts";
 import { jsonObject, requiredString, wholeNumber } from "./validate.ts";
 
 export const WORKFLOW_TIMEOUT_POLICIES = ["TIME_OUT_WF", "ALERT_ONLY"] as const;
-
-/** Task types Baton runs today. */
-export const SUPPORTED_TASK_TYPES = ["SIMPLE"] as const;
-
-/** Conductor's other built-in task types: recognised, but not run by this version yet. */
-export const KNOWN_UNSUPPORTED_TASK_TYPES = [
-  "DYNAMIC", "FORK_JOIN", "FORK_JOIN_DYNAMIC", "DECISION", "SWITCH", "JOIN", "DO_WHILE",
-  "SUB_WORKFLOW", "START_WORKFLOW", "EVENT", "WAIT", "HUMAN", "USER_DEFINED", "HTTP", "INLINE",
-  "EXCLUSIVE_JOIN", "TERMINATE", "KAFKA_PUBLISH", "JSON_JQ_TRANSFORM", "SET_VARIABLE", "NOOP",
-  "LAMBDA",
-] as const;
-
-export type SupportedTaskType = (typeof SUPPORTED_TASK_TYPES)[number];
 
 /**
  * One step of a workflow (Conductor's `WorkflowTask`). Fields for task types
  * this version does not run yet are kept as given, so definitions round-trip.
  */
-export const WorkflowTaskSchema = v.looseObject({
+export const WorkflowTaskSchema: v.GenericSchema<unknown, WorkflowTask> = v.looseObject({
   name: requiredString("name"),
   taskReferenceName: requiredString("taskReferenceName"),
   type: v.optional(requiredString("type"), "SIMPLE"),
-  description: v.optional(v.string("description must be a string")),
+  description: v.optional(v.nullable(v.string("description must be a string"))),
   inputParameters: v.optional(jsonObject("inputParameters"), {}),
   optional: v.optional(v.boolean("optional must be true or false"), false),
+  permissive: v.optional(v.boolean("permissive must be true or false")),
   startDelay: v.optional(wholeNumber("startDelay"), 0),
   asyncComplete: v.optional(v.boolean("asyncComplete must be true or false"), false),
   retryCount: v.optional(v.nullable(wholeNumber("retryCount"))),
   taskDefinition: v.optional(v.nullable(TaskDefSchema)),
-});
+  decisionCases: v.optional(
+    v.record(v.string(), v.array(v.lazy(() => WorkflowTaskSchema)), "decisionCases must map case values to task lists"),
+  ),
+  defaultCase: v.optional(v.nullable(v.array(v.lazy(() => WorkflowTaskSchema), "defaultCase must be a task list"))),
+  forkTasks: v.optional(
+    v.array(v.array(v.lazy(() => WorkflowTaskSchema)), "forkTasks must be a list of task lists"),
+  ),
+  loopOver: v.optional(v.array(v.lazy(() => WorkflowTaskSchema), "loopOver must be a task list")),
+  joinOn: v.optional(v.array(v.string("joinOn must hold task reference names"))),
+  evaluatorType: v.optional(v.nullable(v.string("evaluatorType must be a string"))),
+  expression: v.optional(v.nullable(v.string("expression must be a string"))),
+  caseValueParam: v.optional(v.nullable(v.string("caseValueParam must be a string"))),
+  caseExpression: v.optional(v.nullable(v.string("caseExpression must be a string"))),
+  loopCondition: v.optional(v.nullable(v.string("loopCondition must be a string"))),
+  sink: v.optional(v.nullable(v.string("sink must be a string"))),
+  dynamicTaskNameParam: v.optional(v.nullable(v.string("dynamicTaskNameParam must be a string"))),
+  dynamicForkTasksParam: v.optional(v.nullable(v.string("dynamicForkTasksParam must be a string"))),
+  dynamicForkTasksInputParamName: v.optional(v.nullable(v.string("dynamicForkTasksInputParamName must be a string"))),
+  subWorkflowParam: v.optional(v.nullable(v.record(v.string(), v.unknown(), "subWorkflowParam must be an object"))),
+  defaultExclusiveJoinTask: v.optional(v.nullable(v.array(v.string()))),
+}) as unknown as v.GenericSchema<unknown, WorkflowTask>;
 
-export type WorkflowTask = v.InferOutput<typeof WorkflowTaskSchema>;
+/** One step of a workflow, as Conductor's `WorkflowTask` JSON has it (unknown fields kept). */
+export interface WorkflowTask {
+  name: string;
+  taskReferenceName: string;
+  type: string;
+  description?: string | null;
+  inputParameters: Record<string, unknown>;
+  optional: boolean;
+  permissive?: boolean;
+  startDelay: number;
+  asyncComplete: boolean;
+  retryCount?: number | null;
+  taskDefinition?: TaskDef | null;
+  decisionCases?: Record<string, WorkflowTask[]>;
+  defaultCase?: WorkflowTask[] | null;
+  forkTasks?: WorkflowTask[][];
+  loopOver?: WorkflowTask[];
+  joinOn?: string[];
+  evaluatorType?: string | null;
+  expression?: string | null;
+  caseValueParam?: string | null;
+  caseExpression?: string | null;
+  loopCondition?: string | null;
+  sink?: string | null;
+  dynamicTaskNameParam?: string | null;
+  dynamicForkTasksParam?: string | null;
+  dynamicForkTasksInputParamName?: string | null;
+  subWorkflowParam?: Record<string, unknown> | null;
+  defaultExclusiveJoinTask?: string[] | null;
+  [key: string]: unknown;
+}
 
 /** Conductor's `WorkflowDef`, with its field names and defaults. */
 export const WorkflowDefSchema = v.looseObject({

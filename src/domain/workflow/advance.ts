@@ -1,21 +1,26 @@
 import type { WorkflowTask } from "../definitions/workflow-def.ts";
 import { resolveParameters } from "../expressions.ts";
 import type { DecisionContext } from "./context.ts";
-import { retryLimitFor, taskDefFor, workflowTaskFor } from "./definition-lookup.ts";
+import { retryLimitFor, taskDefFor, workflowTaskOf } from "./definition-lookup.ts";
 import { expressionDocument } from "./document.ts";
 import type { WorkflowEvent } from "./events.ts";
 import { evolve } from "./evolve.ts";
+import { nodeFor, successorOf } from "./graph.ts";
+import { loopStep, startLoop } from "./loop.ts";
+import { dynamicForkStep, resolveDynamicTask } from "./dynamic.ts";
 import { retryDelaySeconds } from "./retry.ts";
 import { latestAttempt, latestAttempts, type TaskState, type WorkflowState } from "./state.ts";
 import { isTaskRetriable, isTaskSuccessful, isTaskTerminal, isWorkflowTerminal } from "./status.ts";
+import { firstTaskOfCase, SYSTEM_TASK_STEPS } from "./system-tasks.ts";
 
 /** Upper bound on decisions in one pass; a definition never needs more than its size. */
 const MAX_STEPS = 10_000;
 
 /**
  * Continues a workflow the way Conductor's decider does after any change:
- * retries or fails what failed, schedules what became ready, and completes the
- * workflow when every task is done. Returns the events, in order.
+ * retries or fails what failed, runs the system tasks it can run itself,
+ * schedules what became ready, and completes the workflow when nothing is
+ * left. Returns the events, in order.
  */
 export function advance(state: WorkflowState, ctx: DecisionContext): WorkflowEvent[] {
   const out: WorkflowEvent[] = [];
@@ -34,56 +39,162 @@ export function advance(state: WorkflowState, ctx: DecisionContext): WorkflowEve
 
 function nextDecision(state: WorkflowState, ctx: DecisionContext): WorkflowEvent[] {
   if (state.status !== "RUNNING") return [];
-  for (const task of latestAttempts(state)) {
+  const attempts = latestAttempts(state);
+  for (const task of attempts) {
     if (!task.retried && isTaskTerminal(task.status) && !isTaskSuccessful(task.status)) {
-      return handleUnsuccessfulTask(state, task, ctx);
+      const events = handleUnsuccessfulTask(state, task, ctx);
+      if (events.length > 0) return events;
     }
   }
-  for (const workflowTask of state.definition.tasks) {
-    const attempt = latestAttempt(state, workflowTask.taskReferenceName);
-    if (attempt === undefined) return [scheduleTask(state, workflowTask, ctx)];
-    if (!isTaskSuccessful(attempt.status)) return [];
+  for (const task of attempts) {
+    if (isTaskTerminal(task.status)) continue;
+    const events = runSystemStep(state, task, ctx);
+    if (events.length > 0) return events;
   }
-  return [{ type: "WorkflowCompleted", data: { output: workflowOutput(state), time: ctx.now } }];
+  if (state.tasks.length === 0 && state.definition.tasks[0]) return scheduleNode(state, state.definition.tasks[0], ctx);
+  for (const task of attempts) {
+    if (!isTaskSuccessful(task.status)) continue;
+    const events = continueAfter(state, task, ctx);
+    if (events.length > 0) return events;
+  }
+  if (attempts.every((task) => isTaskTerminal(task.status))) {
+    return [{ type: "WorkflowCompleted", data: { output: workflowOutput(state), time: ctx.now } }];
+  }
+  return [];
 }
 
-/**
- * A new attempt of `workflowTask`, with its inputs resolved now. A retry waits
- * `delaySeconds`: by default the TaskDef's back-off, as the decider's retry does.
- */
+/** Runs one decider-run system task (or a loop) if it can move now. */
+function runSystemStep(state: WorkflowState, task: TaskState, ctx: DecisionContext): WorkflowEvent[] {
+  const wt = workflowTaskOf(state, task);
+  if (!wt) return [];
+  if (wt.type === "DO_WHILE") return task.status === "SCHEDULED" ? startLoop(state, task, wt, ctx) : [];
+  if (wt.type === "FORK_JOIN_DYNAMIC") return task.status === "SCHEDULED" ? dynamicForkStep(state, task, wt, ctx) : [];
+  const step = SYSTEM_TASK_STEPS[wt.type];
+  return step ? step(state, task, wt, ctx) : [];
+}
+
+/** Schedules what follows a successful task, unless it already exists. */
+function continueAfter(state: WorkflowState, task: TaskState, ctx: DecisionContext): WorkflowEvent[] {
+  const wt = workflowTaskOf(state, task);
+  if (!wt || task.workflowTask) return []; // generated fork children end their branch
+  const ref = task.definitionRef ?? task.referenceTaskName;
+  const next: WorkflowTask[] = [];
+  if ((wt.type === "SWITCH" || wt.type === "DECISION") && task.status !== "SKIPPED") {
+    const selected = wt.type === "SWITCH" ? String(task.outputData.selectedCase ?? "defaultCase") : caseOf(wt, task);
+    const first = firstTaskOfCase(wt, selected);
+    if (first) return scheduleIfMissing(state, first, ctx);
+  }
+  if (wt.type === "FORK_JOIN" && task.status !== "SKIPPED") {
+    for (const branch of wt.forkTasks ?? []) if (branch?.[0]) next.push(branch[0]);
+  }
+  const successor = successorOf(state.definition, ref);
+  if (successor.kind === "task") next.push(successor.task);
+  if (successor.kind === "loopEnd") {
+    const loop = latestAttempt(state, successor.owner);
+    if (loop && loop.status === "IN_PROGRESS" && loop.iteration === task.iteration) {
+      return loopStep(state, loop, workflowTaskOf(state, loop)!, ctx);
+    }
+  }
+  for (const candidate of next) {
+    const events = scheduleIfMissing(state, candidate, ctx);
+    if (events.length > 0) return events;
+  }
+  return [];
+}
+
+function caseOf(wt: WorkflowTask, task: TaskState): string {
+  const value = (task.outputData.caseOutput as unknown[] | undefined)?.[0];
+  const key = value === undefined ? "" : String(value);
+  return Object.hasOwn(wt.decisionCases ?? {}, key) ? key : "defaultCase";
+}
+
+/** The DO_WHILE iteration a definition task runs in now (0 outside loops). */
+export function iterationFor(state: WorkflowState, wt: WorkflowTask): number {
+  const owner = nodeFor(state.definition, wt.taskReferenceName)?.loopOwner;
+  return owner ? (latestAttempt(state, owner)?.iteration ?? 0) : 0;
+}
+
+function scheduleIfMissing(state: WorkflowState, wt: WorkflowTask, ctx: DecisionContext): WorkflowEvent[] {
+  const iteration = iterationFor(state, wt);
+  const ref = iteration > 0 ? `${wt.taskReferenceName}__${iteration}` : wt.taskReferenceName;
+  if (latestAttempt(state, ref)) return [];
+  return scheduleNode(state, wt, ctx);
+}
+
+/** Schedules a definition task (in its current loop iteration), resolving DYNAMIC tasks. */
+export function scheduleNode(state: WorkflowState, wt: WorkflowTask, ctx: DecisionContext): WorkflowEvent[] {
+  const iteration = iterationFor(state, wt);
+  if (wt.type === "DYNAMIC") {
+    const resolved = resolveDynamicTask(state, wt, ctx);
+    if ("error" in resolved) {
+      const scheduled = scheduleTask(state, { ...wt, type: "NOOP" }, ctx, undefined, iteration);
+      const taskId = (scheduled.data as { taskId: string }).taskId;
+      return [scheduled, { type: "TaskFailed", data: { taskId, outputData: {}, reason: resolved.error, terminal: true, time: ctx.now } }];
+    }
+    return [scheduleTask(state, resolved.task, ctx, undefined, iteration, resolved.task)];
+  }
+  return [scheduleTask(state, wt, ctx, undefined, iteration)];
+}
+
+/** A new attempt of `workflowTask`, with its inputs resolved now. */
 export function scheduleTask(
   state: WorkflowState,
   workflowTask: WorkflowTask,
   ctx: DecisionContext,
   retryOf?: TaskState,
-  delaySeconds: number = retryOf ? retryDelaySeconds(taskDefFor(workflowTask), retryOf.retryCount) : (workflowTask.startDelay ?? 0),
+  iteration = retryOf?.iteration ?? 0,
+  generated: WorkflowTask | undefined = retryOf?.workflowTask,
+  immediate = false,
 ): WorkflowEvent {
   const taskDef = taskDefFor(workflowTask);
   const taskId = ctx.newId();
-  const template = taskDef.inputTemplate ?? {};
-  const resolved = resolveParameters({ ...template, ...(workflowTask.inputParameters ?? {}) }, expressionDocument(state, taskId));
-  // Conductor (ParametersUtils.getTaskInputV2): a key that resolves to null takes the template's raw value.
-  for (const [key, value] of Object.entries(resolved)) {
-    if (value === null && Object.hasOwn(template, key)) resolved[key] = template[key];
-  }
   // A retry re-evaluates the inputs and lays them over the failed attempt's.
+  const resolved = resolveTaskInput(state, workflowTask, taskDef.inputTemplate ?? {}, taskId);
   const inputData = retryOf ? { ...retryOf.inputData, ...resolved } : resolved;
+  const ref = retryOf?.referenceTaskName ?? (iteration > 0 ? `${workflowTask.taskReferenceName}__${iteration}` : workflowTask.taskReferenceName);
   return {
     type: "TaskScheduled",
     data: {
       taskId,
-      referenceTaskName: workflowTask.taskReferenceName,
+      referenceTaskName: ref,
       taskType: taskTypeOf(workflowTask),
       taskDefName: workflowTask.name,
       seq: state.nextSeq,
       inputData,
       retryCount: retryOf ? retryOf.retryCount + 1 : 0,
       retriedTaskId: retryOf?.taskId,
-      startDelayInSeconds: delaySeconds,
+      startDelayInSeconds: retryOf
+        ? (immediate ? 0 : retryDelaySeconds(taskDef, retryOf.retryCount))
+        : (workflowTask.startDelay ?? 0),
       domain: state.taskToDomain[workflowTask.name] ?? state.taskToDomain["*"],
+      iteration: iteration > 0 ? iteration : undefined,
+      definitionRef: ref !== workflowTask.taskReferenceName && !generated ? workflowTask.taskReferenceName : undefined,
+      workflowTask: generated,
       time: ctx.now,
     },
   };
+}
+
+/**
+ * A task's input: its inputParameters resolved, with the TaskDef's inputTemplate
+ * filling keys that are missing or resolve to null (the template's keys are
+ * resolved too; one still null falls back to the template's raw value).
+ */
+function resolveTaskInput(
+  state: WorkflowState,
+  workflowTask: WorkflowTask,
+  template: Record<string, unknown>,
+  taskId: string,
+): Record<string, unknown> {
+  const document = expressionDocument(state, taskId);
+  const input = resolveParameters(workflowTask.inputParameters ?? {}, document);
+  if (Object.keys(template).length === 0) return input;
+  const resolvedTemplate = resolveParameters(template, document);
+  for (const [key, raw] of Object.entries(template)) {
+    if (input[key] !== undefined && input[key] !== null) continue;
+    input[key] = resolvedTemplate[key] ?? raw;
+  }
+  return input;
 }
 
 /** Conductor names a SIMPLE task's type after its definition; that is also its queue. */
@@ -94,11 +205,11 @@ export function taskTypeOf(workflowTask: WorkflowTask): string {
 /**
  * FAILED or TIMED_OUT with retries left: a new attempt after the back-off.
  * Otherwise an optional task ends COMPLETED_WITH_ERRORS and the workflow goes on;
- * anything else fails the workflow (or times it out, for a task that timed out
- * under TIME_OUT_WF).
+ * a permissive one waits for its JOIN to decide; anything else fails the
+ * workflow (or times it out, for a task that timed out under TIME_OUT_WF).
  */
 function handleUnsuccessfulTask(state: WorkflowState, task: TaskState, ctx: DecisionContext): WorkflowEvent[] {
-  const workflowTask = workflowTaskFor(state, task.referenceTaskName);
+  const workflowTask = workflowTaskOf(state, task);
   if (workflowTask === undefined) return failWorkflow(state, task, ctx, "FAILED");
   const taskDef = taskDefFor(workflowTask);
   const totalTimeout = taskDef.totalTimeoutSeconds ?? 0;
@@ -109,7 +220,9 @@ function handleUnsuccessfulTask(state: WorkflowState, task: TaskState, ctx: Deci
   if (workflowTask.optional) {
     return [{ type: "TaskCompletedWithErrors", data: { taskId: task.taskId, time: ctx.now } }];
   }
-  // Conductor ends the workflow by the task's status, whatever its timeoutPolicy: TIMED_OUT -> TIMED_OUT.
+  if (workflowTask.permissive) return [];
+  if (task.status === "CANCELED") return [];
+  // Conductor: a task that timed out ends the workflow TIMED_OUT; any other failure, FAILED.
   return failWorkflow(state, task, ctx, task.status === "TIMED_OUT" ? "TIMED_OUT" : "FAILED");
 }
 
@@ -129,21 +242,20 @@ export function failWorkflow(
 }
 
 /**
- * Ends the workflow FAILED or TIMED_OUT, by a failing task or (without one) by
- * its own timeout: cancels what still runs, computes the output, and names the
- * failureWorkflow instance to start.
+ * Ends a running workflow as FAILED or TIMED_OUT: cancels active tasks, keeps
+ * the output, and names the failure workflow to start when the definition has one.
  */
 export function endWorkflow(
   state: WorkflowState,
   ctx: DecisionContext,
   status: "FAILED" | "TIMED_OUT",
   reason: string,
-  failing?: TaskState,
+  failedTask?: TaskState,
 ): WorkflowEvent[] {
   const failureWorkflowId = state.definition.failureWorkflow ? ctx.newId() : undefined;
-  const output = { ...lastTaskOutput(state, failing) };
+  const output = { ...lastTaskOutput(state, failedTask) };
   if (failureWorkflowId !== undefined) output["conductor.failure_workflow"] = failureWorkflowId;
-  const data = { reason, failedTaskId: failing?.taskId, output, failureWorkflowId, time: ctx.now };
+  const data = { reason, failedTaskId: failedTask?.taskId, output, failureWorkflowId, time: ctx.now };
   return [
     ...cancelActiveTasks(state, ctx, `Workflow ${status === "FAILED" ? "failed" : "timed out"}`),
     status === "FAILED" ? { type: "WorkflowFailed", data } : { type: "WorkflowTimedOut", data },

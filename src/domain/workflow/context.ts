@@ -2,9 +2,16 @@
  * What the decider needs from outside, passed in so the domain stays pure:
  * the time of the command and a source of fresh ids.
  */
+import type { TaskDef } from "../definitions/task-def.ts";
+import type { JqEvaluator, ScriptEvaluator } from "../ports.ts";
+
 export interface DecisionContext {
   /** Epoch milliseconds at which the command is decided. */
   now: number;
   /** Returns a new unique id (task ids, failure-workflow ids). */
   newId: () => string;
+  /** Sandboxed evaluators for INLINE, javascript SWITCH/DECISION, loop conditions and jq. */
+  evaluators?: { javascript?: ScriptEvaluator; jq?: JqEvaluator };
+  /** Registered task definitions, for tasks whose name is decided at run time (DYNAMIC). */
+  taskDef?: (name: string) => TaskDef | undefined;
 }

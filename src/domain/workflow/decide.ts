@@ -3,7 +3,7 @@ import type { TaskResult } from "../definitions/requests.ts";
 import { advance, cancelActiveTasks, scheduleTask, workflowOutput } from "./advance.ts";
 import type { WorkflowCommand } from "./commands.ts";
 import type { DecisionContext } from "./context.ts";
-import { workflowTaskFor } from "./definition-lookup.ts";
+import { workflowTaskFor, workflowTaskOf } from "./definition-lookup.ts";
 import type { WorkflowEvent } from "./events.ts";
 import { foldWorkflow } from "./evolve.ts";
 import { findTask, isPollable, latestAttempt, latestAttempts, type WorkflowState } from "./state.ts";
@@ -192,10 +192,10 @@ function retryWorkflow(state: WorkflowState, ctx: DecisionContext): WorkflowEven
   let current = foldWorkflow([retried], state);
   const events: WorkflowEvent[] = [retried];
   for (const task of failed) {
-    const workflowTask = workflowTaskFor(current, task.referenceTaskName);
+    const workflowTask = workflowTaskOf(current, task);
     if (workflowTask === undefined) continue;
     // Conductor queues a manually retried task at once (callbackAfterSeconds 0), without the back-off.
-    const event = scheduleTask(current, workflowTask, ctx, task, 0);
+    const event = scheduleTask(current, workflowTask, ctx, task, task.iteration, task.workflowTask, true);
     events.push(event);
     current = foldWorkflow([event], current);
   }

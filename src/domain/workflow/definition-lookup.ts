@@ -1,15 +1,27 @@
 import { defaultTaskDef, type TaskDef } from "../definitions/task-def.ts";
 import type { WorkflowTask } from "../definitions/workflow-def.ts";
-import type { WorkflowState } from "./state.ts";
+import { nodeFor } from "./graph.ts";
+import type { TaskState, WorkflowState } from "./state.ts";
 
-/** The definition node for a task reference in the workflow's snapshot. */
+/** The definition node for a task reference (nested and loop-suffixed refs included). */
 export function workflowTaskFor(state: WorkflowState, ref: string): WorkflowTask | undefined {
-  return state.definition.tasks.find((task) => task.taskReferenceName === ref);
+  return nodeFor(state.definition, ref)?.task;
 }
 
-/** The TaskDef a workflow task runs with: the snapshot's, else Conductor's defaults. */
+/** The definition a task attempt runs: generated at run time, or from the snapshot. */
+export function workflowTaskOf(state: WorkflowState, task: TaskState): WorkflowTask | undefined {
+  return task.workflowTask ?? workflowTaskFor(state, task.definitionRef ?? task.referenceTaskName);
+}
+
+/**
+ * The TaskDef a workflow task runs with: the snapshot's, else Conductor's ad-hoc
+ * defaults (a SIMPLE task gets TaskDef's defaults; a system task gets no retries
+ * and no response timeout).
+ */
 export function taskDefFor(workflowTask: WorkflowTask): TaskDef {
-  return workflowTask.taskDefinition ?? defaultTaskDef(workflowTask.name);
+  if (workflowTask.taskDefinition) return workflowTask.taskDefinition;
+  const def = defaultTaskDef(workflowTask.name);
+  return workflowTask.type === "SIMPLE" ? def : { ...def, retryCount: 0, responseTimeoutSeconds: 0 };
 }
 
 /** Retries allowed for a task: the workflow task's override, else its TaskDef's. */

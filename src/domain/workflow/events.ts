@@ -1,4 +1,4 @@
-import type { WorkflowDef } from "../definitions/workflow-def.ts";
+import type { WorkflowDef, WorkflowTask } from "../definitions/workflow-def.ts";
 import type { TaskLog } from "./state.ts";
 
 /** A fact about one workflow instance, as the decider emits it. */
@@ -6,7 +6,7 @@ export type WorkflowEvent =
   | { type: "WorkflowStarted"; data: WorkflowStartedData }
   | { type: "TaskScheduled"; data: TaskScheduledData }
   | { type: "TaskSkipped"; data: TaskSkippedData }
-  | { type: "TaskStarted"; data: { taskId: string; workerId?: string; time: number } }
+  | { type: "TaskStarted"; data: { taskId: string; workerId?: string; time: number; waitUntil?: number } }
   | { type: "TaskUpdated"; data: TaskUpdatedData }
   | { type: "TaskCompleted"; data: TaskOutcomeData }
   | { type: "TaskFailed"; data: TaskFailedData }
@@ -23,7 +23,9 @@ export type WorkflowEvent =
   | { type: "WorkflowResumed"; data: { time: number } }
   | { type: "WorkflowRestarted"; data: { time: number; definition?: WorkflowDef } }
   | { type: "WorkflowRetried"; data: { time: number } }
-  | { type: "WorkflowRerun"; data: WorkflowRerunData };
+  | { type: "WorkflowRerun"; data: WorkflowRerunData }
+  | { type: "VariablesSet"; data: { variables: Record<string, unknown>; taskId?: string; time: number } }
+  | { type: "LoopIterated"; data: { taskId: string; iteration: number; outputData: Record<string, unknown>; time: number } };
 
 export type WorkflowEventType = WorkflowEvent["type"];
 
@@ -38,6 +40,7 @@ export interface WorkflowStartedData {
   idempotencyKey?: string;
   createdBy?: string;
   parentWorkflowId?: string;
+  parentWorkflowTaskId?: string;
   reRunFromWorkflowId?: string;
   time: number;
 }
@@ -54,6 +57,12 @@ export interface TaskScheduledData {
   /** Seconds before the task may be polled (start delay or retry back-off). */
   startDelayInSeconds: number;
   domain?: string;
+  /** DO_WHILE iteration the task belongs to (its ref then ends in `__<iteration>`). */
+  iteration?: number;
+  /** The definition task's reference when it differs from `referenceTaskName` (loops). */
+  definitionRef?: string;
+  /** The task's definition when it was generated at run time (DYNAMIC, dynamic forks). */
+  workflowTask?: WorkflowTask;
   time: number;
 }
 

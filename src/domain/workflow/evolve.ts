@@ -26,6 +26,7 @@ function evolveData(state: WorkflowState, event: WorkflowEvent): WorkflowState {
         idempotencyKey: d.idempotencyKey,
         createdBy: d.createdBy,
         parentWorkflowId: d.parentWorkflowId,
+        parentWorkflowTaskId: d.parentWorkflowTaskId,
         reRunFromWorkflowId: d.reRunFromWorkflowId,
         createTime: d.time,
         startTime: d.time,
@@ -59,6 +60,9 @@ function evolveData(state: WorkflowState, event: WorkflowEvent): WorkflowState {
         pollCount: 0,
         visibleAt: d.time + d.startDelayInSeconds * 1000,
         domain: d.domain,
+        iteration: d.iteration ?? 0,
+        definitionRef: d.definitionRef,
+        workflowTask: d.workflowTask,
         logs: [],
       };
       const tasks = d.retriedTaskId
@@ -88,6 +92,7 @@ function evolveData(state: WorkflowState, event: WorkflowEvent): WorkflowState {
         callbackAfterSeconds: 0,
         pollCount: 0,
         visibleAt: 0,
+        iteration: 0,
         logs: [],
       };
       return { ...state, tasks: [...state.tasks, task], nextSeq: Math.max(state.nextSeq, d.seq + 1), updateTime: d.time };
@@ -99,7 +104,8 @@ function evolveData(state: WorkflowState, event: WorkflowEvent): WorkflowState {
         status: "IN_PROGRESS",
         workerId: d.workerId ?? t.workerId,
         startTime: t.startTime === 0 ? d.time : t.startTime,
-        pollCount: t.pollCount + 1,
+        pollCount: d.workerId === undefined ? t.pollCount : t.pollCount + 1,
+        waitUntil: d.waitUntil ?? t.waitUntil,
         callbackAfterSeconds: 0,
       }));
     }
@@ -194,6 +200,12 @@ function evolveData(state: WorkflowState, event: WorkflowEvent): WorkflowState {
       };
     case "WorkflowRetried":
       return { ...reopen(state, event.data.time), lastRetriedTime: event.data.time };
+    case "VariablesSet":
+      return { ...state, variables: { ...state.variables, ...event.data.variables }, updateTime: event.data.time };
+    case "LoopIterated": {
+      const d = event.data;
+      return updateTask(state, d.taskId, d.time, (t) => ({ ...t, iteration: d.iteration, outputData: d.outputData }));
+    }
     case "WorkflowRerun": {
       const d = event.data;
       const from = d.fromTaskId === undefined ? undefined : state.tasks.find((t) => t.taskId === d.fromTaskId);

@@ -1,4 +1,4 @@
-import type { WorkflowDef } from "../definitions/workflow-def.ts";
+import type { WorkflowDef, WorkflowTask } from "../definitions/workflow-def.ts";
 import type { TaskStatus, WorkflowStatus } from "./status.ts";
 
 export interface TaskLog {
@@ -34,6 +34,12 @@ export interface TaskState {
   workerId?: string;
   reasonForIncompletion?: string;
   domain?: string;
+  /** DO_WHILE iteration (0 outside loops); for a DO_WHILE task, its current iteration. */
+  iteration: number;
+  /** A WAIT task with a duration or `until` completes at this epoch ms. */
+  waitUntil?: number;
+  definitionRef?: string;
+  workflowTask?: WorkflowTask;
   logs: TaskLog[];
 }
 
@@ -54,6 +60,7 @@ export interface WorkflowState {
   idempotencyKey?: string;
   createdBy?: string;
   parentWorkflowId?: string;
+  parentWorkflowTaskId?: string;
   reRunFromWorkflowId?: string;
   createTime: number;
   startTime: number;

@@ -1,5 +1,5 @@
 import type { DecisionContext } from "./context.ts";
-import { taskDefFor, workflowTaskFor } from "./definition-lookup.ts";
+import { taskDefFor, workflowTaskOf } from "./definition-lookup.ts";
 import type { WorkflowEvent } from "./events.ts";
 import { endWorkflow, failWorkflow } from "./advance.ts";
 import { evolve } from "./evolve.ts";
@@ -21,7 +21,7 @@ interface Deadline {
  * it sets no deadline, except for the response timeout, which ignores the policy.
  */
 function taskDeadlines(state: WorkflowState, task: TaskState): Deadline[] {
-  const workflowTask = workflowTaskFor(state, task.referenceTaskName);
+  const workflowTask = workflowTaskOf(state, task);
   if (workflowTask === undefined || isTaskTerminal(task.status)) return [];
   const def = taskDefFor(workflowTask);
   const enforced = def.timeoutPolicy !== "ALERT_ONLY";
@@ -60,6 +60,10 @@ export function nextTimeoutAt(state: WorkflowState): number | undefined {
   for (const task of state.tasks) {
     for (const deadline of taskDeadlines(state, task)) {
       if (next === undefined || deadline.at < next) next = deadline.at;
+    }
+    // A WAIT task with a duration or `until` is due then (the decider completes it).
+    if (task.status === "IN_PROGRESS" && task.waitUntil !== undefined && (next === undefined || task.waitUntil < next)) {
+      next = task.waitUntil;
     }
   }
   return next;
@@ -106,7 +110,7 @@ export function checkTimeouts(state: WorkflowState, ctx: DecisionContext): Workf
   for (const task of state.tasks) {
     const overdue = taskDeadlines(state, task).find((deadline) => ctx.now >= deadline.at);
     if (overdue === undefined) continue;
-    const policy = taskDefFor(workflowTaskFor(state, task.referenceTaskName)!).timeoutPolicy;
+    const policy = taskDefFor(workflowTaskOf(state, task)!).timeoutPolicy;
     const reason = timeoutReason(overdue, policy, ctx.now);
     const timedOut: WorkflowEvent = { type: "TaskTimedOut", data: { taskId: task.taskId, reason, time: ctx.now } };
     events.push(timedOut);
