@@ -111,3 +111,29 @@ export interface ScriptEvaluator {
 export interface JqEvaluator {
   evaluate(filter: string, input: unknown): Evaluation<unknown[]>;
 }
+
+/** A message on the bus (Kafka record or in-process equivalent). */
+export interface BusMessage {
+  key?: string;
+  /** The payload, already serialised (JSON text for Baton's own messages). */
+  value: string;
+  headers?: Record<string, string>;
+}
+
+/** Where a delivered message came from, for audit (topic/partition/offset). */
+export interface DeliveredMessage extends BusMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * Topics between Baton and other services: KAFKA_PUBLISH and EVENT tasks publish,
+ * event handlers and the event router consume. Delivery is at-least-once and in
+ * order per key; a handler's promise settles before the message counts as done.
+ */
+export interface Bus {
+  publish(topic: string, message: BusMessage): Promise<{ partition: number; offset: string }>;
+  subscribe(topic: string, handler: (message: DeliveredMessage) => Promise<void>): { close(): Promise<void> };
+  close(): Promise<void>;
+}

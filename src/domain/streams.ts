@@ -12,3 +12,6 @@ export const idempotencyStream = (workflowName: string, key: string) =>
 
 /** The queue a worker polls: the task type, prefixed by its domain when it has one. */
 export const queueName = (taskType: string, domain?: string) => (domain ? `${domain}:${taskType}` : taskType);
+
+/** The internal queue of a system task type run by the engine's reactors (never polled by workers). */
+export const systemQueueName = (taskType: string) => `_system:${taskType}`;

@@ -12,8 +12,16 @@ import { ConflictError, IllegalStateError, NotFoundError, ValidationError } from
 import { decideIdempotentStart } from "../domain/idempotency.ts";
 import { registerTaskDef, registerWorkflowDef, removeTaskDef, removeWorkflowDef } from "../domain/metadata/decide.ts";
 import { taskDefStream, workflowDefStream } from "../domain/metadata/events.ts";
-import type { EventSource, EventStore, RecordedEvent, Subscription } from "../domain/ports.ts";
-import { idempotencyStream, queueName, workflowStream } from "../domain/streams.ts";
+import type { Bus, EventSource, EventStore, JqEvaluator, RecordedEvent, ScriptEvaluator, Subscription } from "../domain/ports.ts";
+import { isReactorType, REACTOR_TASK_TYPES } from "../domain/definitions/task-types.ts";
+import type { WorkflowTask } from "../domain/definitions/workflow-def.ts";
+import { workflowTaskOf } from "../domain/workflow/definition-lookup.ts";
+import { createMemoryBus } from "../adapters/bus/memory.ts";
+import { createHttpExecutor } from "./system/http.ts";
+import type { SystemTaskExecutor, SystemTaskOutcome } from "./system/outcome.ts";
+import { createEventExecutor, createKafkaPublishExecutor } from "./system/publish.ts";
+import { createStartWorkflowExecutor, createSubWorkflowExecutor } from "./system/workflows.ts";
+import { idempotencyStream, queueName, systemQueueName, workflowStream } from "../domain/streams.ts";
 import type { WorkflowCommand } from "../domain/workflow/commands.ts";
 import { decide } from "../domain/workflow/decide.ts";
 import type { TaskState, WorkflowState } from "../domain/workflow/state.ts";
@@ -45,6 +53,12 @@ export interface Logger {
 
 export interface EngineDeps {
   store: EventStore;
+  /** Topics for KAFKA_PUBLISH and EVENT tasks (an in-process bus by default). */
+  bus?: Bus;
+  /** Sandboxes for user JavaScript and jq; tasks that need one fail clearly without it. */
+  evaluators?: { javascript?: ScriptEvaluator; jq?: JqEvaluator };
+  /** The fetch HTTP tasks use (the runtime's by default). */
+  fetch?: typeof fetch;
   clock?: () => number;
   newId?: () => string;
   /** How often overdue timeouts are looked for. */
@@ -79,6 +93,13 @@ export async function createEngine(deps: EngineDeps) {
   const clock = deps.clock ?? Date.now;
   const newId = deps.newId ?? (() => crypto.randomUUID());
   const logger = deps.logger ?? silentLogger;
+  const bus = deps.bus ?? createMemoryBus((error, message) => logger.error("bus handler failed", { topic: message.topic, error: String(error) }));
+  const decisionContext = () => ({
+    now: clock(),
+    newId,
+    evaluators: deps.evaluators,
+    taskDef: (name: string) => models.taskDefs.get(name)?.definition,
+  });
   const models = createReadModels();
   const handle = createCommandHandler({ store, newId });
   const withLock = createKeyedLock();
@@ -99,9 +120,13 @@ export async function createEngine(deps: EngineDeps) {
     const workflow = change.workflow;
     if (!workflow) return;
     workflowWaiters.notify(workflow.workflowId);
-    if (caughtUp && workflow.failureWorkflowId && isWorkflowTerminal(workflow.status)) {
-      void startFailureWorkflow(workflow);
+    if (!caughtUp) return;
+    if (workflow.failureWorkflowId && isWorkflowTerminal(workflow.status)) void startFailureWorkflow(workflow);
+    if (isWorkflowTerminal(workflow.status)) {
+      void reportToParent(workflow);
+      void terminateChildren(workflow);
     }
+    for (const queue of change.queuesFed) if (queue.startsWith("_system:")) scheduleSystemDrain(queue);
   }
 
   let resolveCaughtUp: () => void = () => {};
@@ -112,14 +137,10 @@ export async function createEngine(deps: EngineDeps) {
   });
   await caughtUpPromise;
   caughtUp = true;
-  // A failure workflow whose start was cut short by a crash is started now.
-  for (const workflow of models.workflows.values()) {
-    if (workflow.failureWorkflowId && isWorkflowTerminal(workflow.status) && !models.workflows.has(workflow.failureWorkflowId)) {
-      void startFailureWorkflow(workflow);
-    }
-  }
-
-  const sweeper = setInterval(() => void sweepTimeouts(), deps.sweepIntervalMs ?? 250);
+  const sweeper = setInterval(() => {
+    void sweepTimeouts();
+    for (const type of REACTOR_TASK_TYPES) scheduleSystemDrain(systemQueueName(type));
+  }, deps.sweepIntervalMs ?? 250);
 
   /** Waits until the read models include `position` (read-your-writes). */
   async function caughtUpTo(position: number | undefined): Promise<void> {
@@ -139,7 +160,7 @@ export async function createEngine(deps: EngineDeps) {
           if (!state.exists && command.type !== "StartWorkflow") {
             throw new NotFoundError(`No such workflow found by id: ${workflowId}`);
           }
-          return decide(command, state, { now: clock(), newId });
+          return decide(command, state, decisionContext());
         },
         { correlationId: cached?.correlationId, causationId: `${command.type}:${newId()}`, source },
       );
@@ -205,14 +226,21 @@ export async function createEngine(deps: EngineDeps) {
 
   /** The definition a new instance runs with: every task's TaskDef filled in and frozen. */
   function snapshotDefinition(definition: WorkflowDef): WorkflowDef {
-    return {
-      ...definition,
-      tasks: definition.tasks.map((task) => ({
-        ...task,
-        taskDefinition:
-          task.taskDefinition ?? models.taskDefs.get(task.name)?.definition ?? defaultTaskDef(task.name),
-      })),
-    };
+    const fill = (tasks: readonly WorkflowTask[] | null | undefined): WorkflowTask[] =>
+      (tasks ?? []).map((task) => {
+        const registered = models.taskDefs.get(task.name)?.definition;
+        const taskDefinition =
+          task.taskDefinition ?? registered ?? (task.type === "SIMPLE" ? defaultTaskDef(task.name) : undefined);
+        const filled: WorkflowTask = { ...task, ...(taskDefinition ? { taskDefinition } : {}) };
+        if (task.decisionCases) {
+          filled.decisionCases = Object.fromEntries(Object.entries(task.decisionCases).map(([k, v]) => [k, fill(v)]));
+        }
+        if (task.defaultCase) filled.defaultCase = fill(task.defaultCase);
+        if (task.forkTasks) filled.forkTasks = task.forkTasks.map((branch) => fill(branch));
+        if (task.loopOver) filled.loopOver = fill(task.loopOver);
+        return filled;
+      });
+    return { ...definition, tasks: fill(definition.tasks) };
   }
 
   // ---- workflows ---------------------------------------------------------
@@ -220,7 +248,7 @@ export async function createEngine(deps: EngineDeps) {
   async function startWorkflow(
     request: StartWorkflowRequest,
     source: EventSource,
-    options: { workflowId?: string; parentWorkflowId?: string } = {},
+    options: { workflowId?: string; parentWorkflowId?: string; parentWorkflowTaskId?: string } = {},
   ): Promise<string> {
     const definition = request.workflowDef ?? getWorkflowDef(request.name, request.version ?? undefined);
     if (request.workflowDef) checkWorkflowDefRules(request.workflowDef, "workflowDef.");
@@ -239,6 +267,7 @@ export async function createEngine(deps: EngineDeps) {
           idempotencyKey: request.idempotencyKey ?? undefined,
           createdBy: request.createdBy ?? undefined,
           parentWorkflowId: options.parentWorkflowId,
+          parentWorkflowTaskId: options.parentWorkflowTaskId,
         },
         source,
       );
@@ -320,8 +349,7 @@ export async function createEngine(deps: EngineDeps) {
    * Claims up to `count` ready tasks. Claims of different workflows run
    * concurrently, so a batch costs about one durable append, not `count` in a row.
    */
-  async function claimReadyTasks(taskType: string, options: PollOptions, count: number) {
-    const queue = queueName(taskType, options.domain);
+  async function claimReadyTasks(queue: string, options: PollOptions, count: number) {
     const candidates = pollableEntries(models, queue, clock(), count, claimedTasks);
     for (const entry of candidates) claimedTasks.add(entry.taskId);
     const claimed = await Promise.all(
@@ -353,7 +381,7 @@ export async function createEngine(deps: EngineDeps) {
     const deadline = clock() + Math.max(0, options.timeoutMs ?? 0);
     const queue = queueName(taskType, options.domain);
     for (;;) {
-      const polled = await claimReadyTasks(taskType, options, count);
+      const polled = await claimReadyTasks(queue, options, count);
       const now = clock();
       if (polled.length > 0 || now >= deadline || closed) return polled;
       const nextVisible = nextVisibleAt(models, queue, now);
@@ -391,9 +419,167 @@ export async function createEngine(deps: EngineDeps) {
     }
   }
 
+  // ---- system tasks run by reactors -------------------------------------
+
+  const SYSTEM_WORKER = "baton:system";
+  const starter = {
+    startWorkflow: (request: StartWorkflowRequest, source: EventSource, options: { workflowId: string; parentWorkflowId?: string; parentWorkflowTaskId?: string }) =>
+      startWorkflow(request, source, options),
+    exists: (workflowId: string) => models.workflows.has(workflowId),
+  };
+  const executors: Record<string, SystemTaskExecutor> = {
+    HTTP: createHttpExecutor(deps.fetch),
+    KAFKA_PUBLISH: createKafkaPublishExecutor(bus),
+    EVENT: createEventExecutor(bus),
+    SUB_WORKFLOW: createSubWorkflowExecutor(starter),
+    START_WORKFLOW: createStartWorkflowExecutor(starter),
+  };
+  const draining = new Set<string>();
+
+  /** Claims and runs whatever a system queue holds; one drain per queue at a time. */
+  function scheduleSystemDrain(queue: string): void {
+    if (closed || draining.has(queue) || pollableEntries(models, queue, clock(), 1).length === 0) return;
+    draining.add(queue);
+    void (async () => {
+      try {
+        for (;;) {
+          const claimed = await claimReadyTasks(queue, { workerId: SYSTEM_WORKER }, 32);
+          if (claimed.length === 0 || closed) break;
+          await Promise.all(claimed.map((task) => runSystemTask(String(task.workflowInstanceId), String(task.taskId))));
+        }
+      } catch (error) {
+        logger.error("system task drain failed", { queue, error: String(error) });
+      } finally {
+        draining.delete(queue);
+      }
+    })();
+  }
+
+  /** Runs one claimed (IN_PROGRESS) system task and records its outcome. */
+  async function runSystemTask(workflowId: string, taskId: string): Promise<void> {
+    const workflow = models.workflows.get(workflowId);
+    const task = workflow?.tasks.find((t) => t.taskId === taskId);
+    const wt = workflow && task ? workflowTaskOf(workflow, task) : undefined;
+    if (!workflow || !task || !wt) return;
+    const executor = executors[wt.type];
+    let outcome: SystemTaskOutcome;
+    try {
+      outcome = executor
+        ? await executor(task, workflow, wt)
+        : { kind: "fail", reason: `no executor for task type ${wt.type}`, outputData: {}, terminal: true };
+    } catch (error) {
+      outcome = { kind: "fail", reason: error instanceof Error ? error.message : String(error), outputData: {} };
+    }
+    const source: EventSource = { kind: "system", detail: `${wt.type} executor` };
+    try {
+      if (outcome.kind === "wait") {
+        await runWorkflowCommand(workflowId, { type: "RecordTaskOutput", taskId, outputData: outcome.outputData }, source);
+        const child = typeof outcome.outputData.subWorkflowId === "string" ? models.workflows.get(outcome.outputData.subWorkflowId) : undefined;
+        if (child && isWorkflowTerminal(child.status)) await reportToParent(child);
+        return;
+      }
+      await runWorkflowCommand(
+        workflowId,
+        {
+          type: "UpdateTask",
+          result: {
+            workflowInstanceId: workflowId,
+            taskId,
+            status: outcome.kind === "complete" ? "COMPLETED" : outcome.terminal ? "FAILED_WITH_TERMINAL_ERROR" : "FAILED",
+            outputData: outcome.outputData,
+            reasonForIncompletion: outcome.kind === "fail" ? outcome.reason : undefined,
+            callbackAfterSeconds: 0,
+            logs: [],
+            workerId: SYSTEM_WORKER,
+          },
+        },
+        source,
+      );
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) logger.error("recording a system task outcome failed", { workflowId, taskId, error: String(error) });
+    }
+  }
+
+  const CHILD_TO_TASK_STATUS = { COMPLETED: "COMPLETED", FAILED: "FAILED", TIMED_OUT: "TIMED_OUT", TERMINATED: "CANCELED" } as const;
+
+  /** A finished sub-workflow ends its parent's SUB_WORKFLOW task with the mapped status. */
+  async function reportToParent(child: WorkflowState): Promise<void> {
+    const parentId = child.parentWorkflowId;
+    const taskId = child.parentWorkflowTaskId;
+    if (!parentId || !taskId || !isWorkflowTerminal(child.status) || child.status === "PAUSED" || child.status === "RUNNING") return;
+    const parent = models.workflows.get(parentId);
+    const task = parent?.tasks.find((t) => t.taskId === taskId);
+    if (!parent || !task || isTaskTerminal(task.status)) return;
+    const status = CHILD_TO_TASK_STATUS[child.status as keyof typeof CHILD_TO_TASK_STATUS];
+    try {
+      await runWorkflowCommand(
+        parentId,
+        {
+          type: "ConcludeTask",
+          taskId,
+          status,
+          outputData: { ...child.output, subWorkflowId: child.workflowId },
+          reason: child.reasonForIncompletion ?? `Sub-workflow ${child.workflowId} ended ${child.status}`,
+        },
+        { kind: "system", detail: `sub-workflow ${child.workflowId} ended ${child.status}` },
+      );
+    } catch (error) {
+      logger.error("reporting a sub-workflow to its parent failed", { parentId, childId: child.workflowId, error: String(error) });
+    }
+  }
+
+  /** Ending a parent (other than by completing) terminates the sub-workflows it still runs. */
+  async function terminateChildren(parent: WorkflowState): Promise<void> {
+    if (parent.status === "COMPLETED") return;
+    for (const task of parent.tasks) {
+      const childId = task.outputData.subWorkflowId;
+      if (task.status !== "CANCELED" || typeof childId !== "string") continue;
+      const child = models.workflows.get(childId);
+      if (!child || isWorkflowTerminal(child.status)) continue;
+      try {
+        await runWorkflowCommand(childId, { type: "TerminateWorkflow", reason: `Parent workflow ${parent.workflowId} ended ${parent.status}` }, {
+          kind: "system",
+          detail: `parent ${parent.workflowId} ended`,
+        });
+      } catch (error) {
+        logger.error("terminating a sub-workflow failed", { childId, error: String(error) });
+      }
+    }
+  }
+
+  /** After a restart: finish what reactors had started but not recorded. */
+  async function recoverReactors(): Promise<void> {
+    for (const workflow of [...models.workflows.values()]) {
+      if (workflow.failureWorkflowId && isWorkflowTerminal(workflow.status) && !models.workflows.has(workflow.failureWorkflowId)) {
+        await startFailureWorkflow(workflow);
+      }
+      if (isWorkflowTerminal(workflow.status)) {
+        await reportToParent(workflow);
+        await terminateChildren(workflow);
+        continue;
+      }
+      for (const task of workflow.tasks) {
+        const wt = workflowTaskOf(workflow, task);
+        if (task.status !== "IN_PROGRESS" || !wt || !isReactorType(wt.type) || task.workerId !== SYSTEM_WORKER) continue;
+        const childId = task.outputData.subWorkflowId;
+        if (typeof childId === "string") {
+          const child = models.workflows.get(childId);
+          if (child) await reportToParent(child);
+          else await runSystemTask(workflow.workflowId, task.taskId);
+        } else if (Object.keys(task.outputData).length === 0) {
+          await runSystemTask(workflow.workflowId, task.taskId); // at-least-once: it may run twice
+        }
+      }
+    }
+  }
+  await recoverReactors();
+
   return {
     models,
     clock,
+    bus,
+    setVariables: (id: string, variables: Record<string, unknown>, source: EventSource) =>
+      runWorkflowCommand(id, { type: "SetVariables", variables }, source),
     // definitions
     getWorkflowDef,
     listWorkflowDefs: () => [...models.workflowDefs.values()].flatMap((v) => [...v.versions.values()]),

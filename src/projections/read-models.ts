@@ -9,10 +9,12 @@ import {
 import type { MetadataEvent } from "../domain/metadata/events.ts";
 import {
   queueName,
+  systemQueueName,
   TASK_DEF_STREAM_PREFIX,
   WORKFLOW_DEF_STREAM_PREFIX,
   WORKFLOW_STREAM_PREFIX,
 } from "../domain/streams.ts";
+import { isReactorType } from "../domain/definitions/task-types.ts";
 import { workflowTaskOf } from "../domain/workflow/definition-lookup.ts";
 import type { WorkflowEvent } from "../domain/workflow/events.ts";
 import { evolve } from "../domain/workflow/evolve.ts";
@@ -108,9 +110,14 @@ function syncQueues(models: ReadModels, workflow: WorkflowState): string[] {
   if (!isWorkflowTerminal(workflow.status)) {
     for (const task of workflow.tasks) {
       if (task.status !== "SCHEDULED") continue;
-      if (workflowTaskOf(workflow, task)?.type !== "SIMPLE") continue;
+      const type = workflowTaskOf(workflow, task)?.type;
+      if (type === undefined) continue;
+      let queue: string;
+      if (type === "SIMPLE") queue = queueName(task.taskType, task.domain);
+      else if (isReactorType(type)) queue = systemQueueName(type);
+      else continue;
       wanted.set(task.taskId, {
-        queue: queueName(task.taskType, task.domain),
+        queue,
         taskId: task.taskId,
         workflowId: workflow.workflowId,
         visibleAt: task.visibleAt,

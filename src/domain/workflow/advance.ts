@@ -221,7 +221,14 @@ function handleUnsuccessfulTask(state: WorkflowState, task: TaskState, ctx: Deci
     return [{ type: "TaskCompletedWithErrors", data: { taskId: task.taskId, time: ctx.now } }];
   }
   if (workflowTask.permissive) return [];
-  if (task.status === "CANCELED") return [];
+  if (task.status === "CANCELED") {
+    // Conductor: a canceled task (e.g. a sub-workflow that was terminated) terminates the workflow.
+    const reason = task.reasonForIncompletion ?? `Task ${task.referenceTaskName} was canceled`;
+    return [
+      ...cancelActiveTasks(state, ctx, reason),
+      { type: "WorkflowTerminated", data: { reason, output: lastTaskOutput(state, task), time: ctx.now } },
+    ];
+  }
   // Conductor: a task that timed out ends the workflow TIMED_OUT; any other failure, FAILED.
   return failWorkflow(state, task, ctx, task.status === "TIMED_OUT" ? "TIMED_OUT" : "FAILED");
 }

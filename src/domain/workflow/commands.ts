@@ -15,7 +15,12 @@ export type WorkflowCommand =
   | { type: "RetryWorkflow" }
   | { type: "RerunWorkflow"; request: RerunWorkflowRequest }
   | { type: "SkipTask"; taskReferenceName: string; request: SkipTaskRequest }
-  | { type: "ResetCallbacks" };
+  | { type: "ResetCallbacks" }
+  /** A reactor records what it started (e.g. a sub-workflow id) without ending the task. */
+  | { type: "RecordTaskOutput"; taskId: string; outputData: Record<string, unknown> }
+  /** A reactor ends a system task with a status a worker cannot send (a child's TIMED_OUT, CANCELED). */
+  | { type: "ConcludeTask"; taskId: string; status: "COMPLETED" | "FAILED" | "TIMED_OUT" | "CANCELED"; outputData: Record<string, unknown>; reason?: string }
+  | { type: "SetVariables"; variables: Record<string, unknown> };
 
 export interface StartWorkflow {
   type: "StartWorkflow";
@@ -29,4 +34,5 @@ export interface StartWorkflow {
   idempotencyKey?: string;
   createdBy?: string;
   parentWorkflowId?: string;
+  parentWorkflowTaskId?: string;
 }

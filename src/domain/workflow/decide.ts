@@ -30,6 +30,7 @@ export function decide(command: WorkflowCommand, state: WorkflowState, ctx: Deci
         idempotencyKey: command.idempotencyKey,
         createdBy: command.createdBy,
         parentWorkflowId: command.parentWorkflowId,
+        parentWorkflowTaskId: command.parentWorkflowTaskId,
         time: ctx.now,
       },
     };
@@ -98,11 +99,44 @@ export function decide(command: WorkflowCommand, state: WorkflowState, ctx: Deci
         .map((t) => t.taskId);
       return taskIds.length === 0 ? [] : [{ type: "CallbacksReset", data: { taskIds, time: ctx.now } }];
     }
+    case "RecordTaskOutput": {
+      const task = requireTask(state, command.taskId);
+      if (isTaskTerminal(task.status)) return [];
+      return [{ type: "TaskOutputUpdated", data: { taskId: task.taskId, outputData: command.outputData, time: ctx.now } }];
+    }
+    case "ConcludeTask":
+      return concludeTask(state, command, ctx);
+    case "SetVariables": {
+      if (isWorkflowTerminal(state.status)) {
+        throw new ConflictError(`Workflow ${state.workflowId} is ${state.status}; its variables can no longer change`);
+      }
+      return [{ type: "VariablesSet", data: { variables: command.variables, time: ctx.now } }];
+    }
     default: {
       const _exhaustive: never = command;
       return _exhaustive;
     }
   }
+}
+
+function concludeTask(
+  state: WorkflowState,
+  command: Extract<WorkflowCommand, { type: "ConcludeTask" }>,
+  ctx: DecisionContext,
+): WorkflowEvent[] {
+  const task = requireTask(state, command.taskId);
+  if (isTaskTerminal(task.status) || isWorkflowTerminal(state.status)) return [];
+  const base = { taskId: task.taskId, outputData: { ...task.outputData, ...command.outputData }, time: ctx.now };
+  const reason = command.reason ?? "";
+  const event: WorkflowEvent =
+    command.status === "COMPLETED"
+      ? { type: "TaskCompleted", data: base }
+      : command.status === "FAILED"
+        ? { type: "TaskFailed", data: { ...base, reason, terminal: false } }
+        : command.status === "TIMED_OUT"
+          ? { type: "TaskTimedOut", data: { taskId: task.taskId, reason, time: ctx.now } }
+          : { type: "TaskCanceled", data: { taskId: task.taskId, reason, time: ctx.now } };
+  return thenAdvance(state, [event], ctx);
 }
 
 /** Appends `events` and whatever the workflow does next because of them. */

@@ -24,6 +24,7 @@ export type WorkflowEvent =
   | { type: "WorkflowRestarted"; data: { time: number; definition?: WorkflowDef } }
   | { type: "WorkflowRetried"; data: { time: number } }
   | { type: "WorkflowRerun"; data: WorkflowRerunData }
+  | { type: "TaskOutputUpdated"; data: { taskId: string; outputData: Record<string, unknown>; time: number } }
   | { type: "VariablesSet"; data: { variables: Record<string, unknown>; taskId?: string; time: number } }
   | { type: "LoopIterated"; data: { taskId: string; iteration: number; outputData: Record<string, unknown>; time: number } };
 

@@ -200,6 +200,10 @@ function evolveData(state: WorkflowState, event: WorkflowEvent): WorkflowState {
       };
     case "WorkflowRetried":
       return { ...reopen(state, event.data.time), lastRetriedTime: event.data.time };
+    case "TaskOutputUpdated": {
+      const d = event.data;
+      return updateTask(state, d.taskId, d.time, (t) => ({ ...t, outputData: { ...t.outputData, ...d.outputData } }));
+    }
     case "VariablesSet":
       return { ...state, variables: { ...state.variables, ...event.data.variables }, updateTime: event.data.time };
     case "LoopIterated": {

@@ -1,0 +1,66 @@
+import type { Bus } from "../../domain/ports.ts";
+import type { SystemTaskExecutor } from "./outcome.ts";
+
+/** Headers every outgoing message carries so receivers can deduplicate and trace. */
+function traceHeaders(workflowId: string, taskId: string, correlationId: string | undefined): Record<string, string> {
+  return { workflowId, taskId, ...(correlationId ? { correlationId } : {}) };
+}
+
+/**
+ * KAFKA_PUBLISH: `kafka_request {topic, value, key, headers}`; the value is
+ * sent as JSON. Output is empty, as in Conductor. (`bootStrapServers` picks a
+ * cluster once the Kafka adapter is configured; the in-process bus ignores it.)
+ */
+export function createKafkaPublishExecutor(bus: Bus): SystemTaskExecutor {
+  return async (task, workflow) => {
+    const request = task.inputData.kafka_request as Record<string, unknown> | undefined;
+    const topic = request?.topic;
+    if (!request || typeof topic !== "string" || topic === "") {
+      return { kind: "fail", reason: "KAFKA_PUBLISH: kafka_request.topic is required", outputData: {}, terminal: true };
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries((request.headers ?? {}) as Record<string, unknown>)) headers[name] = String(value);
+    await bus.publish(topic, {
+      key: request.key === undefined || request.key === null ? undefined : String(request.key),
+      value: JSON.stringify(request.value ?? null),
+      headers: { ...headers, ...traceHeaders(workflow.workflowId, task.taskId, workflow.correlationId) },
+    });
+    return { kind: "complete", outputData: {} };
+  };
+}
+
+/**
+ * The bus topic of an EVENT sink: `conductor` alone is the workflow's own queue
+ * (`conductor:<workflowName>:<taskRef>`); `conductor:<name>` and `kafka:<topic>`
+ * name the queue; anything else is used as given.
+ */
+export function sinkTopic(sink: string, workflowName: string, taskRef: string): string {
+  return sink === "conductor" ? `conductor:${workflowName}:${taskRef}` : sink;
+}
+
+/**
+ * EVENT: publishes the task input plus where it came from to the sink. Completes
+ * after publishing, or waits for an external update with `asyncComplete`.
+ */
+export function createEventExecutor(bus: Bus): SystemTaskExecutor {
+  return async (task, workflow, wt) => {
+    const sink = wt.sink ?? "";
+    const topic = sinkTopic(sink, workflow.definition.name, wt.taskReferenceName);
+    const payload = {
+      ...task.inputData,
+      workflowInstanceId: workflow.workflowId,
+      workflowType: workflow.definition.name,
+      workflowVersion: workflow.definition.version,
+      correlationId: workflow.correlationId ?? null,
+      sink,
+      asyncComplete: wt.asyncComplete,
+      event_produced: topic,
+    };
+    await bus.publish(topic, {
+      key: workflow.workflowId,
+      value: JSON.stringify(payload),
+      headers: traceHeaders(workflow.workflowId, task.taskId, workflow.correlationId),
+    });
+    return wt.asyncComplete ? { kind: "wait", outputData: payload } : { kind: "complete", outputData: payload };
+  };
+}

@@ -1,0 +1,63 @@
+import type { StartWorkflowRequest } from "../../domain/definitions/requests.ts";
+import { StartWorkflowRequestSchema } from "../../domain/definitions/requests.ts";
+import { parseOrThrow } from "../../domain/definitions/validate.ts";
+import type { EventSource } from "../../domain/ports.ts";
+import { deterministicId } from "../deterministic-id.ts";
+import type { SystemTaskExecutor } from "./outcome.ts";
+
+export interface WorkflowStarter {
+  startWorkflow(
+    request: StartWorkflowRequest,
+    source: EventSource,
+    options: { workflowId: string; parentWorkflowId?: string; parentWorkflowTaskId?: string },
+  ): Promise<string>;
+  exists(workflowId: string): boolean;
+}
+
+const source = (detail: string): EventSource => ({ kind: "system", detail });
+
+/**
+ * SUB_WORKFLOW: starts the child named by `subWorkflowParam` (by name/version or
+ * an inline `workflowDefinition`) with the task's input. The child's id comes
+ * from the parent, the task and its attempt, so running this again starts
+ * nothing new. The task waits until the child ends (see the engine's reactor).
+ */
+export function createSubWorkflowExecutor(starter: WorkflowStarter): SystemTaskExecutor {
+  return async (task, workflow, wt) => {
+    const params = wt.subWorkflowParam ?? {};
+    const childId = await deterministicId(`${workflow.workflowId}/${task.taskId}/${task.retryCount}`);
+    if (!starter.exists(childId)) {
+      const request = parseOrThrow(
+        StartWorkflowRequestSchema,
+        {
+          name: params.name ?? (params.workflowDefinition as { name?: string } | undefined)?.name,
+          version: params.version ?? undefined,
+          workflowDef: params.workflowDefinition ?? undefined,
+          input: task.inputData,
+          correlationId: workflow.correlationId,
+          taskToDomain: params.taskToDomain ?? workflow.taskToDomain,
+          priority: workflow.priority,
+        },
+        "subWorkflowParam",
+      );
+      await starter.startWorkflow(request, source(`SUB_WORKFLOW ${task.taskId} of ${workflow.workflowId}`), {
+        workflowId: childId,
+        parentWorkflowId: workflow.workflowId,
+        parentWorkflowTaskId: task.taskId,
+      });
+    }
+    return { kind: "wait", outputData: { subWorkflowId: childId } };
+  };
+}
+
+/** START_WORKFLOW: starts `startWorkflow {name, version, input, correlationId}` and completes with its id. */
+export function createStartWorkflowExecutor(starter: WorkflowStarter): SystemTaskExecutor {
+  return async (task, workflow) => {
+    const childId = await deterministicId(`${workflow.workflowId}/${task.taskId}/start`);
+    if (!starter.exists(childId)) {
+      const request = parseOrThrow(StartWorkflowRequestSchema, task.inputData.startWorkflow ?? {}, "startWorkflow", "startWorkflow");
+      await starter.startWorkflow(request, source(`START_WORKFLOW ${task.taskId} of ${workflow.workflowId}`), { workflowId: childId });
+    }
+    return { kind: "complete", outputData: { workflowId: childId } };
+  };
+}
