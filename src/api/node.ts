@@ -6,12 +6,15 @@ import { serve } from "@hono/node-server";
 import { openFileEventStore } from "../adapters/eventstore/file.ts";
 import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import type { EventStore } from "../domain/ports.ts";
-import { createEngine } from "../engine/engine.ts";
+import { createEngine, type Engine } from "../engine/engine.ts";
 import { createApp } from "./app.ts";
 import { type Config, loadConfig } from "./config.ts";
 
 export interface RunningServer {
   port: number;
+  /** The running engine and its store, for in-process tools and tests. */
+  engine: Engine;
+  store: EventStore;
   close(): Promise<void>;
 }
 
@@ -49,6 +52,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const port = typeof address === "object" && address ? address.port : config.PORT;
   return {
     port,
+    engine,
+    store,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await engine.close();

@@ -25,7 +25,12 @@ export function expressionDocument(state: WorkflowState, currentTaskId?: string)
       createdBy: state.createdBy ?? null,
     },
   };
-  for (const task of latestAttempts(state)) document[task.referenceTaskName] = taskDocument(task);
+  for (const task of latestAttempts(state)) {
+    const entry = taskDocument(task);
+    document[task.referenceTaskName] = entry;
+    // Inside a loop, the bare ref means the latest iteration (tasks come in schedule order).
+    if (task.definitionRef) document[task.definitionRef] = entry;
+  }
   if (currentTaskId !== undefined) document.CPEWF_TASK_ID = currentTaskId;
   return document;
 }
