@@ -1,5 +1,6 @@
 import { ConcurrencyError } from "../domain/errors.ts";
 import type { EventMetadata, EventStore, NewEvent } from "../domain/ports.ts";
+import { deterministicId } from "./deterministic-id.ts";
 
 /** Conflicts tolerated before giving up; each one means another writer won a race. */
 const MAX_ATTEMPTS = 8;
@@ -15,6 +16,9 @@ export interface CommandHandlerDeps {
   store: EventStore;
   newId: () => string;
 }
+
+/** Appends that fail for a reason other than a conflict are tried this often with the same event ids. */
+const APPEND_TRIES = 3;
 
 /**
  * The whole command cycle: load (cached state or the stream), decide, append
@@ -34,9 +38,13 @@ export function createCommandHandler({ store, newId }: CommandHandlerDeps) {
       const events = decide(state);
       if (events.length === 0) return { events, state };
       const revision = aggregate.revisionOf(state);
-      const toAppend: NewEvent[] = events.map((event) => ({ id: newId(), type: event.type, data: event.data, metadata }));
+      // Event ids derive from the command and the revision they take, so re-sending the
+      // same append after a lost answer is recognised by the store as a duplicate.
+      const commandId = metadata.causationId ?? newId();
+      const ids = await Promise.all(events.map((_, index) => deterministicId(`${streamId}/${commandId}/${revision + 1 + index}`)));
+      const toAppend: NewEvent[] = events.map((event, index) => ({ id: ids[index]!, type: event.type, data: event.data, metadata }));
       try {
-        const result = await store.append(streamId, toAppend, revision < 0 ? "no_stream" : revision);
+        const result = await appendWithRetry(streamId, toAppend, revision < 0 ? "no_stream" : revision);
         for (const event of events) state = aggregate.evolve(state, event);
         return { events, state, position: result.position };
       } catch (error) {
@@ -45,6 +53,17 @@ export function createCommandHandler({ store, newId }: CommandHandlerDeps) {
       }
     }
   };
+
+  async function appendWithRetry(streamId: string, events: NewEvent[], expected: number | "no_stream") {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await store.append(streamId, events, expected);
+      } catch (error) {
+        if (error instanceof ConcurrencyError || attempt >= APPEND_TRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
+  }
 
   async function load<State, Event extends { type: string; data: unknown }>(
     streamId: string,

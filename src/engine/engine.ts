@@ -467,6 +467,8 @@ export async function createEngine(deps: EngineDeps) {
       outcome = executor
         ? await executor(task, workflow, wt)
         : { kind: "fail", reason: `no executor for task type ${wt.type}`, outputData: {}, terminal: true };
+      // asyncComplete: the effect happened; an external update completes the task.
+      if (outcome.kind === "complete" && wt.asyncComplete) outcome = { kind: "wait", outputData: outcome.outputData };
     } catch (error) {
       outcome = { kind: "fail", reason: error instanceof Error ? error.message : String(error), outputData: {} };
     }
