@@ -149,8 +149,9 @@ describe("WorkflowDef defaults (WorkflowDef.java, WorkflowTask.java)", () => {
     ]);
   });
 
-  const knownUnsupported = KNOWN_UNSUPPORTED_TASK_TYPES[0];
-  it.skipIf(knownUnsupported === undefined)("says a known Conductor type Baton does not run is not supported, rather than unknown", () => {
+  it("says a known Conductor type Baton does not run is not supported, rather than unknown", () => {
+    const knownUnsupported = KNOWN_UNSUPPORTED_TASK_TYPES[0];
+    expect(knownUnsupported).toBe("USER_DEFINED");
     const error = validationErrorOf(() =>
       parseWorkflowDef({ name: "orders", tasks: [{ name: "d", taskReferenceName: "d", type: knownUnsupported }] }),
     );
