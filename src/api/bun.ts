@@ -2,6 +2,7 @@
  * Bun composition root: `bun src/api/bun.ts`. Bun serves the default export's
  * `fetch`; the file event store runs through Bun's node: compatibility.
  */
+import { loadEvaluators } from "../adapters/evaluators/index.ts";
 import { openFileEventStore } from "../adapters/eventstore/file.ts";
 import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import { createEngine } from "../engine/engine.ts";
@@ -12,7 +13,7 @@ const config = loadConfig(process.env);
 const store = config.BATON_EVENT_STORE === "memory"
   ? createMemoryEventStore()
   : await openFileEventStore({ dir: config.DATA_DIR, fsync: config.BATON_FSYNC });
-const engine = await createEngine({ store, sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS });
+const engine = await createEngine({ store, evaluators: await loadEvaluators(), sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS });
 const app = createApp({ engine });
 
 export default { port: config.PORT, hostname: config.HOST, fetch: app.fetch };

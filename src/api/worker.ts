@@ -3,6 +3,7 @@
  * may not start at global scope there) on the in-memory store: state lives only
  * as long as the isolate. A durable store for the edge is not built yet.
  */
+import { loadEvaluators } from "../adapters/evaluators/index.ts";
 import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import { createEngine } from "../engine/engine.ts";
 import { createApp } from "./app.ts";
@@ -10,7 +11,9 @@ import { createApp } from "./app.ts";
 let app: Promise<{ fetch: (request: Request) => Response | Promise<Response> }> | undefined;
 
 function appOnce() {
-  app ??= createEngine({ store: createMemoryEventStore() }).then((engine) => createApp({ engine }));
+  app ??= loadEvaluators()
+    .then((evaluators) => createEngine({ store: createMemoryEventStore(), evaluators }))
+    .then((engine) => createApp({ engine }));
   return app;
 }
 
