@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import type { Engine } from "../engine/engine.ts";
+import { auditRoutes } from "./rest/audit.ts";
 import { errorHandler } from "./rest/errors.ts";
+import { eventRoutes } from "./rest/events.ts";
 import { metadataRoutes } from "./rest/metadata.ts";
 import { taskRoutes } from "./rest/tasks.ts";
 import { bulkRoutes, workflowRoutes } from "./rest/workflow.ts";
@@ -19,8 +21,10 @@ export function createApp({ engine, logError = (error) => console.error(error) }
   app.get("/api/health", (c) => c.json(health()));
   app.route("/api/metadata", metadataRoutes(engine));
   app.route("/api/workflow/bulk", bulkRoutes(engine));
+  app.route("/api/workflow", auditRoutes(engine));
   app.route("/api/workflow", workflowRoutes(engine));
   app.route("/api/tasks", taskRoutes(engine));
+  app.route("/api/event", eventRoutes(engine));
   app.notFound((c) =>
     c.json({ status: 404, message: `No endpoint ${c.req.method} ${c.req.path}`, instance: c.req.path, retryable: false }, 404),
   );

@@ -2,13 +2,13 @@
  * Node.js composition root: `npm start`. Reads the environment, opens the
  * event store, runs the engine and serves the HTTP app until SIGTERM/SIGINT.
  */
+import { loadEvaluators } from "../adapters/evaluators/index.ts";
 import { serve } from "@hono/node-server";
-import { openFileEventStore } from "../adapters/eventstore/file.ts";
-import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import type { EventStore } from "../domain/ports.ts";
 import { createEngine, type Engine } from "../engine/engine.ts";
 import { createApp } from "./app.ts";
 import { type Config, loadConfig } from "./config.ts";
+import { openStore } from "./open-store.ts";
 
 export interface RunningServer {
   port: number;
@@ -18,21 +18,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-async function openStore(config: Config): Promise<EventStore> {
-  if (config.BATON_EVENT_STORE === "memory") return createMemoryEventStore();
-  return openFileEventStore({
-    dir: config.DATA_DIR,
-    fsync: config.BATON_FSYNC,
-    onRepair: (info) =>
-      console.error(`baton: cut a torn tail of ${info.droppedBytes} bytes at offset ${info.offset} of the event log (${info.reason})`),
-  });
-}
-
 /** Starts Baton with `config`; resolves once it listens. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const store = await openStore(config);
   const engine = await createEngine({
     store,
+    evaluators: await loadEvaluators(),
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     logger: {
       info: (message, fields) => console.log(message, fields ?? ""),

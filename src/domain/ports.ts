@@ -8,6 +8,8 @@ export interface EventSource {
   kind: "rest" | "graphql" | "worker" | "timer" | "router" | "system" | "cli";
   /** e.g. "POST /api/tasks", a worker id, a Kafka topic/partition/offset. */
   detail?: string;
+  /** The bus message that caused the change (router, event handlers), for the audit timeline. */
+  message?: { topic: string; partition: number; offset: string };
 }
 
 /** Metadata stored beside every event's data. */

@@ -3,8 +3,13 @@ export const WORKFLOW_STREAM_PREFIX = "workflow-";
 export const WORKFLOW_DEF_STREAM_PREFIX = "workflowdef-";
 export const TASK_DEF_STREAM_PREFIX = "taskdef-";
 export const IDEMPOTENCY_STREAM_PREFIX = "idempotency-";
+export const EVENT_HANDLER_STREAM_PREFIX = "eventhandler-";
+/** Executions of one event handler (Conductor's `EventExecution`s), an audit log per handler. */
+export const EVENT_EXECUTION_STREAM_PREFIX = "eventexecution-";
 
 export const workflowStream = (workflowId: string) => `${WORKFLOW_STREAM_PREFIX}${workflowId}`;
+export const eventHandlerStream = (name: string) => `${EVENT_HANDLER_STREAM_PREFIX}${name}`;
+export const eventExecutionStream = (handlerName: string) => `${EVENT_EXECUTION_STREAM_PREFIX}${handlerName}`;
 
 /** The idempotency-claim stream of one key of one workflow name. */
 export const idempotencyStream = (workflowName: string, key: string) =>

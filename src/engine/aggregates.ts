@@ -1,3 +1,5 @@
+import { type EventHandlerState, evolveEventHandler, noEventHandler } from "../domain/event-handlers/decide.ts";
+import type { EventHandlerEvent } from "../domain/event-handlers/events.ts";
 import type { IdempotencyKeyClaimed } from "../domain/idempotency.ts";
 import {
   evolveTaskDef,
@@ -39,5 +41,11 @@ export interface IdempotencyState {
 export const idempotencyAggregate: Aggregate<IdempotencyState, IdempotencyKeyClaimed> = {
   initial: { revision: -1 },
   evolve: (state, event) => ({ revision: state.revision + 1, claim: event.data }),
+  revisionOf: (state) => state.revision,
+};
+
+export const eventHandlerAggregate: Aggregate<EventHandlerState, EventHandlerEvent> = {
+  initial: noEventHandler(),
+  evolve: evolveEventHandler,
   revisionOf: (state) => state.revision,
 };

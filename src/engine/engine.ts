@@ -43,6 +43,7 @@ import {
   workflowDefAggregate,
 } from "./aggregates.ts";
 import { createCommandHandler } from "./command-handler.ts";
+import { createEventHandlers, type EventHandlerOptions, type EventHandlers } from "./event-handlers.ts";
 import { createKeyedLock } from "./keyed-lock.ts";
 import { createWaiters } from "./waiters.ts";
 
@@ -64,6 +65,8 @@ export interface EngineDeps {
   /** How often overdue timeouts are looked for. */
   sweepIntervalMs?: number;
   logger?: Logger;
+  /** Conductor event handlers (e.g. how long an early complete_task is held). */
+  eventHandlers?: EventHandlerOptions;
 }
 
 export interface PollOptions {
@@ -109,10 +112,13 @@ export async function createEngine(deps: EngineDeps) {
   const claimedTasks = new Set<string>();
   let caughtUp = false;
   let closed = false;
+  let eventHandlers: EventHandlers | undefined; // created once the read models have caught up
 
   function onEvent(event: RecordedEvent): void {
     const change = applyEvent(models, event);
-    if (change) afterChange(change);
+    if (!change) return;
+    afterChange(change);
+    eventHandlers?.observe(event, change);
   }
 
   function afterChange(change: ReadModelChange): void {
@@ -575,11 +581,30 @@ export async function createEngine(deps: EngineDeps) {
     }
   }
   await recoverReactors();
+  eventHandlers = createEventHandlers({
+    ...deps.eventHandlers,
+    store,
+    bus,
+    models,
+    caughtUpTo,
+    evaluator: deps.evaluators?.javascript,
+    clock,
+    newId,
+    logError: (message, fields) => logger.error(message, fields),
+    workflows: {
+      startWorkflow: (request, source) => startWorkflow(request, source),
+      updateTask,
+      terminate: (id, reason, source) => runWorkflowCommand(id, { type: "TerminateWorkflow", reason }, source),
+      setVariables: (id, variables, source) => runWorkflowCommand(id, { type: "SetVariables", variables }, source),
+    },
+  });
 
   return {
     models,
     clock,
     bus,
+    /** Conductor event handlers: registry, executions, and the bus subscriptions that run them. */
+    eventHandlers,
     setVariables: (id: string, variables: Record<string, unknown>, source: EventSource) =>
       runWorkflowCommand(id, { type: "SetVariables", variables }, source),
     // definitions
@@ -626,6 +651,8 @@ export async function createEngine(deps: EngineDeps) {
     resetCallbacks: (id: string, source: EventSource) => runWorkflowCommand(id, { type: "ResetCallbacks" }, source),
     search: (request: SearchRequest) => searchWorkflows(models.workflows.values(), request),
     workflows: () => models.workflows.values(),
+    /** A workflow's stream as stored (empty for an unknown id), for the audit timeline and time travel. */
+    readWorkflowEvents: (workflowId: string) => store.readStream(workflowStream(workflowId)),
     // tasks
     poll,
     updateTask,
@@ -647,6 +674,7 @@ export async function createEngine(deps: EngineDeps) {
       clearInterval(sweeper);
       queueWaiters.notifyAll();
       workflowWaiters.notifyAll();
+      await eventHandlers?.close();
       await subscription.close();
     },
   };

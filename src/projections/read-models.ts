@@ -7,7 +7,11 @@ import {
   type WorkflowDefVersions,
 } from "../domain/metadata/decide.ts";
 import type { MetadataEvent } from "../domain/metadata/events.ts";
+import type { EventExecution, EventExecutionEvent, EventHandlerEvent } from "../domain/event-handlers/events.ts";
+import type { EventHandler } from "../domain/event-handlers/schema.ts";
 import {
+  EVENT_EXECUTION_STREAM_PREFIX,
+  EVENT_HANDLER_STREAM_PREFIX,
   queueName,
   systemQueueName,
   TASK_DEF_STREAM_PREFIX,
@@ -21,6 +25,7 @@ import { evolve } from "../domain/workflow/evolve.ts";
 import { initialWorkflowState, type WorkflowState } from "../domain/workflow/state.ts";
 import { isWorkflowTerminal } from "../domain/workflow/status.ts";
 import { nextTimeoutAt } from "../domain/workflow/timeouts.ts";
+import { applyEventHandlerEvent, applyExecutionRecorded, type HeldEvent } from "./event-handlers.ts";
 
 /** A task waiting in a worker queue. */
 export interface QueueEntry {
@@ -50,6 +55,11 @@ export interface ReadModels {
   timers: Map<string, number>;
   workflowDefs: Map<string, WorkflowDefVersions>;
   taskDefs: Map<string, TaskDefState>;
+  eventHandlers: Map<string, EventHandler>;
+  /** handler name -> execution id -> its latest record, in first-recorded order. */
+  eventExecutions: Map<string, Map<string, EventExecution>>;
+  /** complete_task / fail_task actions held until their task waits, by `heldEventKey`. */
+  heldEvents: Map<string, HeldEvent>;
 }
 
 export function createReadModels(): ReadModels {
@@ -62,6 +72,9 @@ export function createReadModels(): ReadModels {
     timers: new Map(),
     workflowDefs: new Map(),
     taskDefs: new Map(),
+    eventHandlers: new Map(),
+    eventExecutions: new Map(),
+    heldEvents: new Map(),
   };
 }
 
@@ -87,6 +100,14 @@ export function applyEvent(models: ReadModels, event: RecordedEvent): ReadModelC
     const name = stream.slice(TASK_DEF_STREAM_PREFIX.length);
     const current = models.taskDefs.get(name) ?? { revision: -1 };
     models.taskDefs.set(name, evolveTaskDef(current, event as unknown as MetadataEvent));
+    return { queuesFed: [] };
+  }
+  if (stream.startsWith(EVENT_HANDLER_STREAM_PREFIX)) {
+    applyEventHandlerEvent(models.eventHandlers, event as unknown as EventHandlerEvent);
+    return { queuesFed: [] };
+  }
+  if (stream.startsWith(EVENT_EXECUTION_STREAM_PREFIX)) {
+    applyExecutionRecorded(models.eventExecutions, models.heldEvents, event as unknown as EventExecutionEvent);
     return { queuesFed: [] };
   }
   if (stream.startsWith(WORKFLOW_STREAM_PREFIX)) {

@@ -1,10 +1,16 @@
+import { loadEvaluators } from "../../src/adapters/evaluators/index.ts";
 import { createMemoryEventStore } from "../../src/adapters/eventstore/memory.ts";
 import { createApp } from "../../src/api/app.ts";
-import { createEngine } from "../../src/engine/engine.ts";
+import { createEngine, type EngineDeps } from "../../src/engine/engine.ts";
 
-/** The Hono app on a fresh in-memory engine, driven with `app.request()`. */
-export async function inProcessApp() {
-  const engine = await createEngine({ store: createMemoryEventStore(), sweepIntervalMs: 50 });
+/** The Hono app on a fresh in-memory engine, driven with `app.request()`; `options` override the engine's deps. */
+export async function inProcessApp(options: Partial<EngineDeps> = {}) {
+  const engine = await createEngine({
+    store: createMemoryEventStore(),
+    evaluators: await loadEvaluators(),
+    sweepIntervalMs: 50,
+    ...options,
+  });
   const errors: unknown[] = [];
   const app = createApp({ engine, logError: (error) => errors.push(error) });
   const call = async (method: string, path: string, body?: unknown, raw?: string) => {

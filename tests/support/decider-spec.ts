@@ -56,14 +56,25 @@ export interface Decision {
   state(): WorkflowState;
 }
 
-export function given(history: WorkflowEvent[]) {
+/**
+ * What a spec may add to the deterministic context: a time, the sandboxed
+ * `evaluators`, a `taskDef` registry, or its own `newId` (for specs that chain
+ * several decisions and need ids that stay unique).
+ */
+export type SpecContext = Partial<DecisionContext>;
+
+export function given(history: WorkflowEvent[], defaults: SpecContext = {}) {
   const before = foldWorkflow(history);
   return {
     /** The state `given` folds to, for specs that ask a pure query of it. */
     state: before,
-    when(command: WorkflowCommand, now: number = T0): Decision {
+    /** Decides `command` at `now` (T0 by default), or with a context: `given`'s defaults, then these fields. */
+    when(command: WorkflowCommand, nowOrContext: number | SpecContext = T0): Decision {
+      const extra = typeof nowOrContext === "number" ? { now: nowOrContext } : nowOrContext;
+      const merged = { ...defaults, ...extra };
+      const context: DecisionContext = { ...deterministicContext(merged.now ?? T0), ...merged, now: merged.now ?? T0 };
       let emitted: WorkflowEvent[] | undefined;
-      const run = () => (emitted ??= decide(command, before, deterministicContext(now)));
+      const run = () => (emitted ??= decide(command, before, context));
       return {
         then(expected) {
           const events = run();
@@ -197,4 +208,110 @@ export function taskIn(state: WorkflowState, taskId: string): TaskState {
   const task = state.tasks.find((t) => t.taskId === taskId);
   expect(task, `task ${taskId} should exist`).toBeDefined();
   return task!;
+}
+
+// ---- System tasks ------------------------------------------------------------
+
+/**
+ * A workflow task of a system `type` (SWITCH, FORK_JOIN, DO_WHILE, INLINE, …)
+ * whose name and reference are both `ref` unless `fields` says otherwise,
+ * parsed with Conductor's defaults and without a TaskDef (as system tasks have).
+ */
+export function systemTask(type: string, ref: string, fields: WorkflowTaskFields = {}): WorkflowTask {
+  return v.parse(WorkflowTaskSchema, { name: ref, taskReferenceName: ref, type, ...fields });
+}
+
+/** TaskStarted without a worker: a system task the decider (or a timer) moved to IN_PROGRESS. */
+export const began = (taskId: string, time = T0, waitUntil?: number): WorkflowEvent => ({
+  type: "TaskStarted",
+  data: { taskId, time, waitUntil },
+});
+
+export const canceled = (taskId: string, reason: string, time = T0): WorkflowEvent => ({
+  type: "TaskCanceled",
+  data: { taskId, reason, time },
+});
+
+export const checkTimeouts: WorkflowCommand = { type: "CheckTimeouts" };
+
+/** A reactor ending a system task (HTTP, SUB_WORKFLOW, …) with `status`. */
+export const conclude = (
+  taskId: string,
+  status: Extract<WorkflowCommand, { type: "ConcludeTask" }>["status"],
+  outputData: Record<string, unknown> = {},
+  reason?: string,
+): WorkflowCommand => ({ type: "ConcludeTask", taskId, status, outputData, reason });
+
+/** A reactor recording what it started, without ending the task. */
+export const recordOutput = (taskId: string, outputData: Record<string, unknown>): WorkflowCommand => ({
+  type: "RecordTaskOutput",
+  taskId,
+  outputData,
+});
+
+/**
+ * A running workflow driven one command at a time, for specs about what several
+ * decisions do together (a loop over three iterations, a fork with two
+ * branches). Every decision sees the whole history so far; ids come from one
+ * counter ("id-1", "id-2", …) across all of them, so they never collide.
+ */
+export interface Scenario {
+  /** Every event so far, in order. */
+  readonly history: WorkflowEvent[];
+  /** The state the history folds to. */
+  readonly state: WorkflowState;
+  /** Decides `command` at the scenario's clock; appends and returns the events. */
+  run(command: WorkflowCommand): WorkflowEvent[];
+  /** Moves the clock to `seconds` after T0. */
+  at(seconds: number): Scenario;
+  /** The latest attempt of `ref` (fails the spec if there is none). */
+  task(ref: string): TaskState;
+  /** The latest attempt of `ref`, or undefined. */
+  find(ref: string): TaskState | undefined;
+  /** A worker (or reactor) completes the latest attempt of `ref`. */
+  complete(ref: string, outputData?: Record<string, unknown>): WorkflowEvent[];
+  /** A worker (or reactor) fails the latest attempt of `ref`. */
+  fail(ref: string, reason: string, status?: "FAILED" | "FAILED_WITH_TERMINAL_ERROR"): WorkflowEvent[];
+}
+
+/** Starts `definition` with `input` and returns a scenario to drive it. */
+export function scenario(definition: WorkflowDef, input: Record<string, unknown> = {}, context: SpecContext = {}): Scenario {
+  const history: WorkflowEvent[] = [];
+  let counter = 0;
+  let now = context.now ?? T0;
+  const newId = () => `id-${++counter}`;
+  const latest = (ref: string) => {
+    const state = foldWorkflow(history);
+    for (let i = state.tasks.length - 1; i >= 0; i--) if (state.tasks[i]!.referenceTaskName === ref) return state.tasks[i];
+    return undefined;
+  };
+  const self: Scenario = {
+    history,
+    get state() {
+      return foldWorkflow(history);
+    },
+    run(command) {
+      const events = given(history).when(command, { ...context, now, newId }).events();
+      history.push(...events);
+      return events;
+    },
+    at(seconds) {
+      now = at(seconds);
+      return self;
+    },
+    find: latest,
+    task(ref) {
+      const task = latest(ref);
+      expect(task, `task ${ref} should have been scheduled`).toBeDefined();
+      return task!;
+    },
+    complete(ref, outputData = {}) {
+      return self.run(taskResult(self.task(ref).taskId, "COMPLETED", { outputData }));
+    },
+    fail(ref, reason, status = "FAILED") {
+      return self.run(taskResult(self.task(ref).taskId, status, { reasonForIncompletion: reason }));
+    },
+  };
+  self.run(startWorkflow(definition, input));
+  return self;
 }

@@ -1,0 +1,28 @@
+/**
+ * Opens the event store the configuration names, for the Node entry points
+ * (`npm start` and the `baton` CLI), so both read the same store the same way.
+ */
+import { openFileEventStore } from "../adapters/eventstore/file.ts";
+import { openFileSnapshot } from "../adapters/eventstore/file-snapshot.ts";
+import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
+import type { EventStore } from "../domain/ports.ts";
+import type { Config } from "./config.ts";
+
+export interface OpenStoreOptions {
+  /**
+   * For tools that only read, possibly beside a running server: the file store
+   * is opened as a snapshot that never creates, repairs or writes the log.
+   */
+  readOnly?: boolean;
+}
+
+export async function openStore(config: Config, options: OpenStoreOptions = {}): Promise<EventStore> {
+  if (config.BATON_EVENT_STORE === "memory") return createMemoryEventStore();
+  if (options.readOnly) return openFileSnapshot(config.DATA_DIR);
+  return openFileEventStore({
+    dir: config.DATA_DIR,
+    fsync: config.BATON_FSYNC,
+    onRepair: (info) =>
+      console.error(`baton: cut a torn tail of ${info.droppedBytes} bytes at offset ${info.offset} of the event log (${info.reason})`),
+  });
+}

@@ -1,0 +1,39 @@
+import type { EventExecution, EventExecutionEvent, EventHandlerEvent, HeldTaskAction } from "../domain/event-handlers/events.ts";
+import type { EventHandler } from "../domain/event-handlers/schema.ts";
+
+/** A held complete_task / fail_task, as recorded: enough to apply it after a restart. */
+export interface HeldEvent {
+  execution: EventExecution;
+  held: HeldTaskAction;
+}
+
+/** Key of a held event: execution ids are unique per handler only. */
+export const heldEventKey = (handlerName: string, executionId: string) => JSON.stringify([handlerName, executionId]);
+
+/** Folds one `eventhandler-<name>` event into the handlers by name. */
+export function applyEventHandlerEvent(handlers: Map<string, EventHandler>, event: EventHandlerEvent): void {
+  if (event.type === "EventHandlerRegistered") handlers.set(event.data.handler.name, event.data.handler);
+  else handlers.delete(event.data.name);
+}
+
+/**
+ * Folds one recorded execution: the latest record of an id replaces the
+ * earlier one in place (so a held action's IN_PROGRESS becomes its outcome), and
+ * the held-event index follows.
+ */
+export function applyExecutionRecorded(
+  executions: Map<string, Map<string, EventExecution>>,
+  heldEvents: Map<string, HeldEvent>,
+  event: EventExecutionEvent,
+): void {
+  const { execution, held } = event.data;
+  let byId = executions.get(execution.name);
+  if (!byId) {
+    byId = new Map();
+    executions.set(execution.name, byId);
+  }
+  byId.set(execution.id, execution);
+  const key = heldEventKey(execution.name, execution.id);
+  if (held && execution.status === "IN_PROGRESS") heldEvents.set(key, { execution, held });
+  else heldEvents.delete(key);
+}
