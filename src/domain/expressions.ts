@@ -60,15 +60,22 @@ export function evaluatePath(path: string, document: ExpressionDocument): unknow
   if (!(head in document)) return null;
   if (rest === "") return document[head] ?? null;
   try {
-    const result = JSONPath({
+    // Always ask for the list of matches (an unwrapped scalar result makes jsonpath-plus
+    // throw and catch internally, which is slow); a definite path yields its one value.
+    const matches = JSONPath({
       path: `$${rest}`,
       json: document[head] as object,
-      wrap: false,
+      wrap: true,
       // Filters (`[?(@.qty > 1)]`) need an evaluator; "safe" is jsonpath-plus's own, which runs no JS code.
       eval: "safe",
-    }) as unknown;
-    return result === undefined ? null : result;
+    }) as unknown[] | undefined;
+    const indefinite = INDEFINITE.test(rest.replace(/'[^']*'|"[^"]*"/g, ""));
+    if (!matches || matches.length === 0) return indefinite ? [] : null;
+    return indefinite ? matches : (matches[0] ?? null);
   } catch {
     return null;
   }
 }
+
+/** Wildcards, deep scans, filters, unions and slices can match many values: they yield a list. */
+const INDEFINITE = /\*|\.\.|\?\(|,|:/;

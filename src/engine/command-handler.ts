@@ -1,6 +1,6 @@
 import { ConcurrencyError } from "../domain/errors.ts";
 import type { EventMetadata, EventStore, NewEvent } from "../domain/ports.ts";
-import { deterministicId } from "./deterministic-id.ts";
+import { eventId, UUID } from "./deterministic-id.ts";
 
 /** Conflicts tolerated before giving up; each one means another writer won a race. */
 const MAX_ATTEMPTS = 8;
@@ -40,9 +40,13 @@ export function createCommandHandler({ store, newId }: CommandHandlerDeps) {
       const revision = aggregate.revisionOf(state);
       // Event ids derive from the command and the revision they take, so re-sending the
       // same append after a lost answer is recognised by the store as a duplicate.
-      const commandId = metadata.causationId ?? newId();
-      const ids = await Promise.all(events.map((_, index) => deterministicId(`${streamId}/${commandId}/${revision + 1 + index}`)));
-      const toAppend: NewEvent[] = events.map((event, index) => ({ id: ids[index]!, type: event.type, data: event.data, metadata }));
+      const commandId = metadata.causationId && UUID.test(metadata.causationId) ? metadata.causationId : newId();
+      const toAppend: NewEvent[] = events.map((event, index) => ({
+        id: eventId(commandId, revision + 1 + index),
+        type: event.type,
+        data: event.data,
+        metadata,
+      }));
       try {
         const result = await appendWithRetry(streamId, toAppend, revision < 0 ? "no_stream" : revision);
         for (const event of events) state = aggregate.evolve(state, event);

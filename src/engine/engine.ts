@@ -168,7 +168,7 @@ export async function createEngine(deps: EngineDeps) {
           }
           return decide(command, state, decisionContext());
         },
-        { correlationId: cached?.correlationId, causationId: `${command.type}:${newId()}`, source },
+        { correlationId: cached?.correlationId, causationId: newId(), command: command.type, source },
       );
       await caughtUpTo(result.position);
       return result.state;

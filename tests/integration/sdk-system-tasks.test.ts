@@ -107,7 +107,9 @@ describe("system tasks through the official SDK", () => {
 
     const backordered = await finished(await start("st_fork_switch", { base: 1, qty: 50 }));
     expect(backordered.output).toEqual({ shipped: null, backordered: true });
-    expect(backordered.tasks!.find((t) => t.referenceTaskName === "route")!.outputData).toMatchObject({ selectedCase: "defaultCase" });
+    // No case for "false": the default case ran (Conductor reports the evaluated key as selectedCase).
+    expect(backordered.tasks!.find((t) => t.referenceTaskName === "route")!.outputData).toMatchObject({ evaluationResult: ["false"] });
+    expect(backordered.tasks!.some((t) => t.referenceTaskName === "backorder")).toBe(true);
   });
 
   it("loops a SIMPLE worker over items (DO_WHILE with items, keepLastN absent)", async () => {
