@@ -26,7 +26,11 @@ function typeRules(task: WorkflowTask, at: string): FieldError[] {
       need(!!task.decisionCases, "decisionCases", "decisionCases is required");
       break;
     case "DO_WHILE":
-      need(!!task.loopCondition || input.items !== undefined, "loopCondition", "loopCondition (or an items input) is required");
+      need(
+        !!task.loopCondition || input.items !== undefined || input._items !== undefined || (typeof task.items === "string" && task.items.trim() !== ""),
+        "loopCondition",
+        "loopCondition (or items) is required",
+      );
       need((task.loopOver ?? []).length > 0, "loopOver", "loopOver must contain at least one task");
       break;
     case "FORK_JOIN":
@@ -34,9 +38,10 @@ function typeRules(task: WorkflowTask, at: string): FieldError[] {
       break;
     case "FORK_JOIN_DYNAMIC":
       need(
-        (!!task.dynamicForkTasksParam && !!task.dynamicForkTasksInputParamName) || input.forkTaskName !== undefined || input.forkTaskType !== undefined,
+        (!!task.dynamicForkTasksParam && !!task.dynamicForkTasksInputParamName) ||
+          input.forkTaskInputs !== undefined || input.forkTaskName !== undefined || input.forkTaskType !== undefined,
         "dynamicForkTasksParam",
-        "dynamicForkTasksParam and dynamicForkTasksInputParamName (or forkTaskName/forkTaskType inputs) are required",
+        "dynamicForkTasksParam and dynamicForkTasksInputParamName (or a forkTaskInputs input) are required",
       );
       break;
     case "DYNAMIC":

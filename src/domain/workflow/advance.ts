@@ -1,7 +1,7 @@
 import type { WorkflowTask } from "../definitions/workflow-def.ts";
 import { resolveParameters } from "../expressions.ts";
 import type { DecisionContext } from "./context.ts";
-import { retryLimitFor, taskDefFor, workflowTaskOf } from "./definition-lookup.ts";
+import { retryLimitFor, taskDefFor, workflowTaskFor, workflowTaskOf } from "./definition-lookup.ts";
 import { expressionDocument } from "./document.ts";
 import type { WorkflowEvent } from "./events.ts";
 import { evolve } from "./evolve.ts";
@@ -75,37 +75,54 @@ function runSystemStep(state: WorkflowState, task: TaskState, ctx: DecisionConte
 
 /** Schedules what follows a successful task, unless it already exists. */
 function continueAfter(state: WorkflowState, task: TaskState, ctx: DecisionContext): WorkflowEvent[] {
-  const wt = workflowTaskOf(state, task);
-  if (!wt || task.workflowTask) return []; // generated fork children end their branch
   const ref = task.definitionRef ?? task.referenceTaskName;
-  const next: WorkflowTask[] = [];
+  // The definition's node: a DYNAMIC task's generated task keeps the DYNAMIC ref and goes on
+  // from there; generated fork children have refs of their own and end their branch.
+  const wt = workflowTaskFor(state, ref);
+  if (!wt) return [];
+  // A body task of an earlier loop iteration starts nothing: its successors belong to that iteration.
+  const owner = nodeFor(state.definition, wt.taskReferenceName)?.loopOwner;
+  if (owner !== undefined && task.iteration !== (latestAttempt(state, owner)?.iteration ?? 0)) return [];
   if ((wt.type === "SWITCH" || wt.type === "DECISION") && task.status !== "SKIPPED") {
-    const selected = wt.type === "SWITCH" ? String(task.outputData.selectedCase ?? "defaultCase") : caseOf(wt, task);
-    const first = firstTaskOfCase(wt, selected);
+    const first = firstTaskOfCase(wt, caseOf(wt, task));
     if (first) return scheduleIfMissing(state, first, ctx);
   }
-  if (wt.type === "FORK_JOIN" && task.status !== "SKIPPED") {
-    for (const branch of wt.forkTasks ?? []) if (branch?.[0]) next.push(branch[0]);
-  }
   const successor = successorOf(state.definition, ref);
-  if (successor.kind === "task") next.push(successor.task);
+  if (wt.type === "FORK_JOIN" && task.status !== "SKIPPED") {
+    // Conductor maps every branch head and the JOIN in one pass, before any of them runs.
+    const heads = (wt.forkTasks ?? []).flatMap((branch) => (branch?.[0] ? [branch[0]] : []));
+    const events: WorkflowEvent[] = [];
+    let current = state;
+    for (const candidate of successor.kind === "task" ? [...heads, successor.task] : heads) {
+      for (const event of scheduleIfMissing(current, candidate, ctx)) {
+        events.push(event);
+        current = evolve(current, event);
+      }
+    }
+    return events;
+  }
+  if (successor.kind === "task") return scheduleIfMissing(state, successor.task, ctx);
   if (successor.kind === "loopEnd") {
     const loop = latestAttempt(state, successor.owner);
     if (loop && loop.status === "IN_PROGRESS" && loop.iteration === task.iteration) {
       return loopStep(state, loop, workflowTaskOf(state, loop)!, ctx);
     }
   }
-  for (const candidate of next) {
-    const events = scheduleIfMissing(state, candidate, ctx);
-    if (events.length > 0) return events;
-  }
   return [];
 }
 
+/**
+ * The case a completed SWITCH or DECISION runs: the evaluated key when
+ * decisionCases has it, else defaultCase. A DECISION also falls back to
+ * defaultCase for an empty case list; a SWITCH runs the empty case (nothing).
+ */
 function caseOf(wt: WorkflowTask, task: TaskState): string {
-  const value = (task.outputData.caseOutput as unknown[] | undefined)?.[0];
+  const result = wt.type === "SWITCH" ? task.outputData.evaluationResult : task.outputData.caseOutput;
+  const value = Array.isArray(result) ? result[0] : undefined;
   const key = value === undefined ? "" : String(value);
-  return Object.hasOwn(wt.decisionCases ?? {}, key) ? key : "defaultCase";
+  const cases = wt.decisionCases ?? {};
+  if (!Object.hasOwn(cases, key)) return "defaultCase";
+  return wt.type === "DECISION" && (cases[key] ?? []).length === 0 ? "defaultCase" : key;
 }
 
 /** The DO_WHILE iteration a definition task runs in now (0 outside loops). */
@@ -158,7 +175,7 @@ export function scheduleTask(
       taskId,
       referenceTaskName: ref,
       taskType: taskTypeOf(workflowTask),
-      taskDefName: workflowTask.name,
+      taskDefName: taskDefNameOf(workflowTask),
       seq: state.nextSeq,
       inputData,
       retryCount: retryOf ? retryOf.retryCount + 1 : 0,
@@ -197,10 +214,34 @@ function resolveTaskInput(
   return input;
 }
 
-/** Conductor names a SIMPLE task's type after its definition; that is also its queue. */
+/**
+ * Conductor names a SIMPLE task's type after its definition; that is also its
+ * queue. Both fork types run as a task of type FORK.
+ */
 export function taskTypeOf(workflowTask: WorkflowTask): string {
-  return workflowTask.type === "SIMPLE" ? workflowTask.name : workflowTask.type;
+  if (workflowTask.type === "SIMPLE") return workflowTask.name;
+  if (workflowTask.type === "FORK_JOIN" || workflowTask.type === "FORK_JOIN_DYNAMIC") return "FORK";
+  return workflowTask.type;
 }
+
+/** Conductor's mappers name FORK, JOIN, SWITCH, DECISION and EXCLUSIVE_JOIN tasks after their type. */
+function taskDefNameOf(workflowTask: WorkflowTask): string {
+  switch (workflowTask.type) {
+    case "FORK_JOIN":
+    case "FORK_JOIN_DYNAMIC":
+      return "FORK";
+    case "JOIN":
+    case "SWITCH":
+    case "DECISION":
+    case "EXCLUSIVE_JOIN":
+      return workflowTask.type;
+    default:
+      return workflowTask.name;
+  }
+}
+
+/** Conductor never retries these (TaskType.BUILT_IN_TASKS): their failure ends the workflow. */
+const BUILT_IN_TASK_TYPES = new Set(["DECISION", "SWITCH", "FORK_JOIN", "FORK_JOIN_DYNAMIC", "JOIN", "EXCLUSIVE_JOIN", "DO_WHILE"]);
 
 /**
  * FAILED or TIMED_OUT with retries left: a new attempt after the back-off.
@@ -214,7 +255,8 @@ function handleUnsuccessfulTask(state: WorkflowState, task: TaskState, ctx: Deci
   const taskDef = taskDefFor(workflowTask);
   const totalTimeout = taskDef.totalTimeoutSeconds ?? 0;
   const totalExceeded = totalTimeout > 0 && ctx.now - task.firstScheduledTime >= totalTimeout * 1000;
-  if (isTaskRetriable(task.status) && task.retryCount < retryLimitFor(workflowTask) && !totalExceeded) {
+  const builtIn = BUILT_IN_TASK_TYPES.has(workflowTask.type);
+  if (isTaskRetriable(task.status) && !builtIn && task.retryCount < retryLimitFor(workflowTask) && !totalExceeded) {
     return [scheduleTask(state, workflowTask, ctx, task)];
   }
   if (workflowTask.optional) {

@@ -46,8 +46,11 @@ export function decide(command: WorkflowCommand, state: WorkflowState, ctx: Deci
       requireTask(state, command.taskId);
       return [{ type: "TaskLogAdded", data: { taskId: command.taskId, logs: [{ log: command.log, taskId: command.taskId, createdTime: ctx.now }] } }];
     }
-    case "CheckTimeouts":
-      return thenAdvance(state, checkTimeouts(state, ctx), ctx);
+    case "CheckTimeouts": {
+      // Also moves what only time moves (a WAIT whose time has come), even when nothing timed out.
+      const timedOut = checkTimeouts(state, ctx);
+      return [...timedOut, ...advance(foldWorkflow(timedOut, state), ctx)];
+    }
     case "TerminateWorkflow": {
       // Conductor: a COMPLETED workflow cannot be terminated, a TERMINATED one is left
       // as it is, and a FAILED or TIMED_OUT one becomes TERMINATED.

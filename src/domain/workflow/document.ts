@@ -44,6 +44,7 @@ function taskDocument(task: TaskState): Record<string, unknown> {
     input: task.inputData,
     output: task.outputData,
     retryCount: task.retryCount,
+    iteration: task.iteration,
     pollCount: task.pollCount,
     scheduledTime: task.scheduledTime,
     startTime: task.startTime,

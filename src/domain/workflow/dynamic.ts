@@ -24,13 +24,58 @@ export function resolveDynamicTask(
   return { task: { ...wt, name, type: "SIMPLE", taskDefinition } };
 }
 
-/** The tasks a FORK_JOIN_DYNAMIC starts, from either of Conductor's input forms. */
+const isMap = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
+
+/** Task types the decider or a reactor runs (Conductor's system tasks), as opposed to worker tasks. */
+const SYSTEM_TASK_TYPES = new Set([
+  "SWITCH", "DECISION", "FORK_JOIN", "FORK_JOIN_DYNAMIC", "JOIN", "EXCLUSIVE_JOIN", "DO_WHILE", "SET_VARIABLE",
+  "TERMINATE", "NOOP", "INLINE", "JSON_JQ_TRANSFORM", "DYNAMIC", "WAIT", "HUMAN", "HTTP", "KAFKA_PUBLISH", "EVENT",
+  "SUB_WORKFLOW", "START_WORKFLOW",
+]);
+
+/**
+ * Conductor's simple form: one task per `forkTaskInputs` item. A map item is
+ * read as a WorkflowTask too (so `optional` or `retryCount` in it apply); its
+ * input is the item (a non-map item becomes `{input: item}`) plus `__index`.
+ */
+function simpleFormTasks(wt: WorkflowTask, input: Record<string, unknown>, list: unknown[]): { tasks: WorkflowTask[]; inputs: Record<string, unknown>[] } {
+  const workflowName = typeof input.forkTaskWorkflow === "string" ? input.forkTaskWorkflow : undefined;
+  const type = typeof input.forkTaskType === "string" ? input.forkTaskType : "SIMPLE";
+  let name = typeof input.forkTaskName === "string" ? input.forkTaskName : undefined;
+  if (name === undefined && SYSTEM_TASK_TYPES.has(type)) name = type;
+  name ??= wt.taskReferenceName;
+  const version = Number.parseInt(String(input.forkTaskWorkflowVersion ?? ""), 10);
+  const tasks: WorkflowTask[] = [];
+  const inputs: Record<string, unknown>[] = [];
+  list.forEach((item, index) => {
+    const base = {
+      name: workflowName ?? name,
+      taskReferenceName: `_${name}_${index}`,
+      type: workflowName ? "SUB_WORKFLOW" : type,
+      ...(workflowName
+        ? { subWorkflowParam: { name: workflowName, version: Number.isNaN(version) ? undefined : version, taskToDomain: isMap(item) ? item.taskToDomain : undefined } }
+        : {}),
+    };
+    const parsed = isMap(item) ? v.safeParse(WorkflowTaskSchema, { ...item, ...base, inputParameters: {} }) : undefined;
+    const task: WorkflowTask = parsed?.success ? parsed.output : v.parse(WorkflowTaskSchema, base);
+    tasks.push(wt.optional ? { ...task, optional: true } : task);
+    inputs.push({ ...(isMap(item) ? item : { input: item }), __index: index });
+  });
+  return { tasks, inputs };
+}
+
+/** The tasks a FORK_JOIN_DYNAMIC starts, from either of Conductor's input forms (the simple one first). */
 function forkedTasks(task: TaskState, wt: WorkflowTask): { tasks: WorkflowTask[]; inputs: Record<string, unknown>[] } | { error: string } {
   const input = task.inputData;
+  if (Array.isArray(input.forkTaskInputs)) return simpleFormTasks(wt, input, input.forkTaskInputs);
   if (wt.dynamicForkTasksParam) {
     const defs = input[wt.dynamicForkTasksParam];
-    const inputsByRef = (input[wt.dynamicForkTasksInputParamName ?? ""] ?? {}) as Record<string, unknown>;
+    const inputsByRef = input[wt.dynamicForkTasksInputParamName ?? ""] ?? {};
     if (!Array.isArray(defs)) return { error: `input '${wt.dynamicForkTasksParam}' must be a list of workflow tasks` };
+    if (!isMap(inputsByRef)) {
+      return { error: `input '${wt.dynamicForkTasksInputParamName}' must be a map of task reference to input, got ${JSON.stringify(inputsByRef)}` };
+    }
     const tasks: WorkflowTask[] = [];
     for (const [index, raw] of defs.entries()) {
       const parsed = v.safeParse(WorkflowTaskSchema, raw);
@@ -39,26 +84,10 @@ function forkedTasks(task: TaskState, wt: WorkflowTask): { tasks: WorkflowTask[]
     }
     return {
       tasks,
-      inputs: tasks.map((t) => (inputsByRef[t.taskReferenceName] ?? {}) as Record<string, unknown>),
+      inputs: tasks.map((t) => (isMap(inputsByRef[t.taskReferenceName]) ? inputsByRef[t.taskReferenceName] : {}) as Record<string, unknown>),
     };
   }
-  const name = input.forkTaskName ?? input.forkTaskWorkflow;
-  const type = String(input.forkTaskType ?? "SIMPLE");
-  const list = input.forkTaskInputs;
-  if (typeof name !== "string" || !Array.isArray(list)) {
-    return { error: "forkTaskName (a task name) and forkTaskInputs (a list) are required" };
-  }
-  const tasks = list.map((_, index) => ({
-    name,
-    taskReferenceName: `_${name}_${index}`,
-    type,
-    inputParameters: {},
-    optional: false,
-    startDelay: 0,
-    asyncComplete: false,
-  })) as WorkflowTask[];
-  const inputs = list.map((item, index) => ({ ...(item && typeof item === "object" ? item : { input: item }), __index: index }));
-  return { tasks, inputs };
+  return { error: "forkTaskInputs (a list) or dynamicForkTasksParam (a list of workflow tasks) is required" };
 }
 
 /**
@@ -70,7 +99,9 @@ export function dynamicForkStep(state: WorkflowState, task: TaskState, wt: Workf
   if ("error" in generated) {
     return [{ type: "TaskFailed", data: { taskId: task.taskId, outputData: {}, reason: `FORK_JOIN_DYNAMIC ${wt.taskReferenceName}: ${generated.error}`, terminal: true, time: ctx.now } }];
   }
-  const refs = generated.tasks.map((t) => t.taskReferenceName);
+  // Inside a loop the branches get the iteration suffix too; the JOIN waits for the refs as scheduled.
+  const suffix = task.iteration > 0 ? `__${task.iteration}` : "";
+  const refs = generated.tasks.map((t) => `${t.taskReferenceName}${suffix}`);
   const events: WorkflowEvent[] = [
     { type: "TaskCompleted", data: { taskId: task.taskId, outputData: { forkedTasks: refs, forkedTaskInputs: generated.inputs }, time: ctx.now } },
   ];

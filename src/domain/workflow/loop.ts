@@ -1,8 +1,10 @@
 import type { WorkflowTask } from "../definitions/workflow-def.ts";
+import { resolveParameters, resolveValue } from "../expressions.ts";
 import type { DecisionContext } from "./context.ts";
+import { expressionDocument } from "./document.ts";
 import type { WorkflowEvent } from "./events.ts";
 import { evolve } from "./evolve.ts";
-import { refsWithin } from "./graph.ts";
+import { baseRef, refsWithin } from "./graph.ts";
 import { latestAttempt, type TaskState, type WorkflowState } from "./state.ts";
 import { evaluateJavascript } from "./system-tasks.ts";
 import { scheduleNode } from "./advance.ts";
@@ -13,24 +15,42 @@ import { scheduleNode } from "./advance.ts";
  * gains `"<iteration>": {ref: output}` (the last `keepLastN` kept) and
  * `loopCondition` decides whether another iteration runs.
  */
-function items(loop: TaskState): unknown[] | undefined {
-  const value = loop.inputData.items;
-  return Array.isArray(value) ? value : undefined;
+
+/**
+ * The list a DO_WHILE iterates over, or undefined in counter mode. Conductor
+ * reads the workflow task's `items` expression, else `_items` in its
+ * inputParameters (Orkes), re-resolving them each time (null is empty, a
+ * scalar is a one-item list). Baton also takes a list in an `items` input.
+ */
+function items(state: WorkflowState, loop: TaskState, wt: WorkflowTask): unknown[] | undefined {
+  const parameters = wt.inputParameters ?? {};
+  let value: unknown;
+  if (typeof wt.items === "string" && wt.items.trim() !== "") {
+    value = resolveValue(wt.items, expressionDocument(state, loop.taskId));
+  } else if (parameters._items !== undefined && parameters._items !== null && parameters._items !== "") {
+    value = resolveValue(parameters._items, expressionDocument(state, loop.taskId));
+  } else {
+    return Array.isArray(loop.inputData.items) ? loop.inputData.items : undefined;
+  }
+  if (value === null || value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
 }
 
-function iterationOutput(loop: TaskState, iteration: number): Record<string, unknown> {
-  const list = items(loop);
+function iterationOutput(list: unknown[] | undefined, iteration: number): Record<string, unknown> {
   if (!list) return { iteration };
   return { iteration, loopIndex: iteration - 1, loopItem: list[iteration - 1] ?? null };
 }
 
+/** Conductor's ScriptEvaluator.toBoolean: a Boolean as it is, a Number > 0; anything else is false. */
+const toBoolean = (value: unknown): boolean => value === true || (typeof value === "number" && value > 0);
+
 /** Starts iteration 1: the loop is IN_PROGRESS and its first body task scheduled. */
 export function startLoop(state: WorkflowState, loop: TaskState, wt: WorkflowTask, ctx: DecisionContext): WorkflowEvent[] {
-  const list = items(loop);
+  const list = items(state, loop, wt);
   if (list && list.length === 0) {
     return [{ type: "TaskCompleted", data: { taskId: loop.taskId, outputData: { iteration: 0 }, time: ctx.now } }];
   }
-  return beginIteration(state, loop, wt, ctx, 1, { ...loop.outputData, ...iterationOutput(loop, 1) });
+  return beginIteration(state, loop, wt, ctx, 1, { ...loop.outputData, ...iterationOutput(list, 1) });
 }
 
 function beginIteration(
@@ -50,6 +70,24 @@ function beginIteration(
   return first ? [...events, ...scheduleNode(current, first, ctx)] : events;
 }
 
+/**
+ * What Conductor binds as `$` for loopCondition: the loop's inputParameters
+ * resolved now, its own output under its ref, and the output map of every
+ * body task under its bare ref (later iterations overwrite earlier ones).
+ */
+function conditionInput(state: WorkflowState, loop: TaskState, wt: WorkflowTask, output: Record<string, unknown>): Record<string, unknown> {
+  const bindings: Record<string, unknown> = {
+    ...resolveParameters(wt.inputParameters ?? {}, expressionDocument(state, loop.taskId)),
+    [wt.taskReferenceName]: output,
+  };
+  const inLoop = new Set(refsWithin(wt));
+  for (const task of [...state.tasks].sort((a, b) => a.seq - b.seq)) {
+    const ref = baseRef(task.referenceTaskName);
+    if (inLoop.has(ref)) bindings[ref] = task.outputData;
+  }
+  return bindings;
+}
+
 /** After the last body task of the loop's current iteration: record it and decide. */
 export function loopStep(state: WorkflowState, loop: TaskState, wt: WorkflowTask, ctx: DecisionContext): WorkflowEvent[] {
   const iteration = loop.iteration;
@@ -61,18 +99,20 @@ export function loopStep(state: WorkflowState, loop: TaskState, wt: WorkflowTask
   const output: Record<string, unknown> = { ...loop.outputData, iteration, [String(iteration)]: outputs };
   const keepLastN = Number(loop.inputData.keepLastN ?? 0);
   if (keepLastN > 0) for (let old = 1; old <= iteration - keepLastN; old++) delete output[String(old)];
-  const list = items(loop);
-  let again: boolean;
-  if (list) {
-    again = iteration < list.length;
-  } else {
-    const bindings: Record<string, unknown> = { ...loop.inputData, [wt.taskReferenceName]: output, ...outputs };
-    const result = evaluateJavascript(ctx, wt.loopCondition ?? "false", bindings);
+  const list = items(state, loop, wt);
+  const condition = wt.loopCondition?.trim() ? wt.loopCondition : undefined;
+  let again = list ? iteration < list.length : false;
+  if (condition !== undefined) {
+    const bindings = conditionInput(state, loop, wt, output);
+    if (list) Object.assign(bindings, { loopIndex: iteration - 1, loopItem: list[iteration - 1] ?? null });
+    const result = evaluateJavascript(ctx, condition, bindings);
     if (!result.ok) {
-      return [{ type: "TaskFailed", data: { taskId: loop.taskId, outputData: output, reason: `loopCondition failed: ${result.error}`, terminal: true, time: ctx.now } }];
+      const reason = `Unable to evaluate condition ${condition}, exception ${result.error}`;
+      return [{ type: "TaskFailed", data: { taskId: loop.taskId, outputData: output, reason, terminal: true, time: ctx.now } }];
     }
-    again = result.value === true || result.value === "true";
+    // Counter mode: the condition alone; list mode: the condition AND more items left.
+    again = list ? again && toBoolean(result.value) : toBoolean(result.value);
   }
   if (!again) return [{ type: "TaskCompleted", data: { taskId: loop.taskId, outputData: output, time: ctx.now } }];
-  return beginIteration(state, loop, wt, ctx, iteration + 1, { ...output, ...iterationOutput(loop, iteration + 1) });
+  return beginIteration(state, loop, wt, ctx, iteration + 1, { ...output, ...iterationOutput(list, iteration + 1) });
 }

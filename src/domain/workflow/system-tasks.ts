@@ -19,9 +19,16 @@ const completed = (task: TaskState, ctx: DecisionContext, outputData: Record<str
   data: { taskId: task.taskId, outputData, time: ctx.now },
 });
 
-const failed = (task: TaskState, ctx: DecisionContext, reason: string, outputData: Record<string, unknown> = {}): WorkflowEvent => ({
+/** FAILED_WITH_TERMINAL_ERROR by default; `terminal: false` gives plain FAILED (retried when a TaskDef allows). */
+const failed = (
+  task: TaskState,
+  ctx: DecisionContext,
+  reason: string,
+  outputData: Record<string, unknown> = {},
+  terminal = true,
+): WorkflowEvent => ({
   type: "TaskFailed",
-  data: { taskId: task.taskId, outputData, reason, terminal: true, time: ctx.now },
+  data: { taskId: task.taskId, outputData, reason, terminal, time: ctx.now },
 });
 
 const started = (task: TaskState, ctx: DecisionContext, waitUntil?: number): WorkflowEvent => ({
@@ -49,48 +56,74 @@ const runSwitch: SystemTaskStep = (_state, task, wt, ctx) => {
   } else {
     value = evaluateJavascript(ctx, wt.expression ?? "", input);
   }
-  if (!value.ok) return [failed(task, ctx, `Evaluating ${wt.type} ${wt.taskReferenceName} failed: ${value.error}`, { error: value.error })];
+  // Conductor creates the SWITCH FAILED (not FAILED_WITH_TERMINAL_ERROR); as a built-in task it is not retried.
+  if (!value.ok) return [failed(task, ctx, `Evaluating ${wt.type} ${wt.taskReferenceName} failed: ${value.error}`, { error: value.error }, false)];
   const caseValue = value.value === null || value.value === undefined ? "null" : String(value.value);
-  const matched = Object.hasOwn(wt.decisionCases ?? {}, caseValue);
-  const selectedCase = matched ? caseValue : "defaultCase";
-  const output = wt.type === "DECISION" ? { caseOutput: [caseValue] } : { evaluationResult: [caseValue], selectedCase };
+  // selectedCase is the evaluated key even when no case matches (the decider then runs defaultCase).
+  const output = wt.type === "DECISION" ? { caseOutput: [caseValue] } : { evaluationResult: [caseValue], selectedCase: caseValue };
   return [completed(task, ctx, output)];
 };
 
+/** INLINE: `$` is the whole task input; evaluatorType defaults to javascript (graaljs is the same engine). */
 const runInline: SystemTaskStep = (_state, task, _wt, ctx) => {
   const input = task.inputData;
   const expression = String(input.expression ?? "");
   const type = String(input.evaluatorType ?? "javascript");
-  const value: Evaluation<unknown> =
-    type === "value-param" ? { ok: true, value: input[expression] ?? null } : evaluateJavascript(ctx, expression, input);
+  let value: Evaluation<unknown>;
+  if (type === "value-param") value = { ok: true, value: input[expression] ?? null };
+  else if (type === "javascript" || type === "graaljs") value = evaluateJavascript(ctx, expression, input);
+  else value = { ok: false, error: `Unknown evaluator '${type}' in INLINE task.` };
   if (!value.ok) return [failed(task, ctx, `INLINE evaluation failed: ${value.error}`, { error: value.error })];
   return [completed(task, ctx, { result: value.value ?? null })];
 };
 
+/**
+ * JSON_JQ_TRANSFORM: the jq input is the whole task input (queryExpression
+ * included). Conductor fails it plain FAILED, so a TaskDef's retries apply.
+ */
 const runJq: SystemTaskStep = (_state, task, _wt, ctx) => {
   const jq = ctx.evaluators?.jq;
-  if (!jq) return [failed(task, ctx, "no jq evaluator is configured", { error: "no jq evaluator is configured" })];
-  const { queryExpression, ...input } = task.inputData;
-  const result = jq.evaluate(String(queryExpression ?? "."), input);
-  if (!result.ok) return [failed(task, ctx, `jq failed: ${result.error}`, { error: result.error })];
+  if (!jq) return [failed(task, ctx, "no jq evaluator is configured", { error: "no jq evaluator is configured" }, false)];
+  const query = task.inputData.queryExpression;
+  if (typeof query !== "string" || query.trim() === "") return [failed(task, ctx, "Missing 'queryExpression' in input parameters", {}, false)];
+  const result = jq.evaluate(query, task.inputData);
+  if (!result.ok) return [failed(task, ctx, result.error, { error: result.error }, false)];
   return [completed(task, ctx, { result: result.value[0] ?? null, resultList: result.value })];
 };
 
-const runSetVariable: SystemTaskStep = (_state, task, _wt, ctx) => [
-  { type: "VariablesSet", data: { variables: task.inputData, taskId: task.taskId, time: ctx.now } },
-  completed(task, ctx, {}),
-];
+/** Conductor's default conductor.app.maxWorkflowVariablesPayloadSizeThreshold. */
+const MAX_VARIABLES_KB = 256;
+
+const runSetVariable: SystemTaskStep = (state, task, _wt, ctx) => {
+  const size = new TextEncoder().encode(JSON.stringify({ ...state.variables, ...task.inputData })).length;
+  if (size > MAX_VARIABLES_KB * 1024) {
+    const reason = `The variables payload size: ${size} of workflow: ${state.workflowId} is greater than the permissible limit: ${MAX_VARIABLES_KB} kilobytes`;
+    return [failed(task, ctx, reason)];
+  }
+  return [
+    { type: "VariablesSet", data: { variables: task.inputData, taskId: task.taskId, time: ctx.now } },
+    completed(task, ctx, {}),
+  ];
+};
 
 const TERMINATION_STATUSES = ["COMPLETED", "FAILED", "TERMINATED"];
 
 const runTerminate: SystemTaskStep = (state, task, _wt, ctx) => {
   const status = task.inputData.terminationStatus;
   if (typeof status !== "string" || !TERMINATION_STATUSES.includes(status)) {
-    return [failed(task, ctx, `terminationStatus must be one of ${TERMINATION_STATUSES.join(", ")}, got '${String(status)}'`)];
+    // Conductor: plain FAILED ("given termination status is not valid"), which then fails the workflow.
+    return [failed(task, ctx, `terminationStatus must be one of ${TERMINATION_STATUSES.join(", ")}, got '${String(status)}'`, {}, false)];
   }
-  const reason = typeof task.inputData.terminationReason === "string" ? task.inputData.terminationReason : undefined;
+  const given = task.inputData.terminationReason;
+  const reason = typeof given === "string" && given !== "" ? given : `Workflow is ${status} by TERMINATE task: ${task.taskId}`;
+  // Conductor: a map workflowOutput is the output; any other value becomes {output: value}.
   const workflowOutput = task.inputData.workflowOutput;
-  const output = workflowOutput && typeof workflowOutput === "object" ? (workflowOutput as Record<string, unknown>) : {};
+  const output: Record<string, unknown> =
+    workflowOutput === undefined || workflowOutput === null
+      ? {}
+      : typeof workflowOutput === "object" && !Array.isArray(workflowOutput)
+        ? (workflowOutput as Record<string, unknown>)
+        : { output: workflowOutput };
   const cancels: WorkflowEvent[] = state.tasks
     .filter((t) => t.taskId !== task.taskId && !isTaskTerminal(t.status))
     .map((t) => ({ type: "TaskCanceled", data: { taskId: t.taskId, reason: "Workflow ended by a TERMINATE task", time: ctx.now } }));
@@ -103,7 +136,7 @@ const runTerminate: SystemTaskStep = (state, task, _wt, ctx) => {
     {
       type: "WorkflowFailed",
       data: {
-        reason: reason ?? `Workflow failed by TERMINATE task ${task.referenceTaskName}`,
+        reason,
         failedTaskId: task.taskId,
         output,
         failureWorkflowId: state.definition.failureWorkflow ? ctx.newId() : undefined,
@@ -114,19 +147,20 @@ const runTerminate: SystemTaskStep = (state, task, _wt, ctx) => {
 };
 
 /**
- * The refs a JOIN waits for: its joinOn; else, for a JOIN right after a
- * FORK_JOIN_DYNAMIC, the tasks that fork started; else the last task of each
- * branch of the FORK_JOIN before it.
+ * The refs a JOIN waits for: right after a FORK_JOIN_DYNAMIC, the tasks that
+ * fork started (its own joinOn is ignored, as in Conductor); else its joinOn;
+ * else the last task of each branch of the FORK_JOIN before it.
  */
 export function joinRefs(state: WorkflowState, join: TaskState, wt: WorkflowTask): string[] {
   const suffix = join.iteration > 0 ? `__${join.iteration}` : "";
-  if ((wt.joinOn ?? []).length > 0) return wt.joinOn!.map((ref) => `${ref}${suffix}`);
   const node = nodeFor(state.definition, join.definitionRef ?? join.referenceTaskName);
   const fork = node ? node.list[node.index - 1] : undefined;
+  // Conductor ignores a dynamic fork's JOIN's own joinOn: it joins on the generated tasks.
   if (fork?.type === "FORK_JOIN_DYNAMIC") {
     const forked = latestAttempt(state, `${fork.taskReferenceName}${suffix}`)?.outputData.forkedTasks;
     return Array.isArray(forked) ? forked.map(String) : [];
   }
+  if ((wt.joinOn ?? []).length > 0) return wt.joinOn!.map((ref) => `${ref}${suffix}`);
   if (fork?.type === "FORK_JOIN") {
     return (fork.forkTasks ?? []).flatMap((branch) => {
       const last = branch?.[branch.length - 1];
@@ -143,12 +177,20 @@ const runJoin: SystemTaskStep = (state, task, wt, ctx) => {
   const refs = joinRefs(state, task, wt);
   const attempts = refs.map((ref) => latestAttempt(state, ref));
   if (attempts.some((attempt) => attempt === undefined || !isTaskTerminal(attempt.status))) return events;
+  // Conductor's JOIN output: each joined task's output under its ref, empty outputs left out.
   const output: Record<string, unknown> = {};
-  refs.forEach((ref, index) => (output[ref] = attempts[index]!.outputData));
+  refs.forEach((ref, index) => {
+    const outputData = attempts[index]!.outputData;
+    if (Object.keys(outputData).length > 0) output[ref] = outputData;
+  });
   const failures = attempts.filter((attempt) => FAILED_STATUSES.has(attempt!.status));
   if (failures.length > 0) {
-    const names = failures.map((f) => f!.referenceTaskName).join(", ");
-    return [...events, { type: "TaskFailed", data: { taskId: task.taskId, outputData: output, reason: `Joined tasks failed: ${names}`, terminal: false, time: ctx.now } }];
+    // Conductor: the reasons of the unsuccessful tasks, space-separated; CANCELED only if nothing else failed.
+    const reason = failures.map((f) => f!.reasonForIncompletion).filter((r) => r !== undefined && r !== null).join(" ");
+    if (failures.every((f) => f!.status === "CANCELED")) {
+      return [...events, { type: "TaskCanceled", data: { taskId: task.taskId, reason, time: ctx.now } }];
+    }
+    return [...events, { type: "TaskFailed", data: { taskId: task.taskId, outputData: output, reason, terminal: false, time: ctx.now } }];
   }
   events.push(completed(task, ctx, output));
   if (attempts.some((attempt) => attempt!.status === "COMPLETED_WITH_ERRORS")) {
@@ -157,12 +199,18 @@ const runJoin: SystemTaskStep = (state, task, wt, ctx) => {
   return events;
 };
 
-/** EXCLUSIVE_JOIN: done when whichever of its joinOn tasks ran has finished. */
+/**
+ * EXCLUSIVE_JOIN, as Conductor walks it: the first joinOn ref (in order) whose
+ * task exists and was not skipped decides; only when that one is not terminal
+ * yet, or none exists, are the defaultExclusiveJoinTask refs tried the same way.
+ */
 const runExclusiveJoin: SystemTaskStep = (state, task, wt, ctx) => {
   const events: WorkflowEvent[] = task.status === "SCHEDULED" ? [started(task, ctx)] : [];
   const suffix = task.iteration > 0 ? `__${task.iteration}` : "";
-  const candidates = [...(wt.joinOn ?? []), ...(wt.defaultExclusiveJoinTask ?? [])].map((ref) => latestAttempt(state, `${ref}${suffix}`));
-  const ran = candidates.filter((t): t is TaskState => t !== undefined).sort((a, b) => b.seq - a.seq)[0];
+  const firstRan = (refs: readonly string[]) =>
+    refs.map((ref) => latestAttempt(state, `${ref}${suffix}`)).find((t): t is TaskState => t !== undefined && t.status !== "SKIPPED");
+  let ran = firstRan(wt.joinOn ?? []);
+  if (!ran || !isTaskTerminal(ran.status)) ran = firstRan(wt.defaultExclusiveJoinTask ?? []);
   if (!ran || !isTaskTerminal(ran.status)) return events;
   if (!isTaskSuccessful(ran.status)) {
     return [...events, { type: "TaskFailed", data: { taskId: task.taskId, outputData: ran.outputData, reason: `Task ${ran.referenceTaskName} ended ${ran.status}`, terminal: false, time: ctx.now } }];
@@ -175,6 +223,10 @@ const runWait: SystemTaskStep = (_state, task, _wt, ctx) => {
     return task.waitUntil !== undefined && task.waitUntil <= ctx.now ? [completed(task, ctx, task.outputData)] : [];
   }
   const { duration, until } = task.inputData;
+  const given = (value: unknown) => value !== undefined && value !== null && value !== "";
+  if (given(duration) && given(until)) {
+    return [failed(task, ctx, "Both 'duration' and 'until' specified. Please provide only one input")];
+  }
   if (duration !== undefined && duration !== null && duration !== "") {
     const parsed = parseDuration(String(duration));
     if ("error" in parsed) return [failed(task, ctx, parsed.error)];

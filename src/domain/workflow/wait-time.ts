@@ -18,9 +18,13 @@ export function parseDuration(text: string): { seconds: number } | { error: stri
     return { error: `duration '${text}' is not like "30s", "5 minutes" or "1 days 2h 5m"` };
   }
   let seconds = 0;
+  let previous = Infinity;
   for (const [, amount, unit] of parts) {
     const size = UNIT_SECONDS[unit!];
     if (size === undefined) return { error: `duration '${text}' has an unknown unit '${unit}' (use d, h, m or s)` };
+    // Conductor's pattern takes days, hours, minutes, seconds in that order, each at most once.
+    if (size >= previous) return { error: `duration '${text}' must give days, hours, minutes and seconds in that order` };
+    previous = size;
     seconds += Number(amount) * size;
   }
   return { seconds };
