@@ -18,11 +18,23 @@ export interface OpenStoreOptions {
 
 export async function openStore(config: Config, options: OpenStoreOptions = {}): Promise<EventStore> {
   if (config.BATON_EVENT_STORE === "memory") return createMemoryEventStore();
+  if (config.BATON_EVENT_STORE === "esdb") return openEsdb(config);
   if (options.readOnly) return openFileSnapshot(config.DATA_DIR);
   return openFileEventStore({
     dir: config.DATA_DIR,
     fsync: config.BATON_FSYNC,
     onRepair: (info) =>
       console.error(`baton: cut a torn tail of ${info.droppedBytes} bytes at offset ${info.offset} of the event log (${info.reason})`),
+  });
+}
+
+/** Imported only when chosen: the gRPC client is Node-only and slow to load. Reading beside a server is safe. */
+async function openEsdb(config: Config): Promise<EventStore> {
+  if (!config.ESDB_URL) throw new Error("ESDB_URL is required when BATON_EVENT_STORE is esdb");
+  const { openEsdbEventStore } = await import("../adapters/eventstore/esdb.ts");
+  return openEsdbEventStore({
+    connectionString: config.ESDB_URL,
+    onSubscriptionError: (error) =>
+      console.error(`baton: lost EventStoreDB, resubscribing: ${error instanceof Error ? error.message : String(error)}`),
   });
 }

@@ -1,4 +1,5 @@
 /** Runs the EventStore contract against every store. */
+import { describe, expect, it } from "vitest";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,3 +25,22 @@ for (const fsync of [true, false]) {
     };
   });
 }
+
+// The contract only asks for strictly increasing positions (EventStoreDB's have gaps);
+// the embedded stores promise more: dense positions from 0.
+describe("memory and file stores: dense positions", () => {
+  it.each(["memory", "file"] as const)("numbers the %s store's events 0, 1, 2, ...", async (kind) => {
+    const dir = kind === "file" ? await mkdtemp(join(tmpdir(), "baton-eventstore-")) : undefined;
+    const store = dir ? await openFileEventStore({ dir }) : createMemoryEventStore();
+    const event = (id: string) => ({ id, type: "Happened", data: {} });
+    try {
+      expect(await store.append("a", [event("a0"), event("a1")], "no_stream")).toEqual({ nextExpectedRevision: 1, position: 1 });
+      expect(await store.append("b", [event("b0")], "no_stream")).toEqual({ nextExpectedRevision: 0, position: 2 });
+      expect((await store.readAll()).map((recorded) => recorded.position)).toEqual([0, 1, 2]);
+      expect(await store.readAll({ fromPosition: 3 })).toEqual([]);
+    } finally {
+      await store.close();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
