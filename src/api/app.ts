@@ -4,17 +4,20 @@ import { auditRoutes } from "./rest/audit.ts";
 import { errorHandler } from "./rest/errors.ts";
 import { eventRoutes } from "./rest/events.ts";
 import { metadataRoutes } from "./rest/metadata.ts";
+import { routerRoutes, type RouterView } from "./rest/router.ts";
 import { taskRoutes } from "./rest/tasks.ts";
 import { bulkRoutes, workflowRoutes } from "./rest/workflow.ts";
 
 export interface AppDeps {
   engine: Engine;
+  /** The sink-pattern event router, when it runs (`/api/router/stats`, `/api/router/unmatched`). */
+  router?: RouterView;
   /** Where unexpected errors are reported (they are masked in responses). */
   logError?: (error: unknown) => void;
 }
 
 /** The portable HTTP app: one `fetch(Request)` for every runtime. */
-export function createApp({ engine, logError = (error) => console.error(error) }: AppDeps) {
+export function createApp({ engine, router, logError = (error) => console.error(error) }: AppDeps) {
   const app = new Hono();
   const health = () => ({ healthy: true, workflows: engine.models.workflows.size, position: engine.models.position });
   app.get("/health", (c) => c.json(health()));
@@ -25,6 +28,7 @@ export function createApp({ engine, logError = (error) => console.error(error) }
   app.route("/api/workflow", workflowRoutes(engine));
   app.route("/api/tasks", taskRoutes(engine));
   app.route("/api/event", eventRoutes(engine));
+  app.route("/api/router", routerRoutes(router));
   app.notFound((c) =>
     c.json({ status: 404, message: `No endpoint ${c.req.method} ${c.req.path}`, instance: c.req.path, retryable: false }, 404),
   );

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { parseOrThrow } from "../domain/definitions/validate.ts";
+import { RouterMappingsJsonSchema } from "../domain/router/mappings.ts";
 
 const integer = (name: string, min: number, max: number) =>
   v.pipe(
@@ -21,15 +22,54 @@ export const ConfigSchema = v.object({
   PORT: v.optional(integer("PORT", 0, 65535), "8080"),
   HOST: v.optional(v.pipe(v.string(), v.nonEmpty("HOST must not be empty")), "0.0.0.0"),
   BATON_EVENT_STORE: v.optional(
-    v.picklist(["file", "memory"], "BATON_EVENT_STORE must be one of file, memory"),
+    v.picklist(["file", "memory", "esdb"], "BATON_EVENT_STORE must be one of file, memory, esdb"),
     "file",
+  ),
+  /** EventStoreDB connection string, required when BATON_EVENT_STORE is esdb. */
+  ESDB_URL: v.optional(
+    v.pipe(v.string(), v.regex(/^esdb(\+discover)?:\/\//, "ESDB_URL must be an esdb:// or esdb+discover:// connection string")),
   ),
   DATA_DIR: v.optional(v.pipe(v.string(), v.nonEmpty("DATA_DIR must not be empty")), "./data"),
   BATON_FSYNC: v.optional(boolean("BATON_FSYNC"), "true"),
   BATON_SWEEP_INTERVAL_MS: v.optional(integer("BATON_SWEEP_INTERVAL_MS", 10, 60_000), "250"),
+  /** The sink-pattern event router: on or off, its completion topic, event type -> task ref mappings, hold time. */
+  BATON_ROUTER_ENABLED: v.optional(boolean("BATON_ROUTER_ENABLED"), "true"),
+  BATON_ROUTER_TOPIC: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("BATON_ROUTER_TOPIC must not be empty")), "conductor-events"),
+  BATON_ROUTER_MAPPINGS: v.optional(RouterMappingsJsonSchema, "{}"),
+  BATON_ROUTER_HOLD_MS: v.optional(integer("BATON_ROUTER_HOLD_MS", 0, 7 * 24 * 3600_000), "300000"),
+  /** Topics for KAFKA_PUBLISH, EVENT sinks and event handlers: in-process, or Kafka at KAFKA_BROKERS. */
+  BATON_BUS: v.optional(v.picklist(["memory", "kafka"], "BATON_BUS must be one of memory, kafka"), "memory"),
+  /** Comma-separated host:port list, required when BATON_BUS is kafka. */
+  KAFKA_BROKERS: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\s*[^\s,]+:\d+\s*(,\s*[^\s,]+:\d+\s*)*$/, "KAFKA_BROKERS must be a comma-separated list of host:port"),
+      v.transform((value) => value.split(",").map((broker) => broker.trim())),
+    ),
+  ),
+  /** Prefix of the Kafka consumer groups Baton joins. */
+  KAFKA_GROUP_ID: v.optional(v.pipe(v.string(), v.nonEmpty("KAFKA_GROUP_ID must not be empty")), "baton"),
+  /** Create topics and their dead-letter topics before first use. */
+  KAFKA_CREATE_TOPICS: v.optional(boolean("KAFKA_CREATE_TOPICS"), "true"),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;
+
+const esdbNeedsUrl = v.forward(
+  v.check(
+    (config: Config) => config.BATON_EVENT_STORE !== "esdb" || config.ESDB_URL !== undefined,
+    "ESDB_URL is required when BATON_EVENT_STORE is esdb (e.g. esdb://localhost:2113?tls=false)",
+  ),
+  ["ESDB_URL"],
+);
+
+const kafkaNeedsBrokers = v.forward(
+  v.check(
+    (config: Config) => config.BATON_BUS !== "kafka" || config.KAFKA_BROKERS !== undefined,
+    "KAFKA_BROKERS is required when BATON_BUS is kafka (e.g. 127.0.0.1:9092)",
+  ),
+  ["KAFKA_BROKERS"],
+);
 
 /**
  * Reads the configuration from an environment map (e.g. `process.env`), or
@@ -41,5 +81,5 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const value = env[key];
     if (value !== undefined && value !== "") known[key] = value;
   }
-  return parseOrThrow(ConfigSchema, known, "configuration");
+  return parseOrThrow(v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers), known, "configuration");
 }

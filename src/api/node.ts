@@ -8,6 +8,8 @@ import type { EventStore } from "../domain/ports.ts";
 import { createEngine, type Engine } from "../engine/engine.ts";
 import { createApp } from "./app.ts";
 import { type Config, loadConfig } from "./config.ts";
+import { openBus } from "./open-bus.ts";
+import { openRouter } from "./open-router.ts";
 import { openStore } from "./open-store.ts";
 
 export interface RunningServer {
@@ -21,16 +23,23 @@ export interface RunningServer {
 /** Starts Baton with `config`; resolves once it listens. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const store = await openStore(config);
+  const logger = {
+    info: (message: string, fields?: Record<string, unknown>) => console.log(message, fields ?? ""),
+    error: (message: string, fields?: Record<string, unknown>) => console.error(message, fields ?? ""),
+  };
+  const bus = await openBus(config, logger).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const engine = await createEngine({
     store,
+    bus,
     evaluators: await loadEvaluators(),
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
-    logger: {
-      info: (message, fields) => console.log(message, fields ?? ""),
-      error: (message, fields) => console.error(message, fields ?? ""),
-    },
+    logger,
   });
-  const app = createApp({ engine });
+  const router = await openRouter(config, engine, store, logger.error);
+  const app = createApp({ engine, router });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).
@@ -47,7 +56,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     store,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await router?.close();
       await engine.close();
+      await bus?.close();
       await store.close();
     },
   };
@@ -65,7 +76,7 @@ async function main(): Promise<void> {
   console.log(
     `baton: listening on http://${config.HOST}:${running.port} (event store: ${config.BATON_EVENT_STORE}${
       config.BATON_EVENT_STORE === "file" ? ` in ${config.DATA_DIR}` : ""
-    })`,
+    }; bus: ${config.BATON_BUS === "kafka" ? `kafka at ${config.KAFKA_BROKERS?.join(",")}` : "in-process"})`,
   );
   let stopping = false;
   const stop = async (signal: string) => {

@@ -9,7 +9,7 @@ export interface EventSource {
   /** e.g. "POST /api/tasks", a worker id, a Kafka topic/partition/offset. */
   detail?: string;
   /** The bus message that caused the change (router, event handlers), for the audit timeline. */
-  message?: { topic: string; partition: number; offset: string };
+  message?: { topic: string; partition: number; offset: string; key?: string };
 }
 
 /** Metadata stored beside every event's data. */
@@ -35,7 +35,11 @@ export interface RecordedEvent<Type extends string = string, Data = unknown> {
   streamId: string;
   /** 0-based index of the event within its stream. */
   revision: number;
-  /** 0-based, strictly increasing position in the store's global order. */
+  /**
+   * Strictly increasing position in the store's global order. The memory and
+   * file stores number densely from 0; EventStoreDB's are its log's commit
+   * positions (gaps, not from 0), so compare positions, never count on them.
+   */
   position: number;
   type: Type;
   data: Data;
@@ -136,6 +140,24 @@ export interface DeliveredMessage extends BusMessage {
  */
 export interface Bus {
   publish(topic: string, message: BusMessage): Promise<{ partition: number; offset: string }>;
-  subscribe(topic: string, handler: (message: DeliveredMessage) => Promise<void>): { close(): Promise<void> };
+  subscribe(topic: string, handler: (message: DeliveredMessage) => Promise<void>, options?: BusSubscribeOptions): BusSubscription;
   close(): Promise<void>;
+}
+
+/** How a bus subscription joins its topic (the in-process bus ignores both). */
+export interface BusSubscribeOptions {
+  /**
+   * Names the subscriber: subscriptions with the same name on the same topic
+   * share its messages (a Kafka consumer group, e.g. across engine instances);
+   * different names each see every message. Default: one shared subscriber.
+   */
+  group?: string;
+  /** Where a subscriber that has never consumed the topic starts: new messages only (default) or the whole topic. */
+  from?: "latest" | "earliest";
+}
+
+export interface BusSubscription {
+  close(): Promise<void>;
+  /** Resolves once messages published from then on will reach the handler (a Kafka consumer has joined its group). */
+  ready?: Promise<void>;
 }

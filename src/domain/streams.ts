@@ -6,6 +6,9 @@ export const IDEMPOTENCY_STREAM_PREFIX = "idempotency-";
 export const EVENT_HANDLER_STREAM_PREFIX = "eventhandler-";
 /** Executions of one event handler (Conductor's `EventExecution`s), an audit log per handler. */
 export const EVENT_EXECUTION_STREAM_PREFIX = "eventexecution-";
+/** The event router's records: messages it could not apply, and completions it holds for later. */
+export const ROUTER_UNMATCHED_STREAM = "router-unmatched";
+export const ROUTER_HOLDS_STREAM = "router-holds";
 
 export const workflowStream = (workflowId: string) => `${WORKFLOW_STREAM_PREFIX}${workflowId}`;
 export const eventHandlerStream = (name: string) => `${EVENT_HANDLER_STREAM_PREFIX}${name}`;

@@ -113,12 +113,14 @@ export async function createEngine(deps: EngineDeps) {
   let caughtUp = false;
   let closed = false;
   let eventHandlers: EventHandlers | undefined; // created once the read models have caught up
+  const workflowListeners = new Set<(workflow: WorkflowState) => void>();
 
   function onEvent(event: RecordedEvent): void {
     const change = applyEvent(models, event);
     if (!change) return;
     afterChange(change);
     eventHandlers?.observe(event, change);
+    if (change.workflow) for (const listener of workflowListeners) listener(change.workflow);
   }
 
   function afterChange(change: ReadModelChange): void {
@@ -653,6 +655,15 @@ export async function createEngine(deps: EngineDeps) {
     workflows: () => models.workflows.values(),
     /** A workflow's stream as stored (empty for an unknown id), for the audit timeline and time travel. */
     readWorkflowEvents: (workflowId: string) => store.readStream(workflowStream(workflowId)),
+    /**
+     * Calls `listener` with each workflow state the read models take (after the
+     * engine's own reactions); e.g. the event router re-checks its held completions.
+     * Returns the unsubscribe function.
+     */
+    onWorkflowChange(listener: (workflow: WorkflowState) => void): () => void {
+      workflowListeners.add(listener);
+      return () => workflowListeners.delete(listener);
+    },
     // tasks
     poll,
     updateTask,

@@ -12,6 +12,8 @@ export interface TimelineSource {
   topic?: string;
   partition?: number;
   offset?: string;
+  /** The message key, when the record had one. */
+  key?: string;
 }
 
 /** One event of a workflow's stream, with what it did. */
@@ -49,6 +51,7 @@ export function sourceOf(metadata: EventMetadata | undefined): TimelineSource {
   if (source.message) {
     const { topic, partition, offset } = source.message;
     Object.assign(out, { topic, partition, offset, detail: source.detail ?? `${topic}/${partition}/${offset}` });
+    if (source.message.key !== undefined) out.key = source.message.key;
   } else if (source.detail !== undefined) {
     out.detail = source.detail;
   }

@@ -11,8 +11,13 @@ export interface TestBaton extends RunningServer {
   dataDir?: string;
 }
 
-/** Starts Baton on the memory store, or on the file store in `dataDir` (a fresh temp dir by default). */
-export async function startBaton(options: { store?: "memory" | "file"; dataDir?: string } = {}): Promise<TestBaton> {
+/**
+ * Starts Baton on the memory store, on the file store in `dataDir` (a fresh
+ * temp dir by default), or on EventStoreDB at `esdbUrl` (e.g. the stand-in's).
+ */
+export async function startBaton(
+  options: { store?: "memory" | "file" | "esdb"; dataDir?: string; esdbUrl?: string } = {},
+): Promise<TestBaton> {
   const store = options.store ?? "memory";
   const dataDir = store === "file" ? (options.dataDir ?? (await mkdtemp(join(tmpdir(), "baton-test-")))) : undefined;
   const config = loadConfig({
@@ -20,6 +25,7 @@ export async function startBaton(options: { store?: "memory" | "file"; dataDir?:
     HOST: "127.0.0.1",
     BATON_EVENT_STORE: store,
     DATA_DIR: dataDir,
+    ESDB_URL: options.esdbUrl,
     BATON_SWEEP_INTERVAL_MS: "50",
   });
   const server = await startServer(config);

@@ -11,6 +11,13 @@ describe("configuration from the environment", () => {
       DATA_DIR: "./data",
       BATON_FSYNC: true,
       BATON_SWEEP_INTERVAL_MS: 250,
+      BATON_BUS: "memory",
+      KAFKA_GROUP_ID: "baton",
+      KAFKA_CREATE_TOPICS: true,
+      BATON_ROUTER_ENABLED: true,
+      BATON_ROUTER_TOPIC: "conductor-events",
+      BATON_ROUTER_MAPPINGS: {},
+      BATON_ROUTER_HOLD_MS: 300000,
     });
     expect(loadConfig({ PORT: "9090", BATON_EVENT_STORE: "memory", BATON_FSYNC: "false" })).toMatchObject({
       PORT: 9090,
@@ -24,8 +31,20 @@ describe("configuration from the environment", () => {
     [{ PORT: "70000" }, /PORT must be <= 65535/],
     [{ BATON_EVENT_STORE: "postgres" }, /BATON_EVENT_STORE must be one of file, memory/],
     [{ BATON_FSYNC: "sometimes" }, /BATON_FSYNC must be true or false/],
+    [{ BATON_EVENT_STORE: "esdb" }, /ESDB_URL: ESDB_URL is required when BATON_EVENT_STORE is esdb/],
+    [{ BATON_EVENT_STORE: "esdb", ESDB_URL: "http://localhost:2113" }, /ESDB_URL must be an esdb:\/\/ or esdb\+discover:\/\/ connection string/],
+    [{ BATON_BUS: "rabbit" }, /BATON_BUS must be one of memory, kafka/],
+    [{ BATON_BUS: "kafka" }, /KAFKA_BROKERS is required when BATON_BUS is kafka/],
+    [{ BATON_BUS: "kafka", KAFKA_BROKERS: "localhost" }, /KAFKA_BROKERS must be a comma-separated list of host:port/],
+    [{ KAFKA_CREATE_TOPICS: "maybe" }, /KAFKA_CREATE_TOPICS must be true or false/],
   ])("rejects %o naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ValidationError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("reads the Kafka bus settings", () => {
+    expect(
+      loadConfig({ BATON_BUS: "kafka", KAFKA_BROKERS: "127.0.0.1:9092, kafka-2:9093", KAFKA_GROUP_ID: "orders", KAFKA_CREATE_TOPICS: "false" }),
+    ).toMatchObject({ BATON_BUS: "kafka", KAFKA_BROKERS: ["127.0.0.1:9092", "kafka-2:9093"], KAFKA_GROUP_ID: "orders", KAFKA_CREATE_TOPICS: false });
   });
 });
