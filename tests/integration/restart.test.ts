@@ -1,46 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { eventually, http, removeDir } from "../support/baton.ts";
+import { http, removeDir } from "../support/baton.ts";
+import { freePort, kill, startBatonProcess } from "../support/process.ts";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-/** A free loopback port, found by binding port 0. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-/** Runs `npm start`'s entry as a separate process on the file store. */
-async function startProcess(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/api/node.ts"], {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, BATON_EVENT_STORE: "file" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  await eventually(async () => {
-    try {
-      return (await fetch(`http://127.0.0.1:${port}/health`)).ok ? true : undefined;
-    } catch {
-      return undefined;
-    }
-  }, 30_000, 100);
-  return child;
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
-}
 
 describe("restart on the file store", () => {
   let dataDir: string | undefined;
@@ -53,7 +17,7 @@ describe("restart on the file store", () => {
   it("finishes half-done workflows after a SIGKILL, with unchanged JSON for finished tasks", async () => {
     dataDir = await mkdtemp(join(tmpdir(), "baton-restart-"));
     const port = await freePort();
-    const first = await startProcess(dataDir, port);
+    const first = await startBatonProcess(port, { DATA_DIR: dataDir, BATON_EVENT_STORE: "file" });
     children.push(first);
     const url = `http://127.0.0.1:${port}`;
 
@@ -99,7 +63,7 @@ describe("restart on the file store", () => {
     for (const id of ids) before.set(id, (await http(url, "GET", `/api/workflow/${id}`)).json());
 
     await kill(first);
-    const second = await startProcess(dataDir, port);
+    const second = await startBatonProcess(port, { DATA_DIR: dataDir, BATON_EVENT_STORE: "file" });
     children.push(second);
 
     // Everything finished before the kill reads back exactly as it was.

@@ -6,45 +6,14 @@
  * models equal to the live ones.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { openEsdbEventStore } from "../../src/adapters/eventstore/esdb.ts";
 import { type EsdbStandin, startEsdbStandin } from "../support/esdb-standin/index.ts";
 import { eventually, http } from "../support/baton.ts";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
+import { freePort, kill, startBatonProcess } from "../support/process.ts";
 
 function env(port: number, esdbUrl: string) {
   return { ...process.env, PORT: String(port), HOST: "127.0.0.1", BATON_EVENT_STORE: "esdb", ESDB_URL: esdbUrl };
-}
-
-async function startBatonProcess(port: number, esdbUrl: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/api/node.ts"], { env: env(port, esdbUrl), stdio: "ignore" });
-  await eventually(async () => {
-    try {
-      return (await fetch(`http://127.0.0.1:${port}/health`)).ok ? true : undefined;
-    } catch {
-      return undefined;
-    }
-  }, 60_000, 100);
-  return child;
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
 }
 
 async function runCli(args: string[], environment: NodeJS.ProcessEnv): Promise<{ status: number | null; output: string }> {
@@ -74,7 +43,7 @@ describe("SIGKILL on EventStoreDB (stand-in)", () => {
     standin = await startEsdbStandin();
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    children.push(await startBatonProcess(port, standin.connectionString));
+    children.push(await startBatonProcess(port, { BATON_EVENT_STORE: "esdb", ESDB_URL: standin.connectionString }));
 
     expect((await http(url, "POST", "/api/metadata/taskdefs", [{ name: "k_step", retryCount: 2, retryDelaySeconds: 0, responseTimeoutSeconds: 5 }])).status).toBe(200);
     const definition = {
@@ -109,7 +78,7 @@ describe("SIGKILL on EventStoreDB (stand-in)", () => {
     await kill(children[0]!);
     await Promise.all(racing);
 
-    children.push(await startBatonProcess(port, standin.connectionString));
+    children.push(await startBatonProcess(port, { BATON_EVENT_STORE: "esdb", ESDB_URL: standin.connectionString }));
     // Workers whose tasks were lost with the process get them back after the response timeout (5 s).
     await eventually(
       async () => {

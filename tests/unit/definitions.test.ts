@@ -23,17 +23,8 @@ import {
   type WorkflowDefVersions,
 } from "../../src/domain/metadata/decide.ts";
 import type { MetadataEvent } from "../../src/domain/metadata/events.ts";
+import { validationErrorOf } from "../support/errors.ts";
 
-/** The ValidationError `run` throws; fails the spec if it throws nothing else. */
-function validationErrorOf(run: () => unknown): ValidationError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
-  throw new Error("expected a ValidationError");
-}
 
 const minimalWorkflow = { name: "orders", tasks: [{ name: "fetch_order", taskReferenceName: "fetch" }] };
 

@@ -27,16 +27,8 @@ import { ConflictError, NotFoundError, ValidationError } from "../../src/domain/
 import { foldWorkflow } from "../../src/domain/workflow/evolve.ts";
 import { applyExecutionRecorded, type HeldEvent } from "../../src/projections/event-handlers.ts";
 import { completed, scheduled, simpleTask, started, T0, WORKFLOW_ID, workflowDef } from "../support/decider-spec.ts";
+import { validationErrorOf } from "../support/errors.ts";
 
-function validationErrorOf(run: () => unknown): ValidationError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
-  throw new Error("expected a ValidationError");
-}
 
 const startOrders = {
   name: "start_orders",

@@ -10,6 +10,7 @@ import type { WorkflowState } from "../../src/domain/workflow/state.ts";
 import { MAX_SEARCH_SIZE, type SearchRequest, searchWorkflows } from "../../src/projections/search.ts";
 import { parseQuery } from "../../src/projections/search-query.ts";
 import { at, simpleTask, started, workflowDef } from "../support/decider-spec.ts";
+import { validationErrorOf } from "../support/errors.ts";
 
 type Ending = "RUNNING" | "COMPLETED" | "FAILED" | "TERMINATED";
 
@@ -42,16 +43,6 @@ const workflows = [
 
 const ids = (request: SearchRequest) => searchWorkflows(workflows, request).results.map((r) => r.workflowId);
 
-/** The ValidationError `run` throws. */
-function validationErrorOf(run: () => unknown): ValidationError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
-  throw new Error("expected a ValidationError");
-}
 
 describe("query parsing", () => {
   it("parses `workflowType = 'x' AND status IN (RUNNING,FAILED)`", () => {

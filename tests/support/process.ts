@@ -1,0 +1,40 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { eventually } from "./baton.ts";
+
+/** A free loopback port, found by binding port 0. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** Runs `npm start`'s entry as a separate process and waits until it answers /health. */
+export async function startBatonProcess(port: number, env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/api/node.ts"], {
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", ...env },
+    stdio: "ignore",
+  });
+  await eventually(async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${port}/health`)).ok ? true : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 60_000, 100);
+  return child;
+}
+
+/** SIGKILLs a child process (no-op if it already ended) and waits for it to go. */
+export async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGKILL");
+  });
+}
