@@ -115,7 +115,10 @@ export function applyEvent(models: ReadModels, event: RecordedEvent): ReadModelC
     const previous = models.workflows.get(workflowId) ?? initialWorkflowState;
     const workflow = evolve(previous, event as unknown as WorkflowEvent);
     models.workflows.set(workflowId, workflow);
-    for (const task of workflow.tasks) models.taskIndex.set(task.taskId, workflowId);
+    // Only these events bring new task ids (a rerun resets a task in place, keeping its id).
+    if (event.type === "TaskScheduled" || event.type === "TaskSkipped") {
+      models.taskIndex.set((event.data as { taskId: string }).taskId, workflowId);
+    }
     const queuesFed = syncQueues(models, workflow);
     const due = nextTimeoutAt(workflow);
     if (due === undefined) models.timers.delete(workflowId);
