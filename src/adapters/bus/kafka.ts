@@ -127,8 +127,9 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
         // Bounded retries on the idempotent producer are deliberate: Baton's
         // contract is at-least-once, and a publish must fail rather than hang.
         if (message.startsWith("Limiting retries for the idempotent producer")) return;
-        // Creating a topic that already exists (every restart) is expected; kafkajs logs it as an error.
-        if (message === "Topic creation errors" && JSON.stringify(fields).includes("TOPIC_ALREADY_EXISTS")) return;
+        // kafkajs logs a CreateTopics answer naming an existing topic (every restart) as an
+        // error; a real failure rejects createTopics and is reported where it is called.
+        if (message.startsWith("Response CreateTopics")) return;
         // "Response <api>" entries are error codes kafkajs retries (a coordinator
         // still loading, a leader moving): worth a note, not an alarm.
         if (level <= logLevel.ERROR && !message.startsWith("Response ")) logger.error(`kafka: ${message}`, { level: label, ...fields });
