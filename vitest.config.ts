@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 // one for them): only the `kafka` project pays for it, and only when one of its
 // files is selected.
 const kafkaTests = ["tests/services/kafka-*.test.ts", "tests/services/kafka/**/*.test.ts"];
+// Files that need the S3-compatible server (versitygw, tests/support/s3-global-setup.ts), likewise.
+const s3Tests = ["tests/services/s3-*.test.ts"];
 
 export default defineConfig({
   test: {
@@ -12,7 +14,7 @@ export default defineConfig({
     pool: "forks",
     projects: [
       // (Project include/exclude lists would be appended to root ones, so only projects set them.)
-      { extends: true, test: { name: "default", include: ["tests/**/*.test.ts"], exclude: ["**/node_modules/**", ...kafkaTests] } },
+      { extends: true, test: { name: "default", include: ["tests/**/*.test.ts"], exclude: ["**/node_modules/**", ...kafkaTests, ...s3Tests] } },
       {
         extends: true,
         test: {
@@ -22,6 +24,16 @@ export default defineConfig({
           // One broker serves every file, and some files restart it: run them one at a time.
           fileParallelism: false,
           testTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "s3",
+          include: s3Tests,
+          globalSetup: ["tests/support/s3-global-setup.ts"],
+          // A cold first run builds versitygw with `go install` (about 2 minutes on 2 cores).
+          hookTimeout: 600_000,
         },
       },
     ],

@@ -1,8 +1,10 @@
 import { Hono } from "hono";
 import type { Engine } from "../engine/engine.ts";
+import { type BatonGraphQL, createGraphQL } from "./graphql/yoga.ts";
 import { auditRoutes } from "./rest/audit.ts";
 import { errorHandler } from "./rest/errors.ts";
 import { eventRoutes } from "./rest/events.ts";
+import { type IngestionDeps, ingestionRoutes } from "./rest/ingestion.ts";
 import { metadataRoutes } from "./rest/metadata.ts";
 import { routerRoutes, type RouterView } from "./rest/router.ts";
 import { taskRoutes } from "./rest/tasks.ts";
@@ -14,11 +16,17 @@ export interface AppDeps {
   router?: RouterView;
   /** Where unexpected errors are reported (they are masked in responses). */
   logError?: (error: unknown) => void;
+  /** The GraphQL server for `/graphql` (one is made from the generated schema when absent). */
+  graphql?: BatonGraphQL;
+  /** The ingestion service (`POST /workflow/deploy`, `POST /retry-workflow`), mounted when its object store is given. */
+  ingestion?: Omit<IngestionDeps, "engine">;
 }
 
 /** The portable HTTP app: one `fetch(Request)` for every runtime. */
-export function createApp({ engine, router, logError = (error) => console.error(error) }: AppDeps) {
+export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion }: AppDeps) {
   const app = new Hono();
+  const yoga = graphql ?? createGraphQL({ engine, router, logError });
+  app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw));
   const health = () => ({ healthy: true, workflows: engine.models.workflows.size, position: engine.models.position });
   app.get("/health", (c) => c.json(health()));
   app.get("/api/health", (c) => c.json(health()));
@@ -29,6 +37,7 @@ export function createApp({ engine, router, logError = (error) => console.error(
   app.route("/api/tasks", taskRoutes(engine));
   app.route("/api/event", eventRoutes(engine));
   app.route("/api/router", routerRoutes(router));
+  if (ingestion) app.route("/", ingestionRoutes({ engine, ...ingestion }));
   app.notFound((c) =>
     c.json({ status: 404, message: `No endpoint ${c.req.method} ${c.req.path}`, instance: c.req.path, retryable: false }, 404),
   );

@@ -17,6 +17,12 @@ const boolean = (name: string) =>
     v.transform((value) => value === "true" || value === "1"),
   );
 
+const url = (name: string) =>
+  v.pipe(v.string(), v.regex(/^https?:\/\/[^\s/]+(:\d+)?\/?$/, `${name} must be an http:// or https:// URL with host and optional port`));
+
+const bucket = (name: string) =>
+  v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, `${name} must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')`));
+
 /** Environment variables Baton reads, with their defaults. */
 export const ConfigSchema = v.object({
   PORT: v.optional(integer("PORT", 0, 65535), "8080"),
@@ -51,6 +57,20 @@ export const ConfigSchema = v.object({
   KAFKA_GROUP_ID: v.optional(v.pipe(v.string(), v.nonEmpty("KAFKA_GROUP_ID must not be empty")), "baton"),
   /** Create topics and their dead-letter topics before first use. */
   KAFKA_CREATE_TOPICS: v.optional(boolean("KAFKA_CREATE_TOPICS"), "true"),
+  /** Where the ingestion service keeps inputs and configurations: files under DATA_DIR/objects, S3, or MinIO's client on S3_*. */
+  BATON_OBJECT_STORE: v.optional(v.picklist(["fs", "s3", "minio"], "BATON_OBJECT_STORE must be one of fs, s3, minio"), "fs"),
+  S3_ENDPOINT: v.optional(url("S3_ENDPOINT")),
+  S3_REGION: v.optional(v.pipe(v.string(), v.nonEmpty("S3_REGION must not be empty")), "us-east-1"),
+  S3_BUCKET: v.optional(bucket("S3_BUCKET")),
+  S3_ACCESS_KEY_ID: v.optional(v.pipe(v.string(), v.nonEmpty("S3_ACCESS_KEY_ID must not be empty"))),
+  S3_SECRET_ACCESS_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("S3_SECRET_ACCESS_KEY must not be empty"))),
+  S3_FORCE_PATH_STYLE: v.optional(boolean("S3_FORCE_PATH_STYLE"), "false"),
+  /** The MinIO server holding the raw-data bucket that deployed workflows may name as their input. */
+  MINIO_ENDPOINT: v.optional(url("MINIO_ENDPOINT")),
+  MINIO_ACCESS_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_ACCESS_KEY must not be empty"))),
+  MINIO_SECRET_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_SECRET_KEY must not be empty"))),
+  MINIO_REGION: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_REGION must not be empty")), "us-east-1"),
+  MINIO_RAW_DATA_BUCKET: v.optional(bucket("MINIO_RAW_DATA_BUCKET"), "raw-data"),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;
@@ -71,6 +91,38 @@ const kafkaNeedsBrokers = v.forward(
   ["KAFKA_BROKERS"],
 );
 
+const objectStoreNeedsBucket = v.forward(
+  v.check(
+    (config: Config) => config.BATON_OBJECT_STORE === "fs" || config.S3_BUCKET !== undefined,
+    "S3_BUCKET is required when BATON_OBJECT_STORE is s3 or minio",
+  ),
+  ["S3_BUCKET"],
+);
+
+const minioStoreNeedsEndpoint = v.forward(
+  v.check(
+    (config: Config) => config.BATON_OBJECT_STORE !== "minio" || (config.S3_ENDPOINT !== undefined && config.S3_ACCESS_KEY_ID !== undefined && config.S3_SECRET_ACCESS_KEY !== undefined),
+    "S3_ENDPOINT, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are required when BATON_OBJECT_STORE is minio",
+  ),
+  ["S3_ENDPOINT"],
+);
+
+const s3KeysTogether = v.forward(
+  v.check(
+    (config: Config) => (config.S3_ACCESS_KEY_ID === undefined) === (config.S3_SECRET_ACCESS_KEY === undefined),
+    "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together",
+  ),
+  ["S3_SECRET_ACCESS_KEY"],
+);
+
+const rawDataNeedsKeys = v.forward(
+  v.check(
+    (config: Config) => config.MINIO_ENDPOINT === undefined || (config.MINIO_ACCESS_KEY !== undefined && config.MINIO_SECRET_KEY !== undefined),
+    "MINIO_ACCESS_KEY and MINIO_SECRET_KEY are required when MINIO_ENDPOINT is set",
+  ),
+  ["MINIO_ACCESS_KEY"],
+);
+
 /**
  * Reads the configuration from an environment map (e.g. `process.env`), or
  * throws a ValidationError naming the variable and what it expects.
@@ -81,5 +133,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const value = env[key];
     if (value !== undefined && value !== "") known[key] = value;
   }
-  return parseOrThrow(v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers), known, "configuration");
+  return parseOrThrow(
+    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys),
+    known,
+    "configuration",
+  );
 }

@@ -4,6 +4,8 @@
  */
 import { loadEvaluators } from "../adapters/evaluators/index.ts";
 import { serve } from "@hono/node-server";
+import { readFile } from "node:fs/promises";
+import type { Server } from "node:http";
 import type { EventStore } from "../domain/ports.ts";
 import { createEngine, type Engine } from "../engine/engine.ts";
 import { createApp } from "./app.ts";
@@ -11,6 +13,9 @@ import { type Config, loadConfig } from "./config.ts";
 import { openBus } from "./open-bus.ts";
 import { openRouter } from "./open-router.ts";
 import { openStore } from "./open-store.ts";
+import { openObjectStores } from "./open-object-store.ts";
+import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
+import { createGraphQL } from "./graphql/yoga.ts";
 
 export interface RunningServer {
   port: number;
@@ -39,7 +44,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     logger,
   });
   const router = await openRouter(config, engine, store, logger.error);
-  const app = createApp({ engine, router });
+  // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).
+  const typeDefs = await readFile(new URL("../../schema.graphql", import.meta.url), "utf8");
+  const graphql = createGraphQL({ engine, router, typeDefs, graphiql: process.env.NODE_ENV !== "production" });
+  const objectStores = await openObjectStores(config);
+  const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
+  const app = createApp({ engine, router, graphql, ingestion });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).
@@ -48,6 +58,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       () => resolve(s),
     );
   });
+  const graphqlWs = attachGraphQLWebSocket(server as Server, graphql);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   return {
@@ -55,6 +66,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     engine,
     store,
     async close() {
+      await graphqlWs.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await router?.close();
       await engine.close();

@@ -161,3 +161,39 @@ export interface BusSubscription {
   /** Resolves once messages published from then on will reach the handler (a Kafka consumer has joined its group). */
   ready?: Promise<void>;
 }
+
+/** What a store knows about one object. */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /**
+   * The store's entity tag, without quotes. For a single-part upload on S3,
+   * MinIO and the file store it is the hex MD5 of the content; multipart
+   * uploads give `<md5>-<parts>`, which is not comparable across stores.
+   */
+  etag?: string;
+}
+
+/** Content to store: bytes, text, or a stream (with its size when known, which S3 needs to avoid a multipart upload). */
+export type ObjectBody = Uint8Array | string | ReadableStream<Uint8Array>;
+
+/**
+ * Objects by key (`runs/<id>/input.in`): the ingestion service's input files,
+ * service configurations and reports. Web streams keep the port the same on
+ * every runtime. `get` of a missing key throws `NotFoundError`; `head` returns
+ * undefined; `delete` of a missing key is a no-op.
+ */
+export interface ObjectStore {
+  /** `fs`, `s3` or `minio`, for messages. */
+  readonly kind: string;
+  /** Where `key` lives, for other services: `s3://bucket/key` or `file:///abs/path`. */
+  uri(key: string): string;
+  put(key: string, body: ObjectBody, options?: { size?: number; contentType?: string }): Promise<ObjectInfo>;
+  get(key: string): Promise<ReadableStream<Uint8Array>>;
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Every object whose key starts with `prefix`, in key order. */
+  list(prefix: string): Promise<ObjectInfo[]>;
+  delete(key: string): Promise<void>;
+  /** Copies within this store (server-side where the store can). */
+  copy(sourceKey: string, targetKey: string): Promise<ObjectInfo>;
+}

@@ -18,6 +18,11 @@ describe("configuration from the environment", () => {
       BATON_ROUTER_TOPIC: "conductor-events",
       BATON_ROUTER_MAPPINGS: {},
       BATON_ROUTER_HOLD_MS: 300000,
+      BATON_OBJECT_STORE: "fs",
+      S3_REGION: "us-east-1",
+      S3_FORCE_PATH_STYLE: false,
+      MINIO_REGION: "us-east-1",
+      MINIO_RAW_DATA_BUCKET: "raw-data",
     });
     expect(loadConfig({ PORT: "9090", BATON_EVENT_STORE: "memory", BATON_FSYNC: "false" })).toMatchObject({
       PORT: 9090,

@@ -1,0 +1,191 @@
+import { FixedBuffer, Repeater, SlidingBuffer } from "graphql-yoga";
+import { ValidationError } from "../../domain/errors.ts";
+import type { WorkflowState } from "../../domain/workflow/state.ts";
+import type { Engine } from "../../engine/engine.ts";
+import { restartPointFor } from "../../projections/retry-suggestion.ts";
+import { workflowStats } from "../../projections/workflow-stats.ts";
+import { taskView, workflowEventView } from "./views.ts";
+
+type Args = Record<string, any>;
+
+/** Items a slow subscriber may fall behind by before its subscription ends with an error. */
+const SUBSCRIBER_BUFFER = 10_000;
+
+/**
+ * An async iterator fed by `attach(push)` (which returns its detach): the
+ * engine's change callbacks are synchronous, so values are buffered, and a
+ * subscriber that falls too far behind is stopped rather than slowing the engine.
+ */
+function listen<T>(attach: (push: (value: T) => void) => () => void): Repeater<T> {
+  return new Repeater<T>(async (push, stop) => {
+    const detach = attach((value) => {
+      try {
+        void push(value);
+      } catch {
+        stop(new Error(`subscriber fell more than ${SUBSCRIBER_BUFFER} updates behind; subscribe again`));
+      }
+    });
+    await stop;
+    detach();
+  }, new FixedBuffer(SUBSCRIBER_BUFFER));
+}
+
+/** Calls `onChange(workflow, previousStatus)` for each change, knowing each workflow's status before it. */
+function withPreviousStatus(
+  engine: Engine,
+  onChange: (workflow: WorkflowState, previous: string | undefined) => void,
+): () => void {
+  const statuses = new Map<string, string>();
+  for (const workflow of engine.workflows()) statuses.set(workflow.workflowId, workflow.status);
+  return engine.onWorkflowChange((workflow) => {
+    const previous = statuses.get(workflow.workflowId);
+    statuses.set(workflow.workflowId, workflow.status);
+    onChange(workflow, previous);
+  });
+}
+
+const asIs = (payload: unknown) => payload;
+
+/**
+ * The Subscription resolvers, driven by the engine's `onWorkflowChange` (called
+ * in store order after the read models apply each event). `statsIntervalMs`
+ * throttles `stats`.
+ */
+export function createSubscriptions(engine: Engine, { statsIntervalMs = 1000 } = {}) {
+  return {
+    workflowEvents: {
+      subscribe(_: unknown, { workflowId, fromRevision }: Args) {
+        const from = fromRevision ?? 0;
+        if (!Number.isInteger(from) || from < 0) {
+          throw new ValidationError("fromRevision: expected a whole number >= 0", [
+            { path: "fromRevision", message: "expected a whole number >= 0", invalidValue: from },
+          ]);
+        }
+        engine.getWorkflow(workflowId); // NOT_FOUND for an unknown id
+        // The stored events from `from`, then each one as it is appended: every
+        // change re-reads the stream past the last revision sent, so none is
+        // skipped or repeated whatever the timing.
+        return new Repeater(async (push, stop) => {
+          let next = from;
+          let reading = false;
+          let again = false;
+          const catchUp = async () => {
+            if (reading) {
+              again = true;
+              return;
+            }
+            reading = true;
+            try {
+              do {
+                again = false;
+                for (const event of await engine.readWorkflowEvents(workflowId)) {
+                  if (event.revision < next) continue;
+                  next = event.revision + 1;
+                  await push(workflowEventView(event, workflowId));
+                }
+              } while (again);
+            } catch (error) {
+              stop(error);
+            } finally {
+              reading = false;
+            }
+          };
+          const detach = engine.onWorkflowChange((workflow) => {
+            if (workflow.workflowId === workflowId && workflow.revision >= next) void catchUp();
+          });
+          void catchUp();
+          await stop;
+          detach();
+        });
+      },
+      resolve: asIs,
+    },
+
+    workflowStatusChanged: {
+      subscribe(_: unknown, { filter }: Args) {
+        const type: string | undefined = filter?.workflowType ?? undefined;
+        const statuses = filter?.statuses ? new Set<string>(filter.statuses) : undefined;
+        return listen((push) =>
+          withPreviousStatus(engine, (workflow, previousStatus) => {
+            if (previousStatus === workflow.status) return;
+            if (type !== undefined && workflow.definition.name !== type) return;
+            if (statuses && !statuses.has(workflow.status)) return;
+            push({
+              workflowId: workflow.workflowId,
+              workflowType: workflow.definition.name,
+              status: workflow.status,
+              previousStatus: previousStatus ?? null,
+              reasonForIncompletion: workflow.reasonForIncompletion,
+              updateTime: workflow.updateTime,
+            });
+          }),
+        );
+      },
+      resolve: asIs,
+    },
+
+    taskUpdates: {
+      subscribe(_: unknown, { taskType }: Args) {
+        const wanted = (type: string, defName: string) => taskType == null || type === taskType || defName === taskType;
+        return listen((push) => {
+          // Last seen status and update time of every task attempt, by workflow.
+          const seen = new Map<string, Map<string, string>>();
+          const signature = (t: WorkflowState["tasks"][number]) => `${t.status}:${t.updateTime}:${t.retryCount}`;
+          for (const workflow of engine.workflows()) {
+            seen.set(workflow.workflowId, new Map(workflow.tasks.map((t) => [t.taskId, signature(t)])));
+          }
+          return engine.onWorkflowChange((workflow) => {
+            let tasks = seen.get(workflow.workflowId);
+            if (!tasks) seen.set(workflow.workflowId, (tasks = new Map()));
+            for (const task of workflow.tasks) {
+              const now = signature(task);
+              if (tasks.get(task.taskId) === now) continue;
+              tasks.set(task.taskId, now);
+              if (wanted(task.taskType, task.taskDefName)) push(taskView(workflow, task));
+            }
+          });
+        });
+      },
+      resolve: asIs,
+    },
+
+    retrySuggestions: {
+      subscribe: () =>
+        listen((push) =>
+          withPreviousStatus(engine, (workflow, previousStatus) => {
+            if (workflow.status !== "FAILED" || previousStatus === "FAILED") return;
+            const suggestion = restartPointFor(workflow);
+            if (suggestion) push(suggestion);
+          }),
+        ),
+      resolve: asIs,
+    },
+
+    stats: {
+      subscribe: () =>
+        new Repeater(async (push, stop) => {
+          const counts = () => workflowStats(engine.workflows(), engine.clock());
+          const key = (stats: ReturnType<typeof counts>) => JSON.stringify(stats.byTypeAndStatus);
+          let last = counts();
+          let lastPushedAt = Date.now();
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          void push(last);
+          const flush = () => {
+            timer = undefined;
+            const stats = counts();
+            if (key(stats) === key(last)) return;
+            last = stats;
+            lastPushedAt = Date.now();
+            void push(stats);
+          };
+          const detach = engine.onWorkflowChange(() => {
+            if (timer === undefined) timer = setTimeout(flush, Math.max(0, lastPushedAt + statsIntervalMs - Date.now()));
+          });
+          await stop;
+          detach();
+          if (timer !== undefined) clearTimeout(timer);
+        }, new SlidingBuffer(1)),
+      resolve: asIs,
+    },
+  };
+}

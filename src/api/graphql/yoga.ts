@@ -1,0 +1,56 @@
+import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
+import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
+import { createSchema, createYoga, type YogaServerInstance } from "graphql-yoga";
+import { maskUnexpectedErrors } from "./errors.ts";
+import { JSONScalar } from "./json-scalar.ts";
+import { createResolvers, type GraphQLDeps } from "./resolvers.ts";
+import { typeDefs as generatedTypeDefs } from "./schema.generated.ts";
+import { createSubscriptions } from "./subscriptions.ts";
+
+/** Deepest selection a query may nest (the Workflow -> tasks -> fields path is 3). */
+export const MAX_QUERY_DEPTH = 10;
+/** graphql-armor's cost: objects cost 2, scalars 1, multiplied by depth. */
+export const MAX_QUERY_COST = 5000;
+
+export interface GraphQLOptions extends GraphQLDeps {
+  /** The SDL; the generated copy of `schema.graphql` by default (the Node entry reads the file). */
+  typeDefs?: string;
+  /** Serve GraphiQL on `GET /graphql` (development). */
+  graphiql?: boolean;
+  logError?: (error: unknown) => void;
+  statsIntervalMs?: number;
+}
+
+export type BatonGraphQL = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
+
+/** Every resolver of the schema, by type (the drift test compares these with `schema.graphql`). */
+export function batonResolvers(deps: GraphQLDeps, options: { statsIntervalMs?: number } = {}) {
+  return { JSON: JSONScalar, ...createResolvers(deps), Subscription: createSubscriptions(deps.engine, options) };
+}
+
+/**
+ * Baton's GraphQL server (graphql-yoga): a portable `fetch` for `/graphql`,
+ * queries, mutations and SSE subscriptions; runtimes bind graphql-ws to it.
+ */
+export function createGraphQL({
+  engine,
+  router,
+  typeDefs = generatedTypeDefs,
+  graphiql = true,
+  logError = (error) => console.error(error),
+  statsIntervalMs,
+}: GraphQLOptions): BatonGraphQL {
+  return createYoga({
+    graphqlEndpoint: "/graphql",
+    schema: createSchema({ typeDefs, resolvers: batonResolvers({ engine, router }, { statsIntervalMs }) }),
+    graphiql: graphiql ? { title: "Baton GraphQL", subscriptionsProtocol: "WS" } : false,
+    landingPage: false,
+    maskedErrors: { maskError: maskUnexpectedErrors(logError) },
+    logging: false,
+    plugins: [
+      // exposeLimits: the error says the limit and what the query reached.
+      maxDepthPlugin({ n: MAX_QUERY_DEPTH, exposeLimits: true }),
+      costLimitPlugin({ maxCost: MAX_QUERY_COST, exposeLimits: true }),
+    ],
+  });
+}

@@ -1,0 +1,41 @@
+import { latestAttempts, type TaskState, type WorkflowState } from "../domain/workflow/state.ts";
+import type { TaskStatus } from "../domain/workflow/status.ts";
+
+/** Where a failed workflow should be rerun from, and which tasks that resets. */
+export interface RetrySuggestion {
+  workflowId: string;
+  reRunFromTaskRefName: string;
+  reRunFromTaskId: string;
+  /** Every task reference from the restart point on, in schedule order. */
+  resetTasks: string[];
+  reason: string;
+}
+
+const FAILED_TASK: ReadonlySet<TaskStatus> = new Set(["FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT"]);
+
+/**
+ * The original system's restart-point rule: on a FAILED workflow take the first
+ * failed task (latest attempts, by seq). An EVENT task waits for a reply to the
+ * task before it, so a failed EVENT restarts from that publisher (its request is
+ * sent again); any other task restarts from itself. Undefined when the workflow
+ * has not failed or no task failed (e.g. it was failed by a workflow timeout).
+ */
+export function restartPointFor(workflow: WorkflowState): RetrySuggestion | undefined {
+  if (workflow.status !== "FAILED") return undefined;
+  const tasks = latestAttempts(workflow);
+  const failedIndex = tasks.findIndex((task) => FAILED_TASK.has(task.status));
+  const failed = tasks[failedIndex];
+  if (!failed) return undefined;
+  const publisher = failed.taskType === "EVENT" ? tasks[failedIndex - 1] : undefined;
+  const from: TaskState = publisher ?? failed;
+  const reason = publisher
+    ? `EVENT task '${failed.referenceTaskName}' ${failed.status}: its reply never came, so rerun from '${publisher.referenceTaskName}' (${publisher.taskType}), the task that published the request`
+    : `task '${failed.referenceTaskName}' (${failed.taskType}) ${failed.status}${failed.reasonForIncompletion ? `: ${failed.reasonForIncompletion}` : ""}; rerun from it`;
+  return {
+    workflowId: workflow.workflowId,
+    reRunFromTaskRefName: from.referenceTaskName,
+    reRunFromTaskId: from.taskId,
+    resetTasks: tasks.slice(tasks.indexOf(from)).map((task) => task.referenceTaskName),
+    reason,
+  };
+}

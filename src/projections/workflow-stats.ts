@@ -1,0 +1,42 @@
+import type { WorkflowState } from "../domain/workflow/state.ts";
+
+/** Workflows of one type in one status. */
+export interface StatsEntry {
+  workflowType: string;
+  status: string;
+  count: number;
+  /** Mean createTime-to-endTime of those that finished, in ms; null while none did. */
+  averageDurationMs: number | null;
+}
+
+export interface WorkflowStats {
+  at: number;
+  total: number;
+  byTypeAndStatus: StatsEntry[];
+}
+
+/** Counts and mean durations by workflow type and status, sorted by type then status. */
+export function workflowStats(workflows: Iterable<WorkflowState>, at: number): WorkflowStats {
+  const groups = new Map<string, { workflowType: string; status: string; count: number; finished: number; totalMs: number }>();
+  let total = 0;
+  for (const workflow of workflows) {
+    total++;
+    const key = `${workflow.definition.name}\u0000${workflow.status}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { workflowType: workflow.definition.name, status: workflow.status, count: 0, finished: 0, totalMs: 0 }));
+    group.count++;
+    if (workflow.endTime > 0) {
+      group.finished++;
+      group.totalMs += workflow.endTime - workflow.createTime;
+    }
+  }
+  const byTypeAndStatus = [...groups.values()]
+    .sort((a, b) => a.workflowType.localeCompare(b.workflowType) || a.status.localeCompare(b.status))
+    .map(({ workflowType, status, count, finished, totalMs }) => ({
+      workflowType,
+      status,
+      count,
+      averageDurationMs: finished > 0 ? totalMs / finished : null,
+    }));
+  return { at, total, byTypeAndStatus };
+}
