@@ -59,3 +59,11 @@ export function kafkaSkipped(env: Record<string, string | undefined> = process.e
   const names = (env.BATON_SKIP_SERVICES ?? "").toLowerCase().split(/[\s,]+/);
   return names.includes("kafka") || names.includes("all");
 }
+
+/** The broker the kafka project's global setup injected; its absence is an error, not a skip. */
+export function requireShared(shared: { brokers: string; dir: string } | null | undefined): { brokers: string; dir: string } {
+  if (!shared) {
+    throw new Error("the kafka project's global setup provided no broker (BATON_SKIP_SERVICES leaves the whole project out instead)");
+  }
+  return shared;
+}
