@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Engine } from "../engine/engine.ts";
+import { graphqlWsRoute, type UpgradeHelper } from "./graphql/ws-transport.ts";
 import { type BatonGraphQL, createGraphQL } from "./graphql/yoga.ts";
 import { auditRoutes } from "./rest/audit.ts";
 import { errorHandler } from "./rest/errors.ts";
@@ -20,12 +21,19 @@ export interface AppDeps {
   graphql?: BatonGraphQL;
   /** The ingestion service (`POST /workflow/deploy`, `POST /retry-workflow`), mounted when its object store is given. */
   ingestion?: Omit<IngestionDeps, "engine">;
+  /**
+   * The runtime's Hono WebSocket helper (`upgradeWebSocket` from `hono/deno` or
+   * `hono/bun`): graphql-ws is then served on `GET /graphql` upgrades. Node
+   * attaches graphql-ws to its HTTP server instead (graphql-ws-node.ts).
+   */
+  upgradeWebSocket?: UpgradeHelper;
 }
 
 /** The portable HTTP app: one `fetch(Request)` for every runtime. */
-export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion }: AppDeps) {
+export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion, upgradeWebSocket }: AppDeps) {
   const app = new Hono();
   const yoga = graphql ?? createGraphQL({ engine, router, logError });
+  if (upgradeWebSocket) app.get("/graphql", graphqlWsRoute(yoga, upgradeWebSocket));
   app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw));
   const health = () => ({ healthy: true, workflows: engine.models.workflows.size, position: engine.models.position });
   app.get("/health", (c) => c.json(health()));

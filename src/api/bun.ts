@@ -1,8 +1,11 @@
 /** Bun composition root: `bun src/api/bun.ts`; Bun serves the default export's `fetch`. */
+import { upgradeWebSocket, websocket } from "hono/bun";
 import { loadConfig } from "./config.ts";
 import { createPortableApp } from "./portable-app.ts";
 
 const config = loadConfig(process.env);
-const app = await createPortableApp(config, "Bun");
+// graphql-ws on `/graphql` through Hono's Bun helper: Bun hands `fetch` its server
+// (for `server.upgrade`) and runs the sockets through `websocket`.
+const app = await createPortableApp(config, "Bun", { upgradeWebSocket });
 
-export default { port: config.PORT, hostname: config.HOST, fetch: app.fetch };
+export default { port: config.PORT, hostname: config.HOST, fetch: app.fetch, websocket };

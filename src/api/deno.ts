@@ -1,7 +1,9 @@
 /** Deno composition root: `deno task start` (see portable-app.ts for what runs). */
+import { upgradeWebSocket } from "hono/deno";
 import { loadConfig } from "./config.ts";
 import { createPortableApp } from "./portable-app.ts";
 
 const config = loadConfig(Deno.env.toObject());
-const app = await createPortableApp(config, "Deno");
+// graphql-ws on `/graphql` through Hono's Deno helper (Deno.upgradeWebSocket).
+const app = await createPortableApp(config, "Deno", { upgradeWebSocket });
 Deno.serve({ port: config.PORT, hostname: config.HOST }, app.fetch);

@@ -7,11 +7,12 @@ import { loadEvaluators } from "../adapters/evaluators/index.ts";
 import { openFileEventStore } from "../adapters/eventstore/file.ts";
 import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import { createEngine } from "../engine/engine.ts";
-import { createApp } from "./app.ts";
+import { type AppDeps, createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { openRouter } from "./open-router.ts";
 
-export async function createPortableApp(config: Config, runtime: string) {
+/** `upgradeWebSocket` is the runtime's Hono helper, for graphql-ws on `/graphql`. */
+export async function createPortableApp(config: Config, runtime: string, { upgradeWebSocket }: Pick<AppDeps, "upgradeWebSocket"> = {}) {
   if (config.BATON_EVENT_STORE === "esdb") {
     throw new Error(`BATON_EVENT_STORE=esdb needs the Node entry (npm start); ${runtime} supports file and memory`);
   }
@@ -20,5 +21,5 @@ export async function createPortableApp(config: Config, runtime: string) {
     : await openFileEventStore({ dir: config.DATA_DIR, fsync: config.BATON_FSYNC });
   const engine = await createEngine({ store, evaluators: await loadEvaluators(), sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS });
   const router = await openRouter(config, engine, store);
-  return createApp({ engine, router });
+  return createApp({ engine, router, upgradeWebSocket });
 }
