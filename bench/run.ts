@@ -15,9 +15,10 @@
  * task type (BENCH_CONCURRENCY, 10), --poll-interval MS (BENCH_POLL_INTERVAL, 1),
  * --rounds N (BENCH_ROUNDS, 3), --only stub,baton-file (run a subset).
  */
+import { describeMachine } from "./machine.ts";
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { cpus, freemem, loadavg, platform, release, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -79,20 +80,7 @@ function runScenario(scenario: Scenario, out: string): Promise<void> {
 const fmt = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : "-");
 
 async function main(): Promise<void> {
-  const cpuList = cpus();
-  const machine = {
-    cpus: cpuList.length,
-    cpuModel: cpuList[0]?.model.trim() ?? "unknown",
-    node: process.version,
-    platform: `${platform()} ${release()}`,
-    totalMemGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
-    freeMemGiB: Number((freemem() / 2 ** 30).toFixed(1)),
-    loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
-  };
-  console.log(
-    `machine: ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}, ${machine.platform}, ` +
-      `${machine.totalMemGiB} GiB RAM, load average ${machine.loadAverage1m} at start`,
-  );
+  const machine = describeMachine();
   console.log(
     `workload: ${values.workflows} workflows of 3 SIMPLE tasks (+${values.warmup} warm-up), at most ${values.inflight} in flight; ` +
       `SDK TaskHandler workers: concurrency ${values.concurrency} per task type, pollInterval ${values["poll-interval"]} ms, ` +

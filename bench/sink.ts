@@ -32,10 +32,11 @@
  * Needs Java 17+ (and Maven the first time) for the broker: see
  * scripts/services/kafka.sh.
  */
+import { describeMachine } from "./machine.ts";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { cpus, freemem, loadavg, platform, release, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
@@ -416,20 +417,7 @@ async function runBaton(admin: Admin, brokers: string, round: number, count: num
 // ---- main ----------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const cpuList = cpus();
-  const machine = {
-    cpus: cpuList.length,
-    cpuModel: cpuList[0]?.model.trim() ?? "unknown",
-    node: process.version,
-    platform: `${platform()} ${release()}`,
-    totalMemGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
-    freeMemGiB: Number((freemem() / 2 ** 30).toFixed(1)),
-    loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
-  };
-  console.log(
-    `machine: ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}, ${machine.platform}, ` +
-      `${machine.totalMemGiB} GiB RAM, load average ${machine.loadAverage1m} at start`,
-  );
+  const machine = describeMachine();
   console.log(
     `sink workload: ${COUNT} round trips (+${WARMUP} warm-up) per scenario and round, at most ${INFLIGHT} in flight, ` +
       `${ROUNDS} round(s)${WARMUP_ROUNDS ? " after an uncounted warm-up round" : ""}; one KRaft broker on loopback (topics of ${PARTITIONS} partitions, fresh per round); ` +

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { collectSubscription } from "../support/graphql-ws.ts";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { createClient, type Client } from "graphql-ws";
@@ -54,30 +55,8 @@ afterAll(async () => {
   }
 });
 
-/** Collects a subscription's payloads until `done` says so. */
 function collect(query: string, variables: Record<string, unknown>, done: (items: any[]) => boolean) {
-  const items: any[] = [];
-  let stop = () => {};
-  const finished = new Promise<any[]>((resolve, reject) => {
-    stop = client.subscribe(
-      { query, variables },
-      {
-        next: (result) => {
-          items.push(result.errors ? { errors: result.errors } : result.data);
-          if (done(items)) {
-            stop();
-            resolve(items);
-          }
-        },
-        error: (error) => {
-          const close = error as { code?: number; reason?: string };
-          reject(error instanceof Error ? error : new Error(close.code ? `closed ${close.code} ${close.reason}` : JSON.stringify(error)));
-        },
-        complete: () => resolve(items),
-      },
-    );
-  });
-  return { finished };
+  return collectSubscription(client, query, variables, done);
 }
 
 describe("GraphQL subscriptions over graphql-ws on Deno", () => {

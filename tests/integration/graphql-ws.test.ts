@@ -1,4 +1,5 @@
 import { createClient, type Client } from "graphql-ws";
+import { collectSubscription } from "../support/graphql-ws.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { eventually, startBaton, type TestBaton } from "../support/baton.ts";
@@ -28,30 +29,8 @@ async function gql(query: string, variables?: Record<string, unknown>): Promise<
   return body.data;
 }
 
-/** Collects a subscription's payloads (data or errors) until `done` says so or it ends. */
 function collect(query: string, variables: Record<string, unknown>, done: (items: any[]) => boolean = () => false) {
-  const items: any[] = [];
-  let stop = () => {};
-  const finished = new Promise<any[]>((resolve, reject) => {
-    stop = client.subscribe(
-      { query, variables },
-      {
-        next: (result) => {
-          items.push(result.errors ? { errors: result.errors } : result.data);
-          if (done(items)) {
-            stop();
-            resolve(items);
-          }
-        },
-        error: (error) => {
-          const close = error as { code?: number; reason?: string };
-          reject(error instanceof Error ? error : new Error(close.code ? `closed ${close.code} ${close.reason}` : JSON.stringify(error)));
-        },
-        complete: () => resolve(items),
-      },
-    );
-  });
-  return { items, finished, stop: () => stop() };
+  return collectSubscription(client, query, variables, done);
 }
 
 const TWO_STEPS = {
