@@ -1,3 +1,4 @@
+import type { Decider } from "./decider.ts";
 import { ConflictError } from "./errors.ts";
 import type { IdempotencyStrategy } from "./definitions/requests.ts";
 import type { WorkflowStatus } from "./workflow/status.ts";
@@ -41,3 +42,40 @@ export function decideIdempotentStart(
     }
   }
 }
+
+/** The claim an idempotency stream holds (`idempotency-<[name, key]>`). */
+export interface IdempotencyState {
+  revision: number;
+  claim?: IdempotencyKeyClaimed["data"];
+}
+
+export interface ClaimIdempotencyKey {
+  type: "ClaimIdempotencyKey";
+  workflowName: string;
+  key: string;
+  /** The id the new workflow would get. */
+  workflowId: string;
+  strategy: IdempotencyStrategy;
+}
+
+/** The time, and what the read side knows of the workflow an earlier claim names. */
+export interface IdempotencyContext {
+  now: number;
+  workflowOf: (workflowId: string) => { workflowId: string; status: WorkflowStatus } | undefined;
+}
+
+/**
+ * Claims a key for a new workflow, or leaves the earlier claim in place
+ * (RETURN_EXISTING: no events, the state names the existing workflow).
+ */
+export const idempotencyDecider: Decider<IdempotencyState, ClaimIdempotencyKey, IdempotencyKeyClaimed, IdempotencyContext> = {
+  initialState: { revision: -1 },
+  evolve: (state, event) => ({ revision: state.revision + 1, claim: event.data }),
+  decide(command, state, context) {
+    const existing = state.claim ? context.workflowOf(state.claim.workflowId) : undefined;
+    const decision = decideIdempotentStart(command.strategy, command.key, existing);
+    if (decision.kind === "return_existing") return [];
+    const { workflowName, key, workflowId } = command;
+    return [{ type: "IdempotencyKeyClaimed", data: { workflowName, key, workflowId, time: context.now } }];
+  },
+};

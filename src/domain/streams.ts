@@ -7,8 +7,11 @@ export const EVENT_HANDLER_STREAM_PREFIX = "eventhandler-";
 /** Executions of one event handler (Conductor's `EventExecution`s), an audit log per handler. */
 export const EVENT_EXECUTION_STREAM_PREFIX = "eventexecution-";
 /** The event router's records: messages it could not apply, and completions it holds for later. */
-export const ROUTER_UNMATCHED_STREAM = "router-unmatched";
-export const ROUTER_HOLDS_STREAM = "router-holds";
+export const ROUTER_STREAM_PREFIX = "router-";
+export const ROUTER_UNMATCHED_STREAM = `${ROUTER_STREAM_PREFIX}unmatched`;
+export const ROUTER_HOLDS_STREAM = `${ROUTER_STREAM_PREFIX}holds`;
+/** One DAG run each (DESIGN.md §3). */
+export const DAG_RUN_STREAM_PREFIX = "dagrun-";
 
 export const workflowStream = (workflowId: string) => `${WORKFLOW_STREAM_PREFIX}${workflowId}`;
 export const eventHandlerStream = (name: string) => `${EVENT_HANDLER_STREAM_PREFIX}${name}`;

@@ -1,62 +1,95 @@
+import type { Decider, DomainEvent } from "../domain/decider.ts";
 import { ConcurrencyError } from "../domain/errors.ts";
 import type { EventMetadata, EventStore, NewEvent } from "../domain/ports.ts";
 import { eventId, UUID } from "./deterministic-id.ts";
+import { createLruCache } from "./lru-cache.ts";
 
 /** Conflicts tolerated before giving up; each one means another writer won a race. */
 const MAX_ATTEMPTS = 8;
 
-export interface Aggregate<State, Event extends { type: string; data: unknown }> {
-  initial: State;
-  evolve: (state: State, event: Event) => State;
-  /** Revision of the last folded event, -1 for none. */
-  revisionOf: (state: State) => number;
-}
+/** Appends that fail for a reason other than a conflict are tried this often with the same event ids. */
+const APPEND_TRIES = 3;
+
+/** Streams whose state the write side keeps between commands, by default. */
+export const DEFAULT_WRITE_CACHE_SIZE = 5000;
 
 export interface CommandHandlerDeps {
   store: EventStore;
   newId: () => string;
+  /** Streams whose folded state is kept for the next command (least recently used go first). */
+  cacheSize?: number;
 }
 
-/** Appends that fail for a reason other than a conflict are tried this often with the same event ids. */
-const APPEND_TRIES = 3;
+/** What a handled command did. */
+export interface CommandOutcome<State, Event> {
+  events: Event[];
+  /** The stream's state after `events`. */
+  state: State;
+  /** Revision of the stream's last event, -1 for none. */
+  revision: number;
+  /** Global position of the last appended event; absent when nothing was appended. */
+  position?: number;
+}
+
+interface Folded {
+  state: unknown;
+  revision: number;
+}
 
 /**
- * The whole command cycle: load (cached state or the stream), decide, append
- * with the expected revision; on a concurrency conflict, reload from the store
- * and decide again.
+ * The whole command cycle for any decider: take the stream's state from the
+ * write-side cache (or fold it from the store), decide, append with the
+ * expected revision; on a concurrency conflict, fold the stream again and
+ * decide again. The cache is only ever a guess: a stale entry costs one
+ * conflict, never a wrong write, so several processes may share a store.
  */
-export function createCommandHandler({ store, newId }: CommandHandlerDeps) {
-  return async function handle<State, Event extends { type: string; data: unknown }>(
+export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_CACHE_SIZE }: CommandHandlerDeps) {
+  const cache = createLruCache<string, Folded>(cacheSize);
+
+  async function handle<State, Command, Event extends DomainEvent, Context>(
+    decider: Decider<State, Command, Event, Context>,
     streamId: string,
-    aggregate: Aggregate<State, Event>,
-    cached: State | undefined,
-    decide: (state: State) => Event[],
-    metadata: EventMetadata,
-  ): Promise<{ events: Event[]; state: State; position?: number }> {
-    let state: State = cached !== undefined ? cached : await load(streamId, aggregate);
+    command: Command,
+    context: () => Context,
+    metadata: EventMetadata | ((state: State) => EventMetadata),
+    /** Checks the state before deciding (e.g. "the workflow exists"), with the caller's own error. */
+    precondition?: (state: State) => void,
+  ): Promise<CommandOutcome<State, Event>> {
+    // Entries of one stream are only ever written by `handle` with that stream's decider.
+    let folded = cache.get(streamId) as { state: State; revision: number } | undefined;
+    if (!folded) {
+      folded = await load(decider, streamId);
+      cache.set(streamId, folded);
+    }
     for (let attempt = 1; ; attempt++) {
-      const events = decide(state);
-      if (events.length === 0) return { events, state };
-      const revision = aggregate.revisionOf(state);
+      precondition?.(folded.state);
+      const events = decider.decide(command, folded.state, context());
+      if (events.length === 0) return { events, state: folded.state, revision: folded.revision };
+      const revision = folded.revision;
+      const meta = typeof metadata === "function" ? metadata(folded.state) : metadata;
       // Event ids derive from the command and the revision they take, so re-sending the
       // same append after a lost answer is recognised by the store as a duplicate.
-      const commandId = metadata.causationId && UUID.test(metadata.causationId) ? metadata.causationId : newId();
+      const commandId = meta.causationId && UUID.test(meta.causationId) ? meta.causationId : newId();
       const toAppend: NewEvent[] = events.map((event, index) => ({
         id: eventId(commandId, revision + 1 + index),
         type: event.type,
         data: event.data,
-        metadata,
+        metadata: meta,
       }));
       try {
         const result = await appendWithRetry(streamId, toAppend, revision < 0 ? "no_stream" : revision);
-        for (const event of events) state = aggregate.evolve(state, event);
-        return { events, state, position: result.position };
+        let state = folded.state;
+        for (const event of events) state = decider.evolve(state, event);
+        cache.set(streamId, { state, revision: result.nextExpectedRevision });
+        return { events, state, revision: result.nextExpectedRevision, position: result.position };
       } catch (error) {
+        cache.delete(streamId);
         if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
-        state = await load(streamId, aggregate);
+        folded = await load(decider, streamId);
+        cache.set(streamId, folded);
       }
     }
-  };
+  }
 
   async function appendWithRetry(streamId: string, events: NewEvent[], expected: number | "no_stream") {
     for (let attempt = 1; ; attempt++) {
@@ -69,16 +102,26 @@ export function createCommandHandler({ store, newId }: CommandHandlerDeps) {
     }
   }
 
-  async function load<State, Event extends { type: string; data: unknown }>(
+  async function load<State, Event extends DomainEvent>(
+    decider: Decider<State, never, Event, never>,
     streamId: string,
-    aggregate: Aggregate<State, Event>,
-  ): Promise<State> {
-    let state = aggregate.initial;
+  ): Promise<{ state: State; revision: number }> {
+    let state = decider.initialState;
+    let revision = -1;
     for (const event of await store.readStream(streamId)) {
-      state = aggregate.evolve(state, { type: event.type, data: event.data } as Event);
+      // A stream holds only its category's events (see stream-categories.ts).
+      state = decider.evolve(state, event as DomainEvent as Event);
+      revision = event.revision;
     }
-    return state;
+    return { state, revision };
   }
+
+  return Object.assign(handle, {
+    /** Drops what the write side holds of `streamId` (e.g. after the stream was written elsewhere). */
+    forget: (streamId: string) => cache.delete(streamId),
+    /** Streams currently held. */
+    cachedStreams: () => cache.size(),
+  });
 }
 
 export type CommandHandler = ReturnType<typeof createCommandHandler>;

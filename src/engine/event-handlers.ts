@@ -1,19 +1,14 @@
 import * as v from "valibot";
 import { StartWorkflowRequestSchema } from "../domain/definitions/requests.ts";
 import { conditionMet, expandInlineJson, parsePayload, type ResolvedAction, resolveAction, variablesToSet } from "../domain/event-handlers/actions.ts";
-import {
-  addEventHandler,
-  type EventHandlerState,
-  removeEventHandler,
-  updateEventHandler,
-} from "../domain/event-handlers/decide.ts";
+import type { EventHandlerCommand } from "../domain/event-handlers/decider.ts";
 import type { EventExecution, EventExecutionEvent, EventHandlerEvent, HeldTaskAction } from "../domain/event-handlers/events.ts";
 import type { EventHandler, EventHandlerAction } from "../domain/event-handlers/schema.ts";
 import { NotFoundError } from "../domain/errors.ts";
 import type { Bus, DeliveredMessage, EventSource, EventStore, Evaluation, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
-import { EVENT_HANDLER_STREAM_PREFIX, eventExecutionStream, eventHandlerStream } from "../domain/streams.ts";
+import { EVENT_HANDLER_STREAM_PREFIX, eventExecutionStream } from "../domain/streams.ts";
+import { eventHandlerCategory } from "../projections/stream-categories.ts";
 import type { ReadModelChange, ReadModels } from "../projections/read-models.ts";
-import { eventHandlerAggregate } from "./aggregates.ts";
 import { createCommandHandler } from "./command-handler.ts";
 import { createTaskActions, type ExecutionBase, type WorkflowOperations } from "./event-task-actions.ts";
 import { createKeyedLock } from "./keyed-lock.ts";
@@ -62,15 +57,11 @@ export function createEventHandlers(deps: EventHandlerDeps) {
 
   // ---- registry ----------------------------------------------------------
 
-  async function runRegistryCommand(
-    name: string,
-    decide: (state: EventHandlerState) => EventHandlerEvent[],
-    source: EventSource,
-  ): Promise<void> {
-    await withLock(`eventhandler:${name}`, async () => {
-      const result = await handle(eventHandlerStream(name), eventHandlerAggregate, undefined, decide, { source });
-      await deps.caughtUpTo(result.position);
-    });
+  async function runRegistryCommand(name: string, command: EventHandlerCommand, source: EventSource): Promise<void> {
+    const result = await withLock(`eventhandler:${name}`, () =>
+      handle(eventHandlerCategory.decider, eventHandlerCategory.streamOf(name), command, () => ({ now: clock() }), { source }),
+    );
+    await deps.caughtUpTo(result.position);
   }
 
   /** Subscribes to each distinct event of the active handlers; drops topics no active handler uses. */
@@ -226,11 +217,9 @@ export function createEventHandlers(deps: EventHandlerDeps) {
   taskActions.recoverHeld();
 
   return {
-    add: (handler: EventHandler, source: EventSource) =>
-      runRegistryCommand(handler.name, (state) => addEventHandler(state, handler, clock()), source),
-    update: (handler: EventHandler, source: EventSource) =>
-      runRegistryCommand(handler.name, (state) => updateEventHandler(state, handler, clock()), source),
-    remove: (name: string, source: EventSource) => runRegistryCommand(name, (state) => removeEventHandler(state, name, clock()), source),
+    add: (handler: EventHandler, source: EventSource) => runRegistryCommand(handler.name, { type: "AddEventHandler", handler }, source),
+    update: (handler: EventHandler, source: EventSource) => runRegistryCommand(handler.name, { type: "UpdateEventHandler", handler }, source),
+    remove: (name: string, source: EventSource) => runRegistryCommand(name, { type: "RemoveEventHandler", name }, source),
     list: (): EventHandler[] => [...models.eventHandlers.values()],
     get(name: string): EventHandler {
       const handler = models.eventHandlers.get(name);

@@ -1,5 +1,6 @@
 import type { EventExecution, EventExecutionEvent, EventHandlerEvent, HeldTaskAction } from "../domain/event-handlers/events.ts";
 import type { EventHandler } from "../domain/event-handlers/schema.ts";
+import type { Projection } from "./stream-registry.ts";
 
 /** A held complete_task / fail_task, as recorded: enough to apply it after a restart. */
 export interface HeldEvent {
@@ -37,3 +38,22 @@ export function applyExecutionRecorded(
   if (held && execution.status === "IN_PROGRESS") heldEvents.set(key, { execution, held });
   else heldEvents.delete(key);
 }
+
+/** Active and inactive handlers by name (`eventhandler-<name>`). */
+export const eventHandlerProjection: Projection<{ eventHandlers: Map<string, EventHandler> }, EventHandlerEvent> = {
+  create: () => ({ eventHandlers: new Map() }),
+  apply(models, event) {
+    applyEventHandlerEvent(models.eventHandlers, event);
+  },
+};
+
+/** Executions by handler, and the actions still held for their task (`eventexecution-<handler>`). */
+export const eventExecutionProjection: Projection<{
+  eventExecutions: Map<string, Map<string, EventExecution>>;
+  heldEvents: Map<string, HeldEvent>;
+}, EventExecutionEvent> = {
+  create: () => ({ eventExecutions: new Map(), heldEvents: new Map() }),
+  apply(models, event) {
+    applyExecutionRecorded(models.eventExecutions, models.heldEvents, event);
+  },
+};

@@ -15,25 +15,10 @@
 import { createHash } from "node:crypto";
 import { jsonEvent, type JSONEventData, type Position, type RecordedEvent as EsdbRecordedEvent } from "@eventstore/db-client";
 import type { EventMetadata, NewEvent, RecordedEvent } from "../../domain/ports.ts";
-import {
-  EVENT_EXECUTION_STREAM_PREFIX,
-  EVENT_HANDLER_STREAM_PREFIX,
-  IDEMPOTENCY_STREAM_PREFIX,
-  TASK_DEF_STREAM_PREFIX,
-  WORKFLOW_DEF_STREAM_PREFIX,
-  WORKFLOW_STREAM_PREFIX,
-} from "../../domain/streams.ts";
+import { defaultStreamRegistry } from "../../projections/stream-categories.ts";
 
-/** Baton's streams (DESIGN.md §3); `$all` reads and subscriptions see only these. */
-export const BATON_STREAM_PREFIXES: readonly string[] = [
-  WORKFLOW_STREAM_PREFIX,
-  WORKFLOW_DEF_STREAM_PREFIX,
-  TASK_DEF_STREAM_PREFIX,
-  IDEMPOTENCY_STREAM_PREFIX,
-  EVENT_HANDLER_STREAM_PREFIX,
-  EVENT_EXECUTION_STREAM_PREFIX,
-  "dagrun-", // DAG runs (DESIGN.md §3); the domain has no constant for them yet
-];
+/** Baton's streams: the stream registry's prefixes; `$all` reads and subscriptions see only these. */
+export const BATON_STREAM_PREFIXES: readonly string[] = defaultStreamRegistry.prefixes;
 
 /**
  * Metadata key that carries an event id EventStoreDB could not take as it is

@@ -58,7 +58,7 @@ export interface EsdbEventStoreOptions {
    * either way a subscription resumes where it was after a reconnect.
    */
   checkpoint?: CheckpointStore;
-  /** Streams `readAll` and `subscribeToAll` see; Baton's by default. */
+  /** Streams `readAll` and `subscribeToAll` see: a stream registry's `prefixes`, the default registry's by default. */
   streamPrefixes?: readonly string[];
   /** Longest an append waits for this process's subscriptions to receive it; default 5000 ms. */
   deliveryTimeoutMs?: number;

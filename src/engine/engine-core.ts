@@ -1,0 +1,111 @@
+import type { Decider, DomainEvent } from "../domain/decider.ts";
+import { NotFoundError } from "../domain/errors.ts";
+import type { Bus, EventMetadata, EventSource, EventStore } from "../domain/ports.ts";
+import type { WorkflowCommand } from "../domain/workflow/commands.ts";
+import type { DecisionContext } from "../domain/workflow/context.ts";
+import type { WorkflowState } from "../domain/workflow/state.ts";
+import type { ReadModels } from "../projections/read-models.ts";
+import { workflowCategory } from "../projections/stream-categories.ts";
+import { type CommandHandler, type CommandOutcome } from "./command-handler.ts";
+import { createKeyedLock } from "./keyed-lock.ts";
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Whether a command's caller reads its own write from the read models afterwards. */
+export interface CommandOptions {
+  /** Wait until the read models include the write (default true; reactors and timers need not). */
+  awaitRead?: boolean;
+}
+
+/**
+ * What every engine module shares: the store, the clock and ids, the read
+ * models, and the one way to run a command (serialised per stream in this
+ * process, optimistic across processes).
+ */
+export interface EngineCore {
+  store: EventStore;
+  bus: Bus;
+  clock: () => number;
+  newId: () => string;
+  logger: Logger;
+  models: ReadModels;
+  /** True once the read models have caught up at start-up (reactions run only after). */
+  isLive(): boolean;
+  isClosed(): boolean;
+  caughtUpTo(position: number | undefined): Promise<void>;
+  /** Runs `work` one at a time per key in this process. */
+  withLock<T>(key: string, work: () => Promise<T>): Promise<T>;
+  /** Runs `command` on `streamId` under the lock `lockKey`; waits for the read side after releasing the lock. */
+  runCommand<State, Command, Event extends DomainEvent, Context>(
+    lockKey: string,
+    decider: Decider<State, Command, Event, Context>,
+    streamId: string,
+    command: Command,
+    context: () => Context,
+    metadata: EventMetadata | ((state: State) => EventMetadata),
+    options?: CommandOptions & { precondition?: (state: State) => void },
+  ): Promise<CommandOutcome<State, Event>>;
+  /** Runs a workflow command; an unknown workflow is NotFound (except for a start). */
+  runWorkflowCommand(workflowId: string, command: WorkflowCommand, source: EventSource, options?: CommandOptions): Promise<WorkflowState>;
+}
+
+export interface EngineCoreDeps {
+  store: EventStore;
+  bus: Bus;
+  clock: () => number;
+  newId: () => string;
+  logger: Logger;
+  models: ReadModels;
+  handle: CommandHandler;
+  caughtUpTo(position: number | undefined): Promise<void>;
+  decisionContext: () => DecisionContext;
+  isLive(): boolean;
+  isClosed(): boolean;
+}
+
+export function createEngineCore(deps: EngineCoreDeps): EngineCore {
+  const withLock = createKeyedLock();
+
+  const runCommand: EngineCore["runCommand"] = async (lockKey, decider, streamId, command, context, metadata, options = {}) => {
+    const outcome = await withLock(lockKey, () =>
+      deps.handle(decider, streamId, command, context, metadata, options.precondition),
+    );
+    // Outside the lock: the next command on this stream need not wait for readers.
+    if (options.awaitRead !== false) await deps.caughtUpTo(outcome.position);
+    return outcome;
+  };
+
+  return {
+    store: deps.store,
+    bus: deps.bus,
+    clock: deps.clock,
+    newId: deps.newId,
+    logger: deps.logger,
+    models: deps.models,
+    isLive: deps.isLive,
+    isClosed: deps.isClosed,
+    caughtUpTo: deps.caughtUpTo,
+    withLock,
+    runCommand,
+    async runWorkflowCommand(workflowId, command, source, options) {
+      const outcome = await runCommand(
+        workflowId,
+        workflowCategory.decider,
+        workflowCategory.streamOf(workflowId),
+        command,
+        deps.decisionContext,
+        (state) => ({ correlationId: state.correlationId, causationId: deps.newId(), command: command.type, source }),
+        {
+          ...options,
+          precondition: (state) => {
+            if (!state.exists && command.type !== "StartWorkflow") throw new NotFoundError(`No such workflow found by id: ${workflowId}`);
+          },
+        },
+      );
+      return outcome.state;
+    },
+  };
+}

@@ -1,0 +1,228 @@
+import type { StartWorkflowRequest } from "../domain/definitions/requests.ts";
+import { isReactorType, REACTOR_TASK_TYPES } from "../domain/definitions/task-types.ts";
+import { ConflictError, NotFoundError } from "../domain/errors.ts";
+import type { EventSource } from "../domain/ports.ts";
+import { systemQueueName } from "../domain/streams.ts";
+import { workflowTaskOf } from "../domain/workflow/definition-lookup.ts";
+import { failureWorkflowInput } from "../domain/workflow/failure-workflow.ts";
+import type { WorkflowState } from "../domain/workflow/state.ts";
+import { isTaskTerminal, isWorkflowTerminal } from "../domain/workflow/status.ts";
+import { toWorkflowJson } from "../projections/conductor-json.ts";
+import { pollableEntries } from "../projections/read-models.ts";
+import type { EngineCore } from "./engine-core.ts";
+import { createHttpExecutor } from "./system/http.ts";
+import type { SystemTaskExecutor, SystemTaskOutcome } from "./system/outcome.ts";
+import { createEventExecutor, createKafkaPublishExecutor } from "./system/publish.ts";
+import { createStartWorkflowExecutor, createSubWorkflowExecutor } from "./system/workflows.ts";
+import type { TaskQueues } from "./task-queues.ts";
+import type { StartOptions } from "./workflow-commands.ts";
+
+/** The worker id reactors claim system tasks with. */
+export const SYSTEM_WORKER = "baton:system";
+
+const CHILD_TO_TASK_STATUS = { COMPLETED: "COMPLETED", FAILED: "FAILED", TIMED_OUT: "TIMED_OUT", TERMINATED: "CANCELED" } as const;
+
+export interface ReactorDeps {
+  queues: Pick<TaskQueues, "claimReadyTasks">;
+  startWorkflow(request: StartWorkflowRequest, source: EventSource, options: StartOptions): Promise<string>;
+  /** The fetch HTTP tasks use (the runtime's by default). */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Side effects, run after the events that ask for them are stored, at least
+ * once, each reporting back as a workflow command: system tasks on the
+ * internal `_system:<type>` queues (HTTP, KAFKA_PUBLISH, EVENT, SUB_WORKFLOW,
+ * START_WORKFLOW), a finished child reported to its parent, children of a
+ * failed parent terminated, and failure workflows started.
+ */
+export function createReactors(core: EngineCore, deps: ReactorDeps) {
+  const { models, logger } = core;
+  const starter = {
+    startWorkflow: (request: StartWorkflowRequest, source: EventSource, options: { workflowId: string; parentWorkflowId?: string; parentWorkflowTaskId?: string }) =>
+      deps.startWorkflow(request, source, options),
+    exists: (workflowId: string) => models.workflows.has(workflowId),
+  };
+  const executors: Record<string, SystemTaskExecutor> = {
+    HTTP: createHttpExecutor(deps.fetch),
+    KAFKA_PUBLISH: createKafkaPublishExecutor(core.bus),
+    EVENT: createEventExecutor(core.bus),
+    SUB_WORKFLOW: createSubWorkflowExecutor(starter),
+    START_WORKFLOW: createStartWorkflowExecutor(starter),
+  };
+  const draining = new Set<string>();
+
+  /** Claims and runs whatever a system queue holds; one drain per queue at a time. */
+  function scheduleSystemDrain(queue: string): void {
+    if (core.isClosed() || draining.has(queue) || pollableEntries(models, queue, core.clock(), 1).length === 0) return;
+    draining.add(queue);
+    void (async () => {
+      try {
+        for (;;) {
+          const claimed = await deps.queues.claimReadyTasks(queue, { workerId: SYSTEM_WORKER }, 32);
+          if (claimed.length === 0 || core.isClosed()) break;
+          await Promise.all(claimed.map((task) => runSystemTask(String(task.workflowInstanceId), String(task.taskId))));
+        }
+      } catch (error) {
+        logger.error("system task drain failed", { queue, error: String(error) });
+      } finally {
+        draining.delete(queue);
+      }
+    })();
+  }
+
+  /** Runs one claimed (IN_PROGRESS) system task and records its outcome. */
+  async function runSystemTask(workflowId: string, taskId: string): Promise<void> {
+    const workflow = models.workflows.get(workflowId);
+    const task = workflow?.tasks.find((t) => t.taskId === taskId);
+    const wt = workflow && task ? workflowTaskOf(workflow, task) : undefined;
+    if (!workflow || !task || !wt) return;
+    const executor = executors[wt.type];
+    let outcome: SystemTaskOutcome;
+    try {
+      outcome = executor
+        ? await executor(task, workflow, wt)
+        : { kind: "fail", reason: `no executor for task type ${wt.type}`, outputData: {}, terminal: true };
+      // asyncComplete: the effect happened; an external update completes the task.
+      if (outcome.kind === "complete" && wt.asyncComplete) outcome = { kind: "wait", outputData: outcome.outputData };
+    } catch (error) {
+      outcome = { kind: "fail", reason: error instanceof Error ? error.message : String(error), outputData: {} };
+    }
+    const source: EventSource = { kind: "system", detail: `${wt.type} executor` };
+    try {
+      if (outcome.kind === "wait") {
+        await core.runWorkflowCommand(workflowId, { type: "RecordTaskOutput", taskId, outputData: outcome.outputData }, source);
+        const child = typeof outcome.outputData.subWorkflowId === "string" ? models.workflows.get(outcome.outputData.subWorkflowId) : undefined;
+        if (child && isWorkflowTerminal(child.status)) await reportToParent(child);
+        return;
+      }
+      await core.runWorkflowCommand(
+        workflowId,
+        {
+          type: "UpdateTask",
+          result: {
+            workflowInstanceId: workflowId,
+            taskId,
+            status: outcome.kind === "complete" ? "COMPLETED" : outcome.terminal ? "FAILED_WITH_TERMINAL_ERROR" : "FAILED",
+            outputData: outcome.outputData,
+            reasonForIncompletion: outcome.kind === "fail" ? outcome.reason : undefined,
+            callbackAfterSeconds: 0,
+            logs: [],
+            workerId: SYSTEM_WORKER,
+          },
+        },
+        source,
+      );
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) logger.error("recording a system task outcome failed", { workflowId, taskId, error: String(error) });
+    }
+  }
+
+  async function startFailureWorkflow(failed: WorkflowState): Promise<void> {
+    const name = failed.definition.failureWorkflow;
+    const id = failed.failureWorkflowId;
+    if (!name || !id || models.workflows.has(id)) return;
+    try {
+      await deps.startWorkflow(
+        {
+          name,
+          input: failureWorkflowInput(failed, toWorkflowJson(failed)),
+          correlationId: failed.correlationId,
+          taskToDomain: failed.taskToDomain,
+          priority: failed.priority,
+        },
+        { kind: "system", detail: `failureWorkflow of ${failed.workflowId}` },
+        { workflowId: id, parentWorkflowId: undefined },
+      );
+    } catch (error) {
+      if (error instanceof ConflictError) return; // already started by an earlier attempt
+      logger.error("failure workflow could not be started", { workflowId: failed.workflowId, failureWorkflow: name, error: String(error) });
+    }
+  }
+
+  /** A finished sub-workflow ends its parent's SUB_WORKFLOW task with the mapped status. */
+  async function reportToParent(child: WorkflowState): Promise<void> {
+    const parentId = child.parentWorkflowId;
+    const taskId = child.parentWorkflowTaskId;
+    if (!parentId || !taskId || !isWorkflowTerminal(child.status) || child.status === "PAUSED" || child.status === "RUNNING") return;
+    const parent = models.workflows.get(parentId);
+    const task = parent?.tasks.find((t) => t.taskId === taskId);
+    if (!parent || !task || isTaskTerminal(task.status)) return;
+    const status = CHILD_TO_TASK_STATUS[child.status as keyof typeof CHILD_TO_TASK_STATUS];
+    try {
+      await core.runWorkflowCommand(
+        parentId,
+        {
+          type: "ConcludeTask",
+          taskId,
+          status,
+          outputData: { ...child.output, subWorkflowId: child.workflowId },
+          reason: child.reasonForIncompletion ?? `Sub-workflow ${child.workflowId} ended ${child.status}`,
+        },
+        { kind: "system", detail: `sub-workflow ${child.workflowId} ended ${child.status}` },
+      );
+    } catch (error) {
+      logger.error("reporting a sub-workflow to its parent failed", { parentId, childId: child.workflowId, error: String(error) });
+    }
+  }
+
+  /** Ending a parent (other than by completing) terminates the sub-workflows it still runs. */
+  async function terminateChildren(parent: WorkflowState): Promise<void> {
+    if (parent.status === "COMPLETED") return;
+    for (const task of parent.tasks) {
+      const childId = task.outputData.subWorkflowId;
+      if (task.status !== "CANCELED" || typeof childId !== "string") continue;
+      const child = models.workflows.get(childId);
+      if (!child || isWorkflowTerminal(child.status)) continue;
+      try {
+        await core.runWorkflowCommand(childId, { type: "TerminateWorkflow", reason: `Parent workflow ${parent.workflowId} ended ${parent.status}` }, {
+          kind: "system",
+          detail: `parent ${parent.workflowId} ended`,
+        });
+      } catch (error) {
+        logger.error("terminating a sub-workflow failed", { childId, error: String(error) });
+      }
+    }
+  }
+
+  return {
+    /** Reacts to a workflow's new read-model state (after start-up catch-up only). */
+    workflowChanged(workflow: WorkflowState, queuesFed: readonly string[]): void {
+      if (workflow.failureWorkflowId && isWorkflowTerminal(workflow.status)) void startFailureWorkflow(workflow);
+      if (isWorkflowTerminal(workflow.status)) {
+        void reportToParent(workflow);
+        void terminateChildren(workflow);
+      }
+      for (const queue of queuesFed) if (queue.startsWith("_system:")) scheduleSystemDrain(queue);
+    },
+    /** Drains every system queue (the periodic sweep: delayed retries become visible). */
+    drainAll(): void {
+      for (const type of REACTOR_TASK_TYPES) scheduleSystemDrain(systemQueueName(type));
+    },
+    /** After a restart: finish what reactors had started but not recorded. */
+    async recover(): Promise<void> {
+      for (const workflow of [...models.workflows.values()]) {
+        if (workflow.failureWorkflowId && isWorkflowTerminal(workflow.status) && !models.workflows.has(workflow.failureWorkflowId)) {
+          await startFailureWorkflow(workflow);
+        }
+        if (isWorkflowTerminal(workflow.status)) {
+          await reportToParent(workflow);
+          await terminateChildren(workflow);
+          continue;
+        }
+        for (const task of workflow.tasks) {
+          const wt = workflowTaskOf(workflow, task);
+          if (task.status !== "IN_PROGRESS" || !wt || !isReactorType(wt.type) || task.workerId !== SYSTEM_WORKER) continue;
+          const childId = task.outputData.subWorkflowId;
+          if (typeof childId === "string") {
+            const child = models.workflows.get(childId);
+            if (child) await reportToParent(child);
+            else await runSystemTask(workflow.workflowId, task.taskId);
+          } else if (Object.keys(task.outputData).length === 0) {
+            await runSystemTask(workflow.workflowId, task.taskId); // at-least-once: it may run twice
+          }
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { EngineCore } from "./engine-core.ts";
+
+/**
+ * Timers: the read models keep each workflow's next due time (retry delays,
+ * WAIT, callbacks, timeouts; rebuilt from events, so they survive restarts);
+ * a sweep runs CheckTimeouts on each workflow whose time has come.
+ */
+export function createTimers(core: EngineCore) {
+  let sweeping = false;
+  return {
+    async sweep(): Promise<void> {
+      // One sweep at a time: a slow one must not pile up behind the interval.
+      if (core.isClosed() || sweeping) return;
+      sweeping = true;
+      try {
+        const now = core.clock();
+        for (const [workflowId, due] of [...core.models.timers]) {
+          if (due > now || core.isClosed()) continue;
+          try {
+            await core.runWorkflowCommand(workflowId, { type: "CheckTimeouts" }, { kind: "timer" }, { awaitRead: false });
+          } catch (error) {
+            core.logger.error("timeout sweep failed", { workflowId, error: String(error) });
+          }
+        }
+      } finally {
+        sweeping = false;
+      }
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { checkWorkflowDefRules } from "../domain/definitions/check-workflow-def.ts";
+import type { RerunWorkflowRequest, SkipTaskRequest, StartWorkflowRequest } from "../domain/definitions/requests.ts";
+import { NotFoundError } from "../domain/errors.ts";
+import type { EventSource } from "../domain/ports.ts";
+import { idempotencyStream } from "../domain/streams.ts";
+import type { WorkflowState } from "../domain/workflow/state.ts";
+import { isWorkflowTerminal } from "../domain/workflow/status.ts";
+import { type SearchRequest, searchWorkflows } from "../projections/search.ts";
+import { idempotencyCategory } from "../projections/stream-categories.ts";
+import type { Definitions } from "./definitions.ts";
+import type { CommandOptions, EngineCore } from "./engine-core.ts";
+import { createWaiters } from "./waiters.ts";
+
+/** Where a start comes from when the engine itself starts a workflow (sub-workflows, failure workflows). */
+export interface StartOptions {
+  workflowId?: string;
+  parentWorkflowId?: string;
+  parentWorkflowTaskId?: string;
+}
+
+/**
+ * Workflow instances: start (with idempotency keys), the lifecycle commands,
+ * and reads of one instance or a search over all of them.
+ */
+export function createWorkflowCommands(core: EngineCore, definitions: Definitions) {
+  const { models, runWorkflowCommand } = core;
+  const waiters = createWaiters();
+
+  function requireWorkflow(workflowId: string): WorkflowState {
+    const workflow = models.workflows.get(workflowId);
+    if (!workflow) throw new NotFoundError(`No such workflow found by id: ${workflowId}`);
+    return workflow;
+  }
+
+  async function startWorkflow(request: StartWorkflowRequest, source: EventSource, options: StartOptions = {}): Promise<string> {
+    const definition = request.workflowDef ?? definitions.getWorkflowDef(request.name, request.version ?? undefined);
+    if (request.workflowDef) checkWorkflowDefRules(request.workflowDef, "workflowDef.");
+    const workflowId = options.workflowId ?? core.newId();
+    const start = async () => {
+      await runWorkflowCommand(
+        workflowId,
+        {
+          type: "StartWorkflow",
+          workflowId,
+          definition: definitions.snapshotDefinition(definition),
+          input: request.input ?? {},
+          correlationId: request.correlationId ?? undefined,
+          priority: request.priority ?? 0,
+          taskToDomain: request.taskToDomain ?? {},
+          idempotencyKey: request.idempotencyKey ?? undefined,
+          createdBy: request.createdBy ?? undefined,
+          parentWorkflowId: options.parentWorkflowId,
+          parentWorkflowTaskId: options.parentWorkflowTaskId,
+        },
+        source,
+      );
+      return workflowId;
+    };
+    const key = request.idempotencyKey ?? undefined;
+    if (key === undefined) return start();
+    // The claim and the start happen under one lock, so a second start with the key
+    // in this process sees the first workflow, not a claim whose workflow is not there yet.
+    return core.withLock(`idempotent-start:${definition.name}:${key}`, async () => {
+    const { state } = await core.runCommand(
+      `idempotency:${definition.name}:${key}`,
+      idempotencyCategory.decider,
+      idempotencyStream(definition.name, key),
+      { type: "ClaimIdempotencyKey", workflowName: definition.name, key, workflowId, strategy: request.idempotencyStrategy ?? "FAIL" },
+      () => ({ now: core.clock(), workflowOf: (id: string) => models.workflows.get(id) }),
+      { source },
+    );
+    const claimedBy = state.claim?.workflowId;
+    return claimedBy !== undefined && claimedBy !== workflowId ? claimedBy : start();
+    });
+  }
+
+  /** Waits until the workflow is terminal (or `predicate` holds), at most until `deadline`. */
+  async function waitForWorkflow(workflowId: string, deadline: number, predicate = (w: WorkflowState) => isWorkflowTerminal(w.status)) {
+    for (;;) {
+      const workflow = requireWorkflow(workflowId);
+      if (predicate(workflow) || core.clock() >= deadline || core.isClosed()) return workflow;
+      await waiters.wait(workflowId, deadline, core.clock);
+    }
+  }
+
+  const run = (id: string, command: Parameters<typeof runWorkflowCommand>[1], source: EventSource, options?: CommandOptions) =>
+    runWorkflowCommand(id, command, source, options);
+
+  return {
+    startWorkflow,
+    getWorkflow: requireWorkflow,
+    waitForWorkflow,
+    /** Wakes `waitForWorkflow` callers of a workflow whose read model changed. */
+    workflowChanged: (workflowId: string) => waiters.notify(workflowId),
+    /** Wakes every waiter (shutdown). */
+    wakeAll: () => waiters.notifyAll(),
+    terminate: (id: string, reason: string | undefined, source: EventSource) => run(id, { type: "TerminateWorkflow", reason }, source),
+    pause: (id: string, source: EventSource) => run(id, { type: "PauseWorkflow" }, source),
+    resume: (id: string, source: EventSource) => run(id, { type: "ResumeWorkflow" }, source),
+    restart: (id: string, useLatestDefinitions: boolean, source: EventSource) => {
+      const current = requireWorkflow(id);
+      const latestDefinition = useLatestDefinitions
+        ? definitions.snapshotDefinition(definitions.getWorkflowDef(current.definition.name))
+        : undefined;
+      return run(id, { type: "RestartWorkflow", latestDefinition }, source);
+    },
+    retry: (id: string, source: EventSource) => run(id, { type: "RetryWorkflow" }, source),
+    rerun: (id: string, request: RerunWorkflowRequest, source: EventSource) => run(id, { type: "RerunWorkflow", request }, source),
+    skipTask: (id: string, ref: string, request: SkipTaskRequest, source: EventSource) =>
+      run(id, { type: "SkipTask", taskReferenceName: ref, request }, source),
+    resetCallbacks: (id: string, source: EventSource) => run(id, { type: "ResetCallbacks" }, source),
+    setVariables: (id: string, variables: Record<string, unknown>, source: EventSource) => run(id, { type: "SetVariables", variables }, source),
+    search: (request: SearchRequest) => searchWorkflows(models.workflows.values(), request),
+    workflows: () => models.workflows.values(),
+  };
+}
+
+export type WorkflowCommands = ReturnType<typeof createWorkflowCommands>;
