@@ -5,6 +5,7 @@
  */
 import type { EventStore, RecordedEvent, Subscription } from "../domain/ports.ts";
 import { applyEvent, createReadModels, type ReadModels } from "../projections/read-models.ts";
+import type { StreamRegistry } from "../projections/stream-registry.ts";
 
 export interface ReplayProgress {
   /** `read`: paging events in from the store; `apply`: folding them into the read models. */
@@ -23,6 +24,8 @@ export interface ReplayOptions {
   progressEvery?: number;
   /** Monotonic milliseconds; `performance.now` by default. */
   clock?: () => number;
+  /** The stream categories to project (Baton's built-in ones by default). */
+  registry?: StreamRegistry;
 }
 
 export interface ReplayResult {
@@ -59,12 +62,12 @@ export async function replayAll(store: EventStore, options: ReplayOptions = {}):
   }
   const read = clock();
 
-  const models = createReadModels();
+  const models = createReadModels(options.registry);
   const streams = new Set<string>();
   const total = events.length;
   for (let i = 0; i < total; i++) {
     const event = events[i]!;
-    applyEvent(models, event);
+    applyEvent(models, event, options.registry);
     streams.add(event.streamId);
     if ((i + 1) % every === 0) report({ phase: "apply", done: i + 1, total, elapsedMs: clock() - started });
   }
@@ -87,8 +90,11 @@ export async function replayAll(store: EventStore, options: ReplayOptions = {}):
  * Rebuilds the read models the way a running engine keeps them: event by event
  * from a catch-up subscription, until it has caught up.
  */
-export async function rebuildBySubscription(store: EventStore): Promise<{ models: ReadModels; events: number }> {
-  const models = createReadModels();
+export async function rebuildBySubscription(
+  store: EventStore,
+  registry?: StreamRegistry,
+): Promise<{ models: ReadModels; events: number }> {
+  const models = createReadModels(registry);
   let events = 0;
   let failure: unknown;
   let subscription: Subscription | undefined;
@@ -97,7 +103,7 @@ export async function rebuildBySubscription(store: EventStore): Promise<{ models
       (event) => {
         if (failure !== undefined) return;
         try {
-          applyEvent(models, event);
+          applyEvent(models, event, registry);
           events++;
         } catch (error) {
           failure = error;

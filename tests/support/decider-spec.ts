@@ -1,6 +1,6 @@
 /**
  * Given/when/then for the workflow decider, without mocks or I/O (STYLE.md
- * practice 8): `given` events are folded with `foldWorkflow`, `when` runs
+ * practice 8): it is `specFor(workflowDecider)` (spec-for.ts): `when` runs
  * `decide` with a deterministic context, `then` compares the emitted events.
  *
  * Ids the decider creates come from a counter: "id-1", "id-2", … So that they
@@ -8,6 +8,7 @@
  */
 import * as v from "valibot";
 import { expect } from "vitest";
+import { type DecisionOf, specFor } from "./spec-for.ts";
 import {
   type RerunWorkflowRequest,
   type TaskResult,
@@ -22,7 +23,7 @@ import {
 } from "../../src/domain/definitions/workflow-def.ts";
 import type { StartWorkflow, WorkflowCommand } from "../../src/domain/workflow/commands.ts";
 import type { DecisionContext } from "../../src/domain/workflow/context.ts";
-import { decide } from "../../src/domain/workflow/decide.ts";
+import { workflowDecider } from "../../src/domain/workflow/decider.ts";
 import type { TaskScheduledData, WorkflowEvent } from "../../src/domain/workflow/events.ts";
 import { foldWorkflow } from "../../src/domain/workflow/evolve.ts";
 import type { TaskState, WorkflowState } from "../../src/domain/workflow/state.ts";
@@ -42,19 +43,8 @@ export function deterministicContext(now: number = T0): DecisionContext {
   return { now, newId: () => `id-${++counter}` };
 }
 
-type ErrorClass = abstract new (...args: never[]) => Error;
-
 /** The outcome of one `when`: assert on the events, the error, or the state after. */
-export interface Decision {
-  /** Asserts the decider emitted exactly `expected`, in order; returns the state after them. */
-  then(expected: WorkflowEvent[]): WorkflowState;
-  /** Asserts the decider refused the command with `errorClass` (and a message matching `message`). */
-  thenThrows(errorClass: ErrorClass, message?: RegExp): void;
-  /** The emitted events, for specs that check only part of them. */
-  events(): WorkflowEvent[];
-  /** The state after the emitted events. */
-  state(): WorkflowState;
-}
+export type Decision = DecisionOf<WorkflowState, WorkflowEvent>;
 
 /**
  * What a spec may add to the deterministic context: a time, the sandboxed
@@ -63,37 +53,20 @@ export interface Decision {
  */
 export type SpecContext = Partial<DecisionContext>;
 
+const workflowSpec = specFor(workflowDecider, () => deterministicContext());
+
+/** The workflow decider's given/when/then (`specFor`), with a time or context per `when`. */
 export function given(history: WorkflowEvent[], defaults: SpecContext = {}) {
-  const before = foldWorkflow(history);
+  const spec = workflowSpec.given(history);
   return {
     /** The state `given` folds to, for specs that ask a pure query of it. */
-    state: before,
+    state: spec.state,
     /** Decides `command` at `now` (T0 by default), or with a context: `given`'s defaults, then these fields. */
     when(command: WorkflowCommand, nowOrContext: number | SpecContext = T0): Decision {
       const extra = typeof nowOrContext === "number" ? { now: nowOrContext } : nowOrContext;
       const merged = { ...defaults, ...extra };
-      const context: DecisionContext = { ...deterministicContext(merged.now ?? T0), ...merged, now: merged.now ?? T0 };
-      let emitted: WorkflowEvent[] | undefined;
-      const run = () => (emitted ??= decide(command, before, context));
-      return {
-        then(expected) {
-          const events = run();
-          expect(events).toEqual(expected);
-          return foldWorkflow(events, before);
-        },
-        thenThrows(errorClass, message) {
-          let caught: unknown;
-          try {
-            run();
-          } catch (error) {
-            caught = error;
-          }
-          expect(caught, "the decider should have refused the command").toBeInstanceOf(errorClass);
-          if (message) expect((caught as Error).message).toMatch(message);
-        },
-        events: run,
-        state: () => foldWorkflow(run(), before),
-      };
+      const now = merged.now ?? T0;
+      return spec.when(command, { ...deterministicContext(now), ...merged, now });
     },
   };
 }
