@@ -36,6 +36,8 @@ export interface EngineCore {
   isLive(): boolean;
   isClosed(): boolean;
   caughtUpTo(position: number | undefined): Promise<void>;
+  /** A workflow from memory, or from the store when it left memory; undefined when there is none. */
+  loadWorkflow(workflowId: string): Promise<WorkflowState | undefined>;
   /** Runs `work` one at a time per key in this process. */
   withLock<T>(key: string, work: () => Promise<T>): Promise<T>;
   /** Runs `command` on `streamId` under the lock `lockKey`; waits for the read side after releasing the lock. */
@@ -61,6 +63,7 @@ export interface EngineCoreDeps {
   models: ReadModels;
   handle: CommandHandler;
   caughtUpTo(position: number | undefined): Promise<void>;
+  loadWorkflow(workflowId: string): Promise<WorkflowState | undefined>;
   decisionContext: () => DecisionContext;
   isLive(): boolean;
   isClosed(): boolean;
@@ -88,6 +91,7 @@ export function createEngineCore(deps: EngineCoreDeps): EngineCore {
     isLive: deps.isLive,
     isClosed: deps.isClosed,
     caughtUpTo: deps.caughtUpTo,
+    loadWorkflow: deps.loadWorkflow,
     withLock,
     runCommand,
     async runWorkflowCommand(workflowId, command, source, options) {

@@ -8,6 +8,7 @@ import { createMemoryBus } from "../adapters/bus/memory.ts";
 import type { Bus, EventSource, EventStore, JqEvaluator, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import type { ReadModelChange } from "../projections/read-models.ts";
+import { type StatsItem, statsItemOf } from "../projections/workflow-stats.ts";
 import { workflowCategory } from "../projections/stream-categories.ts";
 import type { StreamRegistry } from "../projections/stream-registry.ts";
 import { createCommandHandler } from "./command-handler.ts";
@@ -16,6 +17,7 @@ import { createEngineCore, type Logger } from "./engine-core.ts";
 import { createEventHandlers, type EventHandlerOptions, type EventHandlers } from "./event-handlers.ts";
 import { createReactors } from "./reactors.ts";
 import { openReadSide } from "./read-side.ts";
+import type { RetentionOptions } from "./workflow-retention.ts";
 import { createTaskQueues } from "./task-queues.ts";
 import { createTimers } from "./timers.ts";
 import { createWorkflowCommands } from "./workflow-commands.ts";
@@ -42,7 +44,12 @@ export interface EngineDeps {
   registry?: StreamRegistry;
   /** Streams whose state the write side keeps between commands. */
   writeCacheSize?: number;
+  /** How many finished workflows stay in memory and searchable (workflow-retention.ts). */
+  retention?: RetentionOptions;
 }
+
+/** Told each new state of a workflow, with the state before it (absent for a new workflow). */
+export type WorkflowListener = (workflow: WorkflowState, previous: WorkflowState | undefined) => void;
 
 const silentLogger: Logger = { info: () => {}, error: () => {} };
 
@@ -59,11 +66,16 @@ export async function createEngine(deps: EngineDeps) {
   let live = false;
   let closed = false;
   let eventHandlers: EventHandlers | undefined; // created once the read models have caught up
-  const workflowListeners = new Set<(workflow: WorkflowState) => void>();
+  const workflowListeners = new Set<WorkflowListener>();
 
   // Modules are wired before the read side opens, but only see changes through this function.
   let onChange: (event: RecordedEvent, change: ReadModelChange) => void = () => {};
-  const readSide = await openReadSide({ store, registry: deps.registry, onChange: (event, change) => onChange(event, change) });
+  const readSide = await openReadSide({
+    store,
+    registry: deps.registry,
+    retention: deps.retention,
+    onChange: (event, change) => onChange(event, change),
+  });
   const models = readSide.models;
 
   const core = createEngineCore({
@@ -75,12 +87,13 @@ export async function createEngine(deps: EngineDeps) {
     models,
     handle: createCommandHandler({ store, newId, cacheSize: deps.writeCacheSize }),
     caughtUpTo: readSide.caughtUpTo,
+    loadWorkflow: readSide.loadWorkflow,
     decisionContext: () => ({ now: clock(), newId, evaluators: deps.evaluators, taskDef: definitions.findTaskDef }),
     isLive: () => live,
     isClosed: () => closed,
   });
   const definitions = createDefinitions(core);
-  const workflows = createWorkflowCommands(core, definitions);
+  const workflows = createWorkflowCommands(core, definitions, { digests: readSide.retention.digests });
   const queues = createTaskQueues(core);
   const timers = createTimers(core);
   const reactors = createReactors(core, { queues, startWorkflow: workflows.startWorkflow, fetch: deps.fetch });
@@ -93,7 +106,7 @@ export async function createEngine(deps: EngineDeps) {
       if (live) reactors.workflowChanged(workflow, change.queuesFed);
     }
     eventHandlers?.observe(event, change);
-    if (workflow) for (const listener of workflowListeners) listener(workflow);
+    if (workflow) for (const listener of workflowListeners) listener(workflow, change.previous);
   };
   // From here on, changes are reactions to new events, not history being read at start-up.
   live = true;
@@ -141,6 +154,8 @@ export async function createEngine(deps: EngineDeps) {
     startWorkflow: (request: Parameters<typeof workflows.startWorkflow>[0], source: EventSource, options?: Parameters<typeof workflows.startWorkflow>[2]) =>
       workflows.startWorkflow(request, source, options),
     getWorkflow: workflows.getWorkflow,
+    loadWorkflow: workflows.loadWorkflow,
+    hasWorkflow: workflows.hasWorkflow,
     waitForWorkflow: workflows.waitForWorkflow,
     terminate: workflows.terminate,
     pause: workflows.pause,
@@ -152,6 +167,19 @@ export async function createEngine(deps: EngineDeps) {
     resetCallbacks: workflows.resetCallbacks,
     search: workflows.search,
     workflows: workflows.workflows,
+    digests: workflows.digests,
+    /** What stats count: every workflow in memory, and the digests of those that left. */
+    *statsItems(): Iterable<StatsItem> {
+      for (const workflow of workflows.workflows()) yield statsItemOf(workflow);
+      for (const { fields } of workflows.digests()) {
+        yield {
+          workflowType: String(fields.workflowType),
+          status: String(fields.status),
+          createTime: Number(fields.startTime),
+          endTime: typeof fields.endTime === "number" ? fields.endTime : 0,
+        };
+      }
+    },
     /** A workflow's stream as stored (empty for an unknown id), for the audit timeline and time travel. */
     readWorkflowEvents: (workflowId: string) => store.readStream(workflowCategory.streamOf(workflowId)),
     /**
@@ -159,7 +187,7 @@ export async function createEngine(deps: EngineDeps) {
      * engine's own reactions); e.g. the event router re-checks its held completions.
      * Returns the unsubscribe function.
      */
-    onWorkflowChange(listener: (workflow: WorkflowState) => void): () => void {
+    onWorkflowChange(listener: WorkflowListener): () => void {
       workflowListeners.add(listener);
       return () => workflowListeners.delete(listener);
     },

@@ -41,7 +41,7 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
   const starter = {
     startWorkflow: (request: StartWorkflowRequest, source: EventSource, options: { workflowId: string; parentWorkflowId?: string; parentWorkflowTaskId?: string }) =>
       deps.startWorkflow(request, source, options),
-    exists: (workflowId: string) => models.workflows.has(workflowId),
+    exists: async (workflowId: string) => (await core.loadWorkflow(workflowId)) !== undefined,
   };
   const executors: Record<string, SystemTaskExecutor> = {
     HTTP: createHttpExecutor(deps.fetch),
@@ -92,7 +92,7 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     try {
       if (outcome.kind === "wait") {
         await core.runWorkflowCommand(workflowId, { type: "RecordTaskOutput", taskId, outputData: outcome.outputData }, source);
-        const child = typeof outcome.outputData.subWorkflowId === "string" ? models.workflows.get(outcome.outputData.subWorkflowId) : undefined;
+        const child = typeof outcome.outputData.subWorkflowId === "string" ? await core.loadWorkflow(outcome.outputData.subWorkflowId) : undefined;
         if (child && isWorkflowTerminal(child.status)) await reportToParent(child);
         return;
       }
@@ -121,7 +121,7 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
   async function startFailureWorkflow(failed: WorkflowState): Promise<void> {
     const name = failed.definition.failureWorkflow;
     const id = failed.failureWorkflowId;
-    if (!name || !id || models.workflows.has(id)) return;
+    if (!name || !id || (await core.loadWorkflow(id))) return;
     try {
       await deps.startWorkflow(
         {
@@ -172,7 +172,7 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     for (const task of parent.tasks) {
       const childId = task.outputData.subWorkflowId;
       if (task.status !== "CANCELED" || typeof childId !== "string") continue;
-      const child = models.workflows.get(childId);
+      const child = await core.loadWorkflow(childId);
       if (!child || isWorkflowTerminal(child.status)) continue;
       try {
         await core.runWorkflowCommand(childId, { type: "TerminateWorkflow", reason: `Parent workflow ${parent.workflowId} ended ${parent.status}` }, {
@@ -202,9 +202,7 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     /** After a restart: finish what reactors had started but not recorded. */
     async recover(): Promise<void> {
       for (const workflow of [...models.workflows.values()]) {
-        if (workflow.failureWorkflowId && isWorkflowTerminal(workflow.status) && !models.workflows.has(workflow.failureWorkflowId)) {
-          await startFailureWorkflow(workflow);
-        }
+        if (workflow.failureWorkflowId && isWorkflowTerminal(workflow.status)) await startFailureWorkflow(workflow);
         if (isWorkflowTerminal(workflow.status)) {
           await reportToParent(workflow);
           await terminateChildren(workflow);
@@ -215,7 +213,7 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
           if (task.status !== "IN_PROGRESS" || !wt || !isReactorType(wt.type) || task.workerId !== SYSTEM_WORKER) continue;
           const childId = task.outputData.subWorkflowId;
           if (typeof childId === "string") {
-            const child = models.workflows.get(childId);
+            const child = await core.loadWorkflow(childId);
             if (child) await reportToParent(child);
             else await runSystemTask(workflow.workflowId, task.taskId);
           } else if (Object.keys(task.outputData).length === 0) {

@@ -1,22 +1,32 @@
 import type { EventStore, RecordedEvent, Subscription } from "../domain/ports.ts";
+import type { WorkflowEvent } from "../domain/workflow/events.ts";
+import { foldWorkflow } from "../domain/workflow/evolve.ts";
+import type { WorkflowState } from "../domain/workflow/state.ts";
 import { applyEvent, createReadModels, type ReadModelChange, type ReadModels } from "../projections/read-models.ts";
-import { defaultStreamRegistry } from "../projections/stream-categories.ts";
+import { defaultStreamRegistry, workflowCategory } from "../projections/stream-categories.ts";
 import type { StreamRegistry } from "../projections/stream-registry.ts";
+import { createWorkflowRetention, type RetentionOptions } from "./workflow-retention.ts";
 
 export interface ReadSideDeps {
   store: EventStore;
   registry?: StreamRegistry;
+  /** How many finished workflows stay in memory, and how many stay searchable. */
+  retention?: RetentionOptions;
   /** Called after each event the read models applied, with what it changed. */
   onChange: (event: RecordedEvent, change: ReadModelChange) => void;
 }
 
 /**
- * The read models, kept current by one catch-up subscription to the store.
- * Writers never wait here; a caller that must read its own write waits for the
- * write's position with `caughtUpTo`, which is woken by the subscription (no polling).
+ * The read models, kept current by one catch-up subscription to the store,
+ * with bounded memory: finished workflows leave memory (workflow-retention.ts)
+ * and are read back from the store when asked for, or when an event for one
+ * arrives (a rerun of an old workflow). Writers never wait here; a caller that
+ * must read its own write waits for the write's position with `caughtUpTo`,
+ * which is woken by the subscription (no polling).
  */
-export async function openReadSide({ store, registry = defaultStreamRegistry, onChange }: ReadSideDeps) {
+export async function openReadSide({ store, registry = defaultStreamRegistry, retention: retentionOptions, onChange }: ReadSideDeps) {
   const models: ReadModels = createReadModels(registry);
+  const retention = createWorkflowRetention(models, retentionOptions);
   const positionWaiters: { position: number; resolve: () => void }[] = [];
   let closed = false;
 
@@ -29,10 +39,41 @@ export async function openReadSide({ store, registry = defaultStreamRegistry, on
     }
   }
 
-  function onEvent(event: RecordedEvent): void {
-    const change = applyEvent(models, event, registry);
-    if (change) onChange(event, change);
+  /** A workflow's state folded from its first `revisions` events in the store (all when undefined). */
+  async function foldFromStore(workflowId: string, revisions?: number): Promise<WorkflowState | undefined> {
+    if (revisions === 0) return undefined;
+    const events = await store.readStream(workflowCategory.streamOf(workflowId), revisions === undefined ? {} : { maxCount: revisions });
+    if (events.length === 0) return undefined;
+    // A workflow stream holds workflow events only (stream-categories.ts).
+    return foldWorkflow(events as RecordedEvent[] as unknown as WorkflowEvent[]);
+  }
+
+  function apply(event: RecordedEvent, workflowId: string | undefined): void {
+    const held = workflowId === undefined ? undefined : models.workflows.get(workflowId);
+    if (held && held.revision >= event.revision) {
+      // Already folded in by a read back from the store; only the position moves.
+      models.position = Math.max(models.position, event.position);
+    } else {
+      const change = applyEvent(models, event, registry);
+      if (change) {
+        if (change.workflow) retention.applied(change.workflow);
+        onChange(event, change);
+      }
+    }
     if (positionWaiters.length > 0) wakeCaughtUp();
+  }
+
+  function onEvent(event: RecordedEvent): void | Promise<void> {
+    const owner = registry.categoryOf(event.streamId);
+    const workflowId = owner?.category === workflowCategory ? owner.key : undefined;
+    if (workflowId !== undefined && event.revision > 0 && !models.workflows.has(workflowId)) {
+      // An event for a workflow that left memory: read what comes before it back first.
+      return foldFromStore(workflowId, event.revision).then((earlier) => {
+        if (earlier) retention.restored(earlier);
+        apply(event, workflowId);
+      });
+    }
+    apply(event, workflowId);
   }
 
   let resolveCaughtUp: () => void = () => {};
@@ -43,6 +84,20 @@ export async function openReadSide({ store, registry = defaultStreamRegistry, on
   return {
     models,
     registry,
+    retention,
+    /**
+     * A workflow's current state: from memory, or folded from the store when it
+     * left memory (not held again: the store may be ahead of the read models,
+     * and only the subscription moves them); undefined when there is none.
+     */
+    async loadWorkflow(workflowId: string): Promise<WorkflowState | undefined> {
+      const held = models.workflows.get(workflowId);
+      if (held) {
+        retention.touched(workflowId);
+        return held;
+      }
+      return foldFromStore(workflowId);
+    },
     /** Resolves once the read models include `position` (read-your-writes), or the read side closed. */
     caughtUpTo(position: number | undefined): Promise<void> {
       if (position === undefined || models.position >= position || closed) return Promise.resolve();

@@ -5,7 +5,8 @@ import type { EventSource } from "../domain/ports.ts";
 import { idempotencyStream } from "../domain/streams.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import { isWorkflowTerminal } from "../domain/workflow/status.ts";
-import { type SearchRequest, searchWorkflows } from "../projections/search.ts";
+import { findWorkflows, type SearchRequest, type SearchResult, type WorkflowDigest } from "../projections/search.ts";
+import { toWorkflowSummary, type WorkflowSummary } from "../projections/summary.ts";
 import { idempotencyCategory } from "../projections/stream-categories.ts";
 import type { Definitions } from "./definitions.ts";
 import type { CommandOptions, EngineCore } from "./engine-core.ts";
@@ -22,14 +23,23 @@ export interface StartOptions {
  * Workflow instances: start (with idempotency keys), the lifecycle commands,
  * and reads of one instance or a search over all of them.
  */
-export function createWorkflowCommands(core: EngineCore, definitions: Definitions) {
+export function createWorkflowCommands(core: EngineCore, definitions: Definitions, deps: { digests: () => Iterable<WorkflowDigest> }) {
   const { models, runWorkflowCommand } = core;
   const waiters = createWaiters();
 
-  function requireWorkflow(workflowId: string): WorkflowState {
-    const workflow = models.workflows.get(workflowId);
+  async function requireWorkflow(workflowId: string): Promise<WorkflowState> {
+    const workflow = await core.loadWorkflow(workflowId);
     if (!workflow) throw new NotFoundError(`No such workflow found by id: ${workflowId}`);
     return workflow;
+  }
+
+  /** One page of a search; digests on the page are read back from the store. */
+  async function search(request: SearchRequest): Promise<SearchResult<WorkflowSummary>> {
+    const { totalHits, results } = findWorkflows([models.workflows.values(), deps.digests()], request);
+    const summaries = await Promise.all(
+      results.map(async (item) => ("fields" in item ? await core.loadWorkflow(item.workflowId) : item)),
+    );
+    return { totalHits, results: summaries.flatMap((workflow) => (workflow ? [toWorkflowSummary(workflow)] : [])) };
   }
 
   async function startWorkflow(request: StartWorkflowRequest, source: EventSource, options: StartOptions = {}): Promise<string> {
@@ -77,7 +87,7 @@ export function createWorkflowCommands(core: EngineCore, definitions: Definition
   /** Waits until the workflow is terminal (or `predicate` holds), at most until `deadline`. */
   async function waitForWorkflow(workflowId: string, deadline: number, predicate = (w: WorkflowState) => isWorkflowTerminal(w.status)) {
     for (;;) {
-      const workflow = requireWorkflow(workflowId);
+      const workflow = await requireWorkflow(workflowId);
       if (predicate(workflow) || core.clock() >= deadline || core.isClosed()) return workflow;
       await waiters.wait(workflowId, deadline, core.clock);
     }
@@ -88,7 +98,19 @@ export function createWorkflowCommands(core: EngineCore, definitions: Definition
 
   return {
     startWorkflow,
-    getWorkflow: requireWorkflow,
+    /** True when a workflow with this id exists (in memory or only in the store). */
+    hasWorkflow: async (workflowId: string) => (await core.loadWorkflow(workflowId)) !== undefined,
+    /** Any workflow: from memory, or from the store when it left memory. */
+    loadWorkflow: requireWorkflow,
+    /**
+     * A workflow held in memory (every active one, and the recently finished);
+     * NotFound otherwise, so use `loadWorkflow` for one that may have left memory.
+     */
+    getWorkflow(workflowId: string): WorkflowState {
+      const workflow = models.workflows.get(workflowId);
+      if (!workflow) throw new NotFoundError(`No such workflow found by id: ${workflowId}`);
+      return workflow;
+    },
     waitForWorkflow,
     /** Wakes `waitForWorkflow` callers of a workflow whose read model changed. */
     workflowChanged: (workflowId: string) => waiters.notify(workflowId),
@@ -97,8 +119,8 @@ export function createWorkflowCommands(core: EngineCore, definitions: Definition
     terminate: (id: string, reason: string | undefined, source: EventSource) => run(id, { type: "TerminateWorkflow", reason }, source),
     pause: (id: string, source: EventSource) => run(id, { type: "PauseWorkflow" }, source),
     resume: (id: string, source: EventSource) => run(id, { type: "ResumeWorkflow" }, source),
-    restart: (id: string, useLatestDefinitions: boolean, source: EventSource) => {
-      const current = requireWorkflow(id);
+    restart: async (id: string, useLatestDefinitions: boolean, source: EventSource) => {
+      const current = await requireWorkflow(id);
       const latestDefinition = useLatestDefinitions
         ? definitions.snapshotDefinition(definitions.getWorkflowDef(current.definition.name))
         : undefined;
@@ -110,8 +132,11 @@ export function createWorkflowCommands(core: EngineCore, definitions: Definition
       run(id, { type: "SkipTask", taskReferenceName: ref, request }, source),
     resetCallbacks: (id: string, source: EventSource) => run(id, { type: "ResetCallbacks" }, source),
     setVariables: (id: string, variables: Record<string, unknown>, source: EventSource) => run(id, { type: "SetVariables", variables }, source),
-    search: (request: SearchRequest) => searchWorkflows(models.workflows.values(), request),
+    search,
+    /** Workflows held in memory: every active one, and recently finished ones. */
     workflows: () => models.workflows.values(),
+    /** Digests of finished workflows that left memory (search still finds them). */
+    digests: deps.digests,
   };
 }
 

@@ -20,7 +20,31 @@ export interface SearchResult<T> {
 export const MAX_SEARCH_SIZE = 5000;
 
 /** The fields a query can name, with times as epoch ms. */
-function searchFields(workflow: WorkflowState): Record<string, string | number | undefined> {
+export type SearchFields = Record<string, string | number | undefined>;
+
+/** How many characters of a finished workflow's text a digest keeps for `freeText`. */
+export const DIGEST_TEXT_CHARS = 256;
+
+/**
+ * What search keeps of a finished workflow that is no longer held in memory:
+ * the fields a query names, and the start of the text `freeText` looks in
+ * (id, correlation id, name, reason, input, output), lower-cased.
+ */
+export interface WorkflowDigest {
+  workflowId: string;
+  fields: SearchFields;
+  text: string;
+}
+
+export function digestOf(workflow: WorkflowState): WorkflowDigest {
+  return {
+    workflowId: workflow.workflowId,
+    fields: searchFields(workflow),
+    text: freeTextOf(workflow).join("\u0000").slice(0, DIGEST_TEXT_CHARS).toLowerCase(),
+  };
+}
+
+function searchFields(workflow: WorkflowState): SearchFields {
   return {
     workflowType: workflow.definition.name,
     version: workflow.definition.version,
@@ -38,10 +62,8 @@ function searchFields(workflow: WorkflowState): Record<string, string | number |
   };
 }
 
-function matchesFreeText(workflow: WorkflowState, freeText: string | undefined): boolean {
-  if (freeText === undefined || freeText.trim() === "" || freeText.trim() === "*") return true;
-  const needle = freeText.trim().toLowerCase();
-  const haystack = [
+function freeTextOf(workflow: WorkflowState): string[] {
+  return [
     workflow.workflowId,
     workflow.correlationId ?? "",
     workflow.definition.name,
@@ -49,10 +71,22 @@ function matchesFreeText(workflow: WorkflowState, freeText: string | undefined):
     JSON.stringify(workflow.input),
     JSON.stringify(workflow.output),
   ];
-  return haystack.some((text) => text.toLowerCase().includes(needle));
 }
 
-function comparator(sort: string | undefined): (a: WorkflowState, b: WorkflowState) => number {
+/** A workflow held in memory, or the digest of one that is not. */
+export type Searchable = WorkflowState | WorkflowDigest;
+
+const isDigest = (item: Searchable): item is WorkflowDigest => "fields" in item;
+const fieldsOf = (item: Searchable) => (isDigest(item) ? item.fields : searchFields(item));
+
+function matchesFreeText(item: Searchable, freeText: string | undefined): boolean {
+  if (freeText === undefined || freeText.trim() === "" || freeText.trim() === "*") return true;
+  const needle = freeText.trim().toLowerCase();
+  if (isDigest(item)) return item.text.includes(needle);
+  return freeTextOf(item).some((text) => text.toLowerCase().includes(needle));
+}
+
+function comparator(sort: string | undefined): (a: Searchable, b: Searchable) => number {
   const keys = (sort ?? "")
     .split(/[|,]/)
     .map((part) => part.trim())
@@ -63,8 +97,8 @@ function comparator(sort: string | undefined): (a: WorkflowState, b: WorkflowSta
     });
   if (keys.length === 0) keys.push({ field: "startTime", descending: true });
   return (a, b) => {
-    const fa = searchFields(a);
-    const fb = searchFields(b);
+    const fa = fieldsOf(a);
+    const fb = fieldsOf(b);
     for (const key of keys) {
       const x = fa[key.field];
       const y = fb[key.field];
@@ -80,6 +114,16 @@ function comparator(sort: string | undefined): (a: WorkflowState, b: WorkflowSta
 
 /** Searches workflows without an external index: filter, sort, page. */
 export function searchWorkflows(workflows: Iterable<WorkflowState>, request: SearchRequest): SearchResult<WorkflowSummary> {
+  const { totalHits, results } = findWorkflows([workflows], request);
+  // Only states went in, so only states come out.
+  return { totalHits, results: results.map((workflow) => toWorkflowSummary(workflow as WorkflowState)) };
+}
+
+/**
+ * Filters, sorts and pages workflows held in memory and digests of those that
+ * are not; the caller turns the page's digests into summaries (by loading them).
+ */
+export function findWorkflows(sources: Iterable<Iterable<Searchable>>, request: SearchRequest): SearchResult<Searchable> {
   const size = request.size ?? 100;
   const start = request.start ?? 0;
   if (size > MAX_SEARCH_SIZE) {
@@ -88,10 +132,12 @@ export function searchWorkflows(workflows: Iterable<WorkflowState>, request: Sea
     ]);
   }
   const condition = parseQuery(request.query);
-  const hits: WorkflowState[] = [];
-  for (const workflow of workflows) {
-    if (matches(condition, searchFields(workflow)) && matchesFreeText(workflow, request.freeText)) hits.push(workflow);
+  const hits: Searchable[] = [];
+  for (const source of sources) {
+    for (const item of source) {
+      if (matches(condition, fieldsOf(item)) && matchesFreeText(item, request.freeText)) hits.push(item);
+    }
   }
   hits.sort(comparator(request.sort));
-  return { totalHits: hits.length, results: hits.slice(start, start + size).map(toWorkflowSummary) };
+  return { totalHits: hits.length, results: hits.slice(start, start + size) };
 }

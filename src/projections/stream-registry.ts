@@ -11,6 +11,8 @@ import type { WorkflowState } from "../domain/workflow/state.ts";
 /** What one applied event changed, for waiters and reactors. */
 export interface ReadModelChange {
   workflow?: WorkflowState;
+  /** The workflow's state before the event; absent for a new workflow. */
+  previous?: WorkflowState;
   /** Queues that gained a task. */
   queuesFed: string[];
 }

@@ -44,7 +44,7 @@ export const workflowProjection: Projection<WorkflowModels, WorkflowEvent> = {
     const due = nextTimeoutAt(workflow);
     if (due === undefined) models.timers.delete(workflowId);
     else models.timers.set(workflowId, due);
-    return { workflow, queuesFed };
+    return { workflow, queuesFed, previous: previous.exists ? previous : undefined };
   },
 };
 

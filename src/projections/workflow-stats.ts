@@ -15,15 +15,31 @@ export interface WorkflowStats {
   byTypeAndStatus: StatsEntry[];
 }
 
+/** What stats count of one workflow (held in memory, or a search digest of one that left). */
+export interface StatsItem {
+  workflowType: string;
+  status: string;
+  createTime: number;
+  /** 0 while it runs. */
+  endTime: number;
+}
+
+export const statsItemOf = (workflow: WorkflowState): StatsItem => ({
+  workflowType: workflow.definition.name,
+  status: workflow.status,
+  createTime: workflow.createTime,
+  endTime: workflow.endTime,
+});
+
 /** Counts and mean durations by workflow type and status, sorted by type then status. */
-export function workflowStats(workflows: Iterable<WorkflowState>, at: number): WorkflowStats {
+export function workflowStats(workflows: Iterable<StatsItem>, at: number): WorkflowStats {
   const groups = new Map<string, { workflowType: string; status: string; count: number; finished: number; totalMs: number }>();
   let total = 0;
   for (const workflow of workflows) {
     total++;
-    const key = `${workflow.definition.name}\u0000${workflow.status}`;
+    const key = `${workflow.workflowType}\u0000${workflow.status}`;
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = { workflowType: workflow.definition.name, status: workflow.status, count: 0, finished: 0, totalMs: 0 }));
+    if (!group) groups.set(key, (group = { workflowType: workflow.workflowType, status: workflow.status, count: 0, finished: 0, totalMs: 0 }));
     group.count++;
     if (workflow.endTime > 0) {
       group.finished++;

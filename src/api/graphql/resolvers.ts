@@ -54,7 +54,7 @@ export function createResolvers({ engine, router }: GraphQLDeps) {
     return events;
   }
 
-  const current = (workflowId: string) => workflowView(engine.getWorkflow(workflowId));
+  const current = async (workflowId: string) => workflowView(await engine.loadWorkflow(workflowId));
 
   function currentTask(taskId: string) {
     const { workflow, task } = engine.getTask(taskId);
@@ -91,7 +91,7 @@ export function createResolvers({ engine, router }: GraphQLDeps) {
       const at = pointInTime(revision, time);
       return stateAt(await streamOf(id), at);
     },
-    retrySuggestion: (_: unknown, { workflowId }: Args) => restartPointFor(engine.getWorkflow(workflowId)) ?? null,
+    retrySuggestion: async (_: unknown, { workflowId }: Args) => restartPointFor(await engine.loadWorkflow(workflowId)) ?? null,
     eventHandlers: () => engine.eventHandlers.list(),
     async unmatchedEvents(_: unknown, { limit }: Args) {
       if (!router) return null;
@@ -160,7 +160,7 @@ export function createResolvers({ engine, router }: GraphQLDeps) {
         }),
       ),
     async retryFromSuggestion(_: unknown, { workflowId }: Args) {
-      const workflow = engine.getWorkflow(workflowId);
+      const workflow = await engine.loadWorkflow(workflowId);
       const suggestion = restartPointFor(workflow);
       if (!suggestion) {
         throw new IllegalStateError(

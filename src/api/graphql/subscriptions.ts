@@ -30,18 +30,12 @@ function listen<T>(attach: (push: (value: T) => void) => () => void): Repeater<T
   }, new FixedBuffer(SUBSCRIBER_BUFFER));
 }
 
-/** Calls `onChange(workflow, previousStatus)` for each change, knowing each workflow's status before it. */
+/** Calls `onChange(workflow, previousStatus)` for each change (no status before a new workflow). */
 function withPreviousStatus(
   engine: Engine,
   onChange: (workflow: WorkflowState, previous: string | undefined) => void,
 ): () => void {
-  const statuses = new Map<string, string>();
-  for (const workflow of engine.workflows()) statuses.set(workflow.workflowId, workflow.status);
-  return engine.onWorkflowChange((workflow) => {
-    const previous = statuses.get(workflow.workflowId);
-    statuses.set(workflow.workflowId, workflow.status);
-    onChange(workflow, previous);
-  });
+  return engine.onWorkflowChange((workflow, previous) => onChange(workflow, previous?.status));
 }
 
 const asIs = (payload: unknown) => payload;
@@ -54,14 +48,14 @@ const asIs = (payload: unknown) => payload;
 export function createSubscriptions(engine: Engine, { statsIntervalMs = 1000 } = {}) {
   return {
     workflowEvents: {
-      subscribe(_: unknown, { workflowId, fromRevision }: Args) {
+      async subscribe(_: unknown, { workflowId, fromRevision }: Args) {
         const from = fromRevision ?? 0;
         if (!Number.isInteger(from) || from < 0) {
           throw new ValidationError("fromRevision: expected a whole number >= 0", [
             { path: "fromRevision", message: "expected a whole number >= 0", invalidValue: from },
           ]);
         }
-        engine.getWorkflow(workflowId); // NOT_FOUND for an unknown id
+        await engine.loadWorkflow(workflowId); // NOT_FOUND for an unknown id
         // The stored events from `from`, then each one as it is appended: every
         // change re-reads the stream past the last revision sent, so none is
         // skipped or repeated whatever the timing.
@@ -128,19 +122,12 @@ export function createSubscriptions(engine: Engine, { statsIntervalMs = 1000 } =
       subscribe(_: unknown, { taskType }: Args) {
         const wanted = (type: string, defName: string) => taskType == null || type === taskType || defName === taskType;
         return listen((push) => {
-          // Last seen status and update time of every task attempt, by workflow.
-          const seen = new Map<string, Map<string, string>>();
+          // A task attempt is pushed when its status, update time or retry count differs from the state before.
           const signature = (t: WorkflowState["tasks"][number]) => `${t.status}:${t.updateTime}:${t.retryCount}`;
-          for (const workflow of engine.workflows()) {
-            seen.set(workflow.workflowId, new Map(workflow.tasks.map((t) => [t.taskId, signature(t)])));
-          }
-          return engine.onWorkflowChange((workflow) => {
-            let tasks = seen.get(workflow.workflowId);
-            if (!tasks) seen.set(workflow.workflowId, (tasks = new Map()));
+          return engine.onWorkflowChange((workflow, previous) => {
+            const before = new Map(previous?.tasks.map((t) => [t.taskId, signature(t)]));
             for (const task of workflow.tasks) {
-              const now = signature(task);
-              if (tasks.get(task.taskId) === now) continue;
-              tasks.set(task.taskId, now);
+              if (before.get(task.taskId) === signature(task)) continue;
               if (wanted(task.taskType, task.taskDefName)) push(taskView(workflow, task));
             }
           });
@@ -164,7 +151,7 @@ export function createSubscriptions(engine: Engine, { statsIntervalMs = 1000 } =
     stats: {
       subscribe: () =>
         new Repeater(async (push, stop) => {
-          const counts = () => workflowStats(engine.workflows(), engine.clock());
+          const counts = () => workflowStats(engine.statsItems(), engine.clock());
           const key = (stats: ReturnType<typeof counts>) => JSON.stringify(stats.byTypeAndStatus);
           let last = counts();
           let lastPushedAt = Date.now();

@@ -79,7 +79,7 @@ export function ingestionRoutes({ engine, objects, rawData, rawDataBucket = "raw
     const input = request.input ?? {};
     const source = inputSourceOf(input, rawDataBucket);
     const runId = request.workflow_id ?? newId();
-    if (engine.models.workflows.has(runId)) throw new ConflictError(`Workflow ${runId} already exists; choose another workflow_id`);
+    if (await engine.hasWorkflow(runId)) throw new ConflictError(`Workflow ${runId} already exists; choose another workflow_id`);
     const prefix = `runs/${runId}/`;
     if ((await objects.list(prefix)).length > 0) {
       throw new ConflictError(`The object store already holds a run under ${objects.uri(prefix)}; choose another workflow_id`);
@@ -150,7 +150,7 @@ export function ingestionRoutes({ engine, objects, rawData, rawDataBucket = "raw
         ? { ...(body as Record<string, unknown>), ...(body.payload as Record<string, unknown>) }
         : body;
     const request = parseOrThrow(RetryRequestSchema, flat, "retry request");
-    const workflow = engine.getWorkflow(request.workflowId);
+    const workflow = await engine.loadWorkflow(request.workflowId);
     const attempts = workflow.tasks.filter((task) => task.referenceTaskName === request.reRunFromTaskRefName);
     const latest = attempts.reduce<(typeof attempts)[number] | undefined>((best, task) => (!best || task.seq > best.seq ? task : best), undefined);
     if (!latest) {

@@ -105,7 +105,7 @@ export function taskRoutes(engine: Engine) {
       "status",
     );
     const output = await optionalJsonBody(c);
-    const workflow = engine.getWorkflow(workflowId);
+    const workflow = await engine.loadWorkflow(workflowId);
     const task = latestAttempt(workflow, taskRefName);
     if (!task || isTaskTerminal(task.status)) {
       throw new NotFoundError(`No pending task with reference ${taskRefName} in workflow ${workflowId}`);

@@ -28,7 +28,7 @@ export function workflowRoutes(engine: Engine) {
     return c.text(await engine.startWorkflow(request, restSource(c)));
   });
 
-  app.get("/search", (c) => {
+  app.get("/search", async (c) => {
     // The SDK's README passes the query as `start`; a non-number there means "from the top".
     const startRaw = c.req.query("start");
     const start = startRaw !== undefined && /^\d+$/.test(startRaw) ? Number(startRaw) : 0;
@@ -40,7 +40,7 @@ export function workflowRoutes(engine: Engine) {
     }
     const query = c.req.query("query") ?? (startRaw !== undefined && !/^\d+$/.test(startRaw) ? startRaw : undefined);
     return c.json(
-      engine.search({ start, size, sort: c.req.query("sort"), freeText: c.req.query("freeText"), query }),
+      await engine.search({ start, size, sort: c.req.query("sort"), freeText: c.req.query("freeText"), query }),
     );
   });
 
@@ -60,7 +60,7 @@ export function workflowRoutes(engine: Engine) {
     return c.json(ids);
   });
 
-  app.get("/:name/correlated/:correlationId", (c) => {
+  app.get("/:name/correlated/:correlationId", async (c) => {
     const includeClosed = boolQuery(c, "includeClosed", false);
     const includeTasks = boolQuery(c, "includeTasks", false);
     const { name, correlationId } = c.req.param();
@@ -68,6 +68,12 @@ export function workflowRoutes(engine: Engine) {
       (w) =>
         w.definition.name === name && w.correlationId === correlationId && (includeClosed || !isWorkflowTerminal(w.status)),
     );
+    if (includeClosed) {
+      // Finished workflows that left memory: found by their search digest, read back from the store.
+      for (const digest of engine.digests()) {
+        if (digest.fields.workflowType === name && digest.fields.correlationId === correlationId) found.push(await engine.loadWorkflow(digest.workflowId));
+      }
+    }
     return c.json(found.map((w) => toWorkflowJson(w, includeTasks)));
   });
 
@@ -114,13 +120,13 @@ export function workflowRoutes(engine: Engine) {
     return c.text(await engine.startWorkflow(request, restSource(c)));
   });
 
-  app.get("/:workflowId", (c) => {
-    const workflow = engine.getWorkflow(c.req.param("workflowId"));
+  app.get("/:workflowId", async (c) => {
+    const workflow = await engine.loadWorkflow(c.req.param("workflowId"));
     return c.json(toWorkflowJson(workflow, boolQuery(c, "includeTasks", true)));
   });
 
-  app.get("/:workflowId/status", (c) => {
-    const workflow = engine.getWorkflow(c.req.param("workflowId"));
+  app.get("/:workflowId/status", async (c) => {
+    const workflow = await engine.loadWorkflow(c.req.param("workflowId"));
     return c.json(toWorkflowStatusJson(workflow, boolQuery(c, "includeOutput", false), boolQuery(c, "includeVariables", false)));
   });
 

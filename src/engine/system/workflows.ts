@@ -11,7 +11,7 @@ export interface WorkflowStarter {
     source: EventSource,
     options: { workflowId: string; parentWorkflowId?: string; parentWorkflowTaskId?: string },
   ): Promise<string>;
-  exists(workflowId: string): boolean;
+  exists(workflowId: string): boolean | Promise<boolean>;
 }
 
 const source = (detail: string): EventSource => ({ kind: "system", detail });
@@ -26,7 +26,7 @@ export function createSubWorkflowExecutor(starter: WorkflowStarter): SystemTaskE
   return async (task, workflow, wt) => {
     const params = wt.subWorkflowParam ?? {};
     const childId = await deterministicId(`${workflow.workflowId}/${task.taskId}/${task.retryCount}`);
-    if (!starter.exists(childId)) {
+    if (!(await starter.exists(childId))) {
       const request = parseOrThrow(
         StartWorkflowRequestSchema,
         {
@@ -54,7 +54,7 @@ export function createSubWorkflowExecutor(starter: WorkflowStarter): SystemTaskE
 export function createStartWorkflowExecutor(starter: WorkflowStarter): SystemTaskExecutor {
   return async (task, workflow) => {
     const childId = await deterministicId(`${workflow.workflowId}/${task.taskId}/start`);
-    if (!starter.exists(childId)) {
+    if (!(await starter.exists(childId))) {
       const request = parseOrThrow(StartWorkflowRequestSchema, task.inputData.startWorkflow ?? {}, "startWorkflow", "startWorkflow");
       await starter.startWorkflow(request, source(`START_WORKFLOW ${task.taskId} of ${workflow.workflowId}`), { workflowId: childId });
     }

@@ -1,0 +1,92 @@
+import type { WorkflowState } from "../domain/workflow/state.ts";
+import { isWorkflowTerminal } from "../domain/workflow/status.ts";
+import type { ReadModels } from "../projections/read-models.ts";
+import { digestOf, type WorkflowDigest } from "../projections/search.ts";
+import { createLruCache } from "./lru-cache.ts";
+
+/** Finished workflows whose whole state stays in memory, by default. */
+export const DEFAULT_FINISHED_IN_MEMORY = 1000;
+/** Finished workflows search still finds once their state left memory, by default. */
+export const DEFAULT_SEARCHABLE_FINISHED = 50_000;
+
+export interface RetentionOptions {
+  /** Finished workflows kept whole in memory (least recently used leave first). */
+  finishedInMemory?: number;
+  /** Digests of finished workflows kept for search after they left memory (oldest leave first). */
+  searchableFinished?: number;
+}
+
+/**
+ * Keeps the read models' workflows bounded: every active workflow stays in
+ * memory; finished ones stay while they are among the `finishedInMemory` most
+ * recently used, then leave with their task index, queue and timer entries,
+ * and only a small digest stays for search (at most `searchableFinished`).
+ * A workflow that left is read from the store again when someone asks for it.
+ */
+export function createWorkflowRetention(models: ReadModels, options: RetentionOptions = {}) {
+  const finishedInMemory = options.finishedInMemory ?? DEFAULT_FINISHED_IN_MEMORY;
+  const searchableFinished = options.searchableFinished ?? DEFAULT_SEARCHABLE_FINISHED;
+  const finished = createLruCache<string, true>(Number.POSITIVE_INFINITY);
+  const digests = new Map<string, WorkflowDigest>();
+
+  function evict(workflowId: string): void {
+    const workflow = models.workflows.get(workflowId);
+    if (!workflow) return;
+    models.workflows.delete(workflowId);
+    for (const task of workflow.tasks) models.taskIndex.delete(task.taskId);
+    models.timers.delete(workflowId);
+    const queued = models.queuedByWorkflow.get(workflowId);
+    if (queued) for (const [taskId, queue] of queued) models.queues.get(queue)?.delete(taskId);
+    models.queuedByWorkflow.delete(workflowId);
+    digests.delete(workflowId);
+    digests.set(workflowId, digestOf(workflow));
+    while (digests.size > searchableFinished) digests.delete(digests.keys().next().value as string);
+  }
+
+  function trim(): void {
+    while (finished.size() > finishedInMemory) {
+      const oldest = finished.oldest();
+      if (oldest === undefined) return;
+      finished.delete(oldest);
+      evict(oldest);
+    }
+  }
+
+  return {
+    /** Called after the read models applied an event of `workflow`. */
+    applied(workflow: WorkflowState): void {
+      digests.delete(workflow.workflowId);
+      if (isWorkflowTerminal(workflow.status)) {
+        finished.set(workflow.workflowId, true);
+        trim();
+      } else {
+        finished.delete(workflow.workflowId);
+      }
+    },
+    /**
+     * Puts a workflow read back from the store into memory (as recently used),
+     * unless the read models already hold it at the same or a later revision.
+     * Returns the state now held.
+     */
+    restored(workflow: WorkflowState): WorkflowState {
+      const held = models.workflows.get(workflow.workflowId);
+      if (held && held.revision >= workflow.revision) return held;
+      models.workflows.set(workflow.workflowId, workflow);
+      for (const task of workflow.tasks) models.taskIndex.set(task.taskId, workflow.workflowId);
+      this.applied(workflow);
+      return workflow;
+    },
+    /** Marks a finished workflow as just used, so it leaves memory later. */
+    touched(workflowId: string): void {
+      finished.get(workflowId);
+    },
+    /** Digests of finished workflows no longer in memory, oldest first. */
+    digests: () => digests.values(),
+    /** The digest of a workflow no longer in memory, if search still keeps it. */
+    digest: (workflowId: string) => digests.get(workflowId),
+    /** How many finished workflows are held whole. */
+    finishedInMemory: () => finished.size(),
+  };
+}
+
+export type WorkflowRetention = ReturnType<typeof createWorkflowRetention>;
