@@ -38,6 +38,10 @@ export const ConfigSchema = v.object({
   DATA_DIR: v.optional(v.pipe(v.string(), v.nonEmpty("DATA_DIR must not be empty")), "./data"),
   BATON_FSYNC: v.optional(boolean("BATON_FSYNC"), "true"),
   BATON_SWEEP_INTERVAL_MS: v.optional(integer("BATON_SWEEP_INTERVAL_MS", 10, 60_000), "250"),
+  /** Memory bounds: finished workflows kept whole, finished workflows kept searchable, streams the write side caches. */
+  BATON_FINISHED_IN_MEMORY: v.optional(integer("BATON_FINISHED_IN_MEMORY", 0, 10_000_000), "1000"),
+  BATON_SEARCHABLE_FINISHED: v.optional(integer("BATON_SEARCHABLE_FINISHED", 0, 100_000_000), "50000"),
+  BATON_WRITE_CACHE_SIZE: v.optional(integer("BATON_WRITE_CACHE_SIZE", 0, 10_000_000), "5000"),
   /** The sink-pattern event router: on or off, its completion topic, event type -> task ref mappings, hold time. */
   BATON_ROUTER_ENABLED: v.optional(boolean("BATON_ROUTER_ENABLED"), "true"),
   BATON_ROUTER_TOPIC: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("BATON_ROUTER_TOPIC must not be empty")), "conductor-events"),

@@ -12,6 +12,7 @@ import { createApp } from "./app.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { openBus } from "./open-bus.ts";
 import { openRouter } from "./open-router.ts";
+import { memoryBounds } from "./memory-bounds.ts";
 import { openStore } from "./open-store.ts";
 import { openObjectStores } from "./open-object-store.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
@@ -42,6 +43,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     evaluators: await loadEvaluators(),
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     logger,
+    ...memoryBounds(config),
   });
   const router = await openRouter(config, engine, store, logger.error);
   // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).

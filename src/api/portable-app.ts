@@ -9,6 +9,7 @@ import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import { createEngine } from "../engine/engine.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import type { Config } from "./config.ts";
+import { memoryBounds } from "./memory-bounds.ts";
 import { openRouter } from "./open-router.ts";
 
 /** `upgradeWebSocket` is the runtime's Hono helper, for graphql-ws on `/graphql`. */
@@ -19,7 +20,12 @@ export async function createPortableApp(config: Config, runtime: string, { upgra
   const store = config.BATON_EVENT_STORE === "memory"
     ? createMemoryEventStore()
     : await openFileEventStore({ dir: config.DATA_DIR, fsync: config.BATON_FSYNC });
-  const engine = await createEngine({ store, evaluators: await loadEvaluators(), sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS });
+  const engine = await createEngine({
+    store,
+    evaluators: await loadEvaluators(),
+    sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
+    ...memoryBounds(config),
+  });
   const router = await openRouter(config, engine, store);
   return createApp({ engine, router, upgradeWebSocket });
 }
