@@ -42,6 +42,8 @@ export const ConfigSchema = v.object({
   BATON_FINISHED_IN_MEMORY: v.optional(integer("BATON_FINISHED_IN_MEMORY", 0, 10_000_000), "1000"),
   BATON_SEARCHABLE_FINISHED: v.optional(integer("BATON_SEARCHABLE_FINISHED", 0, 100_000_000), "50000"),
   BATON_WRITE_CACHE_SIZE: v.optional(integer("BATON_WRITE_CACHE_SIZE", 0, 10_000_000), "5000"),
+  /** Events between two read-model checkpoints in DATA_DIR/checkpoints (Node entry; 0 turns them off). */
+  BATON_CHECKPOINT_EVERY: v.optional(integer("BATON_CHECKPOINT_EVERY", 0, 100_000_000), "50000"),
   /** The sink-pattern event router: on or off, its completion topic, event type -> task ref mappings, hold time. */
   BATON_ROUTER_ENABLED: v.optional(boolean("BATON_ROUTER_ENABLED"), "true"),
   BATON_ROUTER_TOPIC: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("BATON_ROUTER_TOPIC must not be empty")), "conductor-events"),

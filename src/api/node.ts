@@ -5,9 +5,11 @@
 import { loadEvaluators } from "../adapters/evaluators/index.ts";
 import { serve } from "@hono/node-server";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Server } from "node:http";
 import type { EventStore } from "../domain/ports.ts";
-import { createEngine, type Engine } from "../engine/engine.ts";
+import { createFsCheckpointStore } from "../adapters/checkpoints/fs.ts";
+import { createEngine, type Engine, type EngineDeps } from "../engine/engine.ts";
 import { createApp } from "./app.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { openBus } from "./open-bus.ts";
@@ -17,6 +19,12 @@ import { openStore } from "./open-store.ts";
 import { openObjectStores } from "./open-object-store.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
+
+/** Read-model checkpoints under DATA_DIR for the durable stores (the memory store starts empty anyway). */
+function checkpointsOf(config: Config): Pick<EngineDeps, "checkpoints" | "checkpointEvery"> {
+  if (config.BATON_EVENT_STORE === "memory" || config.BATON_CHECKPOINT_EVERY === 0) return {};
+  return { checkpoints: createFsCheckpointStore(join(config.DATA_DIR, "checkpoints")), checkpointEvery: config.BATON_CHECKPOINT_EVERY };
+}
 
 export interface RunningServer {
   port: number;
@@ -44,6 +52,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     logger,
     ...memoryBounds(config),
+    ...checkpointsOf(config),
   });
   const router = await openRouter(config, engine, store, logger.error);
   // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).

@@ -197,3 +197,14 @@ export interface ObjectStore {
   /** Copies within this store (server-side where the store can). */
   copy(sourceKey: string, targetKey: string): Promise<ObjectInfo>;
 }
+
+/**
+ * Where a process keeps checkpoints of what it derived from the log (its read
+ * models at a position), so a restart folds only the events after them. A
+ * checkpoint is a cache: losing or refusing one costs a full rebuild, never
+ * data. `load` of a missing checkpoint returns undefined.
+ */
+export interface CheckpointStore {
+  load(name: string): Promise<string | undefined>;
+  save(name: string, content: string): Promise<void>;
+}

@@ -5,7 +5,7 @@
  * event handlers). Routes call the functions it returns.
  */
 import { createMemoryBus } from "../adapters/bus/memory.ts";
-import type { Bus, EventSource, EventStore, JqEvaluator, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
+import type { Bus, CheckpointStore, EventSource, EventStore, JqEvaluator, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import type { ReadModelChange } from "../projections/read-models.ts";
 import { type StatsItem, statsItemOf } from "../projections/workflow-stats.ts";
@@ -46,6 +46,10 @@ export interface EngineDeps {
   writeCacheSize?: number;
   /** How many finished workflows stay in memory and searchable (workflow-retention.ts). */
   retention?: RetentionOptions;
+  /** Where read-model checkpoints are kept (none: every start folds the whole log). */
+  checkpoints?: CheckpointStore;
+  /** Events applied between two read-model checkpoints. */
+  checkpointEvery?: number;
 }
 
 /** Told each new state of a workflow, with the state before it (absent for a new workflow). */
@@ -74,6 +78,9 @@ export async function createEngine(deps: EngineDeps) {
     store,
     registry: deps.registry,
     retention: deps.retention,
+    checkpoints: deps.checkpoints,
+    checkpointEvery: deps.checkpointEvery,
+    onWarning: (message) => logger.error(message),
     onChange: (event, change) => onChange(event, change),
   });
   const models = readSide.models;

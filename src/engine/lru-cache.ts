@@ -20,6 +20,8 @@ export function createLruCache<K, V>(capacity: number) {
       if (entries.size > capacity) entries.delete(entries.keys().next().value as K);
     },
     delete: (key: K): void => void entries.delete(key),
+    /** Keys from least to most recently used. */
+    keys: (): K[] => [...entries.keys()],
     /** The least recently used key. */
     oldest: (): K | undefined => entries.keys().next().value,
     size: () => entries.size,

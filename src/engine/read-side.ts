@@ -1,11 +1,12 @@
-import type { EventStore, RecordedEvent, Subscription } from "../domain/ports.ts";
+import type { CheckpointStore, EventStore, RecordedEvent, Subscription } from "../domain/ports.ts";
 import type { WorkflowEvent } from "../domain/workflow/events.ts";
 import { foldWorkflow } from "../domain/workflow/evolve.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import { applyEvent, createReadModels, type ReadModelChange, type ReadModels } from "../projections/read-models.ts";
 import { defaultStreamRegistry, workflowCategory } from "../projections/stream-categories.ts";
 import type { StreamRegistry } from "../projections/stream-registry.ts";
-import { createWorkflowRetention, type RetentionOptions } from "./workflow-retention.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "../projections/read-model-checkpoint.ts";
+import { createWorkflowRetention, type RetentionImage, type RetentionOptions } from "./workflow-retention.ts";
 
 export interface ReadSideDeps {
   store: EventStore;
@@ -14,6 +15,24 @@ export interface ReadSideDeps {
   retention?: RetentionOptions;
   /** Called after each event the read models applied, with what it changed. */
   onChange: (event: RecordedEvent, change: ReadModelChange) => void;
+  /** Where the read models are checkpointed, so a restart folds only later events. */
+  checkpoints?: CheckpointStore;
+  /** Events applied between two checkpoints (default 50,000); one is also written on close. */
+  checkpointEvery?: number;
+  /** Told when a checkpoint could not be used or written (the read side goes on without it). */
+  onWarning?: (message: string) => void;
+}
+
+/** The checkpoint's name in the checkpoint store. */
+export const READ_MODEL_CHECKPOINT = "read-models";
+
+/** Events applied between two checkpoints by default. */
+export const DEFAULT_CHECKPOINT_EVERY = 50_000;
+
+interface CheckpointExtra {
+  retention: RetentionImage;
+  /** Id of the event at `models.position`, to tell a checkpoint of another log from one of this log. */
+  lastEventId?: string;
 }
 
 /**
@@ -24,11 +43,54 @@ export interface ReadSideDeps {
  * must read its own write waits for the write's position with `caughtUpTo`,
  * which is woken by the subscription (no polling).
  */
-export async function openReadSide({ store, registry = defaultStreamRegistry, retention: retentionOptions, onChange }: ReadSideDeps) {
+export async function openReadSide(deps: ReadSideDeps) {
+  const { store, registry = defaultStreamRegistry, onChange } = deps;
+  const warn = deps.onWarning ?? (() => {});
+  const checkpointEvery = deps.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   const models: ReadModels = createReadModels(registry);
-  const retention = createWorkflowRetention(models, retentionOptions);
+  const retention = createWorkflowRetention(models, deps.retention);
   const positionWaiters: { position: number; resolve: () => void }[] = [];
   let closed = false;
+  let lastEventId: string | undefined;
+  let sinceCheckpoint = 0;
+  let writing: Promise<void> | undefined;
+
+  /** Writes a checkpoint of the read models as they are now (one write at a time). */
+  function writeCheckpoint(): Promise<void> {
+    if (!deps.checkpoints || writing) return writing ?? Promise.resolve();
+    const extra: CheckpointExtra = { retention: retention.exported(), lastEventId };
+    const text = encodeCheckpoint(models, registry, extra);
+    sinceCheckpoint = 0;
+    writing = deps.checkpoints
+      .save(READ_MODEL_CHECKPOINT, text)
+      .catch((error) => warn(`could not write the read-model checkpoint: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => (writing = undefined));
+    return writing;
+  }
+
+  /** Starts from a checkpoint when there is a usable one; returns the position to read on from. */
+  async function restoreCheckpoint(): Promise<number> {
+    const text = await deps.checkpoints?.load(READ_MODEL_CHECKPOINT).catch((error) => {
+      warn(`could not read the read-model checkpoint: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    });
+    if (text === undefined) return 0;
+    const decoded = decodeCheckpoint(text, registry);
+    if (!decoded.ok) {
+      warn(`ignoring the read-model checkpoint (${decoded.reason}); rebuilding from the log`);
+      return 0;
+    }
+    const extra = decoded.extra as CheckpointExtra;
+    const [atPosition] = decoded.models.position < 0 ? [] : await store.readAll({ fromPosition: decoded.models.position, maxCount: 1 });
+    if (decoded.models.position >= 0 && (atPosition?.position !== decoded.models.position || atPosition.id !== extra.lastEventId)) {
+      warn("ignoring the read-model checkpoint: the log does not hold the event it ends with; rebuilding from the log");
+      return 0;
+    }
+    Object.assign(models, decoded.models);
+    retention.imported(extra.retention);
+    lastEventId = extra.lastEventId;
+    return models.position + 1;
+  }
 
   function wakeCaughtUp(): void {
     for (let i = positionWaiters.length - 1; i >= 0; i--) {
@@ -49,6 +111,7 @@ export async function openReadSide({ store, registry = defaultStreamRegistry, re
   }
 
   function apply(event: RecordedEvent, workflowId: string | undefined): void {
+    lastEventId = event.id;
     const held = workflowId === undefined ? undefined : models.workflows.get(workflowId);
     if (held && held.revision >= event.revision) {
       // Already folded in by a read back from the store; only the position moves.
@@ -61,6 +124,7 @@ export async function openReadSide({ store, registry = defaultStreamRegistry, re
       }
     }
     if (positionWaiters.length > 0) wakeCaughtUp();
+    if (++sinceCheckpoint >= checkpointEvery) void writeCheckpoint();
   }
 
   function onEvent(event: RecordedEvent): void | Promise<void> {
@@ -78,7 +142,8 @@ export async function openReadSide({ store, registry = defaultStreamRegistry, re
 
   let resolveCaughtUp: () => void = () => {};
   const initialCatchUp = new Promise<void>((resolve) => (resolveCaughtUp = resolve));
-  const subscription: Subscription = store.subscribeToAll(onEvent, { fromPosition: 0, onCaughtUp: () => resolveCaughtUp() });
+  const fromPosition = await restoreCheckpoint();
+  const subscription: Subscription = store.subscribeToAll(onEvent, { fromPosition, onCaughtUp: () => resolveCaughtUp() });
   await initialCatchUp;
 
   return {
@@ -103,10 +168,14 @@ export async function openReadSide({ store, registry = defaultStreamRegistry, re
       if (position === undefined || models.position >= position || closed) return Promise.resolve();
       return new Promise((resolve) => positionWaiters.push({ position, resolve }));
     },
+    /** Writes a checkpoint now (tests and tools; the read side also writes them on its own). */
+    checkpoint: () => writeCheckpoint(),
     async close(): Promise<void> {
       closed = true;
       wakeCaughtUp();
       await subscription.close();
+      await writing;
+      if (sinceCheckpoint > 0) await writeCheckpoint();
     },
   };
 }

@@ -86,7 +86,21 @@ export function createWorkflowRetention(models: ReadModels, options: RetentionOp
     digest: (workflowId: string) => digests.get(workflowId),
     /** How many finished workflows are held whole. */
     finishedInMemory: () => finished.size(),
+    /** What a checkpoint keeps of the retention: the finished workflows in use order, and the digests. */
+    exported: (): RetentionImage => ({ finished: finished.keys(), digests: [...digests.values()] }),
+    /** Takes back what `exported` gave (the read models it belongs to are already in place). */
+    imported(image: RetentionImage): void {
+      for (const id of image.finished) if (models.workflows.has(id)) finished.set(id, true);
+      for (const digest of image.digests) digests.set(digest.workflowId, digest);
+      trim();
+    },
   };
 }
 
 export type WorkflowRetention = ReturnType<typeof createWorkflowRetention>;
+
+/** The retention's state in a checkpoint. */
+export interface RetentionImage {
+  finished: string[];
+  digests: WorkflowDigest[];
+}

@@ -14,6 +14,7 @@ describe("configuration from the environment", () => {
       BATON_FINISHED_IN_MEMORY: 1000,
       BATON_SEARCHABLE_FINISHED: 50000,
       BATON_WRITE_CACHE_SIZE: 5000,
+      BATON_CHECKPOINT_EVERY: 50000,
       BATON_BUS: "memory",
       KAFKA_GROUP_ID: "baton",
       KAFKA_CREATE_TOPICS: true,
