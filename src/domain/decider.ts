@@ -14,13 +14,17 @@ export interface DomainEvent {
 /**
  * `decide` and `evolve` are pure: time, ids and lookups come in through
  * `context`. `decide` throws a domain error (errors.ts) to refuse a command and
- * returns `[]` when nothing has to happen.
+ * returns `[]` when nothing has to happen. `react`, where a decider has side
+ * effects, names the ones a decision asks for; the engine runs them after the
+ * decision's events are stored (at least once) and they report back as commands.
  */
-export interface Decider<State, Command, Event extends DomainEvent, Context = void> {
+export interface Decider<State, Command, Event extends DomainEvent, Context = void, Reaction = never> {
   /** The state of a stream with no events. Never mutated: `evolve` returns new values. */
   readonly initialState: State;
   evolve(state: State, event: Event): State;
   decide(command: Command, state: State, context: Context): Event[];
+  /** The side effects the step from `before` to `after` asks for. */
+  react?(before: State, after: State): Reaction[];
 }
 
 /** Folds `events` from the decider's initial state (or `from`). */

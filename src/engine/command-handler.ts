@@ -21,8 +21,10 @@ export interface CommandHandlerDeps {
 }
 
 /** What a handled command did. */
-export interface CommandOutcome<State, Event> {
+export interface CommandOutcome<State, Event, Reaction = never> {
   events: Event[];
+  /** The side effects the decision asks for (the decider's `react`), to run now that its events are stored. */
+  reactions: Reaction[];
   /** The stream's state after `events`. */
   state: State;
   /** Revision of the stream's last event, -1 for none. */
@@ -46,15 +48,15 @@ interface Folded {
 export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_CACHE_SIZE }: CommandHandlerDeps) {
   const cache = createLruCache<string, Folded>(cacheSize);
 
-  async function handle<State, Command, Event extends DomainEvent, Context>(
-    decider: Decider<State, Command, Event, Context>,
+  async function handle<State, Command, Event extends DomainEvent, Context, Reaction = never>(
+    decider: Decider<State, Command, Event, Context, Reaction>,
     streamId: string,
     command: Command,
     context: () => Context,
     metadata: EventMetadata | ((state: State) => EventMetadata),
     /** Checks the state before deciding (e.g. "the workflow exists"), with the caller's own error. */
     precondition?: (state: State) => void,
-  ): Promise<CommandOutcome<State, Event>> {
+  ): Promise<CommandOutcome<State, Event, Reaction>> {
     // Entries of one stream are only ever written by `handle` with that stream's decider.
     let folded = cache.get(streamId) as { state: State; revision: number } | undefined;
     if (!folded) {
@@ -64,7 +66,7 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
     for (let attempt = 1; ; attempt++) {
       precondition?.(folded.state);
       const events = decider.decide(command, folded.state, context());
-      if (events.length === 0) return { events, state: folded.state, revision: folded.revision };
+      if (events.length === 0) return { events, reactions: [], state: folded.state, revision: folded.revision };
       const revision = folded.revision;
       const meta = typeof metadata === "function" ? metadata(folded.state) : metadata;
       // Event ids derive from the command and the revision they take, so re-sending the
@@ -81,7 +83,8 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
         let state = folded.state;
         for (const event of events) state = decider.evolve(state, event);
         cache.set(streamId, { state, revision: result.nextExpectedRevision });
-        return { events, state, revision: result.nextExpectedRevision, position: result.position };
+        const reactions = decider.react?.(folded.state, state) ?? [];
+        return { events, reactions, state, revision: result.nextExpectedRevision, position: result.position };
       } catch (error) {
         cache.delete(streamId);
         if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
@@ -103,7 +106,7 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
   }
 
   async function load<State, Event extends DomainEvent>(
-    decider: Decider<State, never, Event, never>,
+    decider: Decider<State, never, Event, never, unknown>,
     streamId: string,
   ): Promise<{ state: State; revision: number }> {
     let state = decider.initialState;

@@ -3,6 +3,7 @@ import { NotFoundError } from "../domain/errors.ts";
 import type { Bus, EventMetadata, EventSource, EventStore } from "../domain/ports.ts";
 import type { WorkflowCommand } from "../domain/workflow/commands.ts";
 import type { DecisionContext } from "../domain/workflow/context.ts";
+import type { WorkflowReaction } from "../domain/workflow/reactions.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import type { ReadModels } from "../projections/read-models.ts";
 import { workflowCategory } from "../projections/stream-categories.ts";
@@ -41,15 +42,15 @@ export interface EngineCore {
   /** Runs `work` one at a time per key in this process. */
   withLock<T>(key: string, work: () => Promise<T>): Promise<T>;
   /** Runs `command` on `streamId` under the lock `lockKey`; waits for the read side after releasing the lock. */
-  runCommand<State, Command, Event extends DomainEvent, Context>(
+  runCommand<State, Command, Event extends DomainEvent, Context, Reaction = never>(
     lockKey: string,
-    decider: Decider<State, Command, Event, Context>,
+    decider: Decider<State, Command, Event, Context, Reaction>,
     streamId: string,
     command: Command,
     context: () => Context,
     metadata: EventMetadata | ((state: State) => EventMetadata),
     options?: CommandOptions & { precondition?: (state: State) => void },
-  ): Promise<CommandOutcome<State, Event>>;
+  ): Promise<CommandOutcome<State, Event, Reaction>>;
   /** Runs a workflow command; an unknown workflow is NotFound (except for a start). */
   runWorkflowCommand(workflowId: string, command: WorkflowCommand, source: EventSource, options?: CommandOptions): Promise<WorkflowState>;
 }
@@ -65,6 +66,8 @@ export interface EngineCoreDeps {
   caughtUpTo(position: number | undefined): Promise<void>;
   loadWorkflow(workflowId: string): Promise<WorkflowState | undefined>;
   decisionContext: () => DecisionContext;
+  /** Runs the side effects a workflow decision asked for, now that its events are stored (not awaited). */
+  react(workflowId: string, reactions: WorkflowReaction[], state: WorkflowState): void;
   isLive(): boolean;
   isClosed(): boolean;
 }
@@ -94,7 +97,7 @@ export function createEngineCore(deps: EngineCoreDeps): EngineCore {
     loadWorkflow: deps.loadWorkflow,
     withLock,
     runCommand,
-    async runWorkflowCommand(workflowId, command, source, options) {
+    async runWorkflowCommand(workflowId, command, source, options = {}) {
       const outcome = await runCommand(
         workflowId,
         workflowCategory.decider,
@@ -103,12 +106,15 @@ export function createEngineCore(deps: EngineCoreDeps): EngineCore {
         deps.decisionContext,
         (state) => ({ correlationId: state.correlationId, causationId: deps.newId(), command: command.type, source }),
         {
-          ...options,
+          awaitRead: false,
           precondition: (state) => {
             if (!state.exists && command.type !== "StartWorkflow") throw new NotFoundError(`No such workflow found by id: ${workflowId}`);
           },
         },
       );
+      // The decision is stored: its side effects start now, before any reader catches up.
+      if (outcome.reactions.length > 0) deps.react(workflowId, outcome.reactions, outcome.state);
+      if (options.awaitRead !== false) await deps.caughtUpTo(outcome.position);
       return outcome.state;
     },
   };

@@ -96,6 +96,7 @@ export async function createEngine(deps: EngineDeps) {
     caughtUpTo: readSide.caughtUpTo,
     loadWorkflow: readSide.loadWorkflow,
     decisionContext: () => ({ now: clock(), newId, evaluators: deps.evaluators, taskDef: definitions.findTaskDef }),
+    react: (workflowId, reactions, state) => reactors.react(workflowId, reactions, state),
     isLive: () => live,
     isClosed: () => closed,
   });
@@ -103,15 +104,12 @@ export async function createEngine(deps: EngineDeps) {
   const workflows = createWorkflowCommands(core, definitions, { digests: readSide.retention.digests });
   const queues = createTaskQueues(core);
   const timers = createTimers(core);
-  const reactors = createReactors(core, { queues, startWorkflow: workflows.startWorkflow, fetch: deps.fetch });
+  const reactors = createReactors(core, { startWorkflow: workflows.startWorkflow, fetch: deps.fetch });
 
   onChange = (event, change) => {
     for (const queue of change.queuesFed) queues.queueFed(queue);
     const workflow = change.workflow;
-    if (workflow) {
-      workflows.workflowChanged(workflow.workflowId);
-      if (live) reactors.workflowChanged(workflow, change.queuesFed);
-    }
+    if (workflow) workflows.workflowChanged(workflow.workflowId);
     eventHandlers?.observe(event, change);
     if (workflow) for (const listener of workflowListeners) listener(workflow, change.previous);
   };

@@ -1,10 +1,11 @@
 import type { StartWorkflowRequest } from "../domain/definitions/requests.ts";
 import { isReactorType, REACTOR_TASK_TYPES } from "../domain/definitions/task-types.ts";
-import { ConflictError, NotFoundError } from "../domain/errors.ts";
+import { ConflictError, IllegalStateError, NotFoundError } from "../domain/errors.ts";
 import type { EventSource } from "../domain/ports.ts";
 import { systemQueueName } from "../domain/streams.ts";
 import { workflowTaskOf } from "../domain/workflow/definition-lookup.ts";
 import { failureWorkflowInput } from "../domain/workflow/failure-workflow.ts";
+import type { WorkflowReaction } from "../domain/workflow/reactions.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import { isTaskTerminal, isWorkflowTerminal } from "../domain/workflow/status.ts";
 import { toWorkflowJson } from "../projections/conductor-json.ts";
@@ -14,7 +15,6 @@ import { createHttpExecutor } from "./system/http.ts";
 import type { SystemTaskExecutor, SystemTaskOutcome } from "./system/outcome.ts";
 import { createEventExecutor, createKafkaPublishExecutor } from "./system/publish.ts";
 import { createStartWorkflowExecutor, createSubWorkflowExecutor } from "./system/workflows.ts";
-import type { TaskQueues } from "./task-queues.ts";
 import type { StartOptions } from "./workflow-commands.ts";
 
 /** The worker id reactors claim system tasks with. */
@@ -23,7 +23,6 @@ export const SYSTEM_WORKER = "baton:system";
 const CHILD_TO_TASK_STATUS = { COMPLETED: "COMPLETED", FAILED: "FAILED", TIMED_OUT: "TIMED_OUT", TERMINATED: "CANCELED" } as const;
 
 export interface ReactorDeps {
-  queues: Pick<TaskQueues, "claimReadyTasks">;
   startWorkflow(request: StartWorkflowRequest, source: EventSource, options: StartOptions): Promise<string>;
   /** The fetch HTTP tasks use (the runtime's by default). */
   fetch?: typeof fetch;
@@ -51,32 +50,53 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     START_WORKFLOW: createStartWorkflowExecutor(starter),
   };
   const draining = new Set<string>();
+  /** System tasks this process is claiming or running, so the drain and a reaction do not both try. */
+  const running = new Set<string>();
 
-  /** Claims and runs whatever a system queue holds; one drain per queue at a time. */
+  /** Claims a ready system task for the reactor and runs it; a task someone else claimed is left alone. */
+  async function claimAndRun(workflowId: string, taskId: string): Promise<void> {
+    if (running.has(taskId) || core.isClosed()) return;
+    running.add(taskId);
+    try {
+      let claimed: WorkflowState;
+      try {
+        claimed = await core.runWorkflowCommand(workflowId, { type: "PollTask", taskId, workerId: SYSTEM_WORKER }, { kind: "worker", detail: SYSTEM_WORKER }, { awaitRead: false });
+      } catch (error) {
+        // Claimed elsewhere, or the workflow moved on (paused, ended): not ours to run.
+        if (error instanceof IllegalStateError || error instanceof NotFoundError) return;
+        throw error;
+      }
+      await runSystemTask(claimed, taskId);
+    } catch (error) {
+      logger.error("running a system task failed", { workflowId, taskId, error: String(error) });
+    } finally {
+      running.delete(taskId);
+    }
+  }
+
+  /** Claims and runs whatever a system queue holds that is ready; one drain per queue at a time. */
   function scheduleSystemDrain(queue: string): void {
-    if (core.isClosed() || draining.has(queue) || pollableEntries(models, queue, core.clock(), 1).length === 0) return;
+    if (core.isClosed() || draining.has(queue) || pollableEntries(models, queue, core.clock(), 1, running).length === 0) return;
     draining.add(queue);
     void (async () => {
       try {
         for (;;) {
-          const claimed = await deps.queues.claimReadyTasks(queue, { workerId: SYSTEM_WORKER }, 32);
-          if (claimed.length === 0 || core.isClosed()) break;
-          await Promise.all(claimed.map((task) => runSystemTask(String(task.workflowInstanceId), String(task.taskId))));
+          const ready = pollableEntries(models, queue, core.clock(), 32, running);
+          if (ready.length === 0 || core.isClosed()) break;
+          await Promise.all(ready.map((entry) => claimAndRun(entry.workflowId, entry.taskId)));
         }
-      } catch (error) {
-        logger.error("system task drain failed", { queue, error: String(error) });
       } finally {
         draining.delete(queue);
       }
     })();
   }
 
-  /** Runs one claimed (IN_PROGRESS) system task and records its outcome. */
-  async function runSystemTask(workflowId: string, taskId: string): Promise<void> {
-    const workflow = models.workflows.get(workflowId);
-    const task = workflow?.tasks.find((t) => t.taskId === taskId);
-    const wt = workflow && task ? workflowTaskOf(workflow, task) : undefined;
-    if (!workflow || !task || !wt) return;
+  /** Runs one claimed (IN_PROGRESS) system task of `workflow` and records its outcome. */
+  async function runSystemTask(workflow: WorkflowState, taskId: string): Promise<void> {
+    const workflowId = workflow.workflowId;
+    const task = workflow.tasks.find((t) => t.taskId === taskId);
+    const wt = task ? workflowTaskOf(workflow, task) : undefined;
+    if (!task || !wt) return;
     const executor = executors[wt.type];
     let outcome: SystemTaskOutcome;
     try {
@@ -89,9 +109,10 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
       outcome = { kind: "fail", reason: error instanceof Error ? error.message : String(error), outputData: {} };
     }
     const source: EventSource = { kind: "system", detail: `${wt.type} executor` };
+    const quiet = { awaitRead: false };
     try {
       if (outcome.kind === "wait") {
-        await core.runWorkflowCommand(workflowId, { type: "RecordTaskOutput", taskId, outputData: outcome.outputData }, source);
+        await core.runWorkflowCommand(workflowId, { type: "RecordTaskOutput", taskId, outputData: outcome.outputData }, source, quiet);
         const child = typeof outcome.outputData.subWorkflowId === "string" ? await core.loadWorkflow(outcome.outputData.subWorkflowId) : undefined;
         if (child && isWorkflowTerminal(child.status)) await reportToParent(child);
         return;
@@ -112,6 +133,7 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
           },
         },
         source,
+        quiet,
       );
     } catch (error) {
       if (!(error instanceof NotFoundError)) logger.error("recording a system task outcome failed", { workflowId, taskId, error: String(error) });
@@ -185,15 +207,35 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     }
   }
 
-  return {
-    /** Reacts to a workflow's new read-model state (after start-up catch-up only). */
-    workflowChanged(workflow: WorkflowState, queuesFed: readonly string[]): void {
-      if (workflow.failureWorkflowId && isWorkflowTerminal(workflow.status)) void startFailureWorkflow(workflow);
-      if (isWorkflowTerminal(workflow.status)) {
-        void reportToParent(workflow);
-        void terminateChildren(workflow);
+  /** Runs one reaction of a decision on `workflow` (its state right after the decision). */
+  async function react(workflow: WorkflowState, reaction: WorkflowReaction): Promise<void> {
+    switch (reaction.kind) {
+      case "RunSystemTask":
+        // Not visible yet (a retry delay): the periodic drain runs it when its time comes.
+        if (reaction.visibleAt <= core.clock()) await claimAndRun(workflow.workflowId, reaction.taskId);
+        return;
+      case "StartFailureWorkflow":
+        return startFailureWorkflow(workflow);
+      case "ReportToParent":
+        return reportToParent(workflow);
+      case "TerminateChildren":
+        return terminateChildren(workflow);
+      default: {
+        const _exhaustive: never = reaction;
+        return _exhaustive;
       }
-      for (const queue of queuesFed) if (queue.startsWith("_system:")) scheduleSystemDrain(queue);
+    }
+  }
+
+  return {
+    /** Runs the reactions of a stored decision; failures are logged, and recovery or the drain tries again. */
+    react(workflowId: string, reactions: readonly WorkflowReaction[], workflow: WorkflowState): void {
+      if (core.isClosed()) return;
+      for (const reaction of reactions) {
+        react(workflow, reaction).catch((error) =>
+          logger.error("a workflow reaction failed", { workflowId, reaction: reaction.kind, error: String(error) }),
+        );
+      }
     },
     /** Drains every system queue (the periodic sweep: delayed retries become visible). */
     drainAll(): void {
@@ -215,9 +257,9 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
           if (typeof childId === "string") {
             const child = await core.loadWorkflow(childId);
             if (child) await reportToParent(child);
-            else await runSystemTask(workflow.workflowId, task.taskId);
+            else await runSystemTask(workflow, task.taskId);
           } else if (Object.keys(task.outputData).length === 0) {
-            await runSystemTask(workflow.workflowId, task.taskId); // at-least-once: it may run twice
+            await runSystemTask(workflow, task.taskId); // at-least-once: it may run twice
           }
         }
       }

@@ -40,7 +40,7 @@ export interface Projection<Model extends object, Event extends DomainEvent = Do
 export interface CategoryDeclaration {
   name: string;
   prefix: string;
-  decider?: Decider<unknown, never, DomainEvent, never>;
+  decider?: Decider<unknown, never, DomainEvent, never, unknown>;
   projection?: Projection<object, DomainEvent>;
 }
 

@@ -27,8 +27,8 @@ export interface DecisionOf<State, Event> {
  * A spec helper for `decider`; `defaultContext` makes the context of each
  * `when` (a fresh one per decision, e.g. with its own id counter).
  */
-export function specFor<State, Command, Event extends DomainEvent, Context>(
-  decider: Decider<State, Command, Event, Context>,
+export function specFor<State, Command, Event extends DomainEvent, Context, Reaction = never>(
+  decider: Decider<State, Command, Event, Context, Reaction>,
   defaultContext: () => Context,
 ) {
   return {
