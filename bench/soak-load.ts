@@ -1,21 +1,25 @@
 /**
- * Open-loop load for the soak benchmark: workflows are started at a fixed
- * rate whatever the server's latency, for a fixed time, while the workload's
- * SDK workers (bench/load.ts `startWorkload`) poll and complete their tasks.
+ * The soak benchmark's load: workflows of the shared workload started for a
+ * fixed time while its SDK workers (bench/load.ts `startWorkload`) poll and
+ * complete their tasks. Two pacings:
+ *   rate    open loop: a fixed number of starts per second whatever the
+ *           latency (the soak itself);
+ *   closed  a fixed number of workflows in flight, a new one as soon as one
+ *           ends (the peak the soak rate is derived from).
  *
  * Each workflow is started with Orkes' synchronous execution
  * (`POST /api/workflow/execute/{name}/{version}`, what the SDK's
  * `ConductorWorkflow.execute()` calls), which answers once the workflow is
  * terminal. That gives each workflow's latency and output without polling
- * search: a search is a scan of every workflow the server holds, so a search
- * observer (as bench/load.ts uses for short runs) would cost more and more as
- * history grows and the soak would measure its own observer. The requests go
- * through plain `fetch` (its own connection pool), not the SDK's 10-connection
- * pool, which the workers' long polls occupy.
+ * search: a search scans every workflow the server holds, so a search
+ * observer (as bench/load.ts uses for its short runs) would cost more and
+ * more as history grows, and a soak would measure its own observer. The
+ * requests go through plain `fetch` (its own connection pool), not the SDK's
+ * 10-connection pool, which the workers' long polls occupy.
  *
- * At most `maxOpen` workflows are unanswered at once; a start that falls due
- * while the cap is reached is skipped and counted, so a server that falls
- * behind shows up as skipped starts instead of an unbounded pile of requests.
+ * Open loop: at most `maxOpen` workflows are unanswered at once; a start that
+ * falls due while the cap is reached is skipped and counted, so a server that
+ * falls behind shows up as skipped starts, not as an unbounded pile of requests.
  */
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -23,19 +27,19 @@ import { startWorkload } from "./load.ts";
 import { expectedOutput, WORKFLOW_NAME } from "./workload.ts";
 import type { WorkerSettings } from "./workload.ts";
 
-export interface OpenLoopOptions {
+export type Pacing = { kind: "rate"; perSecond: number; maxOpen: number } | { kind: "closed"; inflight: number };
+
+export interface DriveOptions {
   serverUrl: string;
-  /** Workflows started per second. */
-  rate: number;
+  pacing: Pacing;
   durationMs: number;
   /** `onSample` is called this often, and once more at the end. */
   sampleEveryMs: number;
-  maxOpen: number;
   /** How long the server holds each execute request for the workflow to finish (at most 55). */
   waitForSeconds: number;
   workers: WorkerSettings;
   /** Called at every sample point with what happened since the previous one. */
-  onSample(progress: LoadProgress): Promise<void>;
+  onSample?(progress: LoadProgress): Promise<void>;
   /** Polled while starting; true ends the run early (e.g. the server died). */
   shouldStop(): boolean;
 }
@@ -54,14 +58,15 @@ export interface LoadProgress {
   windowLatencies: number[];
 }
 
-export interface OpenLoopResult {
+export interface DriveResult {
+  /** First start -> end of the starting period, ms (the drain after it is not counted). */
   elapsedMs: number;
   started: number;
   completed: number;
   failed: number;
   skipped: number;
-  /** Every completed workflow's latency, ms: execute request sent -> COMPLETED answer received. */
-  latencies: number[];
+  /** Every completed workflow: when its answer came (ms since the first start) and its latency (execute sent -> COMPLETED received). */
+  completions: Array<{ atMs: number; latencyMs: number }>;
   /** The first failures, described (all are counted in `failed`). */
   failures: string[];
   /** Why the run ended before its time, if it did. */
@@ -70,11 +75,11 @@ export interface OpenLoopResult {
 
 const KEPT_FAILURES = 20;
 
-export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
+export async function drive(options: DriveOptions): Promise<DriveResult> {
   const workload = await startWorkload(options.serverUrl, options.workers);
   const correlationId = `soak-${process.pid}-${Date.now()}`;
   const executeUrl = `${options.serverUrl}/api/workflow/execute/${WORKFLOW_NAME}/1?waitForSeconds=${options.waitForSeconds}`;
-  const latencies: number[] = [];
+  const completions: DriveResult["completions"] = [];
   let window: number[] = [];
   const failures: string[] = [];
   let started = 0;
@@ -82,7 +87,11 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   let failed = 0;
   let skipped = 0;
   let open = 0;
+  let wake: (() => void) | undefined;
   const pending = new Set<Promise<void>>();
+  const t0 = performance.now();
+  const deadline = t0 + options.durationMs;
+  let stoppedEarly: string | undefined;
 
   const fail = (message: string) => {
     failed += 1;
@@ -100,44 +109,49 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
         signal: AbortSignal.timeout((options.waitForSeconds + 15) * 1000),
       });
       const text = await response.text();
-      const ms = performance.now() - sent;
+      const now = performance.now();
       if (!response.ok) return fail(`execute x=${x}: HTTP ${response.status} ${text.slice(0, 200)}`);
       const workflow = JSON.parse(text) as { workflowId?: string; status?: string; output?: unknown };
       if (workflow.status !== "COMPLETED") {
-        return fail(`workflow ${workflow.workflowId} (x=${x}) was ${workflow.status} after ${ms.toFixed(0)} ms`);
+        return fail(`workflow ${workflow.workflowId} (x=${x}) was ${workflow.status} after ${(now - sent).toFixed(0)} ms`);
       }
       const want = JSON.stringify(expectedOutput(x));
       const got = JSON.stringify(workflow.output ?? null);
       if (got !== want) return fail(`workflow ${workflow.workflowId}: output ${got}, expected ${want}`);
       completed += 1;
-      latencies.push(ms);
-      window.push(ms);
+      completions.push({ atMs: now - t0, latencyMs: now - sent });
+      window.push(now - sent);
     } catch (error) {
       fail(`execute x=${x}: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       open -= 1;
+      const w = wake;
+      wake = undefined;
+      w?.();
     }
   };
 
-  const t0 = performance.now();
-  const deadline = t0 + options.durationMs;
-  let stoppedEarly: string | undefined;
-  const progress = (): LoadProgress => {
-    const windowLatencies = window;
-    window = [];
-    return { elapsedMs: performance.now() - t0, started, completed, failed, skipped, open, windowLatencies };
+  let x = 0;
+  const startOne = () => {
+    started += 1;
+    open += 1;
+    const p: Promise<void> = executeOne(x++).finally(() => pending.delete(p));
+    pending.add(p);
   };
 
   // Samples at fixed offsets from the start, independent of the starter, so a
   // slow sample (the server's /health) never delays starts.
   const sampler = (async () => {
+    if (!options.onSample) return;
     for (let k = 1; ; k++) {
       const at = Math.min(t0 + k * options.sampleEveryMs, deadline);
       const wait = at - performance.now();
       if (wait > 0) await sleep(wait);
       if (stoppedEarly !== undefined) return;
+      const windowLatencies = window;
+      window = [];
       try {
-        await options.onSample(progress());
+        await options.onSample({ elapsedMs: performance.now() - t0, started, completed, failed, skipped, open, windowLatencies });
       } catch (error) {
         stoppedEarly = `sampling failed: ${error instanceof Error ? error.message : String(error)}`;
         return;
@@ -147,32 +161,33 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   })();
 
   try {
-    let x = 0;
     for (let now = t0; now < deadline; now = performance.now()) {
       if (stoppedEarly !== undefined) break;
       if (options.shouldStop()) {
         stoppedEarly = "the server stopped";
         break;
       }
-      // Everything that fell due since the last tick starts now; timer jitter is made up, not lost.
-      const due = Math.floor(((now - t0) / 1000) * options.rate);
+      const pacing = options.pacing;
+      if (pacing.kind === "closed") {
+        while (open < pacing.inflight) startOne();
+        // Until a workflow ends, or the deadline (checked every 100 ms).
+        await Promise.race([new Promise<void>((resolve) => (wake = resolve)), sleep(100)]);
+        continue;
+      }
+      // Open loop: everything that fell due since the last tick starts now; timer jitter is made up, not lost.
+      const due = Math.floor(((now - t0) / 1000) * pacing.perSecond);
       while (started + skipped < due) {
-        if (open >= options.maxOpen) {
-          skipped += 1;
-          continue;
-        }
-        started += 1;
-        open += 1;
-        const p: Promise<void> = executeOne(x++).finally(() => pending.delete(p));
-        pending.add(p);
+        if (open >= pacing.maxOpen) skipped += 1;
+        else startOne();
       }
       await sleep(Math.min(5, Math.max(1, deadline - performance.now())));
     }
+    const elapsedMs = performance.now() - t0;
     await sampler;
     // Let the workflows still open finish (each request is bounded by its timeout).
     await Promise.all(pending);
+    return { elapsedMs, started, completed, failed, skipped, completions, failures, stoppedEarly };
   } finally {
     await workload.stop();
   }
-  return { elapsedMs: performance.now() - t0, started, completed, failed, skipped, latencies, failures, stoppedEarly };
 }

@@ -63,10 +63,26 @@ export const GROWTH_TARGET_PERCENT = 10;
 export const mib = (kib: number) => kib / 1024;
 export const fmt = (n: number | undefined, digits = 1) => (n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : "-");
 export const count = (n: number) => n.toLocaleString("en-US");
-export const clock = (seconds: number) => `${Math.floor(seconds / 60)}:${String(Math.round(seconds % 60)).padStart(2, "0")}`;
+export const clock = (seconds: number) => {
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+};
+
+/** The closed-loop run the soak rate is derived from. */
+export interface PeakResult {
+  workflowsPerSecond: number;
+  inflight: number;
+  /** Completions counted (after the warm-up). */
+  workflows: number;
+  measuredSeconds: number;
+  warmupSeconds: number;
+  p50Ms: number;
+  p99Ms: number;
+  failed: number;
+}
 
 export interface SummaryInput {
-  peak?: { workflowsPerSecond: number; workflows: number; wallSeconds: number; p50: number; p99: number };
+  peak?: PeakResult;
   targetRate: number;
   achievedRate: number;
   durationSeconds: number;
@@ -84,7 +100,7 @@ export function summaryTable(s: SummaryInput): string {
   rows.push([
     "peak rate",
     s.peak
-      ? `${fmt(s.peak.workflowsPerSecond)} workflows/s (closed loop, ${count(s.peak.workflows)} workflows in ${fmt(s.peak.wallSeconds)} s, p50 ${fmt(s.peak.p50, 0)} ms, p99 ${fmt(s.peak.p99, 0)} ms)`
+      ? `${fmt(s.peak.workflowsPerSecond)} workflows/s (closed loop, ${s.peak.inflight} in flight, ${count(s.peak.workflows)} workflows in ${fmt(s.peak.measuredSeconds)} s after ${fmt(s.peak.warmupSeconds, 0)} s warm-up, p50 ${fmt(s.peak.p50Ms, 0)} ms, p99 ${fmt(s.peak.p99Ms, 0)} ms)`
       : "not measured (--rate given)",
   ]);
   rows.push(["soak rate", `${fmt(s.targetRate)} workflows/s asked, ${fmt(s.achievedRate)} completed/s, for ${fmt(s.durationSeconds / 60, 1)} min`]);
