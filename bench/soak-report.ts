@@ -14,6 +14,10 @@ export interface SoakSample {
   peakRssMiB?: number;
   /** Server CPU since the previous sample, % of one core. */
   serverCpuPercent?: number;
+  /** This process's CPU (SDK workers and the starter) since the previous sample, % of one core. */
+  driverCpuPercent: number;
+  /** The machine's 1-minute load average: other work on the machine shows here. */
+  loadAverage1m: number;
   completed: number;
   failed: number;
   skipped: number;
@@ -93,6 +97,10 @@ export interface SummaryInput {
   latencies: number[];
   serverCpuMsPerWorkflow?: number;
   serverWorkflowsAtEnd?: number;
+  /** The machine's 1-minute load average at each sample. */
+  loadAverages: number[];
+  /** This process's CPU per sample, % of one core. */
+  driverCpuPercents: number[];
 }
 
 export function summaryTable(s: SummaryInput): string {
@@ -112,7 +120,7 @@ export function summaryTable(s: SummaryInput): string {
     rows.push(["RSS growth after baseline", `${g.growthPercent >= 0 ? "+" : ""}${fmt(g.growthPercent)}% (${verdict} the < ${GROWTH_TARGET_PERCENT}% target)`]);
     rows.push(["max RSS", `${fmt(g.maxSampledRssMiB)} MiB sampled${g.peakRssMiB !== undefined ? `, ${fmt(g.peakRssMiB)} MiB kernel high-water mark` : ""}`]);
   } else {
-    rows.push(["RSS", "no samples"]);
+    rows.push(["RSS growth", "not measured: no sample at or after the baseline time"]);
   }
   rows.push(["workflows completed", count(s.completed)]);
   rows.push(["failures", `${count(s.failed)}${s.skipped > 0 ? `; ${count(s.skipped)} starts skipped (too many open)` : ""}`]);
@@ -121,6 +129,10 @@ export function summaryTable(s: SummaryInput): string {
     `p50 ${fmt(percentile(s.latencies, 50), 0)} ms, p90 ${fmt(percentile(s.latencies, 90), 0)} ms, p99 ${fmt(percentile(s.latencies, 99), 0)} ms, max ${fmt(s.latencies.reduce((a, b) => Math.max(a, b), -Infinity), 0)} ms`,
   ]);
   rows.push(["server CPU per workflow", s.serverCpuMsPerWorkflow !== undefined ? `${fmt(s.serverCpuMsPerWorkflow, 2)} ms` : "-"]);
+  const range = (xs: number[], digits: number) =>
+    xs.length ? `${fmt(Math.min(...xs), digits)}-${fmt(Math.max(...xs), digits)}` : "-";
+  rows.push(["driver CPU (workers, starter)", `${range(s.driverCpuPercents, 0)}% of a core per sample`]);
+  rows.push(["machine load average (1 min)", `${range(s.loadAverages, 2)} during the soak (other work on the machine shows here)`]);
   rows.push(["workflows in server memory at end", s.serverWorkflowsAtEnd !== undefined ? `${count(s.serverWorkflowsAtEnd)} (from /health)` : "-"]);
   return table(["measure", "value"], rows);
 }

@@ -25,7 +25,7 @@
  */
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -142,9 +142,9 @@ async function soak(): Promise<boolean> {
   console.log(`soak: RSS growth is measured ${baseline.rule}: ${clock(baseline.seconds)} -> ${clock(durationSeconds)}`);
   const samples: SoakSample[] = [];
   const cpuAtStart = readCpuMs(server.pid);
-  let lastCpu = { ms: cpuAtStart, at: 0 };
+  let lastCpu = { ms: cpuAtStart, at: 0, driver: process.cpuUsage() };
   // Progress lines summarise the samples since the previous line.
-  let lastPrint = { atSeconds: 0, completed: 0, cpuMs: cpuAtStart };
+  let lastPrint = { atSeconds: 0, completed: 0, cpuMs: cpuAtStart, driver: process.cpuUsage() };
   let printLatencies: number[] = [];
   const result = await drive({
     serverUrl: server.url,
@@ -158,6 +158,7 @@ async function soak(): Promise<boolean> {
       const atSeconds = p.elapsedMs / 1000;
       const memory = readMemory(server.pid);
       const cpuMs = readCpuMs(server.pid);
+      const driver = process.cpuUsage(lastCpu.driver);
       const health = await fetchHealth(server.url, 5000).catch(() => undefined);
       const previous = samples[samples.length - 1];
       const sinceSeconds = atSeconds - (previous?.atSeconds ?? 0);
@@ -167,6 +168,8 @@ async function soak(): Promise<boolean> {
         peakRssMiB: memory.peakKiB !== undefined ? Number(mib(memory.peakKiB).toFixed(1)) : undefined,
         serverCpuPercent:
           cpuMs !== undefined && lastCpu.ms !== undefined ? Number(((100 * (cpuMs - lastCpu.ms)) / (p.elapsedMs - lastCpu.at)).toFixed(1)) : undefined,
+        driverCpuPercent: Number(((100 * (driver.user + driver.system)) / 1000 / (p.elapsedMs - lastCpu.at)).toFixed(1)),
+        loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
         completed: p.completed,
         failed: p.failed,
         skipped: p.skipped,
@@ -176,19 +179,21 @@ async function soak(): Promise<boolean> {
         windowP99Ms: percentile(p.windowLatencies, 99),
         serverWorkflows: health?.workflows,
       };
-      lastCpu = { ms: cpuMs, at: p.elapsedMs };
+      lastCpu = { ms: cpuMs, at: p.elapsedMs, driver: process.cpuUsage() };
       samples.push(sample);
       printLatencies = printLatencies.concat(p.windowLatencies);
       if (atSeconds + 0.5 >= lastPrint.atSeconds + printEverySeconds || atSeconds + 0.5 >= durationSeconds) {
         const span = atSeconds - lastPrint.atSeconds;
         const cpu = cpuMs !== undefined && lastPrint.cpuMs !== undefined ? (100 * (cpuMs - lastPrint.cpuMs)) / (span * 1000) : undefined;
+        const driverCpu = process.cpuUsage(lastPrint.driver);
         console.log(
           `  ${clock(atSeconds).padStart(6)}  RSS ${fmt(sample.rssMiB).padStart(7)} MiB  completed ${count(p.completed).padStart(9)}  ` +
             `${fmt((p.completed - lastPrint.completed) / span).padStart(6)}/s  p50 ${fmt(percentile(printLatencies, 50), 0).padStart(5)} ms  ` +
             `p99 ${fmt(percentile(printLatencies, 99), 0).padStart(5)} ms  open ${String(p.open).padStart(3)}  failed ${p.failed}  ` +
-            `skipped ${p.skipped}  server cpu ${fmt(cpu, 0).padStart(3)}%  workflows held ${sample.serverWorkflows !== undefined ? count(sample.serverWorkflows) : "?"}`,
+            `skipped ${p.skipped}  cpu: server ${fmt(cpu, 0).padStart(3)}% driver ${fmt((driverCpu.user + driverCpu.system) / 10 / (span * 1000), 0).padStart(3)}%  ` +
+            `load ${fmt(sample.loadAverage1m)}  workflows held ${sample.serverWorkflows !== undefined ? count(sample.serverWorkflows) : "?"}`,
         );
-        lastPrint = { atSeconds, completed: p.completed, cpuMs };
+        lastPrint = { atSeconds, completed: p.completed, cpuMs, driver: process.cpuUsage() };
         printLatencies = [];
       }
     },
@@ -218,6 +223,8 @@ async function soak(): Promise<boolean> {
       latencies,
       serverCpuMsPerWorkflow,
       serverWorkflowsAtEnd: samples[samples.length - 1]?.serverWorkflows,
+      loadAverages: samples.map((s) => s.loadAverage1m),
+      driverCpuPercents: samples.map((s) => s.driverCpuPercent),
     }),
   );
   // The first sample, the first of every minute, and the last.
