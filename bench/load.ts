@@ -52,13 +52,25 @@ interface Batch {
   searches: number;
 }
 
-export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+/** The workload registered on a server, with its SDK workers running. */
+export interface RunningWorkload {
+  executor: Executor;
+  /** Stops the workers and lets their long polls run out. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Registers the workload's definitions on the server at `serverUrl` and starts
+ * its workers with the SDK's TaskHandler. Shared by `runLoad` and the soak
+ * benchmark (bench/soak-load.ts), so both drive the server the same way.
+ */
+export async function startWorkload(serverUrl: string, settings: WorkerSettings): Promise<RunningWorkload> {
   // The SDK prefers these environment variables over the config it is given.
   delete process.env.CONDUCTOR_SERVER_URL;
   delete process.env.CONDUCTOR_AUTH_KEY;
   delete process.env.CONDUCTOR_AUTH_SECRET;
   // Exactly as the SDK's README builds its clients, with its own default transport.
-  const clients = await OrkesClients.from({ serverUrl: options.serverUrl });
+  const clients = await OrkesClients.from({ serverUrl });
   const metadata = clients.getMetadataClient();
   await metadata.registerTasks(taskDefs as Parameters<typeof metadata.registerTasks>[0]);
   await metadata.registerWorkflowDef(workflowDef as Parameters<typeof metadata.registerWorkflowDef>[0], true);
@@ -66,12 +78,24 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   const handler = new TaskHandler({
     client: clients.getClient(),
-    workers: workers(options.workers),
+    workers: workers(settings),
     scanForDecorated: false,
     logger: noopLogger,
     healthMonitor: { enabled: false },
   });
   await handler.startWorkers();
+  return {
+    executor,
+    async stop() {
+      await handler.stopWorkers();
+      // stopWorkers does not wait for polls in flight; let the long polls (100 ms) run out.
+      await sleep(300);
+    },
+  };
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const { executor, stop } = await startWorkload(options.serverUrl, options.workers);
   try {
     if (options.warmup > 0) {
       const warm = await runBatch(executor, options, "warmup", options.warmup, 1_000_000);
@@ -88,9 +112,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     });
     return { ...summarize(options, measured), cpuMsPerWorkflow: cpuMs / options.workflows, eventLoopUtilization: elu };
   } finally {
-    await handler.stopWorkers();
-    // stopWorkers does not wait for polls in flight; let the long polls (100 ms) run out.
-    await sleep(300);
+    await stop();
   }
 }
 
