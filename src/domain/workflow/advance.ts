@@ -245,9 +245,19 @@ export function failWorkflow(
   return endWorkflow(state, ctx, status, reason, task);
 }
 
+/** What a caller of `endWorkflow` may set instead of the defaults. */
+export interface Ending {
+  /** The workflow's output; by default outputParameters resolved, else the failed task's output. */
+  output?: Record<string, unknown>;
+  /** Why active tasks are canceled; by default "Workflow failed" or "Workflow timed out". */
+  cancelReason?: string;
+}
+
 /**
  * Ends a running workflow as FAILED or TIMED_OUT: cancels active tasks, keeps
- * the output, and names the failure workflow to start when the definition has one.
+ * the output, and names the failure workflow to start when the definition has
+ * one (its id in the event and, as Conductor's terminateWorkflow does, in the
+ * output under `conductor.failure_workflow`). Every failure ends here.
  */
 export function endWorkflow(
   state: WorkflowState,
@@ -255,13 +265,14 @@ export function endWorkflow(
   status: "FAILED" | "TIMED_OUT",
   reason: string,
   failedTask?: TaskState,
+  ending: Ending = {},
 ): WorkflowEvent[] {
   const failureWorkflowId = state.definition.failureWorkflow ? ctx.newId() : undefined;
-  const output = { ...lastTaskOutput(state, failedTask) };
+  const output = { ...(ending.output ?? lastTaskOutput(state, failedTask)) };
   if (failureWorkflowId !== undefined) output["conductor.failure_workflow"] = failureWorkflowId;
   const data = { reason, failedTaskId: failedTask?.taskId, output, failureWorkflowId, time: ctx.now };
   return [
-    ...cancelActiveTasks(state, ctx, `Workflow ${status === "FAILED" ? "failed" : "timed out"}`),
+    ...cancelActiveTasks(state, ctx, ending.cancelReason ?? `Workflow ${status === "FAILED" ? "failed" : "timed out"}`),
     status === "FAILED" ? { type: "WorkflowFailed", data } : { type: "WorkflowTimedOut", data },
   ];
 }
