@@ -1,13 +1,13 @@
 import type { WorkflowTask } from "../definitions/workflow-def.ts";
 import { resolveParameters } from "../expressions.ts";
+import { taskTypeSpec } from "../tasks/registry.ts";
+import { deciderStep } from "../tasks/spec.ts";
 import type { DecisionContext } from "./context.ts";
 import { retryLimitFor, taskDefFor, workflowTaskFor, workflowTaskOf } from "./definition-lookup.ts";
 import { expressionDocument } from "./document.ts";
 import type { WorkflowEvent } from "./events.ts";
 import { evolve } from "./evolve.ts";
 import { nodeFor, successorOf } from "./graph.ts";
-import { taskTypeSpec } from "../tasks/registry.ts";
-import { deciderStep } from "../tasks/spec.ts";
 import { loopStep } from "./loop.ts";
 import { retryDelaySeconds } from "./retry.ts";
 import { latestAttempt, latestAttempts, type TaskState, type WorkflowState } from "./state.ts";
