@@ -207,6 +207,40 @@ describe("system tasks through the official SDK", () => {
     expect(done.tasks!.map((t) => t.referenceTaskName)).toEqual(["vars", "hold", "stop"]);
   });
 
+  it("starts the failureWorkflow when a TERMINATE fails the workflow, as for any failure (Conductor: endExecution -> terminate -> terminateWorkflow)", async () => {
+    await register({ name: "st_cleanup", tasks: [{ name: "tidy", taskReferenceName: "tidy", type: "NOOP" }] });
+    await register({
+      name: "st_terminate_failed",
+      failureWorkflow: "st_cleanup",
+      tasks: [
+        {
+          name: "stop", taskReferenceName: "stop", type: "TERMINATE",
+          inputParameters: { terminationStatus: "FAILED", terminationReason: "order rejected", workflowOutput: { order: "${workflow.input.order}" } },
+        },
+      ],
+    });
+    const id = await start("st_terminate_failed", { order: 7 });
+    const failedRun = await finished(id);
+    expect(failedRun).toMatchObject({ status: "FAILED", reasonForIncompletion: "order rejected" });
+    const cleanupId = String(failedRun.output?.["conductor.failure_workflow"]);
+    expect(failedRun.output?.["conductor.failure_workflow"]).toEqual(expect.any(String));
+    expect(failedRun.output).toEqual({ order: 7, "conductor.failure_workflow": cleanupId });
+    started.push(cleanupId);
+    // The engine starts it after the failure is stored: until then the id is unknown.
+    const cleanup = await eventually(async () => {
+      const w = await executor().getWorkflow(cleanupId, true).catch(() => undefined);
+      return w && w.status !== "RUNNING" ? w : undefined;
+    }, 30_000, 100);
+    expect(cleanup).toMatchObject({ workflowName: "st_cleanup", status: "COMPLETED" });
+    expect(cleanup.input).toMatchObject({
+      order: 7,
+      workflowId: id,
+      reason: "order rejected",
+      failureStatus: "FAILED",
+      failureTaskId: failedRun.tasks!.find((t) => t.referenceTaskName === "stop")!.taskId,
+    });
+  });
+
   it("rejects a FORK_JOIN without a JOIN and an invalid terminationStatus, naming the field", async () => {
     const noJoin = await http(baton.url, "POST", "/api/metadata/workflow", {
       name: "st_bad_fork",

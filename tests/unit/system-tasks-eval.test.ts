@@ -11,12 +11,16 @@ import { parseWorkflowDef } from "../../src/domain/definitions/check-workflow-de
 import type { WorkflowTask } from "../../src/domain/definitions/workflow-def.ts";
 import { ValidationError } from "../../src/domain/errors.ts";
 import { isPollable } from "../../src/domain/workflow/state.ts";
+import type { WorkflowEvent } from "../../src/domain/workflow/events.ts";
 import {
   at,
   began,
+  canceled,
   checkTimeouts,
+  completed,
   given,
   scenario,
+  polled,
   type Scenario,
   scheduled,
   simpleTask,
@@ -317,6 +321,66 @@ describe("TERMINATE", () => {
     const raw = { name: "x", tasks: [{ name: "stop", taskReferenceName: "stop", type: "TERMINATE", inputParameters: { terminationStatus } }] };
     expect(() => parseWorkflowDef(raw)).toThrow(ValidationError);
     expect(() => parseWorkflowDef(raw)).toThrow(/tasks\[0\]\.inputParameters\.terminationStatus: terminationStatus must be one of COMPLETED, FAILED, TERMINATED/);
+  });
+
+  describe("FAILED in a workflow with a failureWorkflow", () => {
+    const fetch = simpleTask("fetch_order", { taskReferenceName: "fetch" }, { retryCount: 0 });
+    const slow = simpleTask("slow");
+    const stop = terminate({ terminationStatus: "FAILED", terminationReason: "card declined", workflowOutput: { total: "${fetch.output.total}" } });
+    const def = workflowDef(
+      [systemTask("FORK_JOIN", "fork", { forkTasks: [[fetch, stop], [slow]] }), systemTask("JOIN", "join", { joinOn: ["stop", "slow"] })],
+      { failureWorkflow: "orders_cleanup" },
+    );
+    const history = [
+      started(def),
+      scheduled(systemTask("FORK_JOIN", "fork"), { taskId: "t0", seq: 1, taskType: "FORK", taskDefName: "FORK" }),
+      { type: "TaskCompleted" as const, data: { taskId: "t0", outputData: {}, time: T0 } },
+      scheduled(fetch, { taskId: "t1", seq: 2 }),
+      scheduled(slow, { taskId: "t2", seq: 3 }),
+      scheduled(systemTask("JOIN", "join"), { taskId: "t3", seq: 4, taskDefName: "JOIN" }),
+      began("t3"),
+      polled("t1"),
+    ];
+
+    it("ends through the same path as a failed task (Conductor: WorkflowExecutorOps.endExecution -> terminate -> terminateWorkflow): the TERMINATE is the failed task, the failure workflow gets an id, the output names it as conductor.failure_workflow, and what still runs is canceled", () => {
+      const state = given(history)
+        .when(taskResult("t1", "COMPLETED", { workerId: "worker-1", outputData: { total: 5 } }), at(1))
+        .then([
+          completed("t1", { total: 5 }, at(1)),
+          scheduled(stop, {
+            taskId: "id-1",
+            seq: 5,
+            inputData: { terminationStatus: "FAILED", terminationReason: "card declined", workflowOutput: { total: 5 } },
+            time: at(1),
+          }),
+          { type: "TaskCompleted", data: { taskId: "id-1", outputData: { total: 5 }, time: at(1) } },
+          canceled("t2", "Workflow ended by a TERMINATE task", at(1)),
+          canceled("t3", "Workflow ended by a TERMINATE task", at(1)),
+          {
+            type: "WorkflowFailed",
+            data: {
+              reason: "card declined",
+              failedTaskId: "id-1",
+              failureWorkflowId: "id-2",
+              output: { total: 5, "conductor.failure_workflow": "id-2" },
+              time: at(1),
+            },
+          },
+        ]);
+      expect(state).toMatchObject({ status: "FAILED", failedTaskId: "id-1", failureWorkflowId: "id-2", reasonForIncompletion: "card declined" });
+      expect(state.output).toEqual({ total: 5, "conductor.failure_workflow": "id-2" });
+    });
+
+    it("asks for the failure workflow exactly as a task failure does: the same WorkflowFailed fields, its id in failureWorkflowId and in the output", () => {
+      const failure = (events: WorkflowEvent[]) => events.find((e) => e.type === "WorkflowFailed") as Extract<WorkflowEvent, { type: "WorkflowFailed" }>;
+      const byTerminate = failure(given(history).when(taskResult("t1", "COMPLETED", { workerId: "worker-1", outputData: { total: 5 } }), at(1)).events());
+      const byTask = failure(given(history).when(taskResult("t1", "FAILED", { workerId: "worker-1", reasonForIncompletion: "boom" }), at(1)).events());
+      for (const event of [byTerminate, byTask]) {
+        expect(event.data.failureWorkflowId).toMatch(/^id-\d+$/);
+        expect(event.data.output["conductor.failure_workflow"]).toBe(event.data.failureWorkflowId);
+      }
+      expect(Object.keys(byTerminate.data).sort()).toEqual(Object.keys(byTask.data).sort());
+    });
   });
 });
 

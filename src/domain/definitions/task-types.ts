@@ -1,23 +1,27 @@
+import { isTaskType, TASK_TYPE_NAMES, type TaskType, taskTypeSpec, taskTypesRun } from "../tasks/registry.ts";
+
 /**
- * Conductor's task types, by who runs them:
- * - worker: polled by a worker (SIMPLE; any unknown name used as SIMPLE);
+ * Conductor's task types grouped by who runs them, derived from the task-type
+ * registry (src/domain/tasks/registry.ts), for code that asks by name:
+ * - worker: polled by a worker (SIMPLE);
  * - decided: evaluated by the pure decider as soon as they are scheduled;
  * - waiting: held IN_PROGRESS until something from outside (or a time) completes them;
  * - reactor: side effects run by the engine after the schedule is stored.
  */
-export const DECIDED_TASK_TYPES = [
-  "SWITCH", "DECISION", "FORK_JOIN", "FORK_JOIN_DYNAMIC", "JOIN", "EXCLUSIVE_JOIN", "DO_WHILE",
-  "SET_VARIABLE", "TERMINATE", "NOOP", "INLINE", "JSON_JQ_TRANSFORM", "DYNAMIC",
-] as const;
-export const WAITING_TASK_TYPES = ["WAIT", "HUMAN"] as const;
-export const REACTOR_TASK_TYPES = ["HTTP", "KAFKA_PUBLISH", "EVENT", "SUB_WORKFLOW", "START_WORKFLOW"] as const;
+export const DECIDED_TASK_TYPES = taskTypesRun("decided");
+export const WAITING_TASK_TYPES = taskTypesRun("held");
+export const REACTOR_TASK_TYPES = taskTypesRun("reactor");
 
-export const SUPPORTED_TASK_TYPES = ["SIMPLE", ...DECIDED_TASK_TYPES, ...WAITING_TASK_TYPES, ...REACTOR_TASK_TYPES] as const;
-export type SupportedTaskType = (typeof SUPPORTED_TASK_TYPES)[number];
+/** Every type Baton runs (a definition with any other type is refused). */
+export const SUPPORTED_TASK_TYPES = TASK_TYPE_NAMES;
+export type SupportedTaskType = TaskType;
 
 /** Recognised Conductor types Baton does not run. */
 export const KNOWN_UNSUPPORTED_TASK_TYPES = ["USER_DEFINED", "LAMBDA"] as const;
 
-export const isReactorType = (type: string) => (REACTOR_TASK_TYPES as readonly string[]).includes(type);
-export const isDecidedType = (type: string) => (DECIDED_TASK_TYPES as readonly string[]).includes(type);
-export const isWaitingType = (type: string) => (WAITING_TASK_TYPES as readonly string[]).includes(type);
+const runKindOf = (type: string) => taskTypeSpec(type)?.run.kind;
+
+export const isReactorType = (type: string): boolean => runKindOf(type) === "reactor";
+export const isDecidedType = (type: string): boolean => runKindOf(type) === "decided";
+export const isWaitingType = (type: string): boolean => runKindOf(type) === "held";
+export { isTaskType };

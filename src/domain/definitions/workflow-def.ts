@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import type { TaskType } from "../tasks/registry.ts";
 import { type TaskDef, TaskDefSchema } from "./task-def.ts";
 import { jsonObject, requiredString, wholeNumber } from "./validate.ts";
 
@@ -42,11 +43,23 @@ export const WorkflowTaskSchema: v.GenericSchema<unknown, WorkflowTask> = v.loos
   defaultExclusiveJoinTask: v.optional(v.nullable(v.array(v.string()))),
 }) as unknown as v.GenericSchema<unknown, WorkflowTask>;
 
+declare const customTaskType: unique symbol;
+
+/**
+ * A task type name outside the registry. The schema accepts any name (so a
+ * definition round-trips), but registering or starting a definition with one
+ * is refused (checkWorkflowDefRules); tasks generated at run time by a dynamic
+ * fork are not checked and may carry one. Only parsing makes one: code that
+ * needs a type's behaviour asks the registry (`taskTypeSpec`), which knows none.
+ */
+export type CustomTaskType = string & { readonly [customTaskType]: true };
+
 /** One step of a workflow, as Conductor's `WorkflowTask` JSON has it (unknown fields kept). */
 export interface WorkflowTask {
   name: string;
   taskReferenceName: string;
-  type: string;
+  /** Conductor's task type; SIMPLE (a worker's task) when the JSON has none. */
+  type: TaskType | CustomTaskType;
   description?: string | null;
   inputParameters: Record<string, unknown>;
   optional: boolean;

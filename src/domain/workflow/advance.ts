@@ -1,17 +1,17 @@
 import type { WorkflowTask } from "../definitions/workflow-def.ts";
 import { resolveParameters } from "../expressions.ts";
+import { taskTypeSpec } from "../tasks/registry.ts";
+import { deciderStep } from "../tasks/spec.ts";
 import type { DecisionContext } from "./context.ts";
 import { retryLimitFor, taskDefFor, workflowTaskFor, workflowTaskOf } from "./definition-lookup.ts";
 import { expressionDocument } from "./document.ts";
 import type { WorkflowEvent } from "./events.ts";
 import { evolve } from "./evolve.ts";
 import { nodeFor, successorOf } from "./graph.ts";
-import { loopStep, startLoop } from "./loop.ts";
-import { dynamicForkStep, resolveDynamicTask } from "./dynamic.ts";
+import { loopStep } from "./loop.ts";
 import { retryDelaySeconds } from "./retry.ts";
 import { latestAttempt, latestAttempts, type TaskState, type WorkflowState } from "./state.ts";
 import { isTaskRetriable, isTaskSuccessful, isTaskTerminal, isWorkflowTerminal } from "./status.ts";
-import { firstTaskOfCase, SYSTEM_TASK_STEPS } from "./system-tasks.ts";
 
 /** Upper bound on decisions in one pass; a definition never needs more than its size. */
 const MAX_STEPS = 10_000;
@@ -63,13 +63,12 @@ function nextDecision(state: WorkflowState, ctx: DecisionContext): WorkflowEvent
   return [];
 }
 
-/** Runs one decider-run system task (or a loop) if it can move now. */
+/** Runs one step of a task the decider runs or holds (its type's spec says how), if it can move now. */
 function runSystemStep(state: WorkflowState, task: TaskState, ctx: DecisionContext): WorkflowEvent[] {
   const wt = workflowTaskOf(state, task);
   if (!wt) return [];
-  if (wt.type === "DO_WHILE") return task.status === "SCHEDULED" ? startLoop(state, task, wt, ctx) : [];
-  if (wt.type === "FORK_JOIN_DYNAMIC") return task.status === "SCHEDULED" ? dynamicForkStep(state, task, wt, ctx) : [];
-  const step = SYSTEM_TASK_STEPS[wt.type];
+  const spec = taskTypeSpec(wt.type);
+  const step = spec ? deciderStep(spec.run) : undefined;
   return step ? step(state, task, wt, ctx) : [];
 }
 
@@ -83,17 +82,14 @@ function continueAfter(state: WorkflowState, task: TaskState, ctx: DecisionConte
   // A body task of an earlier loop iteration starts nothing: its successors belong to that iteration.
   const owner = nodeFor(state.definition, wt.taskReferenceName)?.loopOwner;
   if (owner !== undefined && task.iteration !== (latestAttempt(state, owner)?.iteration ?? 0)) return [];
-  if ((wt.type === "SWITCH" || wt.type === "DECISION") && task.status !== "SKIPPED") {
-    const first = firstTaskOfCase(wt, caseOf(wt, task));
-    if (first) return scheduleIfMissing(state, first, ctx);
-  }
   const successor = successorOf(state.definition, ref);
-  if (wt.type === "FORK_JOIN" && task.status !== "SKIPPED") {
-    // Conductor maps every branch head and the JOIN in one pass, before any of them runs.
-    const heads = (wt.forkTasks ?? []).flatMap((branch) => (branch?.[0] ? [branch[0]] : []));
+  // A SWITCH opens its case, a FORK_JOIN its branches (and its JOIN), all in one pass before any of them runs.
+  const opening = task.status === "SKIPPED" ? undefined : taskTypeSpec(wt.type)?.opens?.(wt, task);
+  if (opening) {
+    const candidates = opening.andSuccessor && successor.kind === "task" ? [...opening.tasks, successor.task] : opening.tasks;
     const events: WorkflowEvent[] = [];
     let current = state;
-    for (const candidate of successor.kind === "task" ? [...heads, successor.task] : heads) {
+    for (const candidate of candidates) {
       for (const event of scheduleIfMissing(current, candidate, ctx)) {
         events.push(event);
         current = evolve(current, event);
@@ -111,20 +107,6 @@ function continueAfter(state: WorkflowState, task: TaskState, ctx: DecisionConte
   return [];
 }
 
-/**
- * The case a completed SWITCH or DECISION runs: the evaluated key when
- * decisionCases has it, else defaultCase. A DECISION also falls back to
- * defaultCase for an empty case list; a SWITCH runs the empty case (nothing).
- */
-function caseOf(wt: WorkflowTask, task: TaskState): string {
-  const result = wt.type === "SWITCH" ? task.outputData.evaluationResult : task.outputData.caseOutput;
-  const value = Array.isArray(result) ? result[0] : undefined;
-  const key = value === undefined ? "" : String(value);
-  const cases = wt.decisionCases ?? {};
-  if (!Object.hasOwn(cases, key)) return "defaultCase";
-  return wt.type === "DECISION" && (cases[key] ?? []).length === 0 ? "defaultCase" : key;
-}
-
 /** The DO_WHILE iteration a definition task runs in now (0 outside loops). */
 export function iterationFor(state: WorkflowState, wt: WorkflowTask): number {
   const owner = nodeFor(state.definition, wt.taskReferenceName)?.loopOwner;
@@ -138,19 +120,11 @@ function scheduleIfMissing(state: WorkflowState, wt: WorkflowTask, ctx: Decision
   return scheduleNode(state, wt, ctx);
 }
 
-/** Schedules a definition task (in its current loop iteration), resolving DYNAMIC tasks. */
+/** Schedules a definition task in its current loop iteration: one attempt of it, unless its type schedules otherwise (DYNAMIC). */
 export function scheduleNode(state: WorkflowState, wt: WorkflowTask, ctx: DecisionContext): WorkflowEvent[] {
   const iteration = iterationFor(state, wt);
-  if (wt.type === "DYNAMIC") {
-    const resolved = resolveDynamicTask(state, wt, ctx);
-    if ("error" in resolved) {
-      const scheduled = scheduleTask(state, { ...wt, type: "NOOP" }, ctx, undefined, iteration);
-      const taskId = (scheduled.data as { taskId: string }).taskId;
-      return [scheduled, { type: "TaskFailed", data: { taskId, outputData: {}, reason: resolved.error, terminal: true, time: ctx.now } }];
-    }
-    return [scheduleTask(state, resolved.task, ctx, undefined, iteration, resolved.task)];
-  }
-  return [scheduleTask(state, wt, ctx, undefined, iteration)];
+  const schedule = taskTypeSpec(wt.type)?.schedule;
+  return schedule ? schedule(state, wt, ctx, iteration) : [scheduleTask(state, wt, ctx, undefined, iteration)];
 }
 
 /** A new attempt of `workflowTask`, with its inputs resolved now. */
@@ -214,34 +188,15 @@ function resolveTaskInput(
   return input;
 }
 
-/**
- * Conductor names a SIMPLE task's type after its definition; that is also its
- * queue. Both fork types run as a task of type FORK.
- */
+/** The scheduled task's type as Conductor's mapper names it (a SIMPLE task's is its name, and its queue); by default the type. */
 export function taskTypeOf(workflowTask: WorkflowTask): string {
-  if (workflowTask.type === "SIMPLE") return workflowTask.name;
-  if (workflowTask.type === "FORK_JOIN" || workflowTask.type === "FORK_JOIN_DYNAMIC") return "FORK";
-  return workflowTask.type;
+  return taskTypeSpec(workflowTask.type)?.names?.taskType?.(workflowTask) ?? workflowTask.type;
 }
 
-/** Conductor's mappers name FORK, JOIN, SWITCH, DECISION and EXCLUSIVE_JOIN tasks after their type. */
+/** The scheduled task's taskDefName as Conductor's mapper names it; by default the workflow task's name. */
 function taskDefNameOf(workflowTask: WorkflowTask): string {
-  switch (workflowTask.type) {
-    case "FORK_JOIN":
-    case "FORK_JOIN_DYNAMIC":
-      return "FORK";
-    case "JOIN":
-    case "SWITCH":
-    case "DECISION":
-    case "EXCLUSIVE_JOIN":
-      return workflowTask.type;
-    default:
-      return workflowTask.name;
-  }
+  return taskTypeSpec(workflowTask.type)?.names?.taskDefName?.(workflowTask) ?? workflowTask.name;
 }
-
-/** Conductor never retries these (TaskType.BUILT_IN_TASKS): their failure ends the workflow. */
-const BUILT_IN_TASK_TYPES = new Set(["DECISION", "SWITCH", "FORK_JOIN", "FORK_JOIN_DYNAMIC", "JOIN", "EXCLUSIVE_JOIN", "DO_WHILE"]);
 
 /**
  * FAILED or TIMED_OUT with retries left: a new attempt after the back-off.
@@ -255,8 +210,8 @@ function handleUnsuccessfulTask(state: WorkflowState, task: TaskState, ctx: Deci
   const taskDef = taskDefFor(workflowTask);
   const totalTimeout = taskDef.totalTimeoutSeconds ?? 0;
   const totalExceeded = totalTimeout > 0 && ctx.now - task.firstScheduledTime >= totalTimeout * 1000;
-  const builtIn = BUILT_IN_TASK_TYPES.has(workflowTask.type);
-  if (isTaskRetriable(task.status) && !builtIn && task.retryCount < retryLimitFor(workflowTask) && !totalExceeded) {
+  const retried = taskTypeSpec(workflowTask.type)?.retry !== "never";
+  if (isTaskRetriable(task.status) && retried && task.retryCount < retryLimitFor(workflowTask) && !totalExceeded) {
     return [scheduleTask(state, workflowTask, ctx, task)];
   }
   if (workflowTask.optional) {
@@ -290,9 +245,19 @@ export function failWorkflow(
   return endWorkflow(state, ctx, status, reason, task);
 }
 
+/** What a caller of `endWorkflow` may set instead of the defaults. */
+export interface Ending {
+  /** The workflow's output; by default outputParameters resolved, else the failed task's output. */
+  output?: Record<string, unknown>;
+  /** Why active tasks are canceled; by default "Workflow failed" or "Workflow timed out". */
+  cancelReason?: string;
+}
+
 /**
  * Ends a running workflow as FAILED or TIMED_OUT: cancels active tasks, keeps
- * the output, and names the failure workflow to start when the definition has one.
+ * the output, and names the failure workflow to start when the definition has
+ * one (its id in the event and, as Conductor's terminateWorkflow does, in the
+ * output under `conductor.failure_workflow`). Every failure ends here.
  */
 export function endWorkflow(
   state: WorkflowState,
@@ -300,13 +265,14 @@ export function endWorkflow(
   status: "FAILED" | "TIMED_OUT",
   reason: string,
   failedTask?: TaskState,
+  ending: Ending = {},
 ): WorkflowEvent[] {
   const failureWorkflowId = state.definition.failureWorkflow ? ctx.newId() : undefined;
-  const output = { ...lastTaskOutput(state, failedTask) };
+  const output = { ...(ending.output ?? lastTaskOutput(state, failedTask)) };
   if (failureWorkflowId !== undefined) output["conductor.failure_workflow"] = failureWorkflowId;
   const data = { reason, failedTaskId: failedTask?.taskId, output, failureWorkflowId, time: ctx.now };
   return [
-    ...cancelActiveTasks(state, ctx, `Workflow ${status === "FAILED" ? "failed" : "timed out"}`),
+    ...cancelActiveTasks(state, ctx, ending.cancelReason ?? `Workflow ${status === "FAILED" ? "failed" : "timed out"}`),
     status === "FAILED" ? { type: "WorkflowFailed", data } : { type: "WorkflowTimedOut", data },
   ];
 }

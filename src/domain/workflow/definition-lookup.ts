@@ -1,5 +1,6 @@
 import { defaultTaskDef, type TaskDef } from "../definitions/task-def.ts";
 import type { WorkflowTask } from "../definitions/workflow-def.ts";
+import { taskTypeSpec } from "../tasks/registry.ts";
 import { nodeFor } from "./graph.ts";
 import type { TaskState, WorkflowState } from "./state.ts";
 
@@ -15,13 +16,13 @@ export function workflowTaskOf(state: WorkflowState, task: TaskState): WorkflowT
 
 /**
  * The TaskDef a workflow task runs with: the snapshot's, else Conductor's ad-hoc
- * defaults (a SIMPLE task gets TaskDef's defaults; a system task gets no retries
+ * defaults (a worker task gets TaskDef's defaults; a system task gets no retries
  * and no response timeout).
  */
 export function taskDefFor(workflowTask: WorkflowTask): TaskDef {
   if (workflowTask.taskDefinition) return workflowTask.taskDefinition;
   const def = defaultTaskDef(workflowTask.name);
-  return workflowTask.type === "SIMPLE" ? def : { ...def, retryCount: 0, responseTimeoutSeconds: 0 };
+  return taskTypeSpec(workflowTask.type)?.run.kind === "worker" ? def : { ...def, retryCount: 0, responseTimeoutSeconds: 0 };
 }
 
 /** Retries allowed for a task: the workflow task's override, else its TaskDef's. */

@@ -1,4 +1,6 @@
 import type { WorkflowDef, WorkflowTask } from "../definitions/workflow-def.ts";
+import { taskTypeSpec } from "../tasks/registry.ts";
+import type { Children } from "../tasks/spec.ts";
 
 /** Where a workflow task sits in its definition. */
 export type Container =
@@ -25,25 +27,9 @@ export type Successor =
 
 const cache = new WeakMap<WorkflowDef, Map<string, DefinitionNode>>();
 
-/** The children lists of a composite task (cases, branches, loop body). */
-export function childLists(task: WorkflowTask): { lists: WorkflowTask[][]; kind: Container["kind"] } | undefined {
-  const t = task as WorkflowTask & {
-    decisionCases?: Record<string, WorkflowTask[]>;
-    defaultCase?: WorkflowTask[];
-    forkTasks?: WorkflowTask[][];
-    loopOver?: WorkflowTask[];
-  };
-  switch (task.type) {
-    case "SWITCH":
-    case "DECISION":
-      return { kind: "case", lists: [...Object.values(t.decisionCases ?? {}), t.defaultCase ?? []] };
-    case "FORK_JOIN":
-      return { kind: "branch", lists: t.forkTasks ?? [] };
-    case "DO_WHILE":
-      return { kind: "loop", lists: [t.loopOver ?? []] };
-    default:
-      return undefined;
-  }
+/** The children lists of a composite task (cases, branches, loop body), as its type's spec lays them out. */
+export function childLists(task: WorkflowTask): Children | undefined {
+  return taskTypeSpec(task.type)?.children?.(task);
 }
 
 /** Every task of a definition, nested ones included, by reference name (memoized). */
@@ -56,7 +42,7 @@ export function definitionNodes(def: WorkflowDef): Map<string, DefinitionNode> {
       if (!nodes.has(task.taskReferenceName)) nodes.set(task.taskReferenceName, { task, list, index, container, loopOwner });
       const children = childLists(task);
       if (!children) return;
-      const innerLoop = task.type === "DO_WHILE" ? task.taskReferenceName : loopOwner;
+      const innerLoop = children.kind === "loop" ? task.taskReferenceName : loopOwner;
       for (const childList of children.lists) {
         walk(childList ?? [], { kind: children.kind, owner: task.taskReferenceName } as Container, innerLoop);
       }

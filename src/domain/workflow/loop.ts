@@ -6,7 +6,7 @@ import type { WorkflowEvent } from "./events.ts";
 import { evolve } from "./evolve.ts";
 import { baseRef, refsWithin } from "./graph.ts";
 import { latestAttempt, type TaskState, type WorkflowState } from "./state.ts";
-import { evaluateJavascript } from "./system-tasks.ts";
+import { evaluateJavascript } from "../tasks/evaluate-javascript.ts";
 import { scheduleNode } from "./advance.ts";
 
 /**

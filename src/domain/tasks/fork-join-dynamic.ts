@@ -1,38 +1,17 @@
-import type { WorkflowTask } from "../definitions/workflow-def.ts";
-import { WorkflowTaskSchema } from "../definitions/workflow-def.ts";
 import * as v from "valibot";
-import type { DecisionContext } from "./context.ts";
-import type { WorkflowEvent } from "./events.ts";
-import { evolve } from "./evolve.ts";
-import { resolveParameters } from "../expressions.ts";
-import { expressionDocument } from "./document.ts";
-import type { TaskState, WorkflowState } from "./state.ts";
-import { scheduleTask } from "./advance.ts";
-
-/** DYNAMIC: the task to run is named by the input `dynamicTaskNameParam` points at. */
-export function resolveDynamicTask(
-  state: WorkflowState,
-  wt: WorkflowTask,
-  ctx: DecisionContext,
-): { task: WorkflowTask } | { error: string } {
-  const input = resolveParameters(wt.inputParameters ?? {}, expressionDocument(state));
-  const name = input[wt.dynamicTaskNameParam ?? ""];
-  if (typeof name !== "string" || name === "") {
-    return { error: `DYNAMIC task ${wt.taskReferenceName}: input '${wt.dynamicTaskNameParam}' must name a task, got ${JSON.stringify(name ?? null)}` };
-  }
-  const taskDefinition = ctx.taskDef?.(name) ?? wt.taskDefinition ?? undefined;
-  return { task: { ...wt, name, type: "SIMPLE", taskDefinition } };
-}
+import { type WorkflowTask, WorkflowTaskSchema } from "../definitions/workflow-def.ts";
+import { scheduleTask } from "../workflow/advance.ts";
+import type { DecisionContext } from "../workflow/context.ts";
+import type { WorkflowEvent } from "../workflow/events.ts";
+import { evolve } from "../workflow/evolve.ts";
+import type { TaskState, WorkflowState } from "../workflow/state.ts";
+import { unmet } from "./definition-check.ts";
+import { forkNames } from "./fork-join.ts";
+import { isSystemTaskType } from "./registry.ts";
+import type { TaskTypeSpec } from "./spec.ts";
 
 const isMap = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value);
-
-/** Task types the decider or a reactor runs (Conductor's system tasks), as opposed to worker tasks. */
-const SYSTEM_TASK_TYPES = new Set([
-  "SWITCH", "DECISION", "FORK_JOIN", "FORK_JOIN_DYNAMIC", "JOIN", "EXCLUSIVE_JOIN", "DO_WHILE", "SET_VARIABLE",
-  "TERMINATE", "NOOP", "INLINE", "JSON_JQ_TRANSFORM", "DYNAMIC", "WAIT", "HUMAN", "HTTP", "KAFKA_PUBLISH", "EVENT",
-  "SUB_WORKFLOW", "START_WORKFLOW",
-]);
 
 /**
  * Conductor's simple form: one task per `forkTaskInputs` item. A map item is
@@ -43,7 +22,7 @@ function simpleFormTasks(wt: WorkflowTask, input: Record<string, unknown>, list:
   const workflowName = typeof input.forkTaskWorkflow === "string" ? input.forkTaskWorkflow : undefined;
   const type = typeof input.forkTaskType === "string" ? input.forkTaskType : "SIMPLE";
   let name = typeof input.forkTaskName === "string" ? input.forkTaskName : undefined;
-  if (name === undefined && SYSTEM_TASK_TYPES.has(type)) name = type;
+  if (name === undefined && isSystemTaskType(type)) name = type;
   name ??= wt.taskReferenceName;
   const version = Number.parseInt(String(input.forkTaskWorkflowVersion ?? ""), 10);
   const tasks: WorkflowTask[] = [];
@@ -94,7 +73,7 @@ function forkedTasks(task: TaskState, wt: WorkflowTask): { tasks: WorkflowTask[]
  * FORK_JOIN_DYNAMIC: completes at once, starting one task per generated branch;
  * the JOIN after it waits for the refs listed in its output `forkedTasks`.
  */
-export function dynamicForkStep(state: WorkflowState, task: TaskState, wt: WorkflowTask, ctx: DecisionContext): WorkflowEvent[] {
+function dynamicForkStep(state: WorkflowState, task: TaskState, wt: WorkflowTask, ctx: DecisionContext): WorkflowEvent[] {
   const generated = forkedTasks(task, wt);
   if ("error" in generated) {
     return [{ type: "TaskFailed", data: { taskId: task.taskId, outputData: {}, reason: `FORK_JOIN_DYNAMIC ${wt.taskReferenceName}: ${generated.error}`, terminal: true, time: ctx.now } }];
@@ -115,3 +94,20 @@ export function dynamicForkStep(state: WorkflowState, task: TaskState, wt: Workf
   });
   return events;
 }
+
+/** FORK_JOIN_DYNAMIC: the branches come from its input at run time; a JOIN must follow it. */
+export const forkJoinDynamicTask: TaskTypeSpec = {
+  run: { kind: "decided", step: (state, task, wt, ctx) => (task.status === "SCHEDULED" ? dynamicForkStep(state, task, wt, ctx) : []) },
+  retry: "never",
+  check: (task) => {
+    const input = task.inputParameters ?? {};
+    return unmet([
+      (!!task.dynamicForkTasksParam && !!task.dynamicForkTasksInputParamName) ||
+        input.forkTaskInputs !== undefined || input.forkTaskName !== undefined || input.forkTaskType !== undefined,
+      "dynamicForkTasksParam",
+      "dynamicForkTasksParam and dynamicForkTasksInputParamName (or a forkTaskInputs input) are required",
+    ]);
+  },
+  followedBy: "JOIN",
+  names: forkNames,
+};

@@ -1,0 +1,21 @@
+import { unmet } from "./definition-check.ts";
+import { completed } from "./outcomes.ts";
+import type { TaskTypeSpec } from "./spec.ts";
+
+/** Conductor runs both fork types as a task of type and definition FORK. */
+export const forkNames = { taskType: () => "FORK", taskDefName: () => "FORK" };
+
+/**
+ * FORK_JOIN: completes at once; the decider then schedules the head of every
+ * branch and the JOIN after it in one pass, before any of them runs (as
+ * Conductor's ForkJoinTaskMapper maps them together).
+ */
+export const forkJoinTask: TaskTypeSpec = {
+  run: { kind: "decided", step: (_state, task, _wt, ctx) => [completed(task, ctx, {})] },
+  retry: "never",
+  check: (task) => unmet([(task.forkTasks ?? []).length > 0, "forkTasks", "forkTasks must contain at least one branch"]),
+  followedBy: "JOIN",
+  names: forkNames,
+  opens: (wt) => ({ tasks: (wt.forkTasks ?? []).flatMap((branch) => (branch?.[0] ? [branch[0]] : [])), andSuccessor: true }),
+  children: (wt) => ({ kind: "branch", lists: wt.forkTasks ?? [] }),
+};
