@@ -1,11 +1,12 @@
 /** What only the file store promises: durability across reopen and repair of a damaged log. */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { appendFile, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { openFileEventStore } from "../../src/adapters/eventstore/file.ts";
+import { DirectoryInUseError, openFileEventStore } from "../../src/adapters/eventstore/file.ts";
+import { openFileSnapshot } from "../../src/adapters/eventstore/file-snapshot.ts";
 import type { FileEventStoreOptions } from "../../src/adapters/eventstore/file.ts";
 import type { EventStore, NewEvent } from "../../src/domain/ports.ts";
 
@@ -98,6 +99,43 @@ describe("file event store", () => {
     const [checksum, json = ""] = [line?.slice(0, 8), line?.slice(9)];
     expect(checksum).toBe(crc32(Buffer.from(json)).toString(16).padStart(8, "0"));
     expect(JSON.parse(json)).toMatchObject({ streamId: "s", revision: 0, position: 0, events: [{ id: "a0" }, { id: "a1" }] });
+  });
+
+  describe("one owner per directory", () => {
+    it("refuses a second open while the first is open, touching nothing, and opens again after close", async () => {
+      const first = await openStore();
+      await first.append("s", [event("a0")], "no_stream");
+      const before = await readFile(logFile);
+      const second = openFileEventStore({ dir });
+      await expect(second).rejects.toBeInstanceOf(DirectoryInUseError);
+      await expect(second).rejects.toThrow(`DATA_DIR ${dir} is in use by process ${process.pid} on host `);
+      expect((await readFile(logFile)).equals(before)).toBe(true);
+      await first.append("s", [event("a1")], 0);
+      await first.close();
+
+      const reopened = await openStore();
+      expect(await ids(reopened)).toEqual(["a0", "a1"]);
+    });
+
+    it("releases the directory when the open fails", async () => {
+      const offsets = await writeThreeRecords();
+      await flipByte((offsets[1] ?? 0) + 25);
+      await expect(openFileEventStore({ dir })).rejects.toThrow(/checksum mismatch/);
+      expect(existsSync(join(dir, "baton.lock"))).toBe(false);
+      await expect(openFileEventStore({ dir })).rejects.toThrow(/checksum mismatch/);
+    });
+
+    it("lets a read-only snapshot open beside the open store", async () => {
+      const store = await openStore();
+      await store.append("s", [event("a0")], "no_stream");
+      const snapshot = await openFileSnapshot(dir);
+      try {
+        expect(await ids(snapshot)).toEqual(["a0"]);
+      } finally {
+        await snapshot.close();
+      }
+      await store.append("s", [event("a1")], 0);
+    });
   });
 
   describe("a damaged tail", () => {

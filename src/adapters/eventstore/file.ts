@@ -23,14 +23,20 @@
  * synchronous handlers therefore hold an append's events when it resolves.
  *
  * A failed write or sync leaves the file's content unknown, so the store then
- * refuses appends until it is reopened. Nothing locks the file: open a
- * directory from one process at a time.
+ * refuses appends until it is reopened.
+ *
+ * One owner: opening locks the directory (directory-lock.ts) before it reads
+ * or repairs anything, and fails, touching nothing, while another running
+ * process holds it. Two writers would each acknowledge appends the other never
+ * sees and interleave records into a log that no longer opens. `close()`
+ * releases the lock. Read-only snapshots (file-snapshot.ts) take no lock.
  */
 import { mkdir, open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { ConcurrencyError } from "../../domain/errors.ts";
 import type { EventStore } from "../../domain/ports.ts";
+import { lockDirectory } from "./directory-lock.ts";
 import { createEventLog } from "./event-log.ts";
 import type { AppendPlan } from "./event-log.ts";
 import { encodeRecord } from "./file-record.ts";
@@ -40,10 +46,11 @@ import { createLogWriter } from "./file-writer.ts";
 import { createSubscriptionHub } from "./subscriptions.ts";
 
 export type { RepairInfo } from "./file-scan.ts";
+export { DirectoryInUseError } from "./directory-lock.ts";
 
 /** Options of `openFileEventStore`. */
 export interface FileEventStoreOptions {
-  /** Directory of the log; created if missing. */
+  /** Directory of the log; created if missing, and locked while the store is open. */
   dir: string;
   /** fdatasync after each group commit; default true. Off loses recent appends on power loss. */
   fsync?: boolean;
@@ -55,14 +62,20 @@ export interface FileEventStoreOptions {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Opens (or creates) the log in `options.dir` and loads it; see the module comment. */
+/**
+ * Opens (or creates) the log in `options.dir` and loads it; see the module
+ * comment. Throws `DirectoryInUseError` while another process has it open.
+ */
 export async function openFileEventStore(options: FileEventStoreOptions): Promise<EventStore> {
   const file = join(options.dir, "events.log");
   const fsync = options.fsync !== false;
   const now = options.now ?? Date.now;
   const log = createEventLog();
-  const handle = await openLogFile(options.dir, file, fsync);
+  await mkdir(options.dir, { recursive: true });
+  const lock = await lockDirectory(options.dir);
+  let handle: FileHandle | undefined;
   try {
+    handle = await openLogFile(options.dir, file, fsync);
     const damage = await scanLog(handle, file, (batch) => log.add(batch));
     if (damage) {
       await handle.truncate(damage.offset);
@@ -70,7 +83,8 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       options.onRepair?.(damage);
     }
   } catch (error) {
-    await handle.close();
+    await handle?.close();
+    await lock.release();
     throw error;
   }
   log.reveal(log.events.length);
@@ -133,7 +147,11 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       closing ??= (async () => {
         await writer.flush();
         hub.closeAll();
-        await handle.close();
+        try {
+          await handle.close();
+        } finally {
+          await lock.release();
+        }
       })();
       return closing;
     },
@@ -141,7 +159,6 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
 }
 
 async function openLogFile(dir: string, file: string, fsync: boolean): Promise<FileHandle> {
-  await mkdir(dir, { recursive: true });
   // Append mode: every write lands at the end, also after a repair truncated the file.
   const handle = await open(file, "a+");
   try {
