@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { EventStore } from "../../domain/ports.ts";
 import { createEventLog } from "./event-log.ts";
 import { scanLog } from "./file-scan.ts";
-import { createSubscriptionHub } from "./subscriptions.ts";
+import { createSubscriptionHub, feedOfLog } from "./subscriptions.ts";
 
 /** Loads `<dir>/events.log` read-only; throws a clear Error when there is no log there. */
 export async function openFileSnapshot(dir: string): Promise<EventStore> {
@@ -31,7 +31,7 @@ export async function openFileSnapshot(dir: string): Promise<EventStore> {
     await handle.close();
   }
   log.reveal(log.events.length);
-  const hub = createSubscriptionHub(log);
+  const hub = createSubscriptionHub(feedOfLog(log));
   let closed = false;
   const assertOpen = () => {
     if (closed) throw new Error(`${file}: the snapshot is closed`);

@@ -43,7 +43,7 @@ import { encodeRecord } from "./file-record.ts";
 import { scanLog } from "./file-scan.ts";
 import type { RepairInfo } from "./file-scan.ts";
 import { createLogWriter } from "./file-writer.ts";
-import { createSubscriptionHub } from "./subscriptions.ts";
+import { createSubscriptionHub, feedOfLog } from "./subscriptions.ts";
 
 export type { RepairInfo } from "./file-scan.ts";
 export { DirectoryInUseError } from "./directory-lock.ts";
@@ -89,7 +89,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
   }
   log.reveal(log.events.length);
 
-  const hub = createSubscriptionHub(log);
+  const hub = createSubscriptionHub(feedOfLog(log));
   const writer = createLogWriter(handle, {
     fsync,
     file,
