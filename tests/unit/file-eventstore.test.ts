@@ -101,6 +101,56 @@ describe("file event store", () => {
     expect(JSON.parse(json)).toMatchObject({ streamId: "s", revision: 0, position: 0, events: [{ id: "a0" }, { id: "a1" }] });
   });
 
+  describe("reads from disk, not from memory", () => {
+    it("checks a record again when it reads it: damage since the open fails that read only", async () => {
+      const offsets = await writeThreeRecords();
+      const store = await openStore({ cacheBytes: 0 });
+      await flipByte((offsets[1] ?? 0) + 30);
+      await expect(store.readStream("t")).rejects.toThrow(`${logFile}: record at byte offset ${offsets[1]} is damaged (checksum mismatch)`);
+      expect((await store.readStream("s")).map((recorded) => recorded.id)).toEqual(["a0", "a1", "a2"]);
+      await expect(store.readAll()).rejects.toThrow(/checksum mismatch/);
+    });
+
+    it("catches a subscriber up through a log far larger than its cache, in order, then goes live", async () => {
+      const first = await openStore({ fsync: false });
+      for (let round = 0; round < 30; round += 1) {
+        await Promise.all(Array.from({ length: 100 }, (_, n) => first.append(`s${n}`, [event(`e${round}-${n}`, { pad: "x".repeat(300) })], round === 0 ? "no_stream" : round - 1)));
+      }
+      const written = await ids(first);
+      await first.close();
+
+      const store = await openStore({ cacheBytes: 2_000 });
+      const seen: string[] = [];
+      let caughtUp = false;
+      store.subscribeToAll(
+        async (recorded) => {
+          seen.push(recorded.id);
+          if (seen.length % 500 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+        },
+        { fromPosition: 17, onCaughtUp: () => (caughtUp = true) },
+      );
+      await vi.waitFor(() => expect(caughtUp).toBe(true), { timeout: 10_000 });
+      await store.append("s0", [event("live")], 29);
+      await vi.waitFor(() => expect(seen).toHaveLength(written.length - 17 + 1));
+      expect(seen).toEqual([...written.slice(17), "live"]);
+      expect((await store.readStream("s42")).map((recorded) => recorded.revision)).toEqual(Array.from({ length: 30 }, (_, index) => index));
+      expect((await store.readAll({ fromPosition: 2_990, maxCount: 5 })).map((recorded) => recorded.id)).toEqual(written.slice(2_990, 2_995));
+    });
+
+    it("recognises a retried append after a reopen, reading the stream's events from disk", async () => {
+      const first = await openStore();
+      await first.append("s", [event("a0")], "no_stream");
+      const original = await first.append("s", [event("a1"), event("a2")], 0);
+      await first.append("t", [event("b0")], "no_stream");
+      await first.close();
+
+      const reopened = await openStore({ cacheBytes: 0 });
+      expect(await reopened.append("s", [event("a1"), event("a2")], 0)).toEqual(original);
+      await expect(reopened.append("s", [event("a1"), event("zz")], 0)).rejects.toThrow(/expected revision 0, but it is at revision 2/);
+      expect(await ids(reopened)).toEqual(["a0", "a1", "a2", "b0"]);
+    });
+  });
+
   describe("one owner per directory", () => {
     it("refuses a second open while the first is open, touching nothing, and opens again after close", async () => {
       const first = await openStore();

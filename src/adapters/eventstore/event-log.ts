@@ -79,13 +79,10 @@ export function createEventLog(): EventLog {
         `batch of ${batch.events.length} event(s) for stream "${batch.streamId}" starts at revision ${batch.revision}, position ${batch.position}; expected revision ${stream.length}, position ${events.length}`,
       );
     }
-    batch.events.forEach(({ id, type, data, metadata, created }, index) => {
-      const revision = batch.revision + index;
-      const position = batch.position + index;
-      const recorded = deepFreeze({ id, streamId: batch.streamId, revision, position, type, data, metadata, created });
+    for (const recorded of toRecordedEvents(batch)) {
       events.push(recorded);
       stream.push(recorded);
-    });
+    }
     streams.set(batch.streamId, stream);
     const count = batch.events.length;
     return { nextExpectedRevision: batch.revision + count - 1, position: batch.position + count - 1 };
@@ -122,6 +119,13 @@ export function createEventLog(): EventLog {
     readStream,
     readAll,
   };
+}
+
+/** A batch's events as recorded events, deeply frozen, since every reader shares them. */
+export function toRecordedEvents(batch: EventBatch): RecordedEvent[] {
+  return batch.events.map(({ id, type, data, metadata, created }, index) =>
+    deepFreeze({ id, streamId: batch.streamId, revision: batch.revision + index, position: batch.position + index, type, data, metadata, created }),
+  );
 }
 
 /** The first attempt's result, when appending `newEvents` at `expected` repeats it. */
