@@ -13,7 +13,8 @@
  * other's heap), and reports: open time, RSS after open (after a GC), peak
  * RSS, 1,000 random `readStream` calls, and a catch-up subscription from
  * position 0 to the end (what the engine does on start), with the peak RSS
- * after it.
+ * after it. For scale, one more child opens an empty store: what the runtime
+ * and the modules cost before any event.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
@@ -166,6 +167,17 @@ async function openInMemory(dir: string): Promise<Opened> {
 const mib = (bytes: number) => Number((bytes / 2 ** 20).toFixed(1));
 const peakRss = () => mib(process.resourceUsage().maxRSS * 1024);
 
+/** The reference child: an empty store, for the runtime's own share of the RSS. */
+async function measureEmpty(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "baton-open-bench-empty-"));
+  const store = await openFileEventStore({ dir, fsync: false });
+  (globalThis as { gc?: () => void }).gc?.();
+  const { rss, heapUsed } = process.memoryUsage();
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+  process.stdout.write(`${JSON.stringify({ rssAfterOpenMiB: mib(rss), heapAfterOpenMiB: mib(heapUsed) })}\n`);
+}
+
 /** The child's part: open, measure, read, catch up; prints one JSON line. */
 async function measure(mode: Mode, dir: string, streams: number): Promise<void> {
   const started = performance.now();
@@ -206,7 +218,7 @@ async function measure(mode: Mode, dir: string, streams: number): Promise<void> 
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function runChild(mode: Mode, dir: string, streams: number): Promise<Measurement> {
+function runChild<T = Measurement>(mode: Mode | "empty", dir: string, streams: number): Promise<T> {
   const script = fileURLToPath(import.meta.url);
   // The same generous heap limit for both: the in-memory side needs it for large logs.
   const args = ["--expose-gc", "--max-old-space-size=16384", "--import", "tsx", script, "--measure", mode, "--dir", dir, "--streams", String(streams)];
@@ -215,7 +227,7 @@ function runChild(mode: Mode, dir: string, streams: number): Promise<Measurement
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
     child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as Measurement) : reject(new Error(`${mode} child exited with ${code}`))));
+    child.once("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`${mode} child exited with ${code}`))));
   });
 }
 
@@ -256,6 +268,7 @@ async function main(): Promise<void> {
         peakRssAfterCatchUpMiB: pick("peakRssAfterCatchUpMiB"),
       };
     };
+    const empty = await runChild<Pick<Measurement, "rssAfterOpenMiB" | "heapAfterOpenMiB">>("empty", dir, 0);
     const before = summary("in-memory");
     const after = summary("indexed");
     const row = (name: string, key: keyof typeof before, unit: string) =>
@@ -268,13 +281,16 @@ async function main(): Promise<void> {
     row(`readStream (${SAMPLED_READS} random streams)`, "readStreamMsPerCall", "ms");
     row("catch-up subscription, 0 to end", "catchUpMs", "ms");
     row("peak RSS after catch-up", "peakRssAfterCatchUpMiB", "MiB");
-    if (values.out) await writeFile(values.out, `${JSON.stringify({ machine, events: total, streams, logBytes: size, runs, before, after }, null, 2)}\n`);
+    console.log(`(an empty store's process: ${empty.rssAfterOpenMiB} MiB RSS, ${empty.heapAfterOpenMiB} MiB JS heap)`);
+    if (values.out) await writeFile(values.out, `${JSON.stringify({ machine, events: total, streams, logBytes: size, runs, before, after, empty }, null, 2)}\n`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-if (values.measure) {
+if (values.measure === "empty") {
+  await measureEmpty();
+} else if (values.measure) {
   if (values.measure !== "indexed" && values.measure !== "in-memory") throw new Error(`unknown --measure ${values.measure}`);
   await measure(values.measure, values.dir!, Number(values.streams));
 } else {

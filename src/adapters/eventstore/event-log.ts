@@ -1,7 +1,7 @@
 /**
- * The memory store's log (and the read-only snapshot's): every event in
- * memory, by global position and by stream, with the append rules of
- * append-rules.ts. The file store keeps only an index (file-index.ts).
+ * The memory store's log: every event in memory, by global position and by
+ * stream, with the append rules of append-rules.ts. The file store and its
+ * snapshot keep only an index (file-index.ts) and read events from disk.
  *
  * Events can be added before they are visible; readers see visible events
  * only. The memory store reveals each append at once.
