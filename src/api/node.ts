@@ -3,6 +3,7 @@
  * event store, runs the engine and serves the HTTP app until SIGTERM/SIGINT.
  */
 import { loadEvaluators } from "../adapters/evaluators/index.ts";
+import { DirectoryInUseError } from "../adapters/eventstore/directory-lock.ts";
 import { serve } from "@hono/node-server";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -115,7 +116,9 @@ async function main(): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("src/api/node.ts")) {
   main().catch((error) => {
-    console.error("baton: failed to start:", error);
+    // A DATA_DIR in use is an expected refusal, not a crash: its message says everything, a stack trace would bury it.
+    if (error instanceof DirectoryInUseError) console.error(`baton: failed to start: ${error.message}`);
+    else console.error("baton: failed to start:", error);
     process.exit(1);
   });
 }

@@ -23,6 +23,7 @@ export async function openStore(config: Config, options: OpenStoreOptions = {}):
   return openFileEventStore({
     dir: config.DATA_DIR,
     fsync: config.BATON_FSYNC,
+    cacheBytes: config.BATON_READ_CACHE_MB * 1024 * 1024,
     onRepair: (info) =>
       console.error(`baton: cut a torn tail of ${info.droppedBytes} bytes at offset ${info.offset} of the event log (${info.reason})`),
   });

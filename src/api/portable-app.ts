@@ -19,7 +19,7 @@ export async function createPortableApp(config: Config, runtime: string, { upgra
   }
   const store = config.BATON_EVENT_STORE === "memory"
     ? createMemoryEventStore()
-    : await openFileEventStore({ dir: config.DATA_DIR, fsync: config.BATON_FSYNC });
+    : await openFileEventStore({ dir: config.DATA_DIR, fsync: config.BATON_FSYNC, cacheBytes: config.BATON_READ_CACHE_MB * 1024 * 1024 });
   const engine = await createEngine({
     store,
     evaluators: await loadEvaluators(),

@@ -12,10 +12,12 @@ describeEventStoreContract("memory store", async () => {
   return { store, cleanup: () => store.close() };
 });
 
-for (const fsync of [true, false]) {
-  describeEventStoreContract(`file store (fsync ${fsync ? "on" : "off"})`, async () => {
+// The last variant caches nothing, so every read after delivery goes to the disk.
+for (const { fsync, cacheBytes } of [{ fsync: true }, { fsync: false }, { fsync: false, cacheBytes: 0 }]) {
+  const variant = `fsync ${fsync ? "on" : "off"}${cacheBytes === 0 ? ", no read cache" : ""}`;
+  describeEventStoreContract(`file store (${variant})`, async () => {
     const dir = await mkdtemp(join(tmpdir(), "baton-eventstore-"));
-    const store = await openFileEventStore({ dir, fsync });
+    const store = await openFileEventStore({ dir, fsync, cacheBytes });
     return {
       store,
       cleanup: async () => {

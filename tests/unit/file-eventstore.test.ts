@@ -1,11 +1,12 @@
 /** What only the file store promises: durability across reopen and repair of a damaged log. */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { appendFile, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { openFileEventStore } from "../../src/adapters/eventstore/file.ts";
+import { DirectoryInUseError, openFileEventStore } from "../../src/adapters/eventstore/file.ts";
+import { openFileSnapshot } from "../../src/adapters/eventstore/file-snapshot.ts";
 import type { FileEventStoreOptions } from "../../src/adapters/eventstore/file.ts";
 import type { EventStore, NewEvent } from "../../src/domain/ports.ts";
 
@@ -98,6 +99,93 @@ describe("file event store", () => {
     const [checksum, json = ""] = [line?.slice(0, 8), line?.slice(9)];
     expect(checksum).toBe(crc32(Buffer.from(json)).toString(16).padStart(8, "0"));
     expect(JSON.parse(json)).toMatchObject({ streamId: "s", revision: 0, position: 0, events: [{ id: "a0" }, { id: "a1" }] });
+  });
+
+  describe("reads from disk, not from memory", () => {
+    it("checks a record again when it reads it: damage since the open fails that read only", async () => {
+      const offsets = await writeThreeRecords();
+      const store = await openStore({ cacheBytes: 0 });
+      await flipByte((offsets[1] ?? 0) + 30);
+      await expect(store.readStream("t")).rejects.toThrow(`${logFile}: record at byte offset ${offsets[1]} is damaged (checksum mismatch)`);
+      expect((await store.readStream("s")).map((recorded) => recorded.id)).toEqual(["a0", "a1", "a2"]);
+      await expect(store.readAll()).rejects.toThrow(/checksum mismatch/);
+    });
+
+    it("catches a subscriber up through a log far larger than its cache, in order, then goes live", async () => {
+      const first = await openStore({ fsync: false });
+      for (let round = 0; round < 30; round += 1) {
+        await Promise.all(Array.from({ length: 100 }, (_, n) => first.append(`s${n}`, [event(`e${round}-${n}`, { pad: "x".repeat(300) })], round === 0 ? "no_stream" : round - 1)));
+      }
+      const written = await ids(first);
+      await first.close();
+
+      const store = await openStore({ cacheBytes: 2_000 });
+      const seen: string[] = [];
+      let caughtUp = false;
+      store.subscribeToAll(
+        async (recorded) => {
+          seen.push(recorded.id);
+          if (seen.length % 500 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+        },
+        { fromPosition: 17, onCaughtUp: () => (caughtUp = true) },
+      );
+      await vi.waitFor(() => expect(caughtUp).toBe(true), { timeout: 10_000 });
+      await store.append("s0", [event("live")], 29);
+      await vi.waitFor(() => expect(seen).toHaveLength(written.length - 17 + 1));
+      expect(seen).toEqual([...written.slice(17), "live"]);
+      expect((await store.readStream("s42")).map((recorded) => recorded.revision)).toEqual(Array.from({ length: 30 }, (_, index) => index));
+      expect((await store.readAll({ fromPosition: 2_990, maxCount: 5 })).map((recorded) => recorded.id)).toEqual(written.slice(2_990, 2_995));
+    });
+
+    it("recognises a retried append after a reopen, reading the stream's events from disk", async () => {
+      const first = await openStore();
+      await first.append("s", [event("a0")], "no_stream");
+      const original = await first.append("s", [event("a1"), event("a2")], 0);
+      await first.append("t", [event("b0")], "no_stream");
+      await first.close();
+
+      const reopened = await openStore({ cacheBytes: 0 });
+      expect(await reopened.append("s", [event("a1"), event("a2")], 0)).toEqual(original);
+      await expect(reopened.append("s", [event("a1"), event("zz")], 0)).rejects.toThrow(/expected revision 0, but it is at revision 2/);
+      expect(await ids(reopened)).toEqual(["a0", "a1", "a2", "b0"]);
+    });
+  });
+
+  describe("one owner per directory", () => {
+    it("refuses a second open while the first is open, touching nothing, and opens again after close", async () => {
+      const first = await openStore();
+      await first.append("s", [event("a0")], "no_stream");
+      const before = await readFile(logFile);
+      const second = openFileEventStore({ dir });
+      await expect(second).rejects.toBeInstanceOf(DirectoryInUseError);
+      await expect(second).rejects.toThrow(`DATA_DIR ${dir} is in use by process ${process.pid} on host `);
+      expect((await readFile(logFile)).equals(before)).toBe(true);
+      await first.append("s", [event("a1")], 0);
+      await first.close();
+
+      const reopened = await openStore();
+      expect(await ids(reopened)).toEqual(["a0", "a1"]);
+    });
+
+    it("releases the directory when the open fails", async () => {
+      const offsets = await writeThreeRecords();
+      await flipByte((offsets[1] ?? 0) + 25);
+      await expect(openFileEventStore({ dir })).rejects.toThrow(/checksum mismatch/);
+      expect(existsSync(join(dir, "baton.lock"))).toBe(false);
+      await expect(openFileEventStore({ dir })).rejects.toThrow(/checksum mismatch/);
+    });
+
+    it("lets a read-only snapshot open beside the open store", async () => {
+      const store = await openStore();
+      await store.append("s", [event("a0")], "no_stream");
+      const snapshot = await openFileSnapshot(dir);
+      try {
+        expect(await ids(snapshot)).toEqual(["a0"]);
+      } finally {
+        await snapshot.close();
+      }
+      await store.append("s", [event("a1")], 0);
+    });
   });
 
   describe("a damaged tail", () => {

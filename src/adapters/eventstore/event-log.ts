@@ -1,21 +1,16 @@
 /**
- * The in-memory index both event stores keep: every event by global position
- * and by stream, the expected-revision rules and idempotent re-appends.
+ * The memory store's log: every event in memory, by global position and by
+ * stream, with the append rules of append-rules.ts. The file store and its
+ * snapshot keep only an index (file-index.ts) and read events from disk.
  *
- * Events can be added before they are visible. The file store adds an append
- * when it is queued, so the expected-revision check of the next append sees
- * it, and reveals it only once it is durable; readers see visible events only.
+ * Events can be added before they are visible; readers see visible events
+ * only. The memory store reveals each append at once.
  */
-import { ConcurrencyError } from "../../domain/errors.ts";
-import type {
-  AppendResult,
-  EventMetadata,
-  ExpectedRevision,
-  NewEvent,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-} from "../../domain/ports.ts";
+import type { AppendResult, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions, RecordedEvent } from "../../domain/ports.ts";
+import { assertValidExpected, conflict, deepFreeze, expectationHolds, isRetry, retryRange, toStoredEvents } from "./append-rules.ts";
+import type { StoredEvent } from "./append-rules.ts";
+
+export type { StoredEvent } from "./append-rules.ts";
 
 /** One append call as stored: events of one stream at contiguous revisions and positions. */
 export interface EventBatch {
@@ -27,19 +22,10 @@ export interface EventBatch {
   events: StoredEvent[];
 }
 
-/** The part of a recorded event that is not implied by its batch. */
-export interface StoredEvent {
-  id: string;
-  type: string;
-  data: unknown;
-  metadata: EventMetadata;
-  created: number;
-}
-
 /** What an append has to do: write a new batch, or nothing (a retry, or no events). */
 export type AppendPlan = { kind: "write"; batch: EventBatch } | { kind: "done"; result: AppendResult };
 
-/** Events by position and by stream, with the append rules; shared by both stores. */
+/** Events by position and by stream, with the append rules. */
 export interface EventLog {
   /** Every added event, indexed by position; only the first `visibleCount()` are visible. */
   readonly events: readonly RecordedEvent[];
@@ -70,26 +56,18 @@ export function createEventLog(): EventLog {
     expected: ExpectedRevision,
     created: number,
   ): AppendPlan {
-    if (typeof expected === "number" && !(Number.isInteger(expected) && expected >= 0)) {
-      throw new RangeError(`Expected revision must be a revision (an integer >= 0), "no_stream", "stream_exists" or "any"; got ${expected}`);
-    }
+    assertValidExpected(expected);
     const stream = streams.get(streamId) ?? [];
     const last = stream.length - 1;
     if (!expectationHolds(last, expected)) {
       const retried = retriedAppend(stream, newEvents, expected);
       if (retried) return { kind: "done", result: retried };
-      throw new ConcurrencyError(
-        `Stream "${streamId}": expected ${describeExpected(expected)}, but it ${last < 0 ? "does not exist" : `is at revision ${last}`}`,
-        streamId,
-        expected,
-        last < 0 ? "no_stream" : last,
-      );
+      throw conflict(streamId, expected, last);
     }
     if (newEvents.length === 0) {
       return { kind: "done", result: { nextExpectedRevision: last, position: stream.at(-1)?.position ?? -1 } };
     }
-    const stored = newEvents.map(({ id, type, data, metadata }) => ({ id, type, data, metadata: metadata ?? {}, created }));
-    return { kind: "write", batch: { streamId, revision: last + 1, position: events.length, events: stored } };
+    return { kind: "write", batch: { streamId, revision: last + 1, position: events.length, events: toStoredEvents(newEvents, created) } };
   }
 
   function add(batch: EventBatch): AppendResult {
@@ -101,13 +79,10 @@ export function createEventLog(): EventLog {
         `batch of ${batch.events.length} event(s) for stream "${batch.streamId}" starts at revision ${batch.revision}, position ${batch.position}; expected revision ${stream.length}, position ${events.length}`,
       );
     }
-    batch.events.forEach(({ id, type, data, metadata, created }, index) => {
-      const revision = batch.revision + index;
-      const position = batch.position + index;
-      const recorded = deepFreeze({ id, streamId: batch.streamId, revision, position, type, data, metadata, created });
+    for (const recorded of toRecordedEvents(batch)) {
       events.push(recorded);
       stream.push(recorded);
-    });
+    }
     streams.set(batch.streamId, stream);
     const count = batch.events.length;
     return { nextExpectedRevision: batch.revision + count - 1, position: batch.position + count - 1 };
@@ -146,46 +121,23 @@ export function createEventLog(): EventLog {
   };
 }
 
-function expectationHolds(last: number, expected: ExpectedRevision): boolean {
-  switch (expected) {
-    case "any":
-      return true;
-    case "no_stream":
-      return last < 0;
-    case "stream_exists":
-      return last >= 0;
-    default:
-      return expected === last;
-  }
+/** A batch's events as recorded events, deeply frozen, since every reader shares them. */
+export function toRecordedEvents(batch: EventBatch): RecordedEvent[] {
+  return batch.events.map(({ id, type, data, metadata, created }, index) =>
+    deepFreeze({ id, streamId: batch.streamId, revision: batch.revision + index, position: batch.position + index, type, data, metadata, created }),
+  );
 }
 
-/**
- * A retried append (EventStoreDB's rule): when the events right after the
- * expected revision have exactly the ids being appended, the first attempt
- * succeeded, so its result is returned instead of a conflict.
- */
+/** The first attempt's result, when appending `newEvents` at `expected` repeats it. */
 function retriedAppend(
   stream: readonly RecordedEvent[],
   newEvents: readonly NewEvent[],
   expected: ExpectedRevision,
 ): AppendResult | undefined {
-  if (expected === "any" || expected === "stream_exists" || newEvents.length === 0) return undefined;
-  const first = expected === "no_stream" ? 0 : expected + 1;
-  const stored = stream.slice(first, first + newEvents.length);
+  const range = retryRange(newEvents, expected);
+  if (!range) return undefined;
+  const stored = stream.slice(range.first, range.first + range.count);
   const lastStored = stored.at(-1);
-  if (!lastStored || stored.length !== newEvents.length) return undefined;
-  if (stored.some((event, index) => event.id !== newEvents[index]?.id)) return undefined;
+  if (!lastStored || !isRetry(stored.map((event) => event.id), newEvents)) return undefined;
   return { nextExpectedRevision: lastStored.revision, position: lastStored.position };
-}
-
-function describeExpected(expected: ExpectedRevision): string {
-  return typeof expected === "number" ? `revision ${expected}` : `"${expected}"`;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

@@ -20,16 +20,22 @@ export interface RepairInfo {
 const CHUNK_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
 
+/** Where a record lies in the file: its first byte, and its length with the newline. */
+export interface RecordSpan {
+  offset: number;
+  length: number;
+}
+
 /**
  * Passes every intact record before the first damage to `onRecord`, in file
- * order, and returns the damaged tail, if any. Throws an Error naming `file`,
+ * order, with where it lies, and returns the damaged tail, if any. Throws an Error naming `file`,
  * the byte offset and the reason for damage that is not a torn tail, and for
  * records `asEventBatch` or `onRecord` reject.
  */
 export async function scanLog(
   handle: FileHandle,
   file: string,
-  onRecord: (batch: EventBatch) => void,
+  onRecord: (batch: EventBatch, span: RecordSpan) => void,
 ): Promise<RepairInfo | undefined> {
   let damage: { offset: number; reason: string } | undefined;
   let size = 0;
@@ -46,7 +52,7 @@ export async function scanLog(
       );
     }
     try {
-      onRecord(asEventBatch(decoded.value));
+      onRecord(asEventBatch(decoded.value), { offset: line.offset, length: line.bytes.length + 1 });
     } catch (error) {
       throw new Error(`${file}: invalid record at byte offset ${line.offset}: ${(error as Error).message}`, { cause: error });
     }

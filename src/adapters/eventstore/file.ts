@@ -2,37 +2,54 @@
  * The embedded default event store: an append-only log file,
  * `<dir>/events.log`, one checksummed line per append call (file-record.ts).
  *
- * Every event is also kept in memory and reads are served from there, never
- * from disk; so the whole log must fit in memory, and opening reads it all.
+ * Memory is bounded: events stay on disk. The store keeps an index (where each
+ * record lies, its stream, revisions and positions; file-index.ts) and a small
+ * cache of decoded records (batch-cache.ts), and reads records on demand
+ * (file-reader.ts, file-reads.ts). Catch-up subscriptions and `readAll` read
+ * the log in chunks, never all of it at once (unless `readAll` is asked for
+ * all of it).
  *
- * Opening verifies every record (file-scan.ts). A torn or damaged tail, which
- * is what a crash mid-write leaves, is cut off and reported via `onRepair`;
- * damage followed by intact records fails the open with the file, byte offset
- * and reason.
+ * Opening verifies every record (file-scan.ts) and indexes it. A torn or
+ * damaged tail, which is what a crash mid-write leaves, is cut off and
+ * reported via `onRepair`; damage followed by intact records fails the open
+ * with the file, byte offset and reason.
  *
  * Appending: the expected revision is checked, and positions are assigned,
  * when the append is queued, against every event including queued ones, so
  * of two racing appends at one revision exactly one is queued. Queued appends
  * are written by group commit (file-writer.ts): one write and one fdatasync
  * per group, in queue order, so file order is position order. The loser of a
- * race is told only once the winner is durable and readable.
+ * race is told only once the winner is durable and readable. A retry (the
+ * same event ids at the same expected revision) is recognised by reading the
+ * stream's events there, from disk if need be; that is rare.
  *
  * Read-your-writes: once a group is durable, its events become visible, then
- * are delivered to subscribers (`hub.deliver()` in `onDurable`), and only then
- * do the group's append promises resolve. Caught-up subscribers with
- * synchronous handlers therefore hold an append's events when it resolves.
+ * are delivered to subscribers (`hub.deliver()` in `onDurable`, from memory:
+ * queued records stay pinned until then), and only then do the group's append
+ * promises resolve. Caught-up subscribers with synchronous handlers therefore
+ * hold an append's events when it resolves.
  *
  * A failed write or sync leaves the file's content unknown, so the store then
- * refuses appends until it is reopened. Nothing locks the file: open a
- * directory from one process at a time.
+ * refuses appends until it is reopened.
+ *
+ * One owner: opening locks the directory (directory-lock.ts) before it reads
+ * or repairs anything, and fails, touching nothing, while another running
+ * process holds it. Two writers would each acknowledge appends the other never
+ * sees and interleave records into a log that no longer opens. `close()`
+ * releases the lock. Read-only snapshots (file-snapshot.ts) take no lock.
  */
 import { mkdir, open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { ConcurrencyError } from "../../domain/errors.ts";
-import type { EventStore } from "../../domain/ports.ts";
-import { createEventLog } from "./event-log.ts";
-import type { AppendPlan } from "./event-log.ts";
+import type { AppendResult, EventStore, ExpectedRevision, NewEvent } from "../../domain/ports.ts";
+import { assertValidExpected, conflict, expectationHolds, isRetry, retryRange, toStoredEvents } from "./append-rules.ts";
+import { createBatchCache } from "./batch-cache.ts";
+import { lockDirectory } from "./directory-lock.ts";
+import { toRecordedEvents } from "./event-log.ts";
+import { createLogIndex } from "./file-index.ts";
+import type { LogIndex } from "./file-index.ts";
+import { createLogReader } from "./file-reader.ts";
+import { createFileReads } from "./file-reads.ts";
 import { encodeRecord } from "./file-record.ts";
 import { scanLog } from "./file-scan.ts";
 import type { RepairInfo } from "./file-scan.ts";
@@ -40,10 +57,11 @@ import { createLogWriter } from "./file-writer.ts";
 import { createSubscriptionHub } from "./subscriptions.ts";
 
 export type { RepairInfo } from "./file-scan.ts";
+export { DirectoryInUseError } from "./directory-lock.ts";
 
 /** Options of `openFileEventStore`. */
 export interface FileEventStoreOptions {
-  /** Directory of the log; created if missing. */
+  /** Directory of the log; created if missing, and locked while the store is open. */
   dir: string;
   /** fdatasync after each group commit; default true. Off loses recent appends on power loss. */
   fsync?: boolean;
@@ -51,44 +69,64 @@ export interface FileEventStoreOptions {
   now?: () => number;
   /** Told when opening cut a damaged tail off the log. */
   onRepair?: (info: RepairInfo) => void;
+  /** Decoded records kept in memory for reads, counted by their size in the file; default `DEFAULT_CACHE_BYTES`. */
+  cacheBytes?: number;
 }
+
+/** The default read cache: thousands of typical records (a few hundred bytes each). */
+export const DEFAULT_CACHE_BYTES = 4 * 1024 * 1024;
 
 const EMPTY = Buffer.alloc(0);
 
-/** Opens (or creates) the log in `options.dir` and loads it; see the module comment. */
+/**
+ * Opens (or creates) the log in `options.dir` and indexes it; see the module
+ * comment. Throws `DirectoryInUseError` while another process has it open.
+ */
 export async function openFileEventStore(options: FileEventStoreOptions): Promise<EventStore> {
   const file = join(options.dir, "events.log");
   const fsync = options.fsync !== false;
   const now = options.now ?? Date.now;
-  const log = createEventLog();
-  const handle = await openLogFile(options.dir, file, fsync);
+  await mkdir(options.dir, { recursive: true });
+  const lock = await lockDirectory(options.dir);
+  let opened: { handle: FileHandle; index: LogIndex };
   try {
-    const damage = await scanLog(handle, file, (batch) => log.add(batch));
-    if (damage) {
-      await handle.truncate(damage.offset);
-      if (fsync) await handle.datasync();
-      options.onRepair?.(damage);
-    }
+    opened = await openAndIndex(options.dir, file, fsync, options.onRepair);
   } catch (error) {
-    await handle.close();
+    await lock.release();
     throw error;
   }
-  log.reveal(log.events.length);
+  const { handle, index } = opened;
 
-  const hub = createSubscriptionHub(log);
+  let visible = index.eventCount();
+  const reader = createLogReader(handle, file, index, createBatchCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES));
+  const reads = createFileReads(index, reader, () => visible);
+  const hub = createSubscriptionHub(reads.feed);
   const writer = createLogWriter(handle, {
     fsync,
     file,
     onDurable(revealTo) {
-      log.reveal(revealTo);
+      visible = Math.max(visible, revealTo);
       hub.deliver();
+      // Delivered to every idle subscriber; from now on the cache (or the disk) serves them.
+      reader.unpinBefore(visible);
     },
   });
   let closing: Promise<void> | undefined;
-  const untilQueuedIsDurable = () => writer.enqueue(EMPTY, log.events.length);
+  const untilQueuedIsDurable = () => writer.enqueue(EMPTY, index.eventCount());
 
   function assertOpen(): void {
     if (closing) throw new Error(`${file}: the event store is closed`);
+  }
+
+  /** The first attempt's result when this append repeats it; reads only events that existed at `last`. */
+  async function retriedAppend(streamId: string, newEvents: NewEvent[], expected: ExpectedRevision, last: number): Promise<AppendResult | undefined> {
+    const range = retryRange(newEvents, expected);
+    if (!range || range.first + range.count - 1 > last) return undefined;
+    // Events at a revision never change once added, so reading them after an await is safe.
+    const stored = await reads.streamRange(streamId, range.first, range.first + range.count - 1);
+    const lastStored = stored.at(-1);
+    if (!lastStored || !isRetry(stored.map((event) => event.id), newEvents)) return undefined;
+    return { nextExpectedRevision: lastStored.revision, position: lastStored.position };
   }
 
   return {
@@ -96,34 +134,38 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       assertOpen();
       const failure = writer.failure();
       if (failure) throw failure;
-      let plan: AppendPlan;
-      try {
-        plan = log.planAppend(streamId, events, expected, now());
-      } catch (error) {
+      assertValidExpected(expected);
+      const last = index.lastRevision(streamId);
+      if (!expectationHolds(last, expected)) {
+        const retried = await retriedAppend(streamId, events, expected, last);
+        if (retried) {
+          // A retry of a queued append must not succeed before the original is durable.
+          if (retried.position >= visible) await untilQueuedIsDurable();
+          return retried;
+        }
         // The winner may still be queued, invisible to readers. Reporting the
         // conflict once it is readable lets the caller re-read and see it;
         // otherwise a read-and-retry loop spins in microtasks against an
         // invisible winner and starves the very write it waits for.
-        if (error instanceof ConcurrencyError && log.events.length > log.visibleCount()) await untilQueuedIsDurable();
-        throw error;
+        if (index.eventCount() > visible) await untilQueuedIsDurable();
+        throw conflict(streamId, expected, last);
       }
-      if (plan.kind === "done") {
-        // Likewise, a retry of a queued append must not succeed before the original is durable.
-        if (plan.result.position >= log.visibleCount()) await untilQueuedIsDurable();
-        return plan.result;
-      }
-      const { line, readBack } = encodeRecord(plan.batch);
-      const result = log.add(readBack);
-      await writer.enqueue(line, log.events.length);
-      return result;
+      if (events.length === 0) return { nextExpectedRevision: last, position: lastPosition(streamId, last) };
+      // No await from the check above to `index.add`: of two racing appends, exactly one is queued.
+      const batch = { streamId, revision: last + 1, position: index.eventCount(), events: toStoredEvents(events, now()) };
+      const { line, readBack } = encodeRecord(batch);
+      const batchNumber = index.add(streamId, batch.revision, batch.position, events.length, line.length);
+      reader.pin(batchNumber, toRecordedEvents(readBack));
+      await writer.enqueue(line, index.eventCount());
+      return { nextExpectedRevision: batch.revision + events.length - 1, position: batch.position + events.length - 1 };
     },
     async readStream(streamId, readOptions) {
       assertOpen();
-      return log.readStream(streamId, readOptions);
+      return reads.readStream(streamId, readOptions);
     },
     async readAll(readOptions) {
       assertOpen();
-      return log.readAll(readOptions);
+      return reads.readAll(readOptions);
     },
     subscribeToAll(handler, subscribeOptions) {
       assertOpen();
@@ -133,15 +175,50 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       closing ??= (async () => {
         await writer.flush();
         hub.closeAll();
-        await handle.close();
+        try {
+          await handle.close();
+        } finally {
+          await lock.release();
+        }
       })();
       return closing;
     },
   };
+
+  function lastPosition(streamId: string, last: number): number {
+    if (last < 0) return -1;
+    const [batchNumber] = index.streamBatches(streamId, last, last);
+    const batch = index.batch(batchNumber ?? -1);
+    return batch.position + (last - batch.revision);
+  }
+}
+
+/** Opens the log, indexes every intact record and cuts a torn tail; closes the file on failure. */
+async function openAndIndex(
+  dir: string,
+  file: string,
+  fsync: boolean,
+  onRepair: FileEventStoreOptions["onRepair"],
+): Promise<{ handle: FileHandle; index: LogIndex }> {
+  const handle = await openLogFile(dir, file, fsync);
+  try {
+    const index = createLogIndex();
+    const damage = await scanLog(handle, file, (batch, span) => {
+      index.add(batch.streamId, batch.revision, batch.position, batch.events.length, span.length);
+    });
+    if (damage) {
+      await handle.truncate(damage.offset);
+      if (fsync) await handle.datasync();
+      onRepair?.(damage);
+    }
+    return { handle, index };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
 }
 
 async function openLogFile(dir: string, file: string, fsync: boolean): Promise<FileHandle> {
-  await mkdir(dir, { recursive: true });
   // Append mode: every write lands at the end, also after a repair truncated the file.
   const handle = await open(file, "a+");
   try {

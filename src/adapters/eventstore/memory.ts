@@ -5,7 +5,7 @@
 import type { EventStore } from "../../domain/ports.ts";
 import { createEventLog } from "./event-log.ts";
 import type { EventBatch } from "./event-log.ts";
-import { createSubscriptionHub } from "./subscriptions.ts";
+import { createSubscriptionHub, feedOfLog } from "./subscriptions.ts";
 
 /** Options of `createMemoryEventStore`. */
 export interface MemoryEventStoreOptions {
@@ -24,7 +24,7 @@ export interface MemoryEventStoreOptions {
 export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): EventStore {
   const now = options.now ?? Date.now;
   const log = createEventLog();
-  const hub = createSubscriptionHub(log);
+  const hub = createSubscriptionHub(feedOfLog(log));
   let closed = false;
 
   function assertOpen(): void {
