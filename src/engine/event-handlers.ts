@@ -14,8 +14,6 @@ import { createTaskActions, type ExecutionBase, type WorkflowOperations } from "
 import { createKeyedLock } from "./keyed-lock.ts";
 import { DEFAULT_HOLD_MS } from "./task-holds.ts";
 
-export { DEFAULT_HOLD_MS };
-
 export interface EventHandlerOptions {
   /** How long a complete_task / fail_task whose task is not waiting yet is held before it fails. */
   holdMs?: number;
