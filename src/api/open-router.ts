@@ -1,4 +1,4 @@
-import { createEventRouter, type EventRouter, type RouterEngine } from "../adapters/router/event-router.ts";
+import { createEventRouter, type EventRouter, type RouterEngine } from "../engine/router/event-router.ts";
 import type { Bus, EventStore } from "../domain/ports.ts";
 import type { Config } from "./config.ts";
 

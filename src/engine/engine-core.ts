@@ -3,6 +3,7 @@ import { NotFoundError } from "../domain/errors.ts";
 import type { Bus, EventMetadata, EventSource, EventStore } from "../domain/ports.ts";
 import type { WorkflowCommand } from "../domain/workflow/commands.ts";
 import type { DecisionContext } from "../domain/workflow/context.ts";
+import type { WorkflowEvent } from "../domain/workflow/events.ts";
 import type { WorkflowReaction } from "../domain/workflow/reactions.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import type { ReadModels } from "../projections/read-models.ts";
@@ -53,6 +54,13 @@ export interface EngineCore {
   ): Promise<CommandOutcome<State, Event, Reaction>>;
   /** Runs a workflow command; an unknown workflow is NotFound (except for a start). */
   runWorkflowCommand(workflowId: string, command: WorkflowCommand, source: EventSource, options?: CommandOptions): Promise<WorkflowState>;
+  /** `runWorkflowCommand`, answering with the events it decided too (none: the command changed nothing). */
+  handleWorkflowCommand(
+    workflowId: string,
+    command: WorkflowCommand,
+    source: EventSource,
+    options?: CommandOptions,
+  ): Promise<CommandOutcome<WorkflowState, WorkflowEvent, WorkflowReaction>>;
 }
 
 export interface EngineCoreDeps {
@@ -84,6 +92,27 @@ export function createEngineCore(deps: EngineCoreDeps): EngineCore {
     return outcome;
   };
 
+  const handleWorkflowCommand: EngineCore["handleWorkflowCommand"] = async (workflowId, command, source, options = {}) => {
+    const outcome = await runCommand(
+      workflowId,
+      workflowCategory.decider,
+      workflowCategory.streamOf(workflowId),
+      command,
+      deps.decisionContext,
+      (state) => ({ correlationId: state.correlationId, causationId: deps.newId(), command: command.type, source }),
+      {
+        awaitRead: false,
+        precondition: (state) => {
+          if (!state.exists && command.type !== "StartWorkflow") throw new NotFoundError(`No such workflow found by id: ${workflowId}`);
+        },
+      },
+    );
+    // The decision is stored: its side effects start now, before any reader catches up.
+    if (outcome.reactions.length > 0) deps.react(workflowId, outcome.reactions, outcome.state);
+    if (options.awaitRead !== false) await deps.caughtUpTo(outcome.position);
+    return outcome;
+  };
+
   return {
     store: deps.store,
     bus: deps.bus,
@@ -97,25 +126,7 @@ export function createEngineCore(deps: EngineCoreDeps): EngineCore {
     loadWorkflow: deps.loadWorkflow,
     withLock,
     runCommand,
-    async runWorkflowCommand(workflowId, command, source, options = {}) {
-      const outcome = await runCommand(
-        workflowId,
-        workflowCategory.decider,
-        workflowCategory.streamOf(workflowId),
-        command,
-        deps.decisionContext,
-        (state) => ({ correlationId: state.correlationId, causationId: deps.newId(), command: command.type, source }),
-        {
-          awaitRead: false,
-          precondition: (state) => {
-            if (!state.exists && command.type !== "StartWorkflow") throw new NotFoundError(`No such workflow found by id: ${workflowId}`);
-          },
-        },
-      );
-      // The decision is stored: its side effects start now, before any reader catches up.
-      if (outcome.reactions.length > 0) deps.react(workflowId, outcome.reactions, outcome.state);
-      if (options.awaitRead !== false) await deps.caughtUpTo(outcome.position);
-      return outcome.state;
-    },
+    runWorkflowCommand: async (workflowId, command, source, options) => (await handleWorkflowCommand(workflowId, command, source, options)).state,
+    handleWorkflowCommand,
   };
 }

@@ -15,6 +15,7 @@ import { createCommandHandler } from "./command-handler.ts";
 import { createDefinitions } from "./definitions.ts";
 import { createEngineCore, type Logger } from "./engine-core.ts";
 import { createEventHandlers, type EventHandlerOptions, type EventHandlers } from "./event-handlers.ts";
+import { createMessageCompletions } from "./message-completions.ts";
 import { createReactors } from "./reactors.ts";
 import { openReadSide } from "./read-side.ts";
 import type { RetentionOptions } from "./workflow-retention.ts";
@@ -105,6 +106,7 @@ export async function createEngine(deps: EngineDeps) {
   const queues = createTaskQueues(core);
   const timers = createTimers(core);
   const reactors = createReactors(core, { startWorkflow: workflows.startWorkflow, fetch: deps.fetch });
+  const messageCompletions = createMessageCompletions(core);
 
   onChange = (event, change) => {
     for (const queue of change.queuesFed) queues.queueFed(queue);
@@ -133,7 +135,7 @@ export async function createEngine(deps: EngineDeps) {
     logError: (message, fields) => logger.error(message, fields),
     workflows: {
       startWorkflow: (request, source) => workflows.startWorkflow(request, source),
-      updateTask: queues.updateTask,
+      completeTaskFromMessage: messageCompletions.completeTaskFromMessage,
       terminate: workflows.terminate,
       setVariables: workflows.setVariables,
     },
@@ -199,6 +201,8 @@ export async function createEngine(deps: EngineDeps) {
     // tasks
     poll: queues.poll,
     updateTask: queues.updateTask,
+    /** A task's result from an inbound message (the event router); the decider rules on repeats and late messages. */
+    completeTaskFromMessage: messageCompletions.completeTaskFromMessage,
     updateTaskAndPollNext: queues.updateTaskAndPollNext,
     getTask: queues.getTask,
     addTaskLog: queues.addTaskLog,

@@ -12,9 +12,7 @@ import type { ReadModelChange, ReadModels } from "../projections/read-models.ts"
 import { createCommandHandler } from "./command-handler.ts";
 import { createTaskActions, type ExecutionBase, type WorkflowOperations } from "./event-task-actions.ts";
 import { createKeyedLock } from "./keyed-lock.ts";
-
-/** How long a complete_task / fail_task waits for its task by default: 5 minutes. */
-export const DEFAULT_HOLD_MS = 5 * 60_000;
+import { DEFAULT_HOLD_MS } from "./task-holds.ts";
 
 export interface EventHandlerOptions {
   /** How long a complete_task / fail_task whose task is not waiting yet is held before it fails. */
@@ -43,7 +41,7 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
  * distinct `event` of the active handlers, and the actions each message
  * triggers. Every outcome is recorded as an `EventExecution` in
  * `eventexecution-<handler>`; complete_task / fail_task actions whose task is
- * not waiting yet are held (see event-task-actions.ts). The engine calls `observe`
+ * not waiting yet are held (see event-task-actions.ts, task-holds.ts). The engine calls `observe`
  * after each event it applies.
  */
 export function createEventHandlers(deps: EventHandlerDeps) {
@@ -212,7 +210,7 @@ export function createEventHandlers(deps: EventHandlerDeps) {
 
   // ---- start ------------------------------------------------------------
 
-  const taskActions = createTaskActions({ models, workflows, clock, holdMs, record: recordSafely });
+  const taskActions = createTaskActions({ models, workflows, clock, holdMs, record: recordSafely, logError: deps.logError });
   syncSubscriptions();
   taskActions.recoverHeld();
 

@@ -89,6 +89,9 @@ export function createWorkflowCommands(core: EngineCore, definitions: Definition
     for (;;) {
       const workflow = await requireWorkflow(workflowId);
       if (predicate(workflow) || core.clock() >= deadline || core.isClosed()) return workflow;
+      // Loading yields, and a change in between woke no one: look again before sleeping.
+      const current = models.workflows.get(workflowId);
+      if (current !== undefined && current !== workflow) continue;
       await waiters.wait(workflowId, deadline, core.clock);
     }
   }

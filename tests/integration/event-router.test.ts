@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createMemoryBus } from "../../src/adapters/bus/memory.ts";
 import { loadEvaluators } from "../../src/adapters/evaluators/index.ts";
 import { createMemoryEventStore } from "../../src/adapters/eventstore/memory.ts";
-import { createEventRouter, type EventRouterDeps } from "../../src/adapters/router/event-router.ts";
+import { createEventRouter, type EventRouterDeps } from "../../src/engine/router/event-router.ts";
 import { createApp } from "../../src/api/app.ts";
 import type { Bus, DeliveredMessage, EventStore } from "../../src/domain/ports.ts";
 import { createEngine, type Engine } from "../../src/engine/engine.ts";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { EventRouter } from "../../adapters/router/event-router.ts";
+import type { EventRouter } from "../../engine/router/event-router.ts";
 import { NotFoundError } from "../../domain/errors.ts";
 import { intQuery } from "./request.ts";
 

@@ -1,6 +1,7 @@
 import { isDecidedType, isReactorType, isWaitingType } from "../definitions/task-types.ts";
 import type { WorkflowTask } from "../definitions/workflow-def.ts";
 import { latestTaskByRef } from "../event-handlers/target.ts";
+import { isAnswered } from "../workflow/complete-from-message.ts";
 import { workflowTaskFor, workflowTaskOf } from "../workflow/definition-lookup.ts";
 import { definitionNodes } from "../workflow/graph.ts";
 import { findTask, type TaskState, type WorkflowState } from "../workflow/state.ts";
@@ -32,9 +33,6 @@ export type RouteDecision =
   | { kind: "unknown_workflow"; reason: string }
   | { kind: "no_task"; reason: string };
 
-/** Statuses a completion could have produced: seeing one again means a repeat. */
-const ANSWERED: ReadonlySet<TaskStatus> = new Set(["COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED", "FAILED_WITH_TERMINAL_ERROR"]);
-
 /** `conductor:email_hygiene_completed` -> `email_hygiene_completed`: the part after the last ':', lower-cased. */
 export function normaliseEventName(name: string): string {
   return name.slice(name.lastIndexOf(":") + 1).trim().toLowerCase();
@@ -65,7 +63,7 @@ export function locateTarget(workflow: WorkflowState, target: RouteTarget): Targ
   const of = `of workflow ${workflow.workflowId}`;
   const task = byId ? findTask(workflow, target.taskId) : latestTaskByRef(workflow, target.taskRefName);
   if (task && !isTaskTerminal(task.status) && isWaiting(workflow, task)) return { kind: "ready", taskId: task.taskId };
-  if (task && ANSWERED.has(task.status)) {
+  if (task && isAnswered(task.status)) {
     return { kind: "duplicate", taskId: task.taskId, status: task.status, reason: `${named} ${of} is already ${task.status}` };
   }
   if (isWorkflowTerminal(workflow.status)) {

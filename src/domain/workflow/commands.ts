@@ -1,5 +1,6 @@
 import type { RerunWorkflowRequest, SkipTaskRequest, TaskResult } from "../definitions/requests.ts";
 import type { WorkflowDef } from "../definitions/workflow-def.ts";
+import type { CompleteTaskFromMessage } from "./complete-from-message.ts";
 
 /** What can be asked of one workflow instance. */
 export type WorkflowCommand =
@@ -20,7 +21,8 @@ export type WorkflowCommand =
   | { type: "RecordTaskOutput"; taskId: string; outputData: Record<string, unknown> }
   /** A reactor ends a system task with a status a worker cannot send (a child's TIMED_OUT, CANCELED). */
   | { type: "ConcludeTask"; taskId: string; status: "COMPLETED" | "FAILED" | "TIMED_OUT" | "CANCELED"; outputData: Record<string, unknown>; reason?: string }
-  | { type: "SetVariables"; variables: Record<string, unknown> };
+  | { type: "SetVariables"; variables: Record<string, unknown> }
+  | CompleteTaskFromMessage;
 
 export interface StartWorkflow {
   type: "StartWorkflow";

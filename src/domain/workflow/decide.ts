@@ -2,6 +2,7 @@ import { ConflictError, IllegalStateError, NotFoundError, ValidationError } from
 import type { TaskResult } from "../definitions/requests.ts";
 import { advance, cancelActiveTasks, scheduleTask, workflowOutput } from "./advance.ts";
 import type { WorkflowCommand } from "./commands.ts";
+import { completeTaskFromMessage } from "./complete-from-message.ts";
 import type { DecisionContext } from "./context.ts";
 import { workflowTaskFor, workflowTaskOf } from "./definition-lookup.ts";
 import type { WorkflowEvent } from "./events.ts";
@@ -115,6 +116,8 @@ export function decide(command: WorkflowCommand, state: WorkflowState, ctx: Deci
       }
       return [{ type: "VariablesSet", data: { variables: command.variables, time: ctx.now } }];
     }
+    case "CompleteTaskFromMessage":
+      return thenAdvance(state, completeTaskFromMessage(state, command, ctx), ctx);
     default: {
       const _exhaustive: never = command;
       return _exhaustive;

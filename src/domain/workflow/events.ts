@@ -92,6 +92,8 @@ export interface TaskOutcomeData {
   workerId?: string;
   outputData: Record<string, unknown>;
   time: number;
+  /** The inbound message that ended the task (router, event handler); absent when a worker or reactor did. */
+  messageId?: string;
 }
 
 export interface TaskFailedData extends TaskOutcomeData {

@@ -125,12 +125,14 @@ function evolveData(state: WorkflowState, event: WorkflowEvent): WorkflowState {
       return endTask(state, event.data.taskId, "COMPLETED", event.data.time, {
         outputData: event.data.outputData,
         workerId: event.data.workerId,
+        endedByMessageId: event.data.messageId,
       });
     case "TaskFailed":
       return endTask(state, event.data.taskId, event.data.terminal ? "FAILED_WITH_TERMINAL_ERROR" : "FAILED", event.data.time, {
         outputData: event.data.outputData,
         workerId: event.data.workerId,
         reasonForIncompletion: event.data.reason,
+        endedByMessageId: event.data.messageId,
       });
     case "TaskCompletedWithErrors":
       return updateTask(state, event.data.taskId, event.data.time, (t) => ({ ...t, status: "COMPLETED_WITH_ERRORS" }));
@@ -284,7 +286,7 @@ function endTask(
   taskId: string,
   status: TaskStatus,
   time: number,
-  fields: Partial<Pick<TaskState, "outputData" | "workerId" | "reasonForIncompletion">>,
+  fields: Partial<Pick<TaskState, "outputData" | "workerId" | "reasonForIncompletion" | "endedByMessageId">>,
 ): WorkflowState {
   return updateTask(state, taskId, time, (t) => ({
     ...t,
@@ -293,6 +295,7 @@ function endTask(
     outputData: fields.outputData ?? t.outputData,
     workerId: fields.workerId ?? t.workerId,
     reasonForIncompletion: fields.reasonForIncompletion ?? t.reasonForIncompletion,
+    ...(fields.endedByMessageId === undefined ? {} : { endedByMessageId: fields.endedByMessageId }),
   }));
 }
 

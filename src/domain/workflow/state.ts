@@ -41,6 +41,12 @@ export interface TaskState {
   definitionRef?: string;
   workflowTask?: WorkflowTask;
   logs: TaskLog[];
+  /**
+   * The inbound message that ended this task, so a repeat of it changes nothing
+   * (complete-from-message.ts); kept when a rerun resets the task, because one
+   * message ends one task at most once.
+   */
+  endedByMessageId?: string;
 }
 
 /** A workflow instance folded from its stream. */
