@@ -35,7 +35,7 @@ export function createApp({ engine, router, logError = (error) => console.error(
   const yoga = graphql ?? createGraphQL({ engine, router, logError });
   if (upgradeWebSocket) app.get("/graphql", graphqlWsRoute(yoga, upgradeWebSocket));
   app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw));
-  const health = () => ({ healthy: true, workflows: engine.models.workflows.size, position: engine.models.position });
+  const health = () => ({ healthy: true, ...engine.readSideStatus() });
   app.get("/health", (c) => c.json(health()));
   app.get("/api/health", (c) => c.json(health()));
   app.route("/api/metadata", metadataRoutes(engine));

@@ -34,8 +34,6 @@ export interface EngineCore {
   newId: () => string;
   logger: Logger;
   models: ReadModels;
-  /** True once the read models have caught up at start-up (reactions run only after). */
-  isLive(): boolean;
   isClosed(): boolean;
   caughtUpTo(position: number | undefined): Promise<void>;
   /** A workflow from memory, or from the store when it left memory; undefined when there is none. */
@@ -63,21 +61,13 @@ export interface EngineCore {
   ): Promise<CommandOutcome<WorkflowState, WorkflowEvent, WorkflowReaction>>;
 }
 
-export interface EngineCoreDeps {
-  store: EventStore;
-  bus: Bus;
-  clock: () => number;
-  newId: () => string;
-  logger: Logger;
-  models: ReadModels;
+/** What the core is made of: the shared parts as they are, plus the handler, the decision context and the reactor. */
+export interface EngineCoreDeps
+  extends Pick<EngineCore, "store" | "bus" | "clock" | "newId" | "logger" | "models" | "caughtUpTo" | "loadWorkflow" | "isClosed"> {
   handle: CommandHandler;
-  caughtUpTo(position: number | undefined): Promise<void>;
-  loadWorkflow(workflowId: string): Promise<WorkflowState | undefined>;
   decisionContext: () => DecisionContext;
   /** Runs the side effects a workflow decision asked for, now that its events are stored (not awaited). */
   react(workflowId: string, reactions: WorkflowReaction[], state: WorkflowState): void;
-  isLive(): boolean;
-  isClosed(): boolean;
 }
 
 export function createEngineCore(deps: EngineCoreDeps): EngineCore {
@@ -120,7 +110,6 @@ export function createEngineCore(deps: EngineCoreDeps): EngineCore {
     newId: deps.newId,
     logger: deps.logger,
     models: deps.models,
-    isLive: deps.isLive,
     isClosed: deps.isClosed,
     caughtUpTo: deps.caughtUpTo,
     loadWorkflow: deps.loadWorkflow,

@@ -68,7 +68,6 @@ export async function createEngine(deps: EngineDeps) {
   const newId = deps.newId ?? (() => crypto.randomUUID());
   const logger = deps.logger ?? silentLogger;
   const bus = deps.bus ?? createMemoryBus((error, message) => logger.error("bus handler failed", { topic: message.topic, error: String(error) }));
-  let live = false;
   let closed = false;
   let eventHandlers: EventHandlers | undefined; // created once the read models have caught up
   const workflowListeners = new Set<WorkflowListener>();
@@ -98,7 +97,6 @@ export async function createEngine(deps: EngineDeps) {
     loadWorkflow: readSide.loadWorkflow,
     decisionContext: () => ({ now: clock(), newId, evaluators: deps.evaluators, taskDef: definitions.findTaskDef }),
     react: (workflowId, reactions, state) => reactors.react(workflowId, reactions, state),
-    isLive: () => live,
     isClosed: () => closed,
   });
   const definitions = createDefinitions(core);
@@ -115,8 +113,6 @@ export async function createEngine(deps: EngineDeps) {
     eventHandlers?.observe(event, change);
     if (workflow) for (const listener of workflowListeners) listener(workflow, change.previous);
   };
-  // From here on, changes are reactions to new events, not history being read at start-up.
-  live = true;
   const sweeper = setInterval(() => {
     void timers.sweep();
     reactors.drainAll();
@@ -207,6 +203,10 @@ export async function createEngine(deps: EngineDeps) {
     getTask: queues.getTask,
     addTaskLog: queues.addTaskLog,
     queueSize: queues.queueSize,
+    /** Tasks waiting in each queue, by queue name. */
+    queueSizes: (): Record<string, number> => Object.fromEntries([...models.queues].map(([queue, entries]) => [queue, entries.size])),
+    /** What `/health` reports: workflows held in memory and the last position the read models applied. */
+    readSideStatus: () => ({ workflows: models.workflows.size, position: models.position }),
     pollData: queues.pollData,
     allPollData: queues.allPollData,
     /** Stops sweeping and subscriptions; pending long polls return empty. */

@@ -17,9 +17,14 @@ import { workflowTimeline } from "../../projections/timeline.ts";
 import type { RouterView } from "../rest/router.ts";
 import { taskDefView, taskView, unmatchedView, workflowDefView, workflowView } from "./views.ts";
 
+import type { SubscriptionPort } from "./subscriptions.ts";
+/** What the GraphQL queries and mutations call on the engine, and nothing more. */
+export type ResolverPort = Pick<Engine, "eventHandlers" | "getTask" | "getTaskDef" | "getWorkflowDef" | "listTaskDefs" | "listWorkflowDefs" | "loadWorkflow" | "pause" | "queueSizes" | "readWorkflowEvents" | "registerTaskDef" | "registerWorkflowDef" | "rerun" | "restart" | "resume" | "retry" | "search" | "skipTask" | "startWorkflow" | "terminate" | "updateTask">;
+
 /** What the resolvers need: the engine, and the event router when it runs. */
 export interface GraphQLDeps {
-  engine: Engine;
+  /** Queries, mutations and subscriptions together call this much of the engine. */
+  engine: ResolverPort & SubscriptionPort;
   router?: RouterView;
 }
 
@@ -47,7 +52,7 @@ function pointInTime(revision: unknown, time: unknown): PointInTime {
 }
 
 /** The Query and Mutation resolvers; each field of `schema.graphql` has exactly one. */
-export function createResolvers({ engine, router }: GraphQLDeps) {
+export function createResolvers({ engine, router }: { engine: ResolverPort; router?: RouterView }) {
   async function streamOf(workflowId: string): Promise<RecordedEvent[]> {
     const events = await engine.readWorkflowEvents(workflowId);
     if (events.length === 0) throw new NotFoundError(`No such workflow found by id: ${workflowId}`);
@@ -85,7 +90,7 @@ export function createResolvers({ engine, router }: GraphQLDeps) {
     taskDef: (_: unknown, { name }: Args) => taskDefView(engine.getTaskDef(name)),
     taskDefs: () => engine.listTaskDefs().map(taskDefView),
     task: (_: unknown, { id }: Args) => currentTask(id),
-    queues: () => [...engine.models.queues].map(([name, entries]) => ({ name, size: entries.size })),
+    queues: () => Object.entries(engine.queueSizes()).map(([name, size]) => ({ name, size })),
     timeline: async (_: unknown, { workflowId }: Args) => workflowTimeline(await streamOf(workflowId)),
     async workflowAt(_: unknown, { id, revision, time }: Args) {
       const at = pointInTime(revision, time);

@@ -6,6 +6,9 @@ import { restartPointFor } from "../../projections/retry-suggestion.ts";
 import { workflowStats } from "../../projections/workflow-stats.ts";
 import { taskView, workflowEventView } from "./views.ts";
 
+/** What the GraphQL subscriptions call on the engine, and nothing more. */
+export type SubscriptionPort = Pick<Engine, "clock" | "loadWorkflow" | "onWorkflowChange" | "readWorkflowEvents" | "statsItems">;
+
 type Args = Record<string, any>;
 
 /** Items a slow subscriber may fall behind by before its subscription ends with an error. */
@@ -32,7 +35,7 @@ function listen<T>(attach: (push: (value: T) => void) => () => void): Repeater<T
 
 /** Calls `onChange(workflow, previousStatus)` for each change (no status before a new workflow). */
 function withPreviousStatus(
-  engine: Engine,
+  engine: SubscriptionPort,
   onChange: (workflow: WorkflowState, previous: string | undefined) => void,
 ): () => void {
   return engine.onWorkflowChange((workflow, previous) => onChange(workflow, previous?.status));
@@ -45,7 +48,7 @@ const asIs = (payload: unknown) => payload;
  * in store order after the read models apply each event). `statsIntervalMs`
  * throttles `stats`.
  */
-export function createSubscriptions(engine: Engine, { statsIntervalMs = 1000 } = {}) {
+export function createSubscriptions(engine: SubscriptionPort, { statsIntervalMs = 1000 } = {}) {
   return {
     workflowEvents: {
       async subscribe(_: unknown, { workflowId, fromRevision }: Args) {

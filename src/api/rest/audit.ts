@@ -5,12 +5,15 @@ import type { Engine } from "../../engine/engine.ts";
 import { type PointInTime, stateAt } from "../../projections/time-travel.ts";
 import { workflowTimeline } from "../../projections/timeline.ts";
 
+/** What the audit routes call on the engine, and nothing more. */
+export type AuditRoutesPort = Pick<Engine, "readWorkflowEvents">;
+
 /**
  * Baton additions under `/api/workflow` (Conductor has no equivalent): a
  * workflow's event timeline and its state at any past revision or time, both
  * read from its stream in the store rather than from the live read models.
  */
-export function auditRoutes(engine: Engine) {
+export function auditRoutes(engine: AuditRoutesPort) {
   const app = new Hono();
 
   async function streamOf(workflowId: string): Promise<RecordedEvent[]> {

@@ -3,11 +3,14 @@ import { parseEventHandler } from "../../domain/event-handlers/schema.ts";
 import type { Engine } from "../../engine/engine.ts";
 import { boolQuery, emptyOk, jsonBody, restSource } from "./request.ts";
 
+/** What the event handler routes call on the engine, and nothing more. */
+export type EventRoutesPort = Pick<Engine, "eventHandlers">;
+
 /**
  * Conductor's `/api/event`: event handler CRUD, plus Baton's
  * `GET /executions/{handlerName}` listing what a handler did with each message.
  */
-export function eventRoutes(engine: Engine) {
+export function eventRoutes(engine: EventRoutesPort) {
   const app = new Hono();
   const handlers = engine.eventHandlers;
 

@@ -22,8 +22,11 @@ import type { ObjectStore } from "../../domain/ports.ts";
 import type { Engine } from "../../engine/engine.ts";
 import { jsonBody, restSource } from "./request.ts";
 
+/** What the ingestion service call on the engine, and nothing more. */
+export type IngestionPort = Pick<Engine, "hasWorkflow" | "loadWorkflow" | "registerWorkflowDef" | "rerun" | "startWorkflow">;
+
 export interface IngestionDeps {
-  engine: Engine;
+  engine: IngestionPort;
   /** Where runs are stored. */
   objects: ObjectStore;
   /** The MinIO raw-data bucket input files may be copied from, when configured. */

@@ -6,6 +6,9 @@ import { ValidationError } from "../../domain/errors.ts";
 import type { Engine } from "../../engine/engine.ts";
 import { boolQuery, emptyOk, intQuery, jsonBody, restSource } from "./request.ts";
 
+/** What the metadata routes call on the engine, and nothing more. */
+export type MetadataRoutesPort = Pick<Engine, "getTaskDef" | "getWorkflowDef" | "listTaskDefs" | "listWorkflowDefs" | "registerTaskDef" | "registerWorkflowDef" | "removeTaskDef" | "removeWorkflowDef">;
+
 function requireArray(body: unknown, what: string): unknown[] {
   if (!Array.isArray(body)) {
     throw new ValidationError(`Invalid ${what}: expected a JSON array`, [{ path: "(body)", message: "expected a JSON array" }]);
@@ -17,7 +20,7 @@ function requireArray(body: unknown, what: string): unknown[] {
 }
 
 /** Conductor's `/api/metadata`: workflow and task definitions. */
-export function metadataRoutes(engine: Engine) {
+export function metadataRoutes(engine: MetadataRoutesPort) {
   const app = new Hono();
 
   app.post("/workflow", async (c) => {

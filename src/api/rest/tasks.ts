@@ -9,11 +9,14 @@ import type { Engine } from "../../engine/engine.ts";
 import { toTaskJson } from "../../projections/conductor-json.ts";
 import { intQuery, optionalJsonBody, restSource, validBody } from "./request.ts";
 
+/** What the task routes call on the engine, and nothing more. */
+export type TaskRoutesPort = Pick<Engine, "addTaskLog" | "allPollData" | "getTask" | "loadWorkflow" | "poll" | "pollData" | "queueSize" | "queueSizes" | "updateTask" | "updateTaskAndPollNext">;
+
 /** Conductor's cap on a batch poll's long-poll wait. */
 export const MAX_POLL_TIMEOUT_MS = 5000;
 
 /** Conductor's `/api/tasks`: polling, results, logs and queues. */
-export function taskRoutes(engine: Engine) {
+export function taskRoutes(engine: TaskRoutesPort) {
   const app = new Hono();
 
   app.get("/poll/batch/:taskType", async (c) => {
@@ -58,7 +61,7 @@ export function taskRoutes(engine: Engine) {
 
   app.get("/queue/all", (c) => {
     const sizes: Record<string, number> = {};
-    for (const [queue, entries] of engine.models.queues) sizes[queue] = entries.size;
+    for (const [queue, size] of Object.entries(engine.queueSizes())) sizes[queue] = size;
     return c.json(sizes);
   });
 

@@ -13,6 +13,9 @@ import { toWorkflowJson, toWorkflowStatusJson } from "../../projections/conducto
 import { MAX_SEARCH_SIZE } from "../../projections/search.ts";
 import { boolQuery, emptyOk, intQuery, jsonBody, optionalJsonBody, restSource, validBody } from "./request.ts";
 
+/** What the workflow routes call on the engine, and nothing more. */
+export type WorkflowRoutesPort = Pick<Engine, "clock" | "digests" | "loadWorkflow" | "pause" | "rerun" | "resetCallbacks" | "restart" | "resume" | "retry" | "search" | "skipTask" | "startWorkflow" | "terminate" | "waitForWorkflow" | "workflows">;
+
 const BULK_LIMIT = 1000;
 const IdListSchema = v.pipe(
   v.array(v.string("workflow ids must be strings"), "expected a JSON array of workflow ids"),
@@ -20,7 +23,7 @@ const IdListSchema = v.pipe(
 );
 
 /** Conductor's `/api/workflow`: start, inspect, search and steer workflow instances. */
-export function workflowRoutes(engine: Engine) {
+export function workflowRoutes(engine: WorkflowRoutesPort) {
   const app = new Hono();
 
   app.post("/", async (c) => {
@@ -176,7 +179,7 @@ export function workflowRoutes(engine: Engine) {
 }
 
 /** Conductor's `/api/workflow/bulk/*`: one operation over many ids, reporting each. */
-export function bulkRoutes(engine: Engine) {
+export function bulkRoutes(engine: WorkflowRoutesPort) {
   const app = new Hono();
   const operations: Record<string, (id: string, c: Parameters<typeof restSource>[0]) => Promise<unknown>> = {
     pause: (id, c) => engine.pause(id, restSource(c)),
