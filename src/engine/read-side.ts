@@ -53,6 +53,7 @@ export async function openReadSide(deps: ReadSideDeps) {
   let closed = false;
   let lastEventId: string | undefined;
   let sinceCheckpoint = 0;
+  let caughtUp = false;
   let writing: Promise<void> | undefined;
 
   /** Writes a checkpoint of the read models as they are now (one write at a time). */
@@ -124,7 +125,8 @@ export async function openReadSide(deps: ReadSideDeps) {
       }
     }
     if (positionWaiters.length > 0) wakeCaughtUp();
-    if (++sinceCheckpoint >= checkpointEvery) void writeCheckpoint();
+    // While catching up at start-up, one checkpoint at the end does the work of many.
+    if (++sinceCheckpoint >= checkpointEvery && caughtUp) void writeCheckpoint();
   }
 
   function onEvent(event: RecordedEvent): void | Promise<void> {
@@ -145,6 +147,8 @@ export async function openReadSide(deps: ReadSideDeps) {
   const fromPosition = await restoreCheckpoint();
   const subscription: Subscription = store.subscribeToAll(onEvent, { fromPosition, onCaughtUp: () => resolveCaughtUp() });
   await initialCatchUp;
+  caughtUp = true;
+  if (sinceCheckpoint >= checkpointEvery) void writeCheckpoint();
 
   return {
     models,
