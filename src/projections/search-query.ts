@@ -91,6 +91,15 @@ export function parseQuery(query: string | undefined): Condition | undefined {
 }
 
 /** Evaluates a condition against a record of field values (numbers for times). */
+/** Orders a field's value against a query literal: numbers (and times) numerically, text by code units. */
+function compareValue(actual: string | number, expected: string): number {
+  if (typeof actual === "number") {
+    const number = /^-?\d+(\.\d+)?$/.test(expected) ? Number(expected) : Date.parse(expected);
+    return actual - number;
+  }
+  return actual < expected ? -1 : actual > expected ? 1 : 0;
+}
+
 export function matches(condition: Condition | undefined, fields: Record<string, string | number | undefined>): boolean {
   if (condition === undefined) return true;
   if (condition.kind !== "compare") {
@@ -100,13 +109,7 @@ export function matches(condition: Condition | undefined, fields: Record<string,
   }
   const actual = fields[condition.field];
   if (actual === undefined) return condition.op === "!=";
-  const compare = (expected: string): number => {
-    if (typeof actual === "number") {
-      const number = /^-?\d+(\.\d+)?$/.test(expected) ? Number(expected) : Date.parse(expected);
-      return actual - number;
-    }
-    return actual < expected ? -1 : actual > expected ? 1 : 0;
-  };
+  const compare = (expected: string) => compareValue(actual, expected);
   const [first = ""] = condition.values;
   switch (condition.op) {
     case "=":

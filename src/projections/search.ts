@@ -44,7 +44,16 @@ export function digestOf(workflow: WorkflowState): WorkflowDigest {
   };
 }
 
+// States never change (each event makes a new one), so a state's fields are computed once.
+const fieldsOfState = new WeakMap<WorkflowState, SearchFields>();
+
 function searchFields(workflow: WorkflowState): SearchFields {
+  let fields = fieldsOfState.get(workflow);
+  if (!fields) fieldsOfState.set(workflow, (fields = computeSearchFields(workflow)));
+  return fields;
+}
+
+function computeSearchFields(workflow: WorkflowState): SearchFields {
   return {
     workflowType: workflow.definition.name,
     version: workflow.definition.version,
