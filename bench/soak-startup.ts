@@ -93,7 +93,7 @@ export async function generateEventLog(dir: string, targetEvents: number, say: (
         nextReport += 100_000;
       }
     }
-    const first = engine.getWorkflow(firstWorkflowId);
+    const first = await engine.loadWorkflow(firstWorkflowId);
     if (first.status !== "COMPLETED") throw new Error(`generator: workflow ${firstWorkflowId} ended ${first.status}`);
   } finally {
     await engine.close();
