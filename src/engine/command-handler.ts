@@ -119,12 +119,7 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
     return { state, revision };
   }
 
-  return Object.assign(handle, {
-    /** Drops what the write side holds of `streamId` (e.g. after the stream was written elsewhere). */
-    forget: (streamId: string) => cache.delete(streamId),
-    /** Streams currently held. */
-    cachedStreams: () => cache.size(),
-  });
+  return handle;
 }
 
 export type CommandHandler = ReturnType<typeof createCommandHandler>;

@@ -5,7 +5,7 @@
  * event handlers). Routes call the functions it returns.
  */
 import { createMemoryBus } from "../adapters/bus/memory.ts";
-import type { Bus, CheckpointStore, EventSource, EventStore, JqEvaluator, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
+import type { Bus, CheckpointStore, EventStore, JqEvaluator, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import type { ReadModelChange } from "../projections/read-models.ts";
 import { type StatsItem, statsItemOf } from "../projections/workflow-stats.ts";
@@ -154,8 +154,7 @@ export async function createEngine(deps: EngineDeps) {
     registerTaskDef: definitions.registerTaskDef,
     removeTaskDef: definitions.removeTaskDef,
     // workflows
-    startWorkflow: (request: Parameters<typeof workflows.startWorkflow>[0], source: EventSource, options?: Parameters<typeof workflows.startWorkflow>[2]) =>
-      workflows.startWorkflow(request, source, options),
+    startWorkflow: workflows.startWorkflow,
     getWorkflow: workflows.getWorkflow,
     loadWorkflow: workflows.loadWorkflow,
     hasWorkflow: workflows.hasWorkflow,

@@ -1,8 +1,9 @@
 /**
- * A bounded map that forgets its least recently used entry first. A Map keeps
- * insertion order, so touching an entry is a delete and a set.
+ * A bounded map that forgets its least recently used entry first, telling
+ * `onEvict` which one. A Map keeps insertion order, so touching an entry is a
+ * delete and a set.
  */
-export function createLruCache<K, V>(capacity: number) {
+export function createLruCache<K, V>(capacity: number, onEvict?: (key: K, value: V) => void) {
   if (!(capacity >= 0)) throw new RangeError(`cache capacity must be a number >= 0, got ${capacity}`);
   const entries = new Map<K, V>();
   return {
@@ -15,15 +16,18 @@ export function createLruCache<K, V>(capacity: number) {
     },
     set(key: K, value: V): void {
       entries.delete(key);
-      if (capacity === 0) return;
       entries.set(key, value);
-      if (entries.size > capacity) entries.delete(entries.keys().next().value as K);
+      for (const [oldest, evicted] of entries) {
+        if (entries.size <= capacity) break;
+        entries.delete(oldest);
+        onEvict?.(oldest, evicted);
+      }
     },
     delete: (key: K): void => void entries.delete(key),
     /** Keys from least to most recently used. */
     keys: (): K[] => [...entries.keys()],
-    /** The least recently used key. */
-    oldest: (): K | undefined => entries.keys().next().value,
+    /** Values from least to most recently used. */
+    values: () => entries.values(),
     size: () => entries.size,
   };
 }

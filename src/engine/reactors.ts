@@ -38,8 +38,7 @@ export interface ReactorDeps {
 export function createReactors(core: EngineCore, deps: ReactorDeps) {
   const { models, logger } = core;
   const starter = {
-    startWorkflow: (request: StartWorkflowRequest, source: EventSource, options: { workflowId: string; parentWorkflowId?: string; parentWorkflowTaskId?: string }) =>
-      deps.startWorkflow(request, source, options),
+    startWorkflow: deps.startWorkflow,
     exists: async (workflowId: string) => (await core.loadWorkflow(workflowId)) !== undefined,
   };
   const executors: Record<string, SystemTaskExecutor> = {

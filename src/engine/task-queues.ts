@@ -123,7 +123,6 @@ export function createTaskQueues(core: EngineCore) {
 
   return {
     poll,
-    claimReadyTasks,
     updateTask,
     updateTaskAndPollNext,
     getTask: findTaskById,

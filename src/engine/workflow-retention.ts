@@ -24,10 +24,10 @@ export interface RetentionOptions {
  * A workflow that left is read from the store again when someone asks for it.
  */
 export function createWorkflowRetention(models: ReadModels, options: RetentionOptions = {}) {
-  const finishedInMemory = options.finishedInMemory ?? DEFAULT_FINISHED_IN_MEMORY;
-  const searchableFinished = options.searchableFinished ?? DEFAULT_SEARCHABLE_FINISHED;
-  const finished = createLruCache<string, true>(Number.POSITIVE_INFINITY);
-  const digests = new Map<string, WorkflowDigest>();
+  // Finished workflows held whole, in use order; the one pushed out leaves memory.
+  const finished = createLruCache<string, true>(options.finishedInMemory ?? DEFAULT_FINISHED_IN_MEMORY, (id) => evict(id));
+  // Digests of those that left, oldest first; past the bound search no longer finds them.
+  const digests = createLruCache<string, WorkflowDigest>(options.searchableFinished ?? DEFAULT_SEARCHABLE_FINISHED);
 
   function evict(workflowId: string): void {
     const workflow = models.workflows.get(workflowId);
@@ -38,18 +38,7 @@ export function createWorkflowRetention(models: ReadModels, options: RetentionOp
     const queued = models.queuedByWorkflow.get(workflowId);
     if (queued) for (const [taskId, queue] of queued) models.queues.get(queue)?.delete(taskId);
     models.queuedByWorkflow.delete(workflowId);
-    digests.delete(workflowId);
     digests.set(workflowId, digestOf(workflow));
-    while (digests.size > searchableFinished) digests.delete(digests.keys().next().value as string);
-  }
-
-  function trim(): void {
-    while (finished.size() > finishedInMemory) {
-      const oldest = finished.oldest();
-      if (oldest === undefined) return;
-      finished.delete(oldest);
-      evict(oldest);
-    }
   }
 
   return {
@@ -58,7 +47,6 @@ export function createWorkflowRetention(models: ReadModels, options: RetentionOp
       digests.delete(workflow.workflowId);
       if (isWorkflowTerminal(workflow.status)) {
         finished.set(workflow.workflowId, true);
-        trim();
       } else {
         finished.delete(workflow.workflowId);
       }
@@ -82,17 +70,12 @@ export function createWorkflowRetention(models: ReadModels, options: RetentionOp
     },
     /** Digests of finished workflows no longer in memory, oldest first. */
     digests: () => digests.values(),
-    /** The digest of a workflow no longer in memory, if search still keeps it. */
-    digest: (workflowId: string) => digests.get(workflowId),
-    /** How many finished workflows are held whole. */
-    finishedInMemory: () => finished.size(),
     /** What a checkpoint keeps of the retention: the finished workflows in use order, and the digests. */
     exported: (): RetentionImage => ({ finished: finished.keys(), digests: [...digests.values()] }),
     /** Takes back what `exported` gave (the read models it belongs to are already in place). */
     imported(image: RetentionImage): void {
       for (const id of image.finished) if (models.workflows.has(id)) finished.set(id, true);
       for (const digest of image.digests) digests.set(digest.workflowId, digest);
-      trim();
     },
   };
 }
