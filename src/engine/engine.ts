@@ -16,6 +16,7 @@ import { createDefinitions } from "./definitions.ts";
 import { createEngineCore, type Logger } from "./engine-core.ts";
 import { createEventHandlers, type EventHandlerOptions, type EventHandlers } from "./event-handlers.ts";
 import { createMessageCompletions } from "./message-completions.ts";
+import { createEgressPolicy, type EgressPolicy } from "./system/egress-policy.ts";
 import { createReactors } from "./reactors.ts";
 import { openReadSide } from "./read-side.ts";
 import type { RetentionOptions } from "./workflow-retention.ts";
@@ -34,6 +35,8 @@ export interface EngineDeps {
   evaluators?: { javascript?: ScriptEvaluator; jq?: JqEvaluator };
   /** The fetch HTTP tasks use (the runtime's by default). */
   fetch?: typeof fetch;
+  /** Where HTTP tasks may connect; without one, anywhere but the default deny list (link-local and cloud metadata). */
+  egress?: EgressPolicy;
   clock?: () => number;
   newId?: () => string;
   /** How often overdue timeouts are looked for. */
@@ -103,7 +106,7 @@ export async function createEngine(deps: EngineDeps) {
   const workflows = createWorkflowCommands(core, definitions, { digests: readSide.retention.digests });
   const queues = createTaskQueues(core);
   const timers = createTimers(core);
-  const reactors = createReactors(core, { startWorkflow: workflows.startWorkflow, fetch: deps.fetch });
+  const reactors = createReactors(core, { startWorkflow: workflows.startWorkflow, fetch: deps.fetch, egress: deps.egress ?? createEgressPolicy() });
   const messageCompletions = createMessageCompletions(core);
 
   onChange = (event, change) => {

@@ -11,6 +11,7 @@ import { isTaskTerminal, isWorkflowTerminal } from "../domain/workflow/status.ts
 import { toWorkflowJson } from "../projections/conductor-json.ts";
 import { pollableEntries } from "../projections/read-models.ts";
 import type { EngineCore } from "./engine-core.ts";
+import type { EgressPolicy } from "./system/egress-policy.ts";
 import { createHttpExecutor } from "./system/http.ts";
 import type { SystemTaskExecutor, SystemTaskOutcome } from "./system/outcome.ts";
 import { createEventExecutor, createKafkaPublishExecutor } from "./system/publish.ts";
@@ -26,6 +27,8 @@ export interface ReactorDeps {
   startWorkflow(request: StartWorkflowRequest, source: EventSource, options: StartOptions): Promise<string>;
   /** The fetch HTTP tasks use (the runtime's by default). */
   fetch?: typeof fetch;
+  /** Where HTTP tasks may connect. */
+  egress?: EgressPolicy;
 }
 
 /**
@@ -42,7 +45,7 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     exists: async (workflowId: string) => (await core.loadWorkflow(workflowId)) !== undefined,
   };
   const executors: Record<string, SystemTaskExecutor> = {
-    HTTP: createHttpExecutor(deps.fetch),
+    HTTP: createHttpExecutor(deps.fetch, deps.egress),
     KAFKA_PUBLISH: createKafkaPublishExecutor(core.bus),
     EVENT: createEventExecutor(core.bus),
     SUB_WORKFLOW: createSubWorkflowExecutor(starter),
