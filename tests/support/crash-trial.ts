@@ -17,6 +17,7 @@ import { spawn } from "node:child_process";
 import { openFileEventStore } from "../../src/adapters/eventstore/file.ts";
 import { eventually, http } from "./baton.ts";
 import { freePort, kill, startBatonProcess } from "./process.ts";
+import { seededRandom } from "./seeded-random.ts";
 
 export interface CrashTrialOptions {
   dataDir: string;
@@ -51,18 +52,6 @@ interface PolledTask {
   referenceTaskName: string;
   retryCount?: number;
   inputData: { n?: number; v?: number };
-}
-
-/** A small seeded generator (mulberry32), so a failing trial can be run again as it was. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const STEP = "ct_step";
