@@ -5,7 +5,7 @@ import type { EventHandlerCommand } from "../domain/event-handlers/decider.ts";
 import type { EventExecution, EventExecutionEvent, EventHandlerEvent, HeldTaskAction } from "../domain/event-handlers/events.ts";
 import type { EventHandler, EventHandlerAction } from "../domain/event-handlers/schema.ts";
 import { NotFoundError } from "../domain/errors.ts";
-import type { Bus, DeliveredMessage, EventSource, EventStore, Evaluation, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
+import type { Bus, BusSubscription, DeliveredMessage, EventSource, EventStore, Evaluation, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
 import { EVENT_HANDLER_STREAM_PREFIX, eventExecutionStream } from "../domain/streams.ts";
 import { eventHandlerCategory } from "../projections/stream-categories.ts";
 import type { ReadModelChange, ReadModels } from "../projections/read-models.ts";
@@ -49,7 +49,7 @@ export function createEventHandlers(deps: EventHandlerDeps) {
   const holdMs = deps.holdMs ?? DEFAULT_HOLD_MS;
   const handle = createCommandHandler({ store: deps.store, newId: deps.newId });
   const withLock = createKeyedLock();
-  const subscriptions = new Map<string, { close(): Promise<void> }>();
+  const subscriptions = new Map<string, BusSubscription>();
   const startedAt = clock();
   let closed = false;
 
@@ -229,6 +229,11 @@ export function createEventHandlers(deps: EventHandlerDeps) {
       [...models.eventHandlers.values()].filter((h) => h.event === event && (!activeOnly || h.active)),
     /** Recorded executions of one handler, oldest first. */
     executions: (name: string): EventExecution[] => [...(models.eventExecutions.get(name)?.values() ?? [])],
+    /**
+     * Resolves once messages published from now on to `event` reach its handlers
+     * (a Kafka consumer has joined its group); at once when no active handler listens on it.
+     */
+    listening: (event: string): Promise<void> => subscriptions.get(event)?.ready ?? Promise.resolve(),
     /** How many actions wait for their task in this process. */
     heldCount: () => taskActions.heldCount(),
     /** Called by the engine after it applied `event`. */
