@@ -413,6 +413,19 @@ describe("bus names: one rule on every bus (the in-process bus here, Kafka in te
     expect(app.engine.getWorkflow(other).variables).toEqual({ returned: true });
   });
 
+  it("runs handlers on two spellings of one topic once each per message", async () => {
+    const app = await boot();
+    const action = [{ action: "start_workflow", start_workflow: { name: "nope" } }];
+    await register(app, { name: "spelled_kafka", event: "kafka:invoices", actions: action });
+    await register(app, { name: "spelled_plain", event: "invoices", actions: action });
+    await publish(app, "invoices", {});
+    await publish(app, "kafka:invoices", {});
+    for (const name of ["spelled_kafka", "spelled_plain"]) {
+      const executions = await executionsOf(app, name, 2);
+      expect(executions.map((e: any) => e.messageId).sort()).toEqual(["invoices:0:0", "invoices:0:1"]);
+    }
+  });
+
   it("maps conductor:<queue> the same way for publishers and handlers", async () => {
     const app = await boot();
     await register(app, { name: "queue_plain", event: "conductor.wf.notify", actions: [{ action: "start_workflow", start_workflow: { name: "nope" } }] });

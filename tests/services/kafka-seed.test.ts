@@ -100,6 +100,23 @@ describe("the seed's documents on a real Kafka broker", () => {
     expect(execution!.messageId).toMatch(new RegExp(`^${SHIPMENTS}:\\d+:\\d+$`));
   });
 
+  it("runs handlers on kafka:<topic> and <topic> once each per record (one subscription, not two consumers splitting the group)", async () => {
+    const topic = `invoices-${RUN}`;
+    const action = [{ action: "start_workflow", start_workflow: { name: "no_such_workflow" } }];
+    for (const [name, event] of [[`inv_scheme_${RUN}`, `kafka:${topic}`], [`inv_plain_${RUN}`, topic]] as const) {
+      expect((await call("POST", "/api/event", { name, event, active: true, actions: action })).status).toBe(200);
+      await baton.engine.eventHandlers.listening(event);
+    }
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: 6 }, (_, i) => ({ key: `k${i}`, value: JSON.stringify({ i }) })) });
+    for (const name of [`inv_scheme_${RUN}`, `inv_plain_${RUN}`]) {
+      const executions = await eventually(async () => {
+        const list = baton.engine.eventHandlers.executions(name);
+        return list.length >= 6 ? list : undefined;
+      }, 20_000, 50);
+      expect(new Set(executions.map((e) => e.messageId)).size).toBe(6);
+    }
+  });
+
   it("makes the seed's EVENT without asyncComplete wait for its reply, and keeps the service's error_message", async () => {
     await define({
       name: `seed_hygiene_${RUN}`,
