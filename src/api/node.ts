@@ -55,6 +55,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     logger,
     egress: egressPolicy(config, async (host) => (await lookup(host, { all: true })).map((entry) => entry.address)),
+    eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
     ...checkpointsOf(config),
   });

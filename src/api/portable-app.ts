@@ -26,6 +26,7 @@ export async function createPortableApp(config: Config, runtime: string, { upgra
     evaluators: await loadEvaluators(),
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     egress: egressPolicy(config),
+    eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
   });
   const router = await openRouter(config, engine, store);

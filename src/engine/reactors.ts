@@ -1,4 +1,6 @@
 import type { StartWorkflowRequest } from "../domain/definitions/requests.ts";
+import type { WorkflowTask } from "../domain/definitions/workflow-def.ts";
+import { type EventSinkPolicy, eventWaitsForReply } from "../domain/tasks/event.ts";
 import { isReactorType, REACTOR_TASK_TYPES } from "../domain/definitions/task-types.ts";
 import { ConflictError, IllegalStateError, NotFoundError } from "../domain/errors.ts";
 import type { EventSource } from "../domain/ports.ts";
@@ -29,6 +31,8 @@ export interface ReactorDeps {
   fetch?: typeof fetch;
   /** Where HTTP tasks may connect. */
   egress?: EgressPolicy;
+  /** Which EVENT tasks wait for a reply besides those with `asyncComplete`. */
+  eventSinks?: EventSinkPolicy;
 }
 
 /**
@@ -47,10 +51,11 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
   const executors: Record<string, SystemTaskExecutor> = {
     HTTP: createHttpExecutor(deps.fetch, deps.egress),
     KAFKA_PUBLISH: createKafkaPublishExecutor(core.bus),
-    EVENT: createEventExecutor(core.bus),
+    EVENT: createEventExecutor(core.bus, deps.eventSinks),
     SUB_WORKFLOW: createSubWorkflowExecutor(starter),
     START_WORKFLOW: createStartWorkflowExecutor(starter),
   };
+  const waitsAfterEffect = (wt: WorkflowTask) => (wt.type === "EVENT" ? eventWaitsForReply(wt, deps.eventSinks) : wt.asyncComplete);
   const draining = new Set<string>();
   /** System tasks this process is claiming or running, so the drain and a reaction do not both try. */
   const running = new Set<string>();
@@ -106,7 +111,7 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
         ? await executor(task, workflow, wt)
         : { kind: "fail", reason: `no executor for task type ${wt.type}`, outputData: {}, terminal: true };
       // asyncComplete: the effect happened; an external update completes the task.
-      if (outcome.kind === "complete" && wt.asyncComplete) outcome = { kind: "wait", outputData: outcome.outputData };
+      if (outcome.kind === "complete" && waitsAfterEffect(wt)) outcome = { kind: "wait", outputData: outcome.outputData };
     } catch (error) {
       outcome = { kind: "fail", reason: error instanceof Error ? error.message : String(error), outputData: {} };
     }

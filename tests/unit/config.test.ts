@@ -26,6 +26,7 @@ describe("configuration from the environment", () => {
       BATON_ROUTER_TOPIC: "conductor-events",
       BATON_ROUTER_MAPPINGS: {},
       BATON_ROUTER_HOLD_MS: 300000,
+      BATON_EVENT_SINK_WAITS: false,
       BATON_OBJECT_STORE: "fs",
       S3_REGION: "us-east-1",
       S3_FORCE_PATH_STYLE: false,
@@ -51,6 +52,7 @@ describe("configuration from the environment", () => {
     [{ BATON_BUS: "kafka" }, /KAFKA_BROKERS is required when BATON_BUS is kafka/],
     [{ BATON_BUS: "kafka", KAFKA_BROKERS: "localhost" }, /KAFKA_BROKERS must be a comma-separated list of host:port/],
     [{ KAFKA_CREATE_TOPICS: "maybe" }, /KAFKA_CREATE_TOPICS must be true or false/],
+    [{ BATON_EVENT_SINK_WAITS: "conductor" }, /BATON_EVENT_SINK_WAITS must be true or false/],
   ])("rejects %o naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ValidationError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -60,5 +62,10 @@ describe("configuration from the environment", () => {
     expect(
       loadConfig({ BATON_BUS: "kafka", KAFKA_BROKERS: "127.0.0.1:9092, kafka-2:9093", KAFKA_GROUP_ID: "orders", KAFKA_CREATE_TOPICS: "false" }),
     ).toMatchObject({ BATON_BUS: "kafka", KAFKA_BROKERS: ["127.0.0.1:9092", "kafka-2:9093"], KAFKA_GROUP_ID: "orders", KAFKA_CREATE_TOPICS: false });
+  });
+
+  it("reads the EVENT sink option", () => {
+    expect(loadConfig({ BATON_EVENT_SINK_WAITS: "true" })).toMatchObject({ BATON_EVENT_SINK_WAITS: true });
+    expect(loadConfig({ BATON_EVENT_SINK_WAITS: "0" })).toMatchObject({ BATON_EVENT_SINK_WAITS: false });
   });
 });
