@@ -165,6 +165,7 @@ export async function createEngine(deps: EngineDeps) {
     getWorkflowDef: definitions.getWorkflowDef,
     listWorkflowDefs: definitions.listWorkflowDefs,
     registerWorkflowDef: definitions.registerWorkflowDef,
+    workflowDefWarnings: definitions.workflowDefWarnings,
     removeWorkflowDef: definitions.removeWorkflowDef,
     getTaskDef: definitions.getTaskDef,
     listTaskDefs: definitions.listTaskDefs,
