@@ -1,4 +1,4 @@
-import { isReactorType } from "../domain/definitions/task-types.ts";
+import { isReactorType, isTaskType } from "../domain/definitions/task-types.ts";
 import { queueName, systemQueueName } from "../domain/streams.ts";
 import { workflowTaskOf } from "../domain/workflow/definition-lookup.ts";
 import type { WorkflowEvent } from "../domain/workflow/events.ts";
@@ -71,7 +71,8 @@ function syncQueues(models: WorkflowModels, workflow: WorkflowState): string[] {
       const type = workflowTaskOf(workflow, task)?.type;
       if (type === undefined) continue;
       let queue: string;
-      if (type === "SIMPLE") queue = queueName(task.taskType, task.domain);
+      // A type outside the registry is a worker's task too, polled by its type name (Conductor's UserDefinedTaskMapper).
+      if (type === "SIMPLE" || !isTaskType(type)) queue = queueName(task.taskType, task.domain);
       else if (isReactorType(type)) queue = systemQueueName(type);
       else continue;
       wanted.set(task.taskId, {

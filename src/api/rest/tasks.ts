@@ -4,6 +4,8 @@ import { TASK_RESULT_STATUSES, TaskResultSchema } from "../../domain/definitions
 import { parseOrThrow } from "../../domain/definitions/validate.ts";
 import { NotFoundError, ValidationError } from "../../domain/errors.ts";
 import { queueName } from "../../domain/streams.ts";
+import { isSystemTaskType } from "../../domain/tasks/registry.ts";
+import { workflowTaskOf } from "../../domain/workflow/definition-lookup.ts";
 import { latestAttempt } from "../../domain/workflow/state.ts";
 import { isTaskTerminal } from "../../domain/workflow/status.ts";
 import type { Engine } from "../../engine/engine.ts";
@@ -146,12 +148,12 @@ export function taskRoutes(engine: TaskRoutesPort) {
     return c.json(engine.queueSize(taskType, domain || undefined));
   });
 
-  // Conductor's shape: queue -> shard -> {size, uacked}; Baton has one shard, and "unacked" are polled tasks still IN_PROGRESS.
+  // Conductor's shape: queue -> shard -> {size, uacked}; Baton has one shard, and "unacked" are worker tasks polled and still IN_PROGRESS.
   app.get("/queue/all/verbose", (c) => {
     const inFlight = new Map<string, number>();
     for (const workflow of engine.workflows()) {
       for (const task of workflow.tasks) {
-        if (task.status !== "IN_PROGRESS" || task.pollCount === 0) continue;
+        if (task.status !== "IN_PROGRESS" || isSystemTaskType(workflowTaskOf(workflow, task)?.type ?? task.taskType)) continue;
         const queue = queueName(task.taskType, task.domain);
         inFlight.set(queue, (inFlight.get(queue) ?? 0) + 1);
       }
@@ -205,20 +207,8 @@ export function taskRoutes(engine: TaskRoutesPort) {
     return task.logs.length === 0 ? c.body(null, 204) : c.json(task.logs);
   });
 
-  // Complete a task by reference name; the body is its output.
-  app.post("/:workflowId/:taskRefName/:status", async (c) => {
-    const { workflowId, taskRefName, status } = c.req.param();
-    return c.text(await updateByRef(c, workflowId, taskRefName, status));
-  });
-
-  // The same, answering with the workflow after the update.
-  app.post("/:workflowId/:taskRefName/:status/sync", async (c) => {
-    const { workflowId, taskRefName, status } = c.req.param();
-    await updateByRef(c, workflowId, taskRefName, status);
-    return c.json(toWorkflowJson(await engine.loadWorkflow(workflowId), true));
-  });
-
-  // Signal the workflow's blocked WAIT task (conductor-oss 3.32).
+  // Signal the workflow's blocked WAIT task (conductor-oss 3.32). Before the by-reference routes:
+  // `/wf/COMPLETED/signal` also fits `/:workflowId/:taskRefName/:status`.
   app.post("/:workflowId/:status/signal", async (c) => {
     const { workflowId, status } = c.req.param();
     await signal(c, workflowId, status);
@@ -232,6 +222,19 @@ export function taskRoutes(engine: TaskRoutesPort) {
     await signal(c, workflowId, status);
     const response = await awaitSignalResponse(engine, workflowId, [], strategy, crypto.randomUUID(), timeoutMs);
     return response ? c.json(response) : c.body(null, 200);
+  });
+
+  // Complete a task by reference name; the body is its output.
+  app.post("/:workflowId/:taskRefName/:status", async (c) => {
+    const { workflowId, taskRefName, status } = c.req.param();
+    return c.text(await updateByRef(c, workflowId, taskRefName, status));
+  });
+
+  // The same, answering with the workflow after the update.
+  app.post("/:workflowId/:taskRefName/:status/sync", async (c) => {
+    const { workflowId, taskRefName, status } = c.req.param();
+    await updateByRef(c, workflowId, taskRefName, status);
+    return c.json(toWorkflowJson(await engine.loadWorkflow(workflowId), true));
   });
 
   return app;
