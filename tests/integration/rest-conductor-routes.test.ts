@@ -211,6 +211,36 @@ describe("Conductor REST routes", () => {
     expect(badStrategy.json().validationErrors[0].path).toBe("returnStrategy");
   });
 
+  it("execute answers with the blocking sub-workflow (BLOCKING_WORKFLOW), and at a waitUntilTaskRef task once it has ended", async () => {
+    await t.call("POST", "/api/metadata/workflow", { name: "r_child", tasks: [{ name: "hold", taskReferenceName: "hold", type: "WAIT" }] });
+    await t.call("POST", "/api/metadata/workflow", {
+      name: "r_parent",
+      tasks: [{ name: "child", taskReferenceName: "child", type: "SUB_WORKFLOW", subWorkflowParam: { name: "r_child", version: 1 } }],
+    });
+    const blocked = await t.call("POST", "/api/workflow/execute/r_parent/1?returnStrategy=BLOCKING_WORKFLOW&waitForSeconds=10&requestId=r-1", {});
+    expect(blocked.status).toBe(200);
+    const run = blocked.json();
+    expect(run).toMatchObject({ responseType: "BLOCKING_WORKFLOW", requestId: "r-1", targetWorkflowStatus: "RUNNING", signalTimeout: false });
+    expect(run.workflowId).not.toBe(run.targetWorkflowId);
+    expect(run.tasks.map((x: any) => x.referenceTaskName)).toEqual(["hold"]);
+    const parent = (await t.call("GET", `/api/workflow/${run.targetWorkflowId}`)).json();
+    expect(parent.tasks[0].outputData.subWorkflowId).toBe(run.workflowId);
+
+    await t.call("GET", "/api/tasks/poll/batch/r_task?count=1000&timeout=0");
+    const pending = t.call("POST", "/api/workflow/execute/r_flow/0?waitUntilTaskRef=x,a&waitForSeconds=10", {});
+    const task = await (async () => {
+      for (;;) {
+        const [polled] = (await t.call("GET", "/api/tasks/poll/batch/r_task?workerid=w&count=1&timeout=1000")).json();
+        if (polled) return polled;
+      }
+    })();
+    await t.call("POST", "/api/tasks", { workflowInstanceId: task.workflowInstanceId, taskId: task.taskId, status: "COMPLETED", outputData: { y: 1 } });
+    const reached = (await pending).json();
+    expect(reached).toMatchObject({ responseType: "TARGET_WORKFLOW", workflowId: task.workflowInstanceId, status: "RUNNING", signalTimeout: false });
+    expect(reached.workflowDefinition.version).toBe(2); // version 0 is the latest, as in Conductor
+    expect(reached.tasks.map((x: any) => [x.referenceTaskName, x.status])).toEqual([["a", "COMPLETED"], ["b", "SCHEDULED"]]);
+  });
+
   it("POST /workflow/test runs a definition against mocked task outputs (not a start of a workflow named test)", async () => {
     const response = await t.call("POST", "/api/workflow/test", {
       name: "r_test",

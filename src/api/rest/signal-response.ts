@@ -73,8 +73,9 @@ export async function awaitSignalResponse(
     if (isWorkflowTerminal(target.status) || blocking.tasks.length > 0 || timedOut) {
       return render(target, blocking, strategy, requestId, timedOut);
     }
-    // Wakes early when the target changes; a sub-workflow's change is seen at the next poll.
-    await engine.waitForWorkflow(workflowId, Math.min(deadline, engine.clock() + POLL_MS), (w) => w !== target);
+    // Wakes when the target changes; a running sub-workflow's changes do not change the target, so then poll too.
+    const hasChild = target.tasks.some((task) => task.taskType === "SUB_WORKFLOW" && !isTaskTerminal(task.status));
+    await engine.waitForWorkflow(workflowId, hasChild ? Math.min(deadline, engine.clock() + POLL_MS) : deadline, (w) => w !== target);
   }
 }
 
