@@ -345,3 +345,24 @@ describe("Conductor REST routes", () => {
     expect(response.text).toBe(pkg.version);
   });
 });
+
+describe("registration warnings in the log", () => {
+  it("logs one line naming the definition and each warning when such a definition is registered", async () => {
+    const lines: { message: string; fields?: Record<string, unknown> }[] = [];
+    const t = await inProcessApp({ logger: { info: (message, fields) => lines.push({ message, fields }), error: () => {} } });
+    try {
+      const response = await t.call("POST", "/api/metadata/workflow", {
+        name: "r_logged",
+        tasks: [{ name: "ask", taskReferenceName: "ask", type: "LLM_CHAT_COMPLETE" }],
+      });
+      expect(response.status).toBe(200);
+      const line = lines.find((l) => l.message.includes("r_logged"));
+      expect(line?.message).toBe("workflow definition r_logged v1 registered with warnings");
+      expect(line?.fields?.warnings).toEqual([expect.stringMatching(/^tasks\[0\]\.type: unknown task type 'LLM_CHAT_COMPLETE'/)]);
+      await t.call("POST", "/api/metadata/workflow", { name: "r_clean", tasks: [{ name: "x", taskReferenceName: "x" }] });
+      expect(lines.some((l) => l.message.includes("r_clean"))).toBe(false);
+    } finally {
+      await t.close();
+    }
+  });
+});
