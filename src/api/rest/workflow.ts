@@ -34,7 +34,7 @@ const CorrelationIdListSchema = v.pipe(
   v.maxLength(1000, "at most 1000 correlation ids per request"),
 );
 
-/** Workflows of `name` with `correlationId`: those in memory, and (with includeClosed) finished ones read back from the store. */
+/** Workflows of `name` with one of `correlationIds`: those in memory, and (with includeClosed) finished ones read back from the store. */
 async function correlated(engine: WorkflowRoutesPort, name: string, correlationIds: ReadonlySet<string>, includeClosed: boolean): Promise<WorkflowState[]> {
   const found = [...engine.workflows()].filter(
     (w) => w.definition.name === name && w.correlationId !== undefined && correlationIds.has(w.correlationId) && (includeClosed || !isWorkflowTerminal(w.status)),
