@@ -278,6 +278,14 @@ describe("Conductor REST routes", () => {
     expect(workflow.tasks.map((x: any) => [x.referenceTaskName, x.status])).toEqual([["a", "COMPLETED"], ["b", "SCHEDULED"]]);
   });
 
+  it("validate's warnings include the EVENT sink trap (the same list registration logs)", async () => {
+    const response = await t.call("POST", "/api/metadata/workflow/validate", {
+      name: "r_sink",
+      tasks: [{ name: "ask", taskReferenceName: "ask", type: "EVENT", sink: "conductor:r_reply" }],
+    });
+    expect(response.json().warnings).toEqual([{ path: "tasks[0]", message: expect.stringMatching(/EVENT task 'ask' publishes to 'conductor:r_reply' and completes at once/) }]);
+  });
+
   it("metadata: validate (with warnings), names, names-and-versions, versions, latest-versions, classifier", async () => {
     const valid = await t.call("POST", "/api/metadata/workflow/validate", {
       name: "r_llm",
@@ -347,7 +355,7 @@ describe("Conductor REST routes", () => {
 });
 
 describe("registration warnings in the log", () => {
-  it("logs one line naming the definition and each warning when such a definition is registered", async () => {
+  it("logs a line per warning, naming the definition, when such a definition is registered", async () => {
     const lines: { message: string; fields?: Record<string, unknown> }[] = [];
     const t = await inProcessApp({ logger: { info: (message, fields) => lines.push({ message, fields }), error: () => {} } });
     try {
@@ -356,9 +364,13 @@ describe("registration warnings in the log", () => {
         tasks: [{ name: "ask", taskReferenceName: "ask", type: "LLM_CHAT_COMPLETE" }],
       });
       expect(response.status).toBe(200);
-      const line = lines.find((l) => l.message.includes("r_logged"));
-      expect(line?.message).toBe("workflow definition r_logged v1 registered with warnings");
-      expect(line?.fields?.warnings).toEqual([expect.stringMatching(/^tasks\[0\]\.type: unknown task type 'LLM_CHAT_COMPLETE'/)]);
+      const logged = lines.filter((l) => l.message.includes("r_logged"));
+      expect(logged).toEqual([
+        {
+          message: expect.stringMatching(/^warning: workflow r_logged v1: tasks\[0\]\.type: unknown task type 'LLM_CHAT_COMPLETE'/),
+          fields: { workflow: "r_logged", version: 1, path: "tasks[0].type" },
+        },
+      ]);
       await t.call("POST", "/api/metadata/workflow", { name: "r_clean", tasks: [{ name: "x", taskReferenceName: "x" }] });
       expect(lines.some((l) => l.message.includes("r_clean"))).toBe(false);
     } finally {

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { parseCheckedWorkflowDef, parseWorkflowDef } from "../../domain/definitions/check-workflow-def.ts";
+import { parseWorkflowDef } from "../../domain/definitions/check-workflow-def.ts";
 import { TaskDefSchema } from "../../domain/definitions/task-def.ts";
 import { parseOrThrow } from "../../domain/definitions/validate.ts";
 import type { WorkflowDef } from "../../domain/definitions/workflow-def.ts";
@@ -8,7 +8,7 @@ import type { Engine } from "../../engine/engine.ts";
 import { boolQuery, emptyOk, intQuery, jsonBody, restSource } from "./request.ts";
 
 /** What the metadata routes call on the engine, and nothing more. */
-export type MetadataRoutesPort = Pick<Engine, "getTaskDef" | "getWorkflowDef" | "listTaskDefs" | "listWorkflowDefs" | "registerTaskDef" | "registerWorkflowDef" | "removeTaskDef" | "removeWorkflowDef">;
+export type MetadataRoutesPort = Pick<Engine, "getTaskDef" | "getWorkflowDef" | "listTaskDefs" | "listWorkflowDefs" | "registerTaskDef" | "registerWorkflowDef" | "removeTaskDef" | "removeWorkflowDef" | "workflowDefWarnings">;
 
 function requireArray(body: unknown, what: string): unknown[] {
   if (!Array.isArray(body)) {
@@ -63,8 +63,8 @@ export function metadataRoutes(engine: MetadataRoutesPort) {
 
   // Baton adds what it warns about (Conductor answers an empty 200); errors are a 400 as in Conductor.
   app.post("/workflow/validate", async (c) => {
-    const { warnings } = parseCheckedWorkflowDef(await jsonBody(c));
-    return c.json({ valid: true, warnings });
+    const definition = parseWorkflowDef(await jsonBody(c));
+    return c.json({ valid: true, warnings: engine.workflowDefWarnings(definition) });
   });
 
   app.get("/workflow", (c) => {
