@@ -1,6 +1,6 @@
 /**
- * Baton driven through the official Conductor Python SDK (conductor-python,
- * pinned in scripts/services/python-sdk.sh), exactly as a user would: the
+ * Baton driven through the official Conductor Python SDK (conductor-python
+ * 2.0.0, pinned in tests/services/python-sdk/requirements.txt), exactly as a user would: the
  * scenario in tests/services/python-sdk/scenario.py registers definitions,
  * runs workers under the SDK's TaskHandler and makes every lifecycle call.
  * Each of its checks is one test here, so a failure names the check and the
