@@ -67,7 +67,7 @@ export async function runScenario(
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
       const child = spawn(command, [...args, apiUrl, resultsFile], {
         cwd: options.cwd ?? ROOT,
-        env: { ...process.env, ...options.env },
+        env: { ...clientNeutralEnv(), ...options.env },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let output = "";
@@ -95,6 +95,14 @@ export async function runScenario(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * This process's environment without the SDKs' own settings (CONDUCTOR_SERVER_URL,
+ * CONDUCTOR_AUTH_KEY, ...), which would point a scenario elsewhere or make it log in.
+ */
+function clientNeutralEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CONDUCTOR_")));
 }
 
 /**

@@ -88,7 +88,7 @@ def expect(condition, message):
         raise AssertionError(message)
 
 
-def eventually(probe, what, timeout=20.0):
+def eventually(probe, what, timeout=30.0):
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -113,7 +113,7 @@ def status_of(workflow_id, include_tasks=False):
     return workflows.get_workflow(workflow_id, include_tasks=include_tasks)
 
 
-def wait_for_status(workflow_id, *statuses, timeout=20.0):
+def wait_for_status(workflow_id, *statuses, timeout=30.0):
     return eventually(lambda: (lambda wf: wf if wf.status in statuses else None)(status_of(workflow_id, True)),
                       f"workflow {workflow_id} in {statuses}", timeout)
 

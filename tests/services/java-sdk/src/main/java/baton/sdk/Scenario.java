@@ -102,14 +102,14 @@ public final class Scenario {
     }
 
     static <T> T eventually(Supplier<T> probe, String what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 20_000;
+        long deadline = System.currentTimeMillis() + 30_000;
         T last = null;
         while (System.currentTimeMillis() < deadline) {
             last = probe.get();
             if (last != null) return last;
             Thread.sleep(100);
         }
-        throw new AssertionError(what + " not reached within 20s");
+        throw new AssertionError(what + " not reached within 30s");
     }
 
     Workflow workflow(String id) {
