@@ -1,4 +1,4 @@
-import { checkWorkflowDefRules } from "../domain/definitions/check-workflow-def.ts";
+import { checkWorkflowDefRules, type DefinitionWarning } from "../domain/definitions/check-workflow-def.ts";
 import { defaultTaskDef, type TaskDef } from "../domain/definitions/task-def.ts";
 import type { WorkflowDef, WorkflowTask } from "../domain/definitions/workflow-def.ts";
 import { NotFoundError } from "../domain/errors.ts";
@@ -60,9 +60,16 @@ export function createDefinitions(core: EngineCore) {
     getWorkflowDef,
     snapshotDefinition,
     listWorkflowDefs: () => [...models.workflowDefs.values()].flatMap((v) => [...v.versions.values()]),
-    async registerWorkflowDef(definition: WorkflowDef, overwrite: boolean, source: EventSource): Promise<void> {
-      checkWorkflowDefRules(definition);
+    /** Registers a definition; returns what Baton warns about in it (also logged). */
+    async registerWorkflowDef(definition: WorkflowDef, overwrite: boolean, source: EventSource): Promise<DefinitionWarning[]> {
+      const warnings = checkWorkflowDefRules(definition);
       await runWorkflowDefCommand(definition.name, { type: "RegisterWorkflowDef", definition, overwrite }, source);
+      if (warnings.length > 0) {
+        core.logger.info(`workflow definition ${definition.name} v${definition.version} registered with warnings`, {
+          warnings: warnings.map((w) => `${w.path}: ${w.message}`),
+        });
+      }
+      return warnings;
     },
     removeWorkflowDef: (name: string, version: number, source: EventSource) =>
       runWorkflowDefCommand(name, { type: "RemoveWorkflowDef", name, version }, source),

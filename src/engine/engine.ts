@@ -167,6 +167,8 @@ export async function createEngine(deps: EngineDeps) {
     rerun: workflows.rerun,
     skipTask: workflows.skipTask,
     resetCallbacks: workflows.resetCallbacks,
+    decide: workflows.decide,
+    removeWorkflow: workflows.remove,
     search: workflows.search,
     workflows: workflows.workflows,
     digests: workflows.digests,

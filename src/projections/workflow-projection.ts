@@ -35,6 +35,10 @@ export const workflowProjection: Projection<WorkflowModels, WorkflowEvent> = {
   apply(models, event, workflowId) {
     const previous = models.workflows.get(workflowId) ?? initialWorkflowState;
     const workflow = evolve(previous, event);
+    if (!workflow.exists) {
+      forget(models, workflow);
+      return { workflow, queuesFed: [], previous: previous.exists ? previous : undefined };
+    }
     models.workflows.set(workflowId, workflow);
     // Only these events bring new task ids (a rerun resets a task in place, keeping its id).
     if (event.type === "TaskScheduled" || event.type === "TaskSkipped") {
@@ -47,6 +51,16 @@ export const workflowProjection: Projection<WorkflowModels, WorkflowEvent> = {
     return { workflow, queuesFed, previous: previous.exists ? previous : undefined };
   },
 };
+
+/** Drops a removed workflow from every model: its state, task index, queue entries and timer. */
+function forget(models: WorkflowModels, workflow: WorkflowState): void {
+  models.workflows.delete(workflow.workflowId);
+  for (const task of workflow.tasks) models.taskIndex.delete(task.taskId);
+  models.timers.delete(workflow.workflowId);
+  const queued = models.queuedByWorkflow.get(workflow.workflowId);
+  if (queued) for (const [taskId, queue] of queued) models.queues.get(queue)?.delete(taskId);
+  models.queuedByWorkflow.delete(workflow.workflowId);
+}
 
 /** Makes a workflow's queue entries match its SCHEDULED worker tasks. */
 function syncQueues(models: WorkflowModels, workflow: WorkflowState): string[] {

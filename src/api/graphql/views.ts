@@ -1,4 +1,5 @@
 import type { TaskDef } from "../../domain/definitions/task-def.ts";
+import { inspectWorkflowDef } from "../../domain/definitions/check-workflow-def.ts";
 import type { WorkflowDef } from "../../domain/definitions/workflow-def.ts";
 import type { RecordedEvent } from "../../domain/ports.ts";
 import type { UnmatchedCompletion } from "../../domain/router/events.ts";
@@ -13,7 +14,7 @@ export const workflowView = (workflow: WorkflowState) => toWorkflowJson(workflow
 
 export const taskView = (workflow: WorkflowState, task: TaskState) => toTaskJson(workflow, task);
 
-export const workflowDefView = (definition: WorkflowDef) => ({ ...definition, definition });
+export const workflowDefView = (definition: WorkflowDef) => ({ ...definition, definition, warnings: inspectWorkflowDef(definition).warnings });
 
 export const taskDefView = (definition: TaskDef) => ({ ...definition, definition });
 
