@@ -65,11 +65,21 @@ export async function runScenario(
   const started = Date.now();
   try {
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      // Its own process group: the Python SDK's TaskHandler runs workers as child
+      // processes, and a scenario killed on time-out must not leave them polling.
       const child = spawn(command, [...args, apiUrl, resultsFile], {
         cwd: options.cwd ?? ROOT,
         env: { ...clientNeutralEnv(), ...options.env },
         stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
       });
+      const killGroup = () => {
+        try {
+          if (child.pid) process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // The group has already gone.
+        }
+      };
       let output = "";
       const keep = (chunk: Buffer) => {
         output += chunk.toString();
@@ -77,10 +87,11 @@ export async function runScenario(
       };
       child.stdout.on("data", keep);
       child.stderr.on("data", keep);
-      const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
+      const timer = setTimeout(killGroup, options.timeoutMs);
       child.once("error", reject);
       child.once("close", (exitCode) => {
         clearTimeout(timer);
+        killGroup();
         resolve({ code: exitCode, output });
       });
     });
