@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { DirectoryInUseError, openFileEventStore } from "../../src/adapters/eventstore/file.ts";
+import { DirectoryInUseError, LogDamageError, openFileEventStore } from "../../src/adapters/eventstore/file.ts";
 import { openFileSnapshot } from "../../src/adapters/eventstore/file-snapshot.ts";
 import type { FileEventStoreOptions } from "../../src/adapters/eventstore/file.ts";
 import type { EventStore, NewEvent } from "../../src/domain/ports.ts";
@@ -204,31 +204,6 @@ describe("file event store", () => {
       await expectRepairedTo(offsets[2] ?? -1, size - 5 - (offsets[2] ?? 0), /incomplete/, ["a0", "a1", "b0"]);
     });
 
-    it("cuts a last record whose checksum does not match", async () => {
-      const offsets = await writeThreeRecords();
-      const size = (await readFile(logFile)).length;
-      await flipByte((offsets[2] ?? 0) + 30);
-      await expectRepairedTo(offsets[2] ?? -1, size - (offsets[2] ?? 0), /checksum mismatch/, ["a0", "a1", "b0"]);
-    });
-
-    it("cuts a last record with a valid checksum over unparsable JSON", async () => {
-      await writeThreeRecords();
-      const goodSize = (await readFile(logFile)).length;
-      const body = Buffer.from('{"streamId":');
-      const line = `${crc32(body).toString(16).padStart(8, "0")} ${body.toString()}\n`;
-      await appendFile(logFile, line);
-      await expectRepairedTo(goodSize, line.length, /unparsable JSON/, ["a0", "a1", "b0", "a2"]);
-    });
-
-    it("cuts a last record split in two by a damaged byte", async () => {
-      const offsets = await writeThreeRecords();
-      const size = (await readFile(logFile)).length;
-      const bytes = await readFile(logFile);
-      bytes[(offsets[2] ?? 0) + 20] = 0x0a;
-      await writeFile(logFile, bytes);
-      await expectRepairedTo(offsets[2] ?? -1, size - (offsets[2] ?? 0), /checksum mismatch/, ["a0", "a1", "b0"]);
-    });
-
     it("repairs even without an onRepair listener", async () => {
       await writeThreeRecords();
       await appendFile(logFile, "garbage");
@@ -255,6 +230,116 @@ describe("file event store", () => {
       const [last] = await reopened.readAll({ fromPosition: kept.length });
       expect(last).toMatchObject({ streamId: "s", revision: revisionOfS + 1, position: kept.length });
     }
+  });
+
+  describe("damage that is not a torn tail stops the open, touching nothing", () => {
+    /** Opening fails with LogDamageError naming the file, offset and finding, leaves the file as it was, and frees the directory. */
+    async function expectRefused(offset: number, found: RegExp): Promise<LogDamageError> {
+      const before = await readFile(logFile);
+      const onRepair = vi.fn();
+      const error = await openFileEventStore({ dir, onRepair }).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      expect(error).toBeInstanceOf(LogDamageError);
+      const damage = error as LogDamageError;
+      expect(damage.message).toContain(`${logFile}: damaged record at byte offset ${offset} (`);
+      expect(damage.offset).toBe(offset);
+      expect(damage.found).toMatch(found);
+      expect(damage.message).toContain(`npm run baton -- repair --data-dir ${dir}`);
+      expect(onRepair).not.toHaveBeenCalled();
+      expect((await readFile(logFile)).equals(before)).toBe(true);
+      expect(existsSync(join(dir, "baton.lock"))).toBe(false);
+      return damage;
+    }
+
+    it("a log converted to CRLF line endings", async () => {
+      await writeThreeRecords();
+      await writeFile(logFile, (await readFile(logFile, "utf8")).replaceAll("\n", "\r\n"));
+      await expectRefused(0, /carriage return before the newline \(CRLF line endings\).*editor or copy tool/);
+    });
+
+    it("a log with a trailing space on every line", async () => {
+      await writeThreeRecords();
+      await writeFile(logFile, (await readFile(logFile, "utf8")).replaceAll("\n", " \n"));
+      await expectRefused(0, /trailing whitespace after the record/);
+    });
+
+    it("a log that starts with a UTF-8 byte order mark", async () => {
+      await writeThreeRecords();
+      await writeFile(logFile, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), await readFile(logFile)]));
+      await expectRefused(0, /UTF-8 byte order mark/);
+    });
+
+    it("a flipped byte in the last complete record", async () => {
+      const offsets = await writeThreeRecords();
+      await flipByte((offsets[2] ?? 0) + 30);
+      await expectRefused(offsets[2] ?? -1, /^checksum mismatch$/);
+    });
+
+    it("a flipped byte in a record in the middle", async () => {
+      const offsets = await writeThreeRecords();
+      await flipByte((offsets[1] ?? 0) + 30);
+      await expectRefused(offsets[1] ?? -1, /^checksum mismatch$/);
+    });
+
+    it("a last complete record with a valid checksum over unparsable JSON", async () => {
+      await writeThreeRecords();
+      const goodSize = (await readFile(logFile)).length;
+      const body = Buffer.from('{"streamId":');
+      await appendFile(logFile, `${crc32(body).toString(16).padStart(8, "0")} ${body.toString()}\n`);
+      await expectRefused(goodSize, /^unparsable JSON$/);
+    });
+
+    it("a last record split in two by a byte damaged into a newline", async () => {
+      const offsets = await writeThreeRecords();
+      const bytes = await readFile(logFile);
+      bytes[(offsets[2] ?? 0) + 20] = 0x0a;
+      await writeFile(logFile, bytes);
+      await expectRefused(offsets[2] ?? -1, /^checksum mismatch$/);
+    });
+
+    it("a last record whose newline was damaged into another byte", async () => {
+      await writeThreeRecords();
+      const bytes = await readFile(logFile);
+      bytes[bytes.length - 1] = 0x0b;
+      await writeFile(logFile, bytes);
+      const offsets = (await readFile(logFile, "latin1")).split("\n");
+      await expectRefused(offsets[0]!.length + offsets[1]!.length + 2, /newline is byte 0x0b/);
+    });
+
+    it("a log whose newlines were all converted to CR (one incomplete line of many records)", async () => {
+      await writeThreeRecords();
+      await writeFile(logFile, (await readFile(logFile, "utf8")).replaceAll("\n", "\r"));
+      await expectRefused(0, /not the start of one record/);
+    });
+
+    it("a blank line between records", async () => {
+      const offsets = await writeThreeRecords();
+      const bytes = await readFile(logFile);
+      await writeFile(logFile, Buffer.concat([bytes.subarray(0, offsets[1]), Buffer.from("\n"), bytes.subarray(offsets[1])]));
+      await expectRefused(offsets[1] ?? -1, /^an empty line$/);
+    });
+
+    it("a read-only snapshot refuses a damaged last record too, rather than show a log without it", async () => {
+      const offsets = await writeThreeRecords();
+      await flipByte((offsets[2] ?? 0) + 30);
+      await expect(openFileSnapshot(dir)).rejects.toThrow(`${logFile}: damaged record at byte offset ${offsets[2]} (checksum mismatch)`);
+    });
+
+    it("keeps a whole last record that lacks only its newline, and ends it", async () => {
+      await writeThreeRecords();
+      const size = (await readFile(logFile)).length;
+      await truncate(logFile, size - 1);
+      const onRepair = vi.fn();
+      const store = await openStore({ onRepair });
+      expect(await ids(store)).toEqual(["a0", "a1", "b0", "a2"]);
+      expect(onRepair).toHaveBeenCalledWith(expect.objectContaining({ droppedBytes: 0, reason: expect.stringMatching(/added the newline/) }));
+      await store.append("s", [event("a3")], 2);
+      await store.close();
+      const reopened = await openStore();
+      expect(await ids(reopened)).toEqual(["a0", "a1", "b0", "a2", "a3"]);
+    });
   });
 
   describe("damage before intact records", () => {
