@@ -53,6 +53,10 @@ async function alter(change: (bytes: Buffer) => Buffer | void): Promise<Buffer> 
   return changed;
 }
 
+function flipBit(bytes: Buffer, offset: number): void {
+  bytes[offset] = (bytes[offset] ?? 0) ^ 0x01;
+}
+
 async function refusal(options: { dropFromOffset?: number } = {}): Promise<LogRepairRefused> {
   const error = await repairLog({ dir, now: CLOCK, ...options }).then(
     () => undefined,
@@ -169,9 +173,7 @@ describe("repairLog", () => {
     it("refuses a --drop-from-offset that is not a record start, lies past the damage, or finds no damage", async () => {
       const offsets = await writeThreeRecords();
       expect((await refusal({ dropFromOffset: offsets[1] })).message).toMatch(/no damaged record at or after byte offset/);
-      const before = await alter((bytes) => {
-        bytes[(offsets[1] ?? 0) + 30] ^= 0x01;
-      });
+      const before = await alter((bytes) => flipBit(bytes, (offsets[1] ?? 0) + 30));
       expect((await refusal({ dropFromOffset: (offsets[1] ?? 0) + 1 })).message).toContain(`no record starts at byte offset ${(offsets[1] ?? 0) + 1}`);
       expect((await refusal({ dropFromOffset: offsets[2] })).message).toContain(`comes before --drop-from-offset ${offsets[2]}`);
       expect((await readFile(logFile)).equals(before)).toBe(true);
@@ -187,9 +189,7 @@ describe("repairLog", () => {
     await alter((bytes) => Buffer.from(bytes.toString("latin1").replaceAll("\n", "\r\n"), "latin1"));
     expect((await repairLog({ dir, now: CLOCK })).removedCheckpoints).toEqual([]);
     expect(existsSync(checkpoint)).toBe(true);
-    await alter((bytes) => {
-      bytes[(offsets[2] ?? 0) + 30] ^= 0x01;
-    });
+    await alter((bytes) => flipBit(bytes, (offsets[2] ?? 0) + 30));
     const report = await repairLog({ dir, now: () => new Date("2026-01-02T03:04:06Z"), dropFromOffset: offsets[2] });
     expect(report.removedCheckpoints).toEqual([checkpoint]);
     expect(existsSync(checkpoint)).toBe(false);
