@@ -13,7 +13,8 @@
  *   and revisions must run on without gaps. Every dropped record is reported
  *   (stream, revisions, positions, event types; "unverified" when read from a
  *   record whose checksum fails);
- * - writes the result to a temporary file, checks it opens cleanly, keeps the
+ * - writes the result to a temporary file (only from the first change on:
+ *   repaired-log-writer.ts), checks it opens cleanly, keeps the
  *   original as `events.log.bak-<time>` (never overwriting one) and renames
  *   the result into place;
  * - removes the read-model checkpoints when events were dropped: they may
@@ -31,6 +32,8 @@ import { createLogIndex } from "./file-index.ts";
 import { asEventBatch, decodeRecord } from "./file-record.ts";
 import { notATornRecord, readLogLines, scanLog } from "./file-scan.ts";
 import type { LogLine } from "./file-scan.ts";
+import { createRepairedLogWriter } from "./repaired-log-writer.ts";
+import type { RepairedLogWriter } from "./repaired-log-writer.ts";
 
 /** Options of `repairLog`. */
 export interface LogRepairOptions {
@@ -102,8 +105,6 @@ export class LogRepairRefused extends Error {
   }
 }
 
-const NEWLINE = Buffer.from("\n", "latin1");
-const WRITE_BYTES = 1 << 20;
 
 /** Repairs `<dir>/events.log`; see the module comment. Throws `LogRepairRefused` (nothing changed) when it must not. */
 export async function repairLog(options: LogRepairOptions): Promise<LogRepairReport> {
@@ -126,26 +127,22 @@ export async function repairLog(options: LogRepairOptions): Promise<LogRepairRep
 async function repairLocked(file: string, dir: string, options: LogRepairOptions): Promise<LogRepairReport> {
   const temporary = join(dir, `events.log.repair-${process.pid}.tmp`);
   const input = await open(file, "r");
+  const output = createRepairedLogWriter(input, temporary);
   let plan: Plan;
+  let written: boolean;
   try {
-    const output = await open(temporary, "w");
-    try {
-      plan = await planAndWrite(input, output, options.dropFromOffset);
-      await output.datasync();
-    } finally {
-      await output.close();
-    }
+    plan = await planAndWrite(input, output, options.dropFromOffset);
+    written = await output.finish();
   } catch (error) {
-    await unlink(temporary).catch(() => {});
+    await output.discard();
     throw error;
   } finally {
     await input.close();
   }
 
   const refusal = refusalOf(file, dir, plan, options.dropFromOffset);
-  const changed = plan.dropped.length > 0 || plan.tornTail !== undefined || hasFixes(plan.fixes);
-  if (refusal || !changed) {
-    await unlink(temporary);
+  if (refusal || !written) {
+    await output.discard();
     if (refusal) throw refusal;
     return { file, changed: false, ...reportOf(plan), removedCheckpoints: [] };
   }
@@ -170,24 +167,11 @@ interface Plan {
 }
 
 /** Reads the log once, writing what it keeps (fixed) to `output`, and collecting what it would drop. */
-async function planAndWrite(input: FileHandle, output: FileHandle, dropFromOffset: number | undefined): Promise<Plan> {
+async function planAndWrite(input: FileHandle, output: RepairedLogWriter, dropFromOffset: number | undefined): Promise<Plan> {
   const index = createLogIndex();
   const streams = new Set<string>();
   const fixes: LogFixes = { bom: false, crlfLines: 0, trailingWhitespaceLines: 0, blankLines: 0, newlineAdded: false, newlineRestored: false };
   const plan: Plan = { kept: { records: 0, events: 0, streams: 0 }, fixes, dropped: [], cutIsRecordStart: false };
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const write = async (bytes: Buffer) => {
-    pending.push(bytes, NEWLINE);
-    pendingBytes += bytes.length + 1;
-    if (pendingBytes >= WRITE_BYTES) await flush();
-  };
-  const flush = async () => {
-    const bytes = Buffer.concat(pending);
-    pending = [];
-    pendingBytes = 0;
-    for (let at = 0; at < bytes.length; ) at += (await output.write(bytes, at, bytes.length - at)).bytesWritten;
-  };
   const countFixes = (found: LineFix[]) => {
     for (const fix of found) {
       if (fix === "bom") fixes.bom = true;
@@ -200,6 +184,7 @@ async function planAndWrite(input: FileHandle, output: FileHandle, dropFromOffse
     if (dropFromOffset !== undefined && line.offset === dropFromOffset) plan.cutIsRecordStart = true;
     const length = line.bytes.length + (line.complete ? 1 : 0);
     if (plan.damage || (dropFromOffset !== undefined && line.offset >= dropFromOffset)) {
+      await output.diverge();
       // A blank line holds nothing to drop; everything else after the cut is reported.
       const after = keepable(line);
       if (after.kind === "blank") continue;
@@ -210,10 +195,12 @@ async function planAndWrite(input: FileHandle, output: FileHandle, dropFromOffse
     const kept = keepable(line);
     if (kept.kind === "blank") {
       fixes.blankLines += 1;
+      await output.diverge();
       continue;
     }
     if (kept.kind === "torn") {
       plan.tornTail = { offset: line.offset, bytes: line.bytes.length };
+      await output.diverge();
       continue;
     }
     let found = kept.kind === "damaged" ? kept.found : undefined;
@@ -227,16 +214,16 @@ async function planAndWrite(input: FileHandle, output: FileHandle, dropFromOffse
         streams.add(batch.streamId);
         plan.kept.records += 1;
         plan.kept.events += batch.events.length;
-        await write(kept.bytes);
+        await output.keep(kept.bytes, kept.fixes.length === 0 && kept.newline === undefined, line.offset + length);
         continue;
       } catch (error) {
         found = `invalid record: ${(error as Error).message}`;
       }
     }
+    await output.diverge();
     plan.damage = { offset: line.offset, found: found! };
     plan.dropped.push({ ...describeRecord(line, length), damage: found });
   }
-  await flush();
   plan.kept.streams = streams.size;
   inferPositions(plan.dropped, plan.kept.events);
   return plan;
@@ -354,10 +341,6 @@ function refusalOf(file: string, dir: string, plan: Plan, dropFromOffset: number
     );
   }
   return undefined;
-}
-
-function hasFixes(fixes: LogFixes): boolean {
-  return fixes.bom || fixes.crlfLines + fixes.trailingWhitespaceLines + fixes.blankLines > 0 || fixes.newlineAdded || fixes.newlineRestored;
 }
 
 function reportOf(plan: Plan): Omit<LogRepairReport, "file" | "changed" | "backup" | "removedCheckpoints"> {
