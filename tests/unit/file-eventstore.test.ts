@@ -204,6 +204,18 @@ describe("file event store", () => {
       await expectRepairedTo(offsets[2] ?? -1, size - 5 - (offsets[2] ?? 0), /incomplete/, ["a0", "a1", "b0"]);
     });
 
+    it("cuts a torn last record whose data looks like a record header", async () => {
+      const offsets = await writeThreeRecords();
+      const store = await openStore();
+      await store.append("t", [event("b1", { note: "0badf00d {", more: '"streamId":' })], 0);
+      await store.close();
+      const size = (await readFile(logFile)).length;
+      const lastOffset = (await readFile(logFile, "latin1")).split("\n").slice(0, 3).reduce((sum, line) => sum + line.length + 1, 0);
+      expect(lastOffset).toBeGreaterThan(offsets[2] ?? 0);
+      await truncate(logFile, size - 5);
+      await expectRepairedTo(lastOffset, size - 5 - lastOffset, /incomplete/, ["a0", "a1", "b0", "a2"]);
+    });
+
     it("repairs even without an onRepair listener", async () => {
       await writeThreeRecords();
       await appendFile(logFile, "garbage");

@@ -105,7 +105,6 @@ export class LogRepairRefused extends Error {
   }
 }
 
-
 /** Repairs `<dir>/events.log`; see the module comment. Throws `LogRepairRefused` (nothing changed) when it must not. */
 export async function repairLog(options: LogRepairOptions): Promise<LogRepairReport> {
   const { dir } = options;

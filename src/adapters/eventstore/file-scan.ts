@@ -32,8 +32,12 @@ const CHUNK_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 const HEADER = /^[0-9a-f]{8} $/;
-/** Where a record starts; JSON.stringify output has no other place with an unescaped quote after `<hex> {`. */
-const RECORD_START = /[0-9a-f]{8} \{"/g;
+/**
+ * Where a record starts (encodeRecord writes `streamId` first). Nowhere else in
+ * JSON.stringify output: a structural `{` never follows a space, and one inside
+ * a string is followed by the string's closing quote, never by a key.
+ */
+const RECORD_START = /[0-9a-f]{8} \{"streamId":"/g;
 
 /** Where a record lies in the file: its first byte, and its length with the newline. */
 export interface RecordSpan {
