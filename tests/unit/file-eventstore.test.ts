@@ -333,6 +333,16 @@ describe("file event store", () => {
       await expectRefused(offsets[1] ?? -1, /^an empty line$/);
     });
 
+    it("damage in each of the last 5 records (10 acknowledged events)", async () => {
+      const store = await openStore();
+      for (let i = 0; i < 8; i++) await store.append("many", [event(`m${2 * i}`), event(`m${2 * i + 1}`)], i === 0 ? "no_stream" : 2 * i - 1);
+      await store.close();
+      const lines = (await readFile(logFile, "latin1")).split("\n").slice(0, -1);
+      const offsets = lines.map((_, index) => lines.slice(0, index).reduce((offset, line) => offset + line.length + 1, 0));
+      for (const offset of offsets.slice(-5)) await flipByte(offset + 30);
+      await expectRefused(offsets[3] ?? -1, /^checksum mismatch$/);
+    });
+
     it("a read-only snapshot refuses a damaged last record too, rather than show a log without it", async () => {
       const offsets = await writeThreeRecords();
       await flipByte((offsets[2] ?? 0) + 30);
