@@ -23,11 +23,12 @@ commands:
   state <workflowId> --at <revision|time> [--data-dir DIR]
       the workflow's Conductor JSON as it was after that revision, or at that
       time (epoch ms or ISO 8601 with a zone, e.g. 2024-05-01T12:00:00Z)
-  repair [--data-dir DIR] [--drop-from-offset N]
+  repair [--data-dir DIR] [--drop-from-offset N] [--dry-run]
       repair the file store's log while no server runs: keeps a backup, undoes
       CRLF, trailing whitespace and a byte order mark, cuts a torn tail; a
       damaged record elsewhere is dropped (with every record after it) only
-      with --drop-from-offset, and every dropped event is listed
+      with --drop-from-offset, and every dropped event is listed; --dry-run
+      only says what it would do
 
 The store is the one \`npm start\` uses: BATON_EVENT_STORE and DATA_DIR (or --data-dir).`;
 

@@ -5,17 +5,18 @@ import { parseCommandArgs } from "./args.ts";
 import { type CliIo, UsageError } from "./cli-error.ts";
 
 /**
- * `baton repair [--data-dir DIR] [--drop-from-offset N]`: repairs the file
- * store's log (file-repair.ts) and says what it kept, fixed and dropped.
- * Exit 0 when repaired or intact, 1 when it refused (nothing changed).
+ * `baton repair [--data-dir DIR] [--drop-from-offset N] [--dry-run]`: repairs
+ * the file store's log (file-repair.ts) and says what it kept, fixed and
+ * dropped (with --dry-run: would). Exit 0 when repaired, intact or a dry run
+ * found what to do, 1 when it refused (nothing changed).
  */
 export async function repairCommand(args: string[], io: CliIo): Promise<number> {
-  const { flags } = parseCommandArgs("repair", args, { "data-dir": { type: "string" }, "drop-from-offset": { type: "string" } }, []);
+  const { flags } = parseCommandArgs("repair", args, { "data-dir": { type: "string" }, "drop-from-offset": { type: "string" }, "dry-run": { type: "boolean" } }, []);
   const dir = dataDirOf(io.env, flags["data-dir"]);
   const dropFromOffset = offsetOf(flags["drop-from-offset"]);
   let report: LogRepairReport;
   try {
-    report = await repairLog({ dir, dropFromOffset });
+    report = await repairLog({ dir, dropFromOffset, dryRun: flags["dry-run"] === true });
   } catch (error) {
     if (error instanceof LogRepairRefused) {
       io.err.write(`baton: repair refused: ${error.message}\n`);
@@ -58,7 +59,9 @@ export function reportLines(report: LogRepairReport): string[] {
   const { kept, fixes } = report;
   const keptLine = `kept: ${kept.records} record(s), ${kept.events} event(s) in ${kept.streams} stream(s)`;
   if (!report.changed) return [`${report.file}: intact, nothing to repair`, keptLine];
-  const lines = [`repaired ${report.file}`, `backup of the original: ${report.backup}`];
+  const lines = report.dryRun
+    ? [`dry run, nothing changed: ${report.file} needs repair; without --dry-run, repair would do this (and keep a backup)`]
+    : [`repaired ${report.file}`, `backup of the original: ${report.backup}`];
   const fixed = [
     fixes.bom ? "removed a UTF-8 byte order mark" : "",
     fixes.crlfLines > 0 ? `CRLF -> LF on ${fixes.crlfLines} line(s)` : "",
@@ -79,7 +82,8 @@ export function reportLines(report: LogRepairReport): string[] {
     lines.push("dropped: nothing");
   }
   if (report.removedCheckpoints.length > 0) {
-    lines.push(`removed checkpoint(s) that may describe dropped events (rebuilt from the log on the next start): ${report.removedCheckpoints.join(", ")}`);
+    const removed = report.dryRun ? "would remove" : "removed";
+    lines.push(`${removed} checkpoint(s) that may describe dropped events (rebuilt from the log on the next start): ${report.removedCheckpoints.join(", ")}`);
   }
   return lines;
 }

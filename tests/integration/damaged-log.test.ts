@@ -186,6 +186,17 @@ describe("baton repair", () => {
     expect(await ids()).toEqual(["a0", "a1"]);
   });
 
+  it("with --dry-run says what it would do and changes nothing", async () => {
+    const damaged = crlf(await readFile(logFile));
+    await writeFile(logFile, damaged);
+    const run = await repair(dir, "--dry-run");
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`dry run, nothing changed: ${logFile} needs repair`);
+    expect(run.stdout).toContain("fixed (no event lost): CRLF -> LF on 3 line(s)");
+    expect((await readFile(logFile)).equals(damaged)).toBe(true);
+    expect(await backups()).toEqual([]);
+  });
+
   it("says so, and changes nothing, on an intact log", async () => {
     const run = await repair(dir);
     expect(run.code, run.stderr).toBe(0);

@@ -195,6 +195,25 @@ describe("repairLog", () => {
     expect(existsSync(checkpoint)).toBe(false);
   });
 
+  it("a dry run reports what a repair would do and writes nothing", async () => {
+    const offsets = await writeThreeRecords();
+    const checkpoint = join(dir, "checkpoints", "read-models.json");
+    await mkdir(join(dir, "checkpoints"));
+    await writeFile(checkpoint, "{}");
+    const before = await alter((bytes) => {
+      flipBit(bytes, (offsets[2] ?? 0) + 30);
+      return Buffer.from(bytes.toString("latin1").replaceAll("\n", "\r\n"), "latin1");
+    });
+    // CRLF moved the last record by one byte per line before it.
+    const report = await repairLog({ dir, now: CLOCK, dryRun: true, dropFromOffset: (offsets[2] ?? 0) + 2 });
+    expect(report).toMatchObject({ changed: true, dryRun: true, fixes: { crlfLines: 2 }, kept: { records: 2, events: 3 }, removedCheckpoints: [checkpoint] });
+    expect(report.backup).toBeUndefined();
+    expect(report.dropped.map((record) => record.offset)).toEqual([(offsets[2] ?? 0) + 2]);
+    expect((await readFile(logFile)).equals(before)).toBe(true);
+    expect(existsSync(checkpoint)).toBe(true);
+    expect((await readdir(dir)).sort()).toEqual(["checkpoints", "events.log"]);
+  });
+
   it("never overwrites a backup", async () => {
     await writeThreeRecords();
     const crlf = (bytes: Buffer) => Buffer.from(bytes.toString("latin1").replaceAll("\n", "\r\n"), "latin1");

@@ -20,6 +20,8 @@
  * - removes the read-model checkpoints when events were dropped: they may
  *   describe events the log no longer holds (the next start rebuilds them).
  *
+ * - with `dryRun`, only reports what it would do.
+ *
  * The index lives only in memory and is rebuilt on every open.
  */
 import { link, open, readdir, rename, stat, unlink } from "node:fs/promises";
@@ -41,6 +43,8 @@ export interface LogRepairOptions {
   dir: string;
   /** Drop every record from this byte offset on: it must be where a record starts, at or before the first damaged one. */
   dropFromOffset?: number;
+  /** Only report what a repair would do: nothing is written, no backup kept, no checkpoint removed. */
+  dryRun?: boolean;
   /** Clock for the backup's name; defaults to the system clock. */
   now?: () => Date;
 }
@@ -78,15 +82,17 @@ export interface LogFixes {
 /** What `repairLog` did. */
 export interface LogRepairReport {
   file: string;
-  /** False when the log was intact: nothing written, no backup. */
+  /** False when the log was intact: nothing written, no backup. In a dry run: whether a repair would change it. */
   changed: boolean;
+  /** Nothing was written: this is what a repair would do. */
+  dryRun: boolean;
   backup?: string;
   kept: { records: number; events: number; streams: number };
   fixes: LogFixes;
   tornTail?: { offset: number; bytes: number };
   dropped: DroppedRecord[];
   droppedEvents: number;
-  /** Checkpoint files removed because they may describe dropped events. */
+  /** Checkpoint files removed (in a dry run: that would be) because they may describe dropped events. */
   removedCheckpoints: string[];
 }
 
@@ -126,7 +132,8 @@ export async function repairLog(options: LogRepairOptions): Promise<LogRepairRep
 async function repairLocked(file: string, dir: string, options: LogRepairOptions): Promise<LogRepairReport> {
   const temporary = join(dir, `events.log.repair-${process.pid}.tmp`);
   const input = await open(file, "r");
-  const output = createRepairedLogWriter(input, temporary);
+  const dryRun = options.dryRun === true;
+  const output = createRepairedLogWriter(input, dryRun ? undefined : temporary);
   let plan: Plan;
   let written: boolean;
   try {
@@ -143,15 +150,20 @@ async function repairLocked(file: string, dir: string, options: LogRepairOptions
   if (refusal || !written) {
     await output.discard();
     if (refusal) throw refusal;
-    return { file, changed: false, ...reportOf(plan), removedCheckpoints: [] };
+    return { file, changed: false, dryRun, ...reportOf(plan), removedCheckpoints: [] };
+  }
+  if (dryRun) {
+    const checkpoints = plan.dropped.length > 0 ? await checkpointFiles(dir) : [];
+    return { file, changed: true, dryRun, ...reportOf(plan), removedCheckpoints: checkpoints };
   }
 
   await verifyRepaired(temporary, plan.kept.events);
   const backup = await keepBackup(file, (options.now ?? (() => new Date()))());
   await rename(temporary, file);
   await syncDirectory(dir);
-  const removedCheckpoints = plan.dropped.length > 0 ? await removeCheckpoints(dir) : [];
-  return { file, changed: true, backup, ...reportOf(plan), removedCheckpoints };
+  const removedCheckpoints = plan.dropped.length > 0 ? await checkpointFiles(dir) : [];
+  for (const checkpoint of removedCheckpoints) await unlink(checkpoint);
+  return { file, changed: true, dryRun, backup, ...reportOf(plan), removedCheckpoints };
 }
 
 interface Plan {
@@ -342,7 +354,7 @@ function refusalOf(file: string, dir: string, plan: Plan, dropFromOffset: number
   return undefined;
 }
 
-function reportOf(plan: Plan): Omit<LogRepairReport, "file" | "changed" | "backup" | "removedCheckpoints"> {
+function reportOf(plan: Plan): Omit<LogRepairReport, "file" | "changed" | "dryRun" | "backup" | "removedCheckpoints"> {
   return {
     kept: plan.kept,
     fixes: plan.fixes,
@@ -380,15 +392,11 @@ async function keepBackup(file: string, now: Date): Promise<string> {
   }
 }
 
-async function removeCheckpoints(dir: string): Promise<string[]> {
+/** The read-model checkpoints (derived from the log, rebuilt by the next start when missing). */
+async function checkpointFiles(dir: string): Promise<string[]> {
   const checkpoints = join(dir, "checkpoints");
   const names = await readdir(checkpoints).catch(() => [] as string[]);
-  const removed: string[] = [];
-  for (const name of names.filter((entry) => entry.endsWith(".json"))) {
-    await unlink(join(checkpoints, name));
-    removed.push(join(checkpoints, name));
-  }
-  return removed;
+  return names.filter((name) => name.endsWith(".json")).map((name) => join(checkpoints, name));
 }
 
 async function syncDirectory(dir: string): Promise<void> {

@@ -12,7 +12,7 @@ export interface RepairedLogWriter {
   keep(bytes: Buffer, unchanged: boolean, end: number): Promise<void>;
   /** The output differs from the original from here on (something was fixed, cut or dropped). */
   diverge(): Promise<void>;
-  /** Syncs and closes the file; true when it was written (the log changed). */
+  /** Syncs and closes the file; true when the output differs from the original (in a dry run: would differ). */
   finish(): Promise<boolean>;
   /** Closes and deletes whatever was written. */
   discard(): Promise<void>;
@@ -21,9 +21,10 @@ export interface RepairedLogWriter {
 const NEWLINE = Buffer.from("\n", "latin1");
 const WRITE_BYTES = 1 << 20;
 
-/** A writer of the repair of `original` (open for reading) to `path`. */
-export function createRepairedLogWriter(original: FileHandle, path: string): RepairedLogWriter {
+/** A writer of the repair of `original` (open for reading) to `path`; with no `path` (a dry run) it only notes a change. */
+export function createRepairedLogWriter(original: FileHandle, path: string | undefined): RepairedLogWriter {
   let output: FileHandle | undefined;
+  let diverged = false;
   let unchangedUpTo = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -41,7 +42,9 @@ export function createRepairedLogWriter(original: FileHandle, path: string): Rep
   }
 
   async function diverge(): Promise<void> {
-    if (output) return;
+    if (diverged) return;
+    diverged = true;
+    if (path === undefined) return;
     output = await open(path, "w");
     const chunk = Buffer.allocUnsafe(WRITE_BYTES);
     for (let at = 0; at < unchangedUpTo; ) {
@@ -54,18 +57,19 @@ export function createRepairedLogWriter(original: FileHandle, path: string): Rep
 
   return {
     async keep(bytes, unchanged, end) {
-      if (!output && unchanged) {
+      if (!diverged && unchanged) {
         unchangedUpTo = end;
         return;
       }
       await diverge();
+      if (!output) return;
       pending.push(bytes, NEWLINE);
       pendingBytes += bytes.length + 1;
       if (pendingBytes >= WRITE_BYTES) await flush();
     },
     diverge,
     async finish() {
-      if (!output) return false;
+      if (!output) return diverged;
       try {
         await flush();
         await output.datasync();
@@ -75,7 +79,7 @@ export function createRepairedLogWriter(original: FileHandle, path: string): Rep
       return true;
     },
     async discard() {
-      if (!output) return;
+      if (!output || path === undefined) return;
       await output.close().catch(() => {});
       await unlink(path).catch(() => {});
     },
