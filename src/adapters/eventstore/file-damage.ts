@@ -73,7 +73,7 @@ export class LogDamageError extends Error {
     dir: string,
   ) {
     super(
-      `${file}: damaged record at byte offset ${offset} (${found}). Baton does not open a damaged log rather than drop acknowledged events. ` +
+      `${file}: damaged record at byte offset ${offset} (${found}). Baton refuses to open the log rather than drop acknowledged events. ` +
         `Stop every Baton process using ${dir} and run \`npm run baton -- repair --data-dir ${dir}\`: it keeps a backup, undoes editor damage and says what, if anything, it would drop.`,
     );
     this.name = "LogDamageError";
