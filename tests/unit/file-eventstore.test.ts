@@ -364,6 +364,54 @@ describe("file event store", () => {
     });
   });
 
+  describe("exhaustively, on a small log", () => {
+    it("a flipped bit at any byte stops the open; nothing is dropped", async () => {
+      await writeThreeRecords();
+      const original = await readFile(logFile);
+      for (let at = 0; at < original.length; at++) {
+        const damaged = Buffer.from(original);
+        damaged[at] = (damaged[at] ?? 0) ^ 0x01;
+        await writeFile(logFile, damaged);
+        // The snapshot scans as the store does, without the lock's synced files: hundreds of opens stay fast.
+        const opened = await openFileSnapshot(dir).then(
+          async (store) => {
+            await store.close();
+            return "opened";
+          },
+          (error: unknown) => (error instanceof LogDamageError ? "refused" : String(error)),
+        );
+        expect(opened, `bit flipped at byte ${at}`).toBe("refused");
+      }
+      // And the store itself, on a flip in the last record.
+      const damaged = Buffer.from(original);
+      damaged[original.length - 3] = (damaged[original.length - 3] ?? 0) ^ 0x01;
+      await writeFile(logFile, damaged);
+      await expect(openFileEventStore({ dir })).rejects.toBeInstanceOf(LogDamageError);
+      expect((await readFile(logFile)).equals(damaged)).toBe(true);
+    });
+
+    it("a crash at every 10th byte and at every byte near a record end keeps exactly the records written whole, and reports any cut", async () => {
+      const offsets = await writeThreeRecords();
+      const original = await readFile(logFile);
+      const ends = [...offsets.slice(1), original.length];
+      const all = ["a0", "a1", "b0", "a2"];
+      const eventsOf = [2, 1, 1];
+      const lengths = new Set([0, ...ends.flatMap((end) => [end - 2, end - 1, end, end + 1])]);
+      for (let length = 0; length <= original.length; length += 10) lengths.add(length);
+      for (const length of [...lengths].filter((n) => n <= original.length)) {
+        await writeFile(logFile, original.subarray(0, length));
+        const onRepair = vi.fn();
+        const store = await openFileEventStore({ dir, onRepair, fsync: false });
+        // A record is kept once all its bytes but the newline are there.
+        const whole = ends.filter((end) => end - 1 <= length).length;
+        const kept = all.slice(0, eventsOf.slice(0, whole).reduce((sum, n) => sum + n, 0));
+        expect(await ids(store), `cut at ${length}`).toEqual(kept);
+        expect(onRepair.mock.calls.length, `cut at ${length}`).toBe(ends.includes(length) || length === 0 ? 0 : 1);
+        await store.close();
+      }
+    });
+  });
+
   describe("damage before intact records", () => {
     it("fails to open, naming the file, byte offset and reason", async () => {
       const offsets = await writeThreeRecords();
