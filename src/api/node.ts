@@ -23,6 +23,8 @@ import { openStore } from "./open-store.ts";
 import { openObjectStores } from "./open-object-store.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
+import { startServices } from "../services/start-services.ts";
+import type { ServiceAdapters } from "../services/service.ts";
 
 /** Read-model checkpoints under DATA_DIR for the durable stores (the memory store starts empty anyway). */
 function checkpointsOf(config: Config): Pick<EngineDeps, "checkpoints" | "checkpointEvery"> {
@@ -38,8 +40,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts Baton with `config`; resolves once it listens. */
-export async function startServer(config: Config): Promise<RunningServer> {
+/** Starts Baton with `config`; resolves once it listens. `services` puts adapters in place of the data services' defaults (tests). */
+export async function startServer(config: Config, options: { services?: ServiceAdapters } = {}): Promise<RunningServer> {
   const store = await openStore(config);
   const logger = {
     info: (message: string, fields?: Record<string, unknown>) => console.log(message, fields ?? ""),
@@ -61,6 +63,22 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...checkpointsOf(config),
   });
   const router = await openRouter(config, engine, store, logger.error);
+  // The seed's data services, on the engine's bus, so its workflows complete in this process alone.
+  const services = await startServices(config.BATON_SERVICES, {
+    bus: engine.bus,
+    completionTopic: config.BATON_ROUTER_TOPIC,
+    settings: config,
+    logger,
+    clock: Date.now,
+    random: Math.random,
+    ...(options.services ? { adapters: options.services } : {}),
+  }).catch(async (error: unknown) => {
+    await router?.close();
+    await engine.close();
+    await bus?.close();
+    await store.close();
+    throw error;
+  });
   // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).
   const typeDefs = await readFile(new URL("../../schema.graphql", import.meta.url), "utf8");
   const graphql = createGraphQL({ engine, router, typeDefs, graphiql: process.env.NODE_ENV !== "production" });
@@ -85,6 +103,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     async close() {
       await graphqlWs.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.close();
       await router?.close();
       await engine.close();
       await bus?.close();
