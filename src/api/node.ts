@@ -40,8 +40,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts Baton with `config`; resolves once it listens. `services` puts adapters in place of the data services' defaults (tests). */
-export async function startServer(config: Config, options: { services?: ServiceAdapters } = {}): Promise<RunningServer> {
+/** What tests put in place of the data services' defaults: adapters (no DNS) and the fault-rate generator. */
+export interface ServiceOverrides {
+  adapters?: ServiceAdapters;
+  random?: () => number;
+}
+
+/** Starts Baton with `config`; resolves once it listens. */
+export async function startServer(config: Config, options: { services?: ServiceOverrides } = {}): Promise<RunningServer> {
   const store = await openStore(config);
   const logger = {
     info: (message: string, fields?: Record<string, unknown>) => console.log(message, fields ?? ""),
@@ -70,8 +76,8 @@ export async function startServer(config: Config, options: { services?: ServiceA
     settings: config,
     logger,
     clock: Date.now,
-    random: Math.random,
-    ...(options.services ? { adapters: options.services } : {}),
+    random: options.services?.random ?? Math.random,
+    ...(options.services?.adapters ? { adapters: options.services.adapters } : {}),
   }).catch(async (error: unknown) => {
     await router?.close();
     await engine.close();

@@ -30,7 +30,7 @@ describe("the enricher on the bundled sample directory", () => {
 
   it("adds the company alone for an unknown person at a known domain, and nothing for an unknown domain", async () => {
     const outcome = await enricher.handle(request({ emails: ["someone@example.org", "who@unknown.example"] }));
-    const result = (outcome as { result: { results: Record<string, unknown>[]; found_count: number } }).result;
+    const result = (outcome as unknown as { result: { results: Record<string, unknown>[]; found_count: number } }).result;
     expect(result.results[0]).toMatchObject({ found: true, company: { name: "Example Foundation" } });
     expect(result.results[0]!.person).toBeUndefined();
     expect(result.results[1]).toEqual({ email: "who@unknown.example", found: false });

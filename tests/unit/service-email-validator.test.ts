@@ -63,7 +63,7 @@ describe("the email-validator service", () => {
     const lookup = tableLookup({ "example.com": { mx: [{ exchange: "mx.example.com", priority: 1 }] } });
     const outcome = await createEmailValidator({ lookup }).handle(request({ emails: ["a@example.com", "bad", "b@example.com", "c@gone.example"] }));
     expect(outcome.status).toBe("completed");
-    const result = (outcome as { result: { results: { email: string; valid: boolean }[] } & Record<string, unknown> }).result;
+    const result = (outcome as unknown as { result: { results: { email: string; valid: boolean }[] } & Record<string, unknown> }).result;
     expect(result.results.map((r) => [r.email, r.valid])).toEqual([["a@example.com", true], ["bad", false], ["b@example.com", true], ["c@gone.example", false]]);
     expect(result).toMatchObject({ valid: false, valid_count: 2, invalid_count: 2 });
     expect(lookup.calls.get("example.com")).toBe(1);

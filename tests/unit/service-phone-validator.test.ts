@@ -38,7 +38,7 @@ describe("the phone-validator service", () => {
   it("answers each number in order, with counts", async () => {
     const outcome = await createPhoneValidator({}).handle(request({ phones: ["+44 20 7946 0958", "nope", "+33 6 12 34 56 78"] }));
     expect(outcome.status).toBe("completed");
-    const result = (outcome as { result: { results: { phone: string; valid: boolean }[] } & Record<string, unknown> }).result;
+    const result = (outcome as unknown as { result: { results: { phone: string; valid: boolean }[] } & Record<string, unknown> }).result;
     expect(result.results.map((r) => [r.phone, r.valid])).toEqual([["+44 20 7946 0958", true], ["nope", false], ["+33 6 12 34 56 78", true]]);
     expect(result).toMatchObject({ valid: false, valid_count: 2, invalid_count: 1 });
   });

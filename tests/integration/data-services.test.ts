@@ -1,0 +1,119 @@
+import { readFile } from "node:fs/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/api/config.ts";
+import { type RunningServer, type ServiceOverrides, startServer } from "../../src/api/node.ts";
+import { restartPointFor } from "../../src/projections/retry-suggestion.ts";
+import { http } from "../support/baton.ts";
+import { MAIL_DOMAINS } from "../support/mail-domains.ts";
+
+/**
+ * The seed's data services inside Baton on the embedded defaults (memory store,
+ * in-process bus, every service on): the email + phone validation FORK_JOIN
+ * that ships in src/services/workflows completes with each address's and
+ * number's result in its output. DNS is the table in tests/support/mail-domains.ts.
+ */
+const DEFINITION = new URL("../../src/services/workflows/email_phone_validation.json", import.meta.url);
+
+let server: (RunningServer & { url: string }) | undefined;
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function boot(env: Record<string, string> = {}, overrides: ServiceOverrides = {}) {
+  const running = await startServer(loadConfig({ PORT: "0", HOST: "127.0.0.1", BATON_EVENT_STORE: "memory", BATON_SWEEP_INTERVAL_MS: "50", ...env }), {
+    services: { adapters: { lookupMailDomain: MAIL_DOMAINS }, ...overrides },
+  });
+  server = { ...running, url: `http://127.0.0.1:${running.port}` };
+  const call = (method: string, path: string, body?: unknown) => http(server!.url, method, path, body);
+  const registered = await call("POST", "/api/metadata/workflow", JSON.parse(await readFile(DEFINITION, "utf8")));
+  expect(registered.status, registered.text).toBe(200);
+  const start = async (input: Record<string, unknown>) => {
+    const response = await call("POST", "/api/workflow", { name: "email_phone_validation", input });
+    expect(response.status, response.text).toBe(200);
+    return response.text;
+  };
+  return { call, start, engine: running.engine };
+}
+
+describe("the seed's email + phone validation workflow on the embedded defaults", () => {
+  it("completes with every address's and number's validation in its output", async () => {
+    const { start, engine } = await boot();
+    const id = await start({
+      emails: ["ada.lovelace@example.com", "alan@example.org", "not an address", "emmy@example.net", "ghost@nowhere.example"],
+      phones: ["+44 20 7946 0958", "030 901820", "+33 6 12 34 56 78", "+1 999 555 0100"],
+      default_country: "DE",
+    });
+    const done = await engine.waitForWorkflow(id, Date.now() + 20_000);
+    expect(done.status, done.reasonForIncompletion).toBe("COMPLETED");
+    const output = done.output as {
+      emails_valid: boolean;
+      phones_valid: boolean;
+      emails: { email: string; valid: boolean; reason?: string; mx_records?: string[] }[];
+      phones: { phone: string; valid: boolean; country?: string; line_type?: string; e164?: string }[];
+    };
+    expect(output.emails_valid).toBe(false);
+    expect(output.emails.map((e) => [e.email, e.valid, e.reason])).toEqual([
+      ["ada.lovelace@example.com", true, undefined],
+      ["alan@example.org", true, undefined],
+      ["not an address", false, "not a valid email address (syntax)"],
+      ["emmy@example.net", false, "the domain example.net accepts no mail (null MX)"],
+      ["ghost@nowhere.example", false, "the domain nowhere.example does not exist"],
+    ]);
+    expect(output.emails[0]!.mx_records).toEqual(["mx1.example.com", "mx2.example.com"]);
+    expect(output.phones_valid).toBe(false);
+    expect(output.phones.map((p) => [p.phone, p.valid, p.country, p.line_type, p.e164])).toEqual([
+      ["+44 20 7946 0958", true, "GB", "fixed_line", "+442079460958"],
+      ["030 901820", true, "DE", "fixed_line", "+4930901820"],
+      ["+33 6 12 34 56 78", true, "FR", "mobile", "+33612345678"],
+      ["+1 999 555 0100", false, undefined, "unknown", "+19995550100"],
+    ]);
+    // Both replies came through the router onto the EVENT tasks, in the seed's shape.
+    for (const ref of ["wait_email_validation_ref", "wait_phone_validation_ref"]) {
+      const task = done.tasks.find((t) => t.referenceTaskName === ref)!;
+      expect(task).toMatchObject({ status: "COMPLETED", workerId: "baton:router" });
+      expect(task.outputData).toMatchObject({ status: "completed", timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    }
+  });
+
+  it("fails the workflow with the service's words on a bad request", async () => {
+    const { start, engine } = await boot();
+    const id = await start({ emails: ["ada.lovelace@example.com"] });
+    const done = await engine.waitForWorkflow(id, Date.now() + 20_000);
+    expect(done.status).toBe("FAILED");
+    const wait = done.tasks.find((t) => t.referenceTaskName === "wait_phone_validation_ref")!;
+    expect(wait).toMatchObject({ status: "FAILED", reasonForIncompletion: "phone-validator: data.phones must be a list of strings, got null" });
+  });
+
+  it("shows a simulated fault failing the workflow, and the suggested rerun succeeding", async () => {
+    // Fault rate 0.5: the first draw (0.1) faults, every later one (0.9) does not.
+    const draws = [0.1];
+    const { call, start, engine } = await boot({ BATON_EMAIL_VALIDATOR_FAULT_RATE: "0.5" }, { random: () => draws.shift() ?? 0.9 });
+    const id = await start({ emails: ["ada.lovelace@example.com"], phones: ["+44 20 7946 0958"] });
+    const failed = await engine.waitForWorkflow(id, Date.now() + 20_000);
+    expect(failed.status).toBe("FAILED");
+    expect(failed.tasks.find((t) => t.referenceTaskName === "wait_email_validation_ref")).toMatchObject({
+      status: "FAILED",
+      reasonForIncompletion: "email-validator: simulated fault (fault rate 0.5)",
+    });
+    const suggestion = restartPointFor(failed);
+    expect(suggestion).toMatchObject({ reRunFromTaskRefName: "request_email_validation_ref" });
+    expect(suggestion!.reason).toContain("email-validator: simulated fault (fault rate 0.5)");
+    const rerun = await call("POST", "/retry-workflow", { workflowId: id, reRunFromTaskRefName: suggestion!.reRunFromTaskRefName, resetTasks: suggestion!.resetTasks });
+    expect(rerun.status, rerun.text).toBe(200);
+    const done = await engine.waitForWorkflow(id, Date.now() + 20_000, (w) => w.status === "COMPLETED" || (w.status === "FAILED" && w.tasks.length > failed.tasks.length));
+    expect(done.status, done.reasonForIncompletion).toBe("COMPLETED");
+    expect(done.output).toMatchObject({ emails_valid: true, phones_valid: true });
+  });
+
+  it("runs only the services BATON_SERVICES names", async () => {
+    const { start, engine } = await boot({ BATON_SERVICES: "phone-validator" });
+    const id = await start({ emails: ["ada.lovelace@example.com"], phones: ["+44 20 7946 0958"] });
+    const waiting = await engine.waitForWorkflow(id, Date.now() + 20_000, (w) =>
+      w.tasks.some((t) => t.referenceTaskName === "wait_phone_validation_ref" && t.status === "COMPLETED"),
+    );
+    expect(waiting.status).toBe("RUNNING");
+    expect(waiting.tasks.find((t) => t.referenceTaskName === "wait_email_validation_ref")?.status).toBe("IN_PROGRESS");
+  });
+});
