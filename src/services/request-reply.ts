@@ -99,7 +99,7 @@ export async function runRequestReply(service: RequestReplyService, context: Ser
     await bus.publish(context.completionTopic, {
       key: request.workflowId,
       value: JSON.stringify(completion),
-      headers: { workflowId: request.workflowId, ...(request.taskId ? { taskId: request.taskId } : {}), service: service.name },
+      headers: { workflowId: request.workflowId, ...(request.taskId ? { taskId: request.taskId } : {}), service: service.name, ...(context.instance ? { serviceInstance: context.instance } : {}) },
     });
   };
   const subscription = bus.subscribe(service.requestTopic, handler, { group: `services.${service.name}` });

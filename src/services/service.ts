@@ -24,6 +24,8 @@ export interface ServiceContext {
   clock: () => number;
   /** In [0, 1): draws the fault-rate faults. */
   random: () => number;
+  /** Names this process in each completion's `serviceInstance` header (e.g. `host:pid`), so scale-out can be seen. */
+  instance?: string;
   /** Adapters in place of the defaults (tests: no DNS, a fixed directory). */
   adapters?: ServiceAdapters;
 }

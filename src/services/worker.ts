@@ -6,6 +6,7 @@
  * throughput. Same environment variables as Baton; SIGTERM/SIGINT stop it after
  * the request in hand.
  */
+import { hostname } from "node:os";
 import { loadConfig } from "../api/config.ts";
 import { openBus } from "../api/open-bus.ts";
 import { isServiceName, SERVICE_NAMES } from "./names.ts";
@@ -47,6 +48,7 @@ async function main(argv: string[]): Promise<void> {
     logger,
     clock: Date.now,
     random: Math.random,
+    instance: `${hostname()}:${process.pid}`,
   }).catch(async (error: unknown) => {
     await bus.close();
     throw error;
