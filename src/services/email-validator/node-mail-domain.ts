@@ -19,9 +19,13 @@ async function hasAddress(resolver: Resolver, domain: string): Promise<boolean> 
   return false;
 }
 
-/** Resolves with the system's DNS servers; `timeoutMs` bounds each query (node:dns retries up to `tries` times). */
-export function createNodeMailDomainLookup(options: { timeoutMs: number; tries?: number }): LookupMailDomain {
+/**
+ * Resolves with the system's DNS servers (or `servers`, `host:port`); `timeoutMs`
+ * bounds each query (node:dns retries up to `tries` times).
+ */
+export function createNodeMailDomainLookup(options: { timeoutMs: number; tries?: number; servers?: string[] }): LookupMailDomain {
   const resolver = new Resolver({ timeout: options.timeoutMs, tries: options.tries ?? 2 });
+  if (options.servers) resolver.setServers(options.servers);
   return async (domain): Promise<MailDomainRecords> => {
     try {
       const mx = await resolver.resolveMx(domain);
