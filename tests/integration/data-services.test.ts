@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/api/config.ts";
@@ -115,5 +116,31 @@ describe("the seed's email + phone validation workflow on the embedded defaults"
     );
     expect(waiting.status).toBe("RUNNING");
     expect(waiting.tasks.find((t) => t.referenceTaskName === "wait_email_validation_ref")?.status).toBe("IN_PROGRESS");
+  });
+});
+
+describe("npm run worker", () => {
+  const worker = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "src/services/worker.ts", ...args], {
+        cwd: new URL("../..", import.meta.url).pathname,
+        env: { ...process.env, BATON_BUS: "", KAFKA_BROKERS: "", ...env },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on("exit", (code) => resolve({ code, stderr }));
+    });
+
+  it("refuses an unknown service and a bus other than Kafka with exit code 2, saying why", async () => {
+    const unknown = await worker(["email-validator", "spam-filter"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("baton worker: unknown service 'spam-filter'; known: email-validator, phone-validator, enricher, reverse-email");
+    const memory = await worker(["email-validator"]);
+    expect(memory.code).toBe(2);
+    expect(memory.stderr).toContain("baton worker: BATON_BUS must be kafka (with KAFKA_BROKERS)");
+    const none = await worker([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("usage: npm run worker -- <service>");
   });
 });
