@@ -116,8 +116,8 @@ export const ConfigSchema = v.object({
   MINIO_SECRET_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_SECRET_KEY must not be empty"))),
   MINIO_REGION: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_REGION must not be empty")), "us-east-1"),
   MINIO_RAW_DATA_BUCKET: v.optional(bucket("MINIO_RAW_DATA_BUCKET"), "raw-data"),
-  /** The seed's data services Baton runs in its own process, on its bus (src/services). */
-  BATON_SERVICES: v.optional(serviceList("BATON_SERVICES"), "all"),
+  /** The seed's data services Baton runs in its own process, on its bus (src/services); unset: all on the in-process bus, none on Kafka. */
+  BATON_SERVICES: v.optional(serviceList("BATON_SERVICES")),
   /** email-validator: share of requests answered with a simulated failure (0..1), to show failure and retry. */
   BATON_EMAIL_VALIDATOR_FAULT_RATE: v.optional(
     v.pipe(

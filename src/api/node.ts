@@ -23,7 +23,7 @@ import { openStore } from "./open-store.ts";
 import { openObjectStores } from "./open-object-store.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
-import { startServices } from "../services/start-services.ts";
+import { inProcessServices, startServices } from "../services/start-services.ts";
 import type { ServiceAdapters } from "../services/service.ts";
 
 /** Read-model checkpoints under DATA_DIR for the durable stores (the memory store starts empty anyway). */
@@ -70,7 +70,7 @@ export async function startServer(config: Config, options: { services?: ServiceO
   });
   const router = await openRouter(config, engine, store, logger.error);
   // The seed's data services, on the engine's bus, so its workflows complete in this process alone.
-  const services = await startServices(config.BATON_SERVICES, {
+  const services = await startServices(inProcessServices(config), {
     bus: engine.bus,
     completionTopic: config.BATON_ROUTER_TOPIC,
     settings: config,

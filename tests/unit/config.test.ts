@@ -32,7 +32,6 @@ describe("configuration from the environment", () => {
       S3_FORCE_PATH_STYLE: false,
       MINIO_REGION: "us-east-1",
       MINIO_RAW_DATA_BUCKET: "raw-data",
-      BATON_SERVICES: ["email-validator", "phone-validator", "enricher", "reverse-email"],
       BATON_EMAIL_VALIDATOR_FAULT_RATE: 0,
       BATON_EMAIL_VALIDATOR_MX_CHECK: true,
       BATON_EMAIL_VALIDATOR_DNS_TIMEOUT_MS: 5000,

@@ -4,6 +4,7 @@ import { ValidationError } from "../../src/domain/errors.ts";
 import type { DeliveredMessage } from "../../src/domain/ports.ts";
 import { completionFor, readRequest } from "../../src/services/request-reply.ts";
 import { createEmailValidator } from "../../src/services/email-validator/service.ts";
+import { inProcessServices } from "../../src/services/start-services.ts";
 
 const delivered = (value: string, headers?: Record<string, string>): DeliveredMessage => ({ topic: "email-validation-requests", partition: 0, offset: "7", value, ...(headers ? { headers } : {}) });
 
@@ -42,8 +43,11 @@ describe("reading a service request", () => {
 });
 
 describe("service settings", () => {
-  it("run every service by default, none with none, and the named ones otherwise", () => {
-    expect(loadConfig({}).BATON_SERVICES).toEqual(["email-validator", "phone-validator", "enricher", "reverse-email"]);
+  it("run every service by default on the in-process bus, none on Kafka, none with none, and the named ones otherwise", () => {
+    expect(inProcessServices(loadConfig({}))).toEqual(["email-validator", "phone-validator", "enricher", "reverse-email"]);
+    expect(inProcessServices(loadConfig({ BATON_BUS: "kafka", KAFKA_BROKERS: "127.0.0.1:9092" }))).toEqual([]);
+    expect(inProcessServices(loadConfig({ BATON_BUS: "kafka", KAFKA_BROKERS: "127.0.0.1:9092", BATON_SERVICES: "all" }))).toHaveLength(4);
+    expect(loadConfig({ BATON_SERVICES: "all" }).BATON_SERVICES).toEqual(["email-validator", "phone-validator", "enricher", "reverse-email"]);
     expect(loadConfig({ BATON_SERVICES: "none" }).BATON_SERVICES).toEqual([]);
     expect(loadConfig({ BATON_SERVICES: " phone-validator, email-validator " }).BATON_SERVICES).toEqual(["phone-validator", "email-validator"]);
   });
