@@ -108,6 +108,33 @@ describe("the seed's email + phone validation workflow on the embedded defaults"
     expect(done.output).toMatchObject({ emails_valid: true, phones_valid: true });
   });
 
+  it("answers enrichment and reverse lookups from the bundled directory through the bus", async () => {
+    const { call, engine } = await boot();
+    const ask = (name: string, topic: string, eventType: string) => [
+      {
+        name: `request_${name}`,
+        taskReferenceName: `request_${name}_ref`,
+        type: "KAFKA_PUBLISH",
+        inputParameters: { kafka_request: { topic, value: { workflowId: "${workflow.workflowId}", data: { email: "${workflow.input.email}" } } } },
+      },
+      { name: `wait_${name}`, taskReferenceName: `wait_${name}_ref`, type: "EVENT", sink: `conductor:${eventType}`, asyncComplete: true },
+    ];
+    const definition = {
+      name: "contact_lookup",
+      version: 1,
+      tasks: [...ask("enrichment", "enrichment-requests", "enrichment_completed"), ...ask("reverse", "reverse-email-requests", "reverse_email_completed")],
+      outputParameters: { enriched: "${wait_enrichment_ref.output.results[0]}", identity: "${wait_reverse_ref.output.results[0]}" },
+    };
+    expect((await call("POST", "/api/metadata/workflow", definition)).status).toBe(200);
+    const started = await call("POST", "/api/workflow", { name: "contact_lookup", input: { email: "emmy.noether@example.net" } });
+    const done = await engine.waitForWorkflow(started.text, Date.now() + 20_000);
+    expect(done.status, done.reasonForIncompletion).toBe("COMPLETED");
+    expect(done.output).toMatchObject({
+      enriched: { found: true, person: { name: "Emmy Noether", title: "Chief Architect" }, company: { name: "Example Networks GmbH", industry: "Telecommunications" } },
+      identity: { found: true, name: "Emmy Noether", phone: "+49 30 901820", company_name: "Example Networks GmbH" },
+    });
+  });
+
   it("runs only the services BATON_SERVICES names", async () => {
     const { start, engine } = await boot({ BATON_SERVICES: "phone-validator" });
     const id = await start({ emails: ["ada.lovelace@example.com"], phones: ["+44 20 7946 0958"] });

@@ -1,6 +1,10 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/domain/errors.ts";
 import { createInMemoryDirectory, parseDirectoryData } from "../../src/services/directory/directory.ts";
+import { loadDirectoryFile } from "../../src/services/directory/file.ts";
 import { createEnricher } from "../../src/services/enricher/service.ts";
 import { createReverseEmail } from "../../src/services/reverse-email/service.ts";
 
@@ -71,5 +75,26 @@ describe("directory data", () => {
     const directory = createInMemoryDirectory(parseDirectoryData({ companies: [{ domain: "Acme.Example", name: "Acme" }], people: [] }, "test data"));
     expect(await directory.companyByDomain("acme.example")).toEqual({ domain: "acme.example", name: "Acme" });
     expect(await directory.personByEmail("ada.lovelace@example.com")).toBeUndefined();
+  });
+});
+
+describe("BATON_DIRECTORY_FILE", () => {
+  it("loads a file of the sample's shape, and says what is wrong with one that is not", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "baton-directory-"));
+    try {
+      const good = join(dir, "good.json");
+      await writeFile(good, JSON.stringify({ companies: [{ domain: "acme.example", name: "Acme" }], people: [{ email: "wile@acme.example", name: "Wile E." }] }));
+      const directory = await loadDirectoryFile(good);
+      expect(await directory.personByEmail("WILE@acme.example")).toMatchObject({ name: "Wile E." });
+      await expect(loadDirectoryFile(join(dir, "missing.json"))).rejects.toThrow(`BATON_DIRECTORY_FILE ${join(dir, "missing.json")} cannot be read: ENOENT`);
+      const notJson = join(dir, "bad.json");
+      await writeFile(notJson, "{companies:");
+      await expect(loadDirectoryFile(notJson)).rejects.toThrow(`BATON_DIRECTORY_FILE ${notJson} is not JSON`);
+      const wrong = join(dir, "wrong.json");
+      await writeFile(wrong, JSON.stringify({ companies: [{ domain: "acme.example" }], people: [] }));
+      await expect(loadDirectoryFile(wrong)).rejects.toThrow(`Invalid directory file ${wrong} (BATON_DIRECTORY_FILE): companies[0].name: name is required`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
