@@ -53,3 +53,15 @@ describe("the node:dns mail-domain lookup", () => {
     }
   });
 });
+
+describe("the node:dns lookup of an internationalised domain", () => {
+  it("asks DNS for its punycode name", async () => {
+    const dns = await startFakeDns({ "xn--bcher-kva.example": { mx: [{ exchange: "mx.xn--bcher-kva.example", priority: 1 }] } });
+    try {
+      const records = await createNodeMailDomainLookup({ timeoutMs: 1000, tries: 1, servers: [dns.server] })("bücher.example");
+      expect(records).toEqual({ exists: true, mx: [{ exchange: "mx.xn--bcher-kva.example", priority: 1 }], hasAddress: false });
+    } finally {
+      await dns.close();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 /** The MX lookup port on node:dns (the Node default). */
 import { Resolver } from "node:dns/promises";
+import { domainToASCII } from "node:url";
 import type { LookupMailDomain, MailDomainRecords } from "./mail-domain.ts";
 
 /** DNS codes that are answers, not failures: the name or the record type does not exist. */
@@ -26,7 +27,9 @@ async function hasAddress(resolver: Resolver, domain: string): Promise<boolean> 
 export function createNodeMailDomainLookup(options: { timeoutMs: number; tries?: number; servers?: string[] }): LookupMailDomain {
   const resolver = new Resolver({ timeout: options.timeoutMs, tries: options.tries ?? 2 });
   if (options.servers) resolver.setServers(options.servers);
-  return async (domain): Promise<MailDomainRecords> => {
+  return async (name): Promise<MailDomainRecords> => {
+    // DNS carries internationalised names as punycode (bücher.example -> xn--bcher-kva.example).
+    const domain = domainToASCII(name) || name;
     try {
       const mx = await resolver.resolveMx(domain);
       return { exists: true, mx, hasAddress: mx.length > 0 ? false : await hasAddress(resolver, domain) };

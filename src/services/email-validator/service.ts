@@ -2,12 +2,14 @@
 import type { RequestReplyService, ServiceOutcome } from "../request-reply.ts";
 import { BadRequestError, stringsFrom } from "../request-fields.ts";
 import type { LookupMailDomain, MailDomainRecords } from "./mail-domain.ts";
-import { validateEmail } from "./validate-email.ts";
+import { type EmailValidation, validateEmail } from "./validate-email.ts";
 
 export const EMAIL_VALIDATION_REQUESTS = "email-validation-requests";
 export const EMAIL_VALIDATION_COMPLETED = "email_validation_completed";
 /** Addresses one request may carry. */
 export const MAX_EMAILS_PER_REQUEST = 1000;
+/** Addresses of one request validated side by side. */
+const LOOKUPS_AT_ONCE = 8;
 
 /**
  * Validates `data.email` or `data.emails`. The completion's data holds
@@ -40,8 +42,16 @@ export function createEmailValidator(options: { lookup?: LookupMailDomain }): Re
             return answer;
           }
         : undefined;
-      const results = [];
-      for (const email of emails) results.push(await validateEmail(email, lookup));
+      // A few lookups at a time: a list of slow domains should not take one time-out after another.
+      const results: EmailValidation[] = new Array(emails.length);
+      let next = 0;
+      const validateNext = async () => {
+        while (next < emails.length) {
+          const index = next++;
+          results[index] = await validateEmail(emails[index]!, lookup);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(LOOKUPS_AT_ONCE, emails.length) }, validateNext));
       const validCount = results.filter((result) => result.valid).length;
       return {
         status: "completed",
