@@ -11,6 +11,7 @@ import type { ReadModelChange } from "../projections/read-models.ts";
 import { type StatsItem, statsItemOf } from "../projections/workflow-stats.ts";
 import { workflowCategory } from "../projections/stream-categories.ts";
 import type { StreamRegistry } from "../projections/stream-registry.ts";
+import { createApiKeys } from "./api-keys.ts";
 import { createCommandHandler } from "./command-handler.ts";
 import { createDefinitions } from "./definitions.ts";
 import { createEngineCore, type Logger } from "./engine-core.ts";
@@ -105,6 +106,7 @@ export async function createEngine(deps: EngineDeps) {
   const timers = createTimers(core);
   const reactors = createReactors(core, { startWorkflow: workflows.startWorkflow, fetch: deps.fetch });
   const messageCompletions = createMessageCompletions(core);
+  const apiKeys = createApiKeys(core);
 
   onChange = (event, change) => {
     for (const queue of change.queuesFed) queues.queueFed(queue);
@@ -208,6 +210,8 @@ export async function createEngine(deps: EngineDeps) {
     readSideStatus: () => ({ workflows: models.workflows.size, position: models.position }),
     pollData: queues.pollData,
     allPollData: queues.allPollData,
+    /** API keys (authentication): create and revoke through `apikey-<id>` streams, read from the read models. */
+    ...apiKeys,
     /** Stops sweeping and subscriptions; pending long polls return empty. */
     async close(): Promise<void> {
       closed = true;

@@ -1,0 +1,107 @@
+/**
+ * Authentication and authorisation of REST and GraphQL-over-HTTP requests:
+ * the token (`X-Authorization: <token>`, as the Conductor SDKs send it, or
+ * `Authorization: Bearer <token>`) names a key; the route's rule (policy.ts)
+ * says which roles may call it; worker keys are checked against the type of
+ * the task they poll or update.
+ */
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import type { AuthEnginePort, Principal } from "./ports.ts";
+import { type Access, ACCESS_RULES, type TaskTypeSource } from "./policy.ts";
+import { refuse } from "./responses.ts";
+import type { TokenSigner } from "./tokens.ts";
+
+/** The key each authenticated request came with (GraphQL reads it for its per-operation check). */
+const principals = new WeakMap<Request, Principal>();
+const accesses = new WeakMap<Request, Access>();
+
+export const principalOf = (request: Request): Principal | undefined => principals.get(request);
+
+/** The token a request carries, from `X-Authorization` or a Bearer `Authorization`. */
+export function tokenOf(headers: { get(name: string): string | null }): string | undefined {
+  const conductor = headers.get("x-authorization")?.trim();
+  if (conductor) return conductor.replace(/^Bearer\s+/i, "");
+  const bearer = headers.get("authorization")?.match(/^Bearer\s+(\S+)\s*$/i);
+  return bearer?.[1];
+}
+
+async function taskTypeOf(source: TaskTypeSource, c: Context, engine: AuthEnginePort): Promise<string | undefined> {
+  switch (source.from) {
+    case "path":
+      return source.taskType;
+    case "taskId":
+      return engine.taskTypeOf(source.taskId);
+    case "taskRef":
+      return engine.taskTypeByRef(source.workflowId, source.taskRefName);
+    case "body": {
+      // Hono caches the text, so the route reads the same body afterwards.
+      let taskId: unknown;
+      try {
+        taskId = (JSON.parse(await c.req.text()) as { taskId?: unknown } | null)?.taskId;
+      } catch {
+        return undefined; // the route answers a malformed body with its own 400
+      }
+      return typeof taskId === "string" ? engine.taskTypeOf(taskId) : undefined;
+    }
+    default: {
+      const _exhaustive: never = source;
+      return _exhaustive;
+    }
+  }
+}
+
+/** Why `principal` may not make a request that needs `access`, or undefined when it may. */
+async function denial(access: Access, principal: Principal, c: Context, engine: AuthEnginePort): Promise<string | undefined> {
+  if (principal.role === "admin") return undefined;
+  switch (access.kind) {
+    case "public":
+      return undefined;
+    case "reader":
+    case "graphql":
+      return principal.role === "reader" ? undefined : `role ${principal.role} may not call ${c.req.method} ${c.req.path} (needs reader or admin)`;
+    case "admin":
+      return `role ${principal.role} may not call ${c.req.method} ${c.req.path} (needs admin)`;
+    case "worker": {
+      if (principal.role !== "worker") return `role ${principal.role} may not call ${c.req.method} ${c.req.path} (needs worker or admin)`;
+      if (principal.taskTypes.length === 0) return undefined;
+      const taskType = await taskTypeOf(access.taskType, c, engine);
+      // An unknown task is left to the route, which answers 404 as it would for anyone.
+      if (taskType === undefined || principal.taskTypes.includes(taskType)) return undefined;
+      return `key ${principal.keyId} may not work on tasks of type ${taskType} (allowed: ${principal.taskTypes.join(", ")})`;
+    }
+    default: {
+      const _exhaustive: never = access;
+      return _exhaustive;
+    }
+  }
+}
+
+/**
+ * Registers the access check on `app`, ahead of every route. Each rule is
+ * registered with Hono's own router, so a request is classified by the same
+ * matching that picks its handler.
+ */
+export function registerAccessControl(app: Hono, { signer, engine }: { signer: TokenSigner; engine: AuthEnginePort }): void {
+  for (const rule of ACCESS_RULES) {
+    const classify: MiddlewareHandler = async (c, next) => {
+      if (!accesses.has(c.req.raw)) accesses.set(c.req.raw, rule.access(c.req.param() as Record<string, string>));
+      await next();
+    };
+    app.on(rule.method === "GET" ? ["GET", "HEAD"] : [rule.method], rule.pattern, classify);
+  }
+  app.use("*", async (c, next) => {
+    const method = c.req.method;
+    const access = accesses.get(c.req.raw) ?? (method === "GET" || method === "HEAD" ? { kind: "reader" } : { kind: "admin" });
+    if (access.kind === "public" || method === "OPTIONS") return next();
+    // graphql-ws upgrades carry the token in connectionParams (checked on connect, ws-transport.ts).
+    if (access.kind === "graphql" && c.req.header("upgrade")?.toLowerCase() === "websocket") return next();
+    const token = tokenOf(c.req.raw.headers);
+    if (!token) return refuse(c, 401, "Authentication required: send a token from POST /api/token in X-Authorization");
+    const checked = await signer.check(token);
+    if (!checked.ok) return refuse(c, 401, checked.message, checked.error);
+    const refused = await denial(access, checked.principal, c, engine);
+    if (refused) return refuse(c, 403, `Forbidden: ${refused}`);
+    principals.set(c.req.raw, checked.principal);
+    return next();
+  });
+}
