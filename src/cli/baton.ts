@@ -6,6 +6,7 @@
  */
 import { auditCommand } from "./audit.ts";
 import { type CliIo, UsageError } from "./cli-error.ts";
+import { keysCommand } from "./keys.ts";
 import { replayCommand } from "./replay.ts";
 import { stateCommand } from "./state.ts";
 
@@ -21,6 +22,12 @@ commands:
   state <workflowId> --at <revision|time> [--data-dir DIR]
       the workflow's Conductor JSON as it was after that revision, or at that
       time (epoch ms or ISO 8601 with a zone, e.g. 2024-05-01T12:00:00Z)
+  keys create --name N --role admin|worker|reader [--task-types a,b] [--data-dir DIR] [--json]
+      make an API key for BATON_AUTH=required; prints its id and secret once
+  keys list [--data-dir DIR] [--json]
+  keys revoke <keyId> [--data-dir DIR]
+      (keys commands write to the store: stop a server using DATA_DIR first,
+      or use its admin endpoints /api/admin/keys)
 
 The store is the one \`npm start\` uses: BATON_EVENT_STORE and DATA_DIR (or --data-dir).`;
 
@@ -28,6 +35,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   replay: replayCommand,
   audit: auditCommand,
   state: stateCommand,
+  keys: keysCommand,
 };
 
 /** Runs one command; returns the exit code. */
