@@ -29,9 +29,11 @@ export function attachGraphQLWebSocket(server: Server, yoga: BatonGraphQL, acces
     server,
     path: yoga.graphqlEndpoint,
     verifyClient: access
-      ? ({ origin, req }: { origin?: string; req: { headers: { host?: string } } }) =>
-          access.originAllowed(origin || undefined, `http://${req.headers.host ?? "localhost"}/`) ||
-          access.originAllowed(origin || undefined, `https://${req.headers.host ?? "localhost"}/`)
+      ? ({ origin, req }: { origin?: string; req: { headers: { host?: string } } }, done: (ok: boolean, status?: number, message?: string) => void) => {
+          const host = req.headers.host ?? "localhost";
+          const allowed = [`http://${host}/`, `https://${host}/`].some((url) => access.originAllowed(origin || undefined, url));
+          done(allowed, allowed ? undefined : 403, allowed ? undefined : "Forbidden: origin not in BATON_CORS_ORIGINS");
+        }
       : undefined,
   });
   const disposable = useServer(graphqlWsServerOptions(yoga, rebuildGraphQLError(NodeGraphQLError), access), wss);

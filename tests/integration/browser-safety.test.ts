@@ -29,7 +29,8 @@ const taskDef = JSON.stringify([{ name: "planted", retryCount: 0, timeoutSeconds
 describe("cross-site requests", () => {
   it("refuses a text/plain POST that would create a task definition (415), from any origin", async () => {
     const h = await harness();
-    for (const headers of [{ "content-type": "text/plain;charset=UTF-8" }, { "content-type": "text/plain", origin: EVIL }, { "content-type": "application/x-www-form-urlencoded" }, {}]) {
+    const variants: Record<string, string>[] = [{ "content-type": "text/plain;charset=UTF-8" }, { "content-type": "text/plain", origin: EVIL }, { "content-type": "application/x-www-form-urlencoded" }, {}];
+    for (const headers of variants) {
       const response = await h.app.request("/api/metadata/taskdefs", { method: "POST", headers, body: taskDef });
       expect([403, 415]).toContain(response.status);
     }

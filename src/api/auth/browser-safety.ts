@@ -5,11 +5,15 @@
  *
  * - a changing request (POST/PUT/PATCH/DELETE) whose `Origin` is neither the
  *   server's own nor in BATON_CORS_ORIGINS: 403;
- * - a body that is not JSON (`application/json`, `application/*+json`): 415.
- *   Conductor's task log (`POST /api/tasks/{taskId}/log`) also takes
- *   `text/plain`, as Conductor does; the Origin check covers it.
+ * - a body whose Content-Type is not JSON (`application/json`,
+ *   `application/*+json`): 415. Conductor's task log
+ *   (`POST /api/tasks/{taskId}/log`) also takes `text/plain`, as Conductor
+ *   does. A body with no Content-Type at all is read as JSON: the JS SDK's
+ *   retry after a token refresh sends one so (its retry replaces the request's
+ *   headers); a browser page can send one too, but with its `Origin`, which
+ *   the first rule checks.
  *
- * The official SDKs send JSON with every body and no `Origin`, so they pass.
+ * The official SDKs send JSON bodies and no `Origin`, so they pass.
  */
 import type { MiddlewareHandler } from "hono";
 import { originAllowed } from "./origins.ts";
@@ -41,11 +45,12 @@ export function browserSafety(allowedOrigins: readonly string[]): MiddlewareHand
     }
     if (hasBody(request)) {
       const contentType = request.headers.get("content-type") ?? "";
+      if (contentType === "") return next();
       const textAllowed = TEXT_BODY_ROUTES.some((route) => route.test(c.req.path));
       const plainText = contentType.split(";")[0]!.trim().toLowerCase() === "text/plain";
       if (!isJson(contentType) && !(textAllowed && plainText)) {
         const expected = textAllowed ? "application/json or text/plain" : "application/json";
-        return refuse(c, 415, `Content-Type: expected ${expected}, got '${contentType || "none"}'`);
+        return refuse(c, 415, `Content-Type: expected ${expected}, got '${contentType}'`);
       }
     }
     return next();
