@@ -1,0 +1,92 @@
+/**
+ * `baton keys` as a user runs it (`node --import tsx src/cli/baton.ts keys ...`)
+ * on a file DATA_DIR, and a server started on that directory with
+ * BATON_AUTH=required accepting the keys it made.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { removeDir, startBaton, type TestBaton } from "../support/baton.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+function baton(args: string[], dataDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, DATA_DIR: dataDir, BATON_EVENT_STORE: "file" };
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "src/cli/baton.ts", ...args], { cwd: ROOT, env, timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let dir: string | undefined;
+let server: TestBaton | undefined;
+afterAll(async () => {
+  await server?.close();
+  await removeDir(dir);
+});
+
+const token = (url: string, keyId: string, keySecret: string) =>
+  fetch(`${url}/api/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ keyId, keySecret }) });
+
+describe("baton keys", () => {
+  it("creates keys (secret printed once, only its hash stored), lists and revokes them; a server then accepts the active ones", async () => {
+    dir = await mkdtemp(join(tmpdir(), "baton-keys-"));
+    const admin = await baton(["keys", "create", "--name", "ops", "--role", "admin", "--json"], dir);
+    expect(admin.code, admin.stderr).toBe(0);
+    const adminKey = JSON.parse(admin.stdout) as { keyId: string; keySecret: string; role: string };
+    expect(adminKey.role).toBe("admin");
+    const worker = await baton(["keys", "create", "--name", "etl", "--role", "worker", "--task-types", "load, transform"], dir);
+    expect(worker.code, worker.stderr).toBe(0);
+    expect(worker.stdout).toMatch(/keyId: +\S+\nkeySecret: +\S+\nrole: +worker \(task types: load, transform\)/);
+    expect(worker.stderr).toContain("the secret is shown only now");
+    const workerKeyId = worker.stdout.match(/keyId: +(\S+)/)![1]!;
+
+    const log = await readFile(join(dir, "events.log"));
+    expect(log.includes(adminKey.keySecret)).toBe(false);
+    expect(log.includes("ApiKeyCreated")).toBe(true);
+
+    expect((await baton(["keys", "revoke", workerKeyId], dir)).code).toBe(0);
+    const listed = await baton(["keys", "list"], dir);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`${adminKey.keyId} +ops +admin +\\*`));
+    expect(listed.stdout).toMatch(new RegExp(`${workerKeyId} +etl +worker +load,transform +\\S+ +\\d{4}-`));
+    expect(listed.stdout).not.toContain(adminKey.keySecret);
+
+    server = await startBaton({ store: "file", dataDir: dir, env: { BATON_AUTH: "required" } });
+    const ok = await token(server.url, adminKey.keyId, adminKey.keySecret);
+    expect(ok.status).toBe(200);
+    const { token: adminToken } = (await ok.json()) as { token: string };
+    expect((await fetch(`${server.url}/api/metadata/taskdefs`, { headers: { "x-authorization": adminToken } })).status).toBe(200);
+    expect((await fetch(`${server.url}/api/metadata/taskdefs`)).status).toBe(401);
+    // The signing secret was generated into DATA_DIR, readable by its owner only.
+    expect((await stat(join(dir, "auth-secret"))).mode & 0o077).toBe(0);
+
+    // While the server holds DATA_DIR, the CLI refuses and says what to do instead.
+    const refused = await baton(["keys", "create", "--name", "late", "--role", "reader"], dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/in use by a running Baton server.*stop it first.*POST \/api\/admin\/keys/s);
+  });
+
+  it("names the flag and what it expects", async () => {
+    const scratch = await mkdtemp(join(tmpdir(), "baton-keys-bad-"));
+    try {
+      const badRole = await baton(["keys", "create", "--name", "x", "--role", "owner"], scratch);
+      expect(badRole.code).toBe(2);
+      expect(badRole.stderr).toContain("role: expected one of admin, worker, reader");
+      const noName = await baton(["keys", "create", "--role", "reader"], scratch);
+      expect(noName.code).toBe(2);
+      expect(noName.stderr).toContain("name: expected a string");
+      const unknown = await baton(["keys", "rotate"], scratch);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain("keys: expected create, list or revoke, got 'rotate'");
+      const missing = await baton(["keys", "revoke", "no-such-key"], scratch);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain("No API key no-such-key");
+    } finally {
+      await removeDir(scratch);
+    }
+  });
+});
