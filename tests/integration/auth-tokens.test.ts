@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { createApp } from "../../src/api/app.ts";
+import { createGraphQL } from "../../src/api/graphql/yoga.ts";
 import { authApp } from "../support/auth.ts";
 
 /** POST /api/token as the Conductor SDKs call it, and what tokens are worth afterwards. */
@@ -128,5 +130,18 @@ describe("admin key endpoints", () => {
     expect((await h.app.request(`/api/admin/keys/${key.keyId}`, { method: "DELETE", headers: admin })).status).toBe(200);
     expect((await requestToken(h, { keyId: key.keyId, keySecret: key.keySecret })).status).toBe(401);
     expect((await h.app.request("/api/admin/keys/unknown-key", { method: "DELETE", headers: admin })).status).toBe(404);
+  });
+});
+
+describe("GraphiQL with authentication on", () => {
+  it("loads the page without a token (it holds no data), while its operations still need one", async () => {
+    const h = await harness();
+    const app = createApp({ engine: h.engine, auth: h.auth, graphql: createGraphQL({ engine: h.engine, graphiql: true, plugins: [h.auth.graphqlPlugin] }) });
+    const page = await app.request("/graphql", { headers: { accept: "text/html" } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/graphiql/i);
+    const query = await app.request("/graphql?query=%7BtaskDefs%7Bname%7D%7D", { headers: { accept: "text/html" } });
+    expect(query.status).toBe(401);
+    expect((await app.request("/graphql?query=%7BtaskDefs%7Bname%7D%7D", { headers: { accept: "application/json" } })).status).toBe(401);
   });
 });

@@ -93,8 +93,10 @@ export function registerAccessControl(app: Hono, { signer, engine }: { signer: T
     const method = c.req.method;
     const access = accesses.get(c.req.raw) ?? (method === "GET" || method === "HEAD" ? { kind: "reader" } : { kind: "admin" });
     if (access.kind === "public" || method === "OPTIONS") return next();
-    // graphql-ws upgrades carry the token in connectionParams (checked on connect, ws-transport.ts).
+    // graphql-ws upgrades carry the token in connectionParams (checked on connect, ws-transport.ts);
+    // the GraphiQL page holds no data (the operations it sends carry their own token), and a browser cannot add a header to load it.
     if (access.kind === "graphql" && c.req.header("upgrade")?.toLowerCase() === "websocket") return next();
+    if (access.kind === "graphql" && method === "GET" && c.req.query("query") === undefined && c.req.header("accept")?.includes("text/html")) return next();
     const token = tokenOf(c.req.raw.headers);
     if (!token) return refuse(c, 401, "Authentication required: send a token from POST /api/token in X-Authorization");
     const checked = await signer.check(token);
