@@ -16,7 +16,8 @@ commands:
   replay [--data-dir DIR] [--url URL]
       rebuild every projection from the store, report events/s, and check the
       result against a running server's REST answers (--url), or else against
-      an incremental rebuild through a subscription
+      an incremental rebuild through a subscription (BATON_TOKEN: a reader's
+      token, when the server has BATON_AUTH=required)
   audit <workflowId> [--data-dir DIR] [--json]
       the workflow's event timeline: time, revision, event, task, status, source
   state <workflowId> --at <revision|time> [--data-dir DIR]

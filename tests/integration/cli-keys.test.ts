@@ -12,8 +12,8 @@ import { removeDir, startBaton, type TestBaton } from "../support/baton.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
-function baton(args: string[], dataDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, DATA_DIR: dataDir, BATON_EVENT_STORE: "file" };
+function baton(args: string[], dataDir: string, extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, DATA_DIR: dataDir, BATON_EVENT_STORE: "file", ...extraEnv };
   return new Promise((resolve) => {
     execFile(process.execPath, ["--import", "tsx", "src/cli/baton.ts", ...args], { cwd: ROOT, env, timeout: 30_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
@@ -63,6 +63,16 @@ describe("baton keys", () => {
     expect((await fetch(`${server.url}/api/metadata/taskdefs`)).status).toBe(401);
     // The signing secret was generated into DATA_DIR, readable by its owner only.
     expect((await stat(join(dir, "auth-secret"))).mode & 0o077).toBe(0);
+
+    // `replay --url` reads the server's answers with BATON_TOKEN.
+    const asAdmin = { "content-type": "application/json", "x-authorization": adminToken };
+    await fetch(`${server.url}/api/metadata/workflow`, { method: "POST", headers: asAdmin, body: JSON.stringify({ name: "keyed", tasks: [{ name: "k", taskReferenceName: "k", type: "SIMPLE" }] }) });
+    expect((await fetch(`${server.url}/api/workflow`, { method: "POST", headers: asAdmin, body: JSON.stringify({ name: "keyed" }) })).status).toBe(200);
+    const anonymousReplay = await baton(["replay", "--url", server.url], dir);
+    expect(anonymousReplay.code).not.toBe(0);
+    expect(anonymousReplay.stderr).toContain("answered 401");
+    const replay = await baton(["replay", "--url", server.url], dir, { BATON_TOKEN: adminToken });
+    expect(replay.code, replay.stderr).toBe(0);
 
     // While the server holds DATA_DIR, the CLI refuses and says what to do instead.
     const refused = await baton(["keys", "create", "--name", "late", "--role", "reader"], dir);
