@@ -41,7 +41,7 @@ export function createApp({ engine, router, logError = (error) => console.error(
   access.register(app);
   const yoga = graphql ?? createGraphQL({ engine, router, logError, plugins: [access.graphqlPlugin] });
   if (upgradeWebSocket) app.get("/graphql", graphqlWsRoute(yoga, upgradeWebSocket, access));
-  app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw, { principal: principalOf(c.req.raw) }));
+  app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw, { principal: principalOf(c) }));
   const health = () => ({ healthy: true, ...engine.readSideStatus() });
   app.get("/health", (c) => c.json(health()));
   app.get("/api/health", (c) => c.json(health()));

@@ -11,11 +11,12 @@ import { type Access, ACCESS_RULES, type TaskTypeSource } from "./policy.ts";
 import { refuse } from "./responses.ts";
 import type { TokenSigner } from "./tokens.ts";
 
-/** The key each authenticated request came with (GraphQL reads it for its per-operation check). */
-const principals = new WeakMap<Request, Principal>();
-const accesses = new WeakMap<Request, Access>();
+/** The key each authenticated request came with (GraphQL reads it for its per-operation check), by request context. */
+const principals = new WeakMap<Context, Principal>();
+/** What each request needs, as the first matching rule said. */
+const accesses = new WeakMap<Context, Access>();
 
-export const principalOf = (request: Request): Principal | undefined => principals.get(request);
+export const principalOf = (c: Context): Principal | undefined => principals.get(c);
 
 /** The token a request carries, from `X-Authorization` or a Bearer `Authorization`. */
 export function tokenOf(headers: { get(name: string): string | null }): string | undefined {
@@ -84,14 +85,14 @@ async function denial(access: Access, principal: Principal, c: Context, engine: 
 export function registerAccessControl(app: Hono, { signer, engine }: { signer: TokenSigner; engine: AuthEnginePort }): void {
   for (const rule of ACCESS_RULES) {
     const classify: MiddlewareHandler = async (c, next) => {
-      if (!accesses.has(c.req.raw)) accesses.set(c.req.raw, rule.access(c.req.param() as Record<string, string>));
+      if (!accesses.has(c)) accesses.set(c, rule.access(c.req.param() as Record<string, string>));
       await next();
     };
     app.on(rule.method === "GET" ? ["GET", "HEAD"] : [rule.method], rule.pattern, classify);
   }
   app.use("*", async (c, next) => {
     const method = c.req.method;
-    const access = accesses.get(c.req.raw) ?? (method === "GET" || method === "HEAD" ? { kind: "reader" } : { kind: "admin" });
+    const access = accesses.get(c) ?? (method === "GET" || method === "HEAD" ? { kind: "reader" } : { kind: "admin" });
     if (access.kind === "public" || method === "OPTIONS") return next();
     // graphql-ws upgrades carry the token in connectionParams (checked on connect, ws-transport.ts);
     // the GraphiQL page holds no data (the operations it sends carry their own token), and a browser cannot add a header to load it.
@@ -103,7 +104,7 @@ export function registerAccessControl(app: Hono, { signer, engine }: { signer: T
     if (!checked.ok) return refuse(c, 401, checked.message, checked.error);
     const refused = await denial(access, checked.principal, c, engine);
     if (refused) return refuse(c, 403, `Forbidden: ${refused}`);
-    principals.set(c.req.raw, checked.principal);
+    principals.set(c, checked.principal);
     return next();
   });
 }

@@ -6,7 +6,7 @@
  */
 import { getOperationAST, GraphQLError, type DocumentNode } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { principalOf, tokenOf } from "./access.ts";
+import { tokenOf } from "./access.ts";
 import type { Principal } from "./ports.ts";
 import type { TokenSigner } from "./tokens.ts";
 
@@ -25,11 +25,12 @@ function refusal(document: DocumentNode, operationName: string | null | undefine
   });
 }
 
-type AuthContext = { request?: Request; principal?: Principal; extra?: { principal?: Principal } };
+/** Over HTTP the app passes `principal` as yoga's server context; graphql-ws keeps it in the connection's `extra`. */
+type AuthContext = { principal?: Principal; extra?: { principal?: Principal } };
 
 function principalIn(context: unknown): Principal | undefined {
-  const { request, principal, extra } = (context ?? {}) as AuthContext;
-  return principal ?? extra?.principal ?? (request instanceof Request ? principalOf(request) : undefined);
+  const { principal, extra } = (context ?? {}) as AuthContext;
+  return principal ?? extra?.principal;
 }
 
 /** The yoga plugin; does nothing when authentication is off. */
