@@ -6,6 +6,7 @@ import { loadEvaluators } from "../adapters/evaluators/index.ts";
 import { DirectoryInUseError } from "../adapters/eventstore/directory-lock.ts";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
+import { lookup } from "node:dns/promises";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Server } from "node:http";
@@ -18,6 +19,7 @@ import { openAuthSettings } from "./open-auth.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { openBus } from "./open-bus.ts";
 import { openRouter } from "./open-router.ts";
+import { egressPolicy } from "./egress.ts";
 import { memoryBounds } from "./memory-bounds.ts";
 import { openStore } from "./open-store.ts";
 import { openObjectStores } from "./open-object-store.ts";
@@ -55,6 +57,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     evaluators: await loadEvaluators(),
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     logger,
+    egress: egressPolicy(config, async (host) => (await lookup(host, { all: true })).map((entry) => entry.address)),
+    eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
     ...checkpointsOf(config),
   });

@@ -13,6 +13,7 @@ import { authPortOf, createAuth } from "./auth/auth.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
 import { openAuthSettings } from "./open-auth.ts";
 import type { Config } from "./config.ts";
+import { egressPolicy } from "./egress.ts";
 import { memoryBounds } from "./memory-bounds.ts";
 import { openRouter } from "./open-router.ts";
 
@@ -35,6 +36,8 @@ export async function createPortableApp(
     store,
     evaluators: await loadEvaluators(),
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
+    egress: egressPolicy(config),
+    eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
   });
   const router = await openRouter(config, engine, store);

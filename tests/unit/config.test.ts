@@ -10,6 +10,9 @@ describe("configuration from the environment", () => {
       BATON_EVENT_STORE: "file",
       DATA_DIR: "./data",
       BATON_FSYNC: true,
+      BATON_HTTP_ALLOW: [],
+      BATON_HTTP_DENY: [],
+      BATON_HTTP_DENY_DEFAULTS: true,
       BATON_READ_CACHE_MB: 4,
       BATON_SWEEP_INTERVAL_MS: 250,
       BATON_FINISHED_IN_MEMORY: 1000,
@@ -23,6 +26,7 @@ describe("configuration from the environment", () => {
       BATON_ROUTER_TOPIC: "conductor-events",
       BATON_ROUTER_MAPPINGS: {},
       BATON_ROUTER_HOLD_MS: 300000,
+      BATON_EVENT_SINK_WAITS: false,
       BATON_OBJECT_STORE: "fs",
       S3_REGION: "us-east-1",
       S3_FORCE_PATH_STYLE: false,
@@ -59,6 +63,7 @@ describe("configuration from the environment", () => {
     [{ BATON_CORS_ORIGINS: "https://ok.example, *" }, /BATON_CORS_ORIGINS must be a comma-separated list of origins/],
     [{ BATON_CORS_ORIGINS: "https://console.example.com/app" }, /BATON_CORS_ORIGINS must be a comma-separated list of origins/],
     [{ BATON_GRAPHIQL: "yes" }, /BATON_GRAPHIQL must be true or false/],
+    [{ BATON_EVENT_SINK_WAITS: "conductor" }, /BATON_EVENT_SINK_WAITS must be true or false/],
   ])("rejects %o naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ValidationError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -74,5 +79,10 @@ describe("configuration from the environment", () => {
     expect(
       loadConfig({ BATON_BUS: "kafka", KAFKA_BROKERS: "127.0.0.1:9092, kafka-2:9093", KAFKA_GROUP_ID: "orders", KAFKA_CREATE_TOPICS: "false" }),
     ).toMatchObject({ BATON_BUS: "kafka", KAFKA_BROKERS: ["127.0.0.1:9092", "kafka-2:9093"], KAFKA_GROUP_ID: "orders", KAFKA_CREATE_TOPICS: false });
+  });
+
+  it("reads the EVENT sink option", () => {
+    expect(loadConfig({ BATON_EVENT_SINK_WAITS: "true" })).toMatchObject({ BATON_EVENT_SINK_WAITS: true });
+    expect(loadConfig({ BATON_EVENT_SINK_WAITS: "0" })).toMatchObject({ BATON_EVENT_SINK_WAITS: false });
   });
 });
