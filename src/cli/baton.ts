@@ -27,8 +27,8 @@ commands:
       make an API key for BATON_AUTH=required; prints its id and secret once
   keys list [--data-dir DIR] [--json]
   keys revoke <keyId> [--data-dir DIR]
-      (keys commands write to the store: stop a server using DATA_DIR first,
-      or use its admin endpoints /api/admin/keys)
+      (create and revoke write to the store: stop a server using DATA_DIR
+      first, or use its admin endpoints /api/admin/keys; list reads beside it)
 
 The store is the one \`npm start\` uses: BATON_EVENT_STORE and DATA_DIR (or --data-dir).`;
 

@@ -20,6 +20,7 @@ import { apiKeyProjection } from "../projections/api-keys.ts";
 import { apiKeyCategory } from "../projections/stream-categories.ts";
 import { parseCommandArgs } from "./args.ts";
 import { type CliIo, UsageError } from "./cli-error.ts";
+import { openConfiguredStore } from "./open.ts";
 import { formatTable } from "./table.ts";
 
 const PAGE = 10_000;
@@ -114,7 +115,8 @@ export async function keysCommand(args: string[], io: CliIo): Promise<number> {
     }
     case "list": {
       const { flags } = parseCommandArgs("keys list", rest, OPTIONS, []);
-      const store = await openWritable(io.env, flags["data-dir"]);
+      // Reading needs no lock: listing works beside a running server.
+      const store = (await openConfiguredStore(io.env, flags["data-dir"])).store;
       try {
         const keys = (await readApiKeys(store)).map(keyView);
         if (flags.json) io.out(JSON.stringify(keys, null, 2));

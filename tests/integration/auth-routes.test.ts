@@ -224,6 +224,20 @@ describe("every GraphQL mutation and subscription with authentication on", () =>
     expect(((await mutation.json()) as { errors?: unknown }).errors).toBeUndefined();
   });
 
+  it("streams a subscription over SSE to a reader's token", async () => {
+    const response = await post({ query: "subscription { stats { total } }" }, tokens.reader, "text/event-stream");
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    let text = "";
+    while (!/"stats"/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    await reader.cancel();
+    expect(text).toMatch(/"stats":\{"total":\d+\}/);
+  });
+
   it("refuses each subscription over SSE without a token (401) and for workers (403)", async () => {
     const failures: string[] = [];
     for (const field of subscriptions) {

@@ -74,7 +74,10 @@ describe("baton keys", () => {
     const replay = await baton(["replay", "--url", server.url], dir, { BATON_TOKEN: adminToken });
     expect(replay.code, replay.stderr).toBe(0);
 
-    // While the server holds DATA_DIR, the CLI refuses and says what to do instead.
+    // Listing reads beside the running server; creating refuses and says what to do instead.
+    const listedBeside = await baton(["keys", "list", "--json"], dir);
+    expect(listedBeside.code, listedBeside.stderr).toBe(0);
+    expect((JSON.parse(listedBeside.stdout) as { keyId: string }[]).map((k) => k.keyId).sort()).toEqual([adminKey.keyId, workerKeyId].sort());
     const refused = await baton(["keys", "create", "--name", "late", "--role", "reader"], dir);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/in use by a running Baton server.*stop it first.*POST \/api\/admin\/keys/s);
