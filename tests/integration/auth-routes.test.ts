@@ -215,6 +215,12 @@ describe("every GraphQL mutation and subscription with authentication on", () =>
     expect(defs).toEqual([]);
   });
 
+  it("answers nothing to a plain request that only claims to be a WebSocket upgrade", async () => {
+    const response = await h.app.request("/graphql?query=%7BtaskDefs%7Bname%7D%7D", { headers: { upgrade: "websocket", accept: "application/json" } });
+    expect(response.status).toBe(401);
+    expect(await response.text()).not.toContain('"data"');
+  });
+
   it("lets readers query and admins mutate", async () => {
     const query = await post({ query: "{ taskDefs { name } }" }, tokens.reader);
     expect(query.status).toBe(200);

@@ -103,9 +103,11 @@ describe("tokens", () => {
     }
   });
 
-  it("is not mounted when authentication is off, so the SDKs take the server for Conductor OSS", async () => {
+  it("is not mounted when authentication is off, so the SDKs take the server for Conductor OSS; nor are the key endpoints", async () => {
     const h = await harness({ mode: "off" });
     expect((await requestToken(h, { keyId: "a", keySecret: "b" })).status).toBe(404);
+    expect((await h.app.request("/api/admin/keys", { method: "POST", headers: json, body: JSON.stringify({ name: "x", role: "admin" }) })).status).toBe(404);
+    expect(h.engine.listApiKeys()).toEqual([]);
     expect((await h.app.request("/api/metadata/taskdefs")).status).toBe(200);
   });
 });

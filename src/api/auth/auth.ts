@@ -116,7 +116,8 @@ export function createAuth(settings: AuthSettings, engine: AuthEnginePort): Auth
           }),
         );
       }
-      if (hasher) app.route("/api/admin/keys", keyRoutes({ hasher, engine }));
+      // Only with authentication on: keys made through an open server would outlive the day it is closed.
+      if (signer && hasher) app.route("/api/admin/keys", keyRoutes({ hasher, engine }));
     },
   };
 }
