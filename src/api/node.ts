@@ -110,6 +110,9 @@ async function main(): Promise<void> {
       config.BATON_EVENT_STORE === "file" ? ` in ${config.DATA_DIR}` : ""
     }; bus: ${config.BATON_BUS === "kafka" ? `kafka at ${config.KAFKA_BROKERS?.join(",")}` : "in-process"}; auth: ${config.BATON_AUTH})`,
   );
+  if (config.BATON_AUTH === "required" && !running.engine.listApiKeys().some((key) => key.role === "admin" && key.revokedAt === undefined)) {
+    console.error("baton: BATON_AUTH=required and no admin key exists: stop the server and run `npm run baton -- keys create --name admin --role admin`");
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
