@@ -41,7 +41,7 @@ async function openWritable(env: CliIo["env"], dataDir: string | undefined): Pro
   } catch (error) {
     if (error instanceof DirectoryInUseError) {
       throw new UsageError(
-        `${config.DATA_DIR} is in use by a running Baton server (${error.message}); stop it first, or manage keys through it with an admin token: ` +
+        `${error.message}; or manage keys through the running server with an admin token: ` +
           "POST /api/admin/keys {name, role, taskTypes}, GET /api/admin/keys, DELETE /api/admin/keys/{keyId}",
       );
     }

@@ -80,7 +80,7 @@ describe("baton keys", () => {
     expect((JSON.parse(listedBeside.stdout) as { keyId: string }[]).map((k) => k.keyId).sort()).toEqual([adminKey.keyId, workerKeyId].sort());
     const refused = await baton(["keys", "create", "--name", "late", "--role", "reader"], dir);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/in use by a running Baton server.*stop it first.*POST \/api\/admin\/keys/s);
+    expect(refused.stderr).toMatch(/is in use by process \d+.*stop it.*or manage keys through the running server.*POST \/api\/admin\/keys/s);
   });
 
   it("names the flag and what it expects", async () => {
