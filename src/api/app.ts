@@ -4,6 +4,7 @@ import { type Auth, authPortOf, createAuth } from "./auth/auth.ts";
 import { principalOf } from "./auth/access.ts";
 import { graphqlWsRoute, type UpgradeHelper } from "./graphql/ws-transport.ts";
 import { type BatonGraphQL, createGraphQL } from "./graphql/yoga.ts";
+import { adminRoutes, queueAdminRoutes } from "./rest/admin.ts";
 import { auditRoutes } from "./rest/audit.ts";
 import { errorHandler } from "./rest/errors.ts";
 import { eventRoutes } from "./rest/events.ts";
@@ -12,6 +13,7 @@ import { metadataRoutes } from "./rest/metadata.ts";
 import { routerRoutes, type RouterView } from "./rest/router.ts";
 import { taskRoutes } from "./rest/tasks.ts";
 import { bulkRoutes, workflowRoutes } from "./rest/workflow.ts";
+import { BATON_VERSION } from "./version.ts";
 
 export interface AppDeps {
   engine: Engine;
@@ -52,6 +54,9 @@ export function createApp({ engine, router, logError = (error) => console.error(
   app.route("/api/tasks", taskRoutes(engine));
   app.route("/api/event", eventRoutes(engine));
   app.route("/api/router", routerRoutes(router));
+  app.route("/api/admin", adminRoutes(engine));
+  app.route("/api/queue", queueAdminRoutes(engine));
+  app.get("/api/version", (c) => c.text(BATON_VERSION));
   if (ingestion) app.route("/", ingestionRoutes({ engine, ...ingestion }));
   app.notFound((c) =>
     c.json({ status: 404, message: `No endpoint ${c.req.method} ${c.req.path}`, instance: c.req.path, retryable: false }, 404),

@@ -4,6 +4,7 @@
  */
 import { loadEvaluators } from "../adapters/evaluators/index.ts";
 import { DirectoryInUseError } from "../adapters/eventstore/directory-lock.ts";
+import { LogDamageError } from "../adapters/eventstore/file-damage.ts";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { lookup } from "node:dns/promises";
@@ -127,8 +128,8 @@ async function main(): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("src/api/node.ts")) {
   main().catch((error) => {
-    // A DATA_DIR in use is an expected refusal, not a crash: its message says everything, a stack trace would bury it.
-    if (error instanceof DirectoryInUseError) console.error(`baton: failed to start: ${error.message}`);
+    // A DATA_DIR in use or a damaged log is an expected refusal, not a crash: its message says everything, a stack trace would bury it.
+    if (error instanceof DirectoryInUseError || error instanceof LogDamageError) console.error(`baton: failed to start: ${error.message}`);
     else console.error("baton: failed to start:", error);
     process.exit(1);
   });

@@ -1,12 +1,14 @@
 /**
- * `npm run baton -- <command>`: replay and audit tools over the configured
- * event store (BATON_EVENT_STORE, DATA_DIR, as for `npm start`). Exit codes:
- * 0 done, 1 replay found differences, 2 bad usage or unknown workflow,
- * 3 an unexpected failure (reported with its stack).
+ * `npm run baton -- <command>`: replay, audit and repair tools over the
+ * configured event store (BATON_EVENT_STORE, DATA_DIR, as for `npm start`).
+ * Exit codes: 0 done, 1 replay found differences or repair refused (nothing
+ * changed), 2 bad usage, unknown workflow or a DATA_DIR in use, 3 an
+ * unexpected failure (reported with its stack).
  */
 import { auditCommand } from "./audit.ts";
 import { type CliIo, UsageError } from "./cli-error.ts";
 import { keysCommand } from "./keys.ts";
+import { repairCommand } from "./repair.ts";
 import { replayCommand } from "./replay.ts";
 import { stateCommand } from "./state.ts";
 
@@ -29,6 +31,12 @@ commands:
   keys revoke <keyId> [--data-dir DIR]
       (create and revoke write to the store: stop a server using DATA_DIR
       first, or use its admin endpoints /api/admin/keys; list reads beside it)
+  repair [--data-dir DIR] [--drop-from-offset N] [--dry-run]
+      repair the file store's log while no server runs: keeps a backup, undoes
+      CRLF, trailing whitespace and a byte order mark, cuts a torn tail; a
+      damaged record elsewhere is dropped (with every record after it) only
+      with --drop-from-offset, and every dropped event is listed; --dry-run
+      only says what it would do
 
 The store is the one \`npm start\` uses: BATON_EVENT_STORE and DATA_DIR (or --data-dir).`;
 
@@ -37,6 +45,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   audit: auditCommand,
   state: stateCommand,
   keys: keysCommand,
+  repair: repairCommand,
 };
 
 /** Runs one command; returns the exit code. */
