@@ -6,6 +6,7 @@
  * the task they poll or update.
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
 import type { AuthEnginePort, Principal } from "./ports.ts";
 import { type Access, ACCESS_RULES, type TaskTypeSource } from "./policy.ts";
 import { refuse } from "./responses.ts";
@@ -13,8 +14,8 @@ import type { TokenSigner } from "./tokens.ts";
 
 /** The key each authenticated request came with (GraphQL reads it for its per-operation check), by request context. */
 const principals = new WeakMap<Context, Principal>();
-/** What each request needs, as the first matching rule said. */
-const accesses = new WeakMap<Context, Access>();
+/** What each request needs, by the rule pattern (`METHOD /path/:param`) that classified it. */
+const accesses = new WeakMap<Context, Map<string, Access>>();
 
 export const principalOf = (c: Context): Principal | undefined => principals.get(c);
 
@@ -79,20 +80,38 @@ async function denial(access: Access, principal: Principal, c: Context, engine: 
 
 /**
  * Registers the access check on `app`, ahead of every route. Each rule is
- * registered with Hono's own router, so a request is classified by the same
- * matching that picks its handler.
+ * registered with Hono's own router (so its parameters are Hono's), and a rule
+ * applies only when its pattern is the route that will answer the request:
+ * `/api/tasks/:workflowId/:taskRefName/:status` also matches
+ * `/api/tasks/queue/requeue/x`, but must not make that route a worker's.
+ * Rules ending in `/*` apply to every route under them.
  */
 export function registerAccessControl(app: Hono, { signer, engine }: { signer: TokenSigner; engine: AuthEnginePort }): void {
+  const classifiers = new Set<unknown>();
   for (const rule of ACCESS_RULES) {
+    const key = `${rule.method} ${rule.pattern}`;
     const classify: MiddlewareHandler = async (c, next) => {
-      if (!accesses.has(c)) accesses.set(c, rule.access(c.req.param() as Record<string, string>));
+      let found = accesses.get(c);
+      if (!found) accesses.set(c, (found = new Map()));
+      if (!found.has(key)) found.set(key, rule.access(c.req.param() as Record<string, string>));
       await next();
     };
+    classifiers.add(classify);
     app.on(rule.method === "GET" ? ["GET", "HEAD"] : [rule.method], rule.pattern, classify);
   }
+  /** The rule of the route that answers (the first matched handler that is neither middleware nor a classifier), else of a `/*` rule. */
+  const accessOf = (c: Context): Access => {
+    const method = c.req.method === "HEAD" ? "GET" : c.req.method;
+    const found = accesses.get(c);
+    const endpoint = matchedRoutes(c).find((route) => route.method !== "ALL" && !classifiers.has(route.handler));
+    const exact = endpoint && found?.get(`${method} ${endpoint.path}`);
+    if (exact) return exact;
+    for (const [key, access] of found ?? []) if (key.endsWith("/*")) return access;
+    return method === "GET" ? { kind: "reader" } : { kind: "admin" };
+  };
   app.use("*", async (c, next) => {
     const method = c.req.method;
-    const access = accesses.get(c) ?? (method === "GET" || method === "HEAD" ? { kind: "reader" } : { kind: "admin" });
+    const access = accessOf(c);
     if (access.kind === "public" || method === "OPTIONS") return next();
     // graphql-ws upgrades carry the token in connectionParams (checked on connect, ws-transport.ts);
     // the GraphiQL page holds no data (the operations it sends carry their own token), and a browser cannot add a header to load it.
