@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeWorkerSpawner } from "../../src/adapters/evaluators/node-workers.ts";
+import { createUserCodePool, type UserCodePool } from "../../src/adapters/evaluators/worker-pool.ts";
+
+/** The longest gap between 10 ms ticks of this thread's event loop while `work` runs. */
+async function longestStall<T>(work: Promise<T>): Promise<{ result: T; stallMs: number }> {
+  let last = performance.now();
+  let stallMs = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    stallMs = Math.max(stallMs, now - last);
+    last = now;
+  }, 10);
+  try {
+    const result = await work;
+    return { result, stallMs };
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+describe("user-code worker pool (Node worker threads)", () => {
+  let pool: UserCodePool;
+  beforeAll(async () => {
+    pool = await createUserCodePool({ spawn: nodeWorkerSpawner({ heapMb: 64 }), size: 1, scriptTimeoutMs: 300, jqTimeoutMs: 300 });
+  });
+  afterAll(() => pool.close());
+
+  it("runs JavaScript and jq in the worker", async () => {
+    expect(await pool.javascript!("$.a + 1", { $: { a: 41 } })).toEqual({ ok: true, value: 42 });
+    expect(await pool.jq!(".items | map(. * 2)", { items: [1, 2] })).toEqual({ ok: true, value: [[2, 4]] });
+    expect(await pool.javascript!("throw new TypeError('nope')", {})).toEqual({ ok: false, error: "TypeError: nope" });
+    expect(await pool.jq!(".a.b.c |", {})).toMatchObject({ ok: false, error: expect.stringContaining("syntax error") });
+  });
+
+  it("terminates a jq filter that never ends at its time limit, replaces the worker, and the next evaluation works", async () => {
+    const before = pool.stats().started;
+    const startedAt = performance.now();
+    const { result, stallMs } = await longestStall(pool.jq!("last(repeat(1))", null));
+    const took = performance.now() - startedAt;
+    expect(result).toEqual({ ok: false, error: "jq filter exceeded the 300 ms time limit (BATON_JQ_TIMEOUT_MS)" });
+    expect(took).toBeGreaterThanOrEqual(290);
+    expect(took).toBeLessThan(3000);
+    // The filter ran elsewhere: this thread kept ticking.
+    expect(stallMs).toBeLessThan(250);
+    expect(pool.stats().started).toBe(before + 1);
+    expect(await pool.jq!(".a", { a: "after" })).toEqual({ ok: true, value: ["after"] });
+    expect(pool.stats()).toMatchObject({ workers: 1, busy: 0, queued: 0 });
+  });
+
+  it("stops a runaway script at its time limit without blocking this thread", async () => {
+    const { result, stallMs } = await longestStall(pool.javascript!("while (true) {}", { $: {} }));
+    expect(result).toEqual({ ok: false, error: "script exceeded the 300 ms time limit (BATON_SCRIPT_TIMEOUT_MS)" });
+    expect(stallMs).toBeLessThan(250);
+    expect(await pool.javascript!("1 + 1", {})).toEqual({ ok: true, value: 2 });
+  });
+
+  it("fails a script that exceeds QuickJS's memory limit, naming the setting", async () => {
+    const result = await pool.javascript!("'x'.repeat(64 * 1024 * 1024)", {});
+    expect(result).toEqual({ ok: false, error: "script exceeded the 32 MiB memory limit (BATON_SCRIPT_MEMORY_MB)" });
+    expect(await pool.javascript!("'still' + ' here'", {})).toEqual({ ok: true, value: "still here" });
+  });
+});
+
+describe("user-code worker pool limits", () => {
+  it("replaces a worker that runs out of its heap (Node resourceLimits) and reports the limit", async () => {
+    const pool = await createUserCodePool({
+      spawn: nodeWorkerSpawner({ heapMb: 8 }),
+      size: 1,
+      jqTimeoutMs: 30_000,
+      heapLimitText: "the worker's 8 MiB heap limit (BATON_USER_CODE_HEAP_MB)",
+    });
+    try {
+      // jq builds the array in its WASM memory; turning its 1.5M numbers into JS values exhausts the worker's heap.
+      expect(await pool.jq!("[range(1500000)]", null)).toEqual({
+        ok: false,
+        error: "jq filter exceeded the worker's 8 MiB heap limit (BATON_USER_CODE_HEAP_MB)",
+      });
+      expect(pool.stats().started).toBe(2);
+      expect(await pool.jq!(". + 1", 1)).toEqual({ ok: true, value: [2] });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("refuses evaluations beyond its queue bound at once, with an error naming the setting", async () => {
+    const pool = await createUserCodePool({ spawn: nodeWorkerSpawner({ heapMb: 64 }), size: 1, maxQueued: 2, jqTimeoutMs: 400 });
+    try {
+      const running = pool.jq!("last(repeat(1))", null); // occupies the only worker
+      const waiting = [pool.jq!(".", 1), pool.jq!(".", 2)];
+      expect(pool.stats()).toMatchObject({ busy: 1, queued: 2 });
+      expect(await pool.jq!(".", 3)).toEqual({ ok: false, error: "too many evaluations of user code waiting (2, BATON_USER_CODE_QUEUE)" });
+      expect((await running).ok).toBe(false);
+      expect(await Promise.all(waiting)).toEqual([{ ok: true, value: [1] }, { ok: true, value: [2] }]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("answers pending evaluations when closed, and refuses new ones", async () => {
+    const pool = await createUserCodePool({ spawn: nodeWorkerSpawner({ heapMb: 64 }), size: 1, jqTimeoutMs: 10_000 });
+    const running = pool.jq!("last(repeat(1))", null);
+    const queued = pool.javascript!("1", {});
+    await pool.close();
+    expect(await running).toEqual({ ok: false, error: "the user-code workers are closed" });
+    expect(await queued).toEqual({ ok: false, error: "the user-code workers are closed" });
+    expect(await pool.jq!(".", 1)).toEqual({ ok: false, error: "the user-code workers are closed" });
+  });
+});
