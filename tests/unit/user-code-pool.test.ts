@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeWorkerSpawner } from "../../src/adapters/evaluators/node-workers.ts";
-import { createUserCodePool, type UserCodePool } from "../../src/adapters/evaluators/worker-pool.ts";
+import { createUserCodePool, type UserCodePool, UserCodePoolClosedError } from "../../src/adapters/evaluators/worker-pool.ts";
 
 /** The longest gap between 10 ms ticks of this thread's event loop while `work` runs. */
 async function longestStall<T>(work: Promise<T>): Promise<{ result: T; stallMs: number }> {
@@ -97,13 +97,14 @@ describe("user-code worker pool limits", () => {
     }
   });
 
-  it("answers pending evaluations when closed, and refuses new ones", async () => {
+  it("rejects pending and new evaluations once closed (shutting down is not a task failure)", async () => {
     const pool = await createUserCodePool({ spawn: nodeWorkerSpawner({ heapMb: 64 }), size: 1, jqTimeoutMs: 10_000 });
     const running = pool.jq!("last(repeat(1))", null);
     const queued = pool.javascript!("1", {});
     await pool.close();
-    expect(await running).toEqual({ ok: false, error: "the user-code workers are closed" });
-    expect(await queued).toEqual({ ok: false, error: "the user-code workers are closed" });
-    expect(await pool.jq!(".", 1)).toEqual({ ok: false, error: "the user-code workers are closed" });
+    await expect(running).rejects.toThrow(UserCodePoolClosedError);
+    await expect(queued).rejects.toThrow("the user-code workers are closed");
+    await expect(pool.jq!(".", 1)).rejects.toThrow(UserCodePoolClosedError);
+    expect(pool.stats()).toMatchObject({ workers: 0, busy: 0, queued: 0 });
   });
 });

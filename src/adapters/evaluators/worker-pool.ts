@@ -58,6 +58,18 @@ const RESPAWN_DELAY_MS = 1000;
 interface Job {
   request: UserCodeRequest;
   resolve: (result: Evaluation<unknown>) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Thrown (not answered) once the pool is closed: shutting down must not
+ * become a recorded task failure, so the command fails and runs again later.
+ */
+export class UserCodePoolClosedError extends Error {
+  constructor() {
+    super("the user-code workers are closed");
+    this.name = "UserCodePoolClosedError";
+  }
 }
 
 interface Slot {
@@ -183,12 +195,12 @@ export async function createUserCodePool(options: UserCodePoolOptions): Promise<
   }
 
   function run(request: UserCodeRequest): Promise<Evaluation<unknown>> {
-    if (closed) return Promise.resolve({ ok: false, error: "the user-code workers are closed" });
+    if (closed) return Promise.reject(new UserCodePoolClosedError());
     if (queue.length >= maxQueued) {
       return Promise.resolve({ ok: false, error: `too many evaluations of user code waiting (${maxQueued}, BATON_USER_CODE_QUEUE)` });
     }
-    return new Promise((resolve) => {
-      queue.push({ request, resolve });
+    return new Promise((resolve, reject) => {
+      queue.push({ request, resolve, reject });
       dispatch();
     });
   }
@@ -216,12 +228,12 @@ export async function createUserCodePool(options: UserCodePoolOptions): Promise<
       for (const slot of slots) {
         if (slot.job) {
           clearTimeout(slot.job.timer);
-          slot.job.job.resolve({ ok: false, error: "the user-code workers are closed" });
+          slot.job.job.reject(new UserCodePoolClosedError());
         }
         slot.handle.terminate();
       }
       slots.clear();
-      for (const job of queue.splice(0)) job.resolve({ ok: false, error: "the user-code workers are closed" });
+      for (const job of queue.splice(0)) job.reject(new UserCodePoolClosedError());
     },
   };
 }
