@@ -73,30 +73,35 @@ describe("user code off the event loop, with limits that hold", () => {
   });
 
   it("answers /health within 1 s while 20 runaway INLINE tasks run, and fails each naming the limit", async () => {
+    // The INLINE tasks follow a WAIT, so the timer sweep runs all 20 at once (in-thread, it blocked the
+    // server for 20 x 500 ms).
     const definition = {
       name: "runaway_inline",
-      tasks: [{ name: "spin", taskReferenceName: "spin", type: "INLINE", inputParameters: { evaluatorType: "javascript", expression: "while (true) {}" } }],
+      tasks: [
+        { name: "pause", taskReferenceName: "pause", type: "WAIT", inputParameters: { duration: "1 seconds" } },
+        { name: "spin", taskReferenceName: "spin", type: "INLINE", inputParameters: { evaluatorType: "javascript", expression: "while (true) {}" } },
+      ],
     };
     expect((await http(url, "POST", "/api/metadata/workflow", definition)).status).toBe(200);
-    const starts = Array.from({ length: 20 }, () => http(url, "POST", "/api/workflow", { name: "runaway_inline", input: {} }));
-    // 20 scripts of 500 ms on one worker keep it busy for about 10 s: probe /health meanwhile.
-    const probes: (number | undefined)[] = [];
-    const probing = (async () => {
-      for (let i = 0; i < 10; i++) {
-        probes.push(await healthWithin(port, 1000));
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    })();
-    const ids = (await Promise.all(starts)).map((response) => {
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const response = await http(url, "POST", "/api/workflow", { name: "runaway_inline", input: { i } });
       expect(response.status).toBe(200);
-      return response.text;
-    });
-    await probing;
-    expect(probes.every((ms) => ms !== undefined && ms < 1000)).toBe(true);
+      ids.push(response.text);
+    }
+    // Probe /health for 5 s from when the WAITs fall due.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const probes: (number | undefined)[] = [];
+    for (let i = 0; i < 20; i++) {
+      probes.push(await healthWithin(port, 1000));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(probes).toHaveLength(20);
+    for (const ms of probes) expect(ms).toBeLessThan(1000);
     for (const id of ids) {
       const workflow = await finished(url, id);
       expect(workflow.status).toBe("FAILED");
-      expect(workflow.tasks[0]).toMatchObject({
+      expect(workflow.tasks[1]).toMatchObject({
         taskType: "INLINE",
         status: "FAILED_WITH_TERMINAL_ERROR",
         reasonForIncompletion: "INLINE evaluation failed: script exceeded the 500 ms time limit (BATON_SCRIPT_TIMEOUT_MS)",
@@ -111,6 +116,7 @@ describe("user code off the event loop, with limits that hold", () => {
     };
     expect((await http(url, "POST", "/api/metadata/workflow", definition)).status).toBe(200);
     const start = http(url, "POST", "/api/workflow", { name: "endless_jq", input: {} });
+    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await healthWithin(port, 1000)).toBeLessThan(1000);
     const id = (await start).text;
     const workflow = await finished(url, id);
@@ -132,6 +138,7 @@ describe("user code off the event loop, with limits that hold", () => {
     expect((await http(url, "POST", "/api/metadata/workflow", definition)).status).toBe(200);
     const startedAt = Date.now();
     const start = http(url, "POST", "/api/workflow", { name: "endless_loop", input: {} });
+    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await healthWithin(port, 1000)).toBeLessThan(1000);
     const id = (await start).text;
     const workflow = await finished(url, id);
