@@ -43,7 +43,7 @@ export interface MemoLimits {
  * Synchronous evaluators that answer from `answers` and throw
  * `EvaluationNeeded` for the rest. Make a new pair for every run of `decide`:
  * they count repeats, so the second identical evaluation in one decision is
- * its own evaluation (scripts may use `Math.random()`), and the same
+ * its own evaluation (a script may return something new each time), and the same
  * evaluation in the next run finds the same answer.
  */
 export function memoEvaluators(
