@@ -203,4 +203,38 @@ describe("engine with an asynchronous user-code runner", () => {
       await engine.close();
     }
   });
+
+  it("sweeps due timers of other workflows while one waits for slow user code", async () => {
+    const userCode: UserCodeRunner = {
+      javascript: async (expression) => {
+        await new Promise((resolve) => setTimeout(resolve, expression === "'slow'" ? 3000 : 1));
+        return { ok: true, value: expression };
+      },
+      close: async () => {},
+    };
+    const engine = await createEngine({ store: createMemoryEventStore(), userCode, sweepIntervalMs: 50 });
+    try {
+      await engine.registerWorkflowDef(
+        parseWorkflowDef({
+          name: "wait_then_script",
+          tasks: [
+            { name: "pause", taskReferenceName: "pause", type: "WAIT", inputParameters: { duration: "1 seconds" } },
+            { name: "script", taskReferenceName: "script", type: "INLINE", inputParameters: { expression: "${workflow.input.script}" } },
+          ],
+        }),
+        true,
+        rest,
+      );
+      // The slow one is older, so it is the first due timer the sweep meets.
+      const slow = await engine.startWorkflow(start("wait_then_script", { script: "'slow'" }), rest);
+      const fast = await engine.startWorkflow(start("wait_then_script", { script: "'fast'" }), rest);
+      const startedAt = Date.now();
+      const done = await engine.waitForWorkflow(fast, Date.now() + 10_000);
+      expect(done.status).toBe("COMPLETED");
+      expect(Date.now() - startedAt).toBeLessThan(2500);
+      expect(engine.getWorkflow(slow).status).toBe("RUNNING");
+    } finally {
+      await engine.close();
+    }
+  });
 });
