@@ -124,6 +124,31 @@ describe("user code off the event loop, with limits that hold", () => {
     expect(workflow.tasks[0]).toMatchObject({ status: "FAILED", reasonForIncompletion: "jq filter exceeded the 500 ms time limit (BATON_JQ_TIMEOUT_MS)" });
   });
 
+  it("records a FAILED execution for an event handler whose condition never ends, naming the limit", async () => {
+    const handler = {
+      name: "spinning_condition",
+      event: "conductor:spin_events",
+      active: true,
+      condition: "while (true) {}",
+      actions: [{ action: "start_workflow", start_workflow: { name: "endless_jq" } }],
+    };
+    expect((await http(url, "POST", "/api/event", handler)).status).toBe(200);
+    const definition = {
+      name: "emit_spin",
+      tasks: [{ name: "emit", taskReferenceName: "emit", type: "EVENT", sink: "conductor:spin_events", inputParameters: { n: 1 } }],
+    };
+    expect((await http(url, "POST", "/api/metadata/workflow", definition)).status).toBe(200);
+    expect((await http(url, "POST", "/api/workflow", { name: "emit_spin", input: {} })).status).toBe(200);
+    const executions = await eventually(async () => {
+      const list = (await http(url, "GET", "/api/event/executions/spinning_condition")).json() as { status: string; output: Record<string, unknown> }[];
+      return list.length > 0 && list.every((execution) => execution.status !== "IN_PROGRESS") ? list : undefined;
+    }, 10_000, 100);
+    expect(executions).toEqual([
+      expect.objectContaining({ status: "FAILED", output: { exception: "script exceeded the 500 ms time limit (BATON_SCRIPT_TIMEOUT_MS)", condition: "while (true) {}" } }),
+    ]);
+    expect(await healthWithin(port, 1000)).toBeLessThan(1000);
+  });
+
   it("ends a DO_WHILE whose condition is always true over an INLINE body, instead of running at 100% CPU", async () => {
     const definition = {
       name: "endless_loop",
