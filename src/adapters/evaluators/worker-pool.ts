@@ -190,7 +190,14 @@ export async function createUserCodePool(options: UserCodePoolOptions): Promise<
         replace(slot, false);
       }, deadline);
       slot.job = { id, job, timer };
-      slot.handle.post({ type: "evaluate", id, request: job.request });
+      try {
+        slot.handle.post({ type: "evaluate", id, request: job.request });
+      } catch (error) {
+        // The input cannot be copied to the worker (not structured-cloneable): the worker is fine.
+        clearTimeout(timer);
+        slot.job = undefined;
+        job.resolve({ ok: false, error: `${kind} input cannot be sent to the sandbox: ${error instanceof Error ? error.message : String(error)}` });
+      }
     }
   }
 
