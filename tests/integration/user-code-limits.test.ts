@@ -19,7 +19,7 @@ async function startServer(port: number, env: Record<string, string>, budgetMs: 
   const startedAt = Date.now();
   const child = spawn(process.execPath, ["--import", "tsx", "src/api/node.ts"], {
     env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", BATON_SWEEP_INTERVAL_MS: "50", ...env },
-    stdio: "ignore",
+    stdio: ["ignore", "ignore", "inherit"],
   });
   try {
     await eventually(async () => ((await healthWithin(port, 500)) === undefined ? undefined : true), budgetMs, 100);
