@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeWorkerSpawner } from "../../src/adapters/evaluators/node-workers.ts";
-import { createUserCodePool, type UserCodePool, UserCodePoolClosedError } from "../../src/adapters/evaluators/worker-pool.ts";
+import { createUserCodePool, TERMINATE_GRACE_MS, type UserCodePool, UserCodePoolClosedError } from "../../src/adapters/evaluators/worker-pool.ts";
+import type { SpawnWorker } from "../../src/adapters/evaluators/worker-protocol.ts";
 
 /** The longest gap between 10 ms ticks of this thread's event loop while `work` runs. */
 async function longestStall<T>(work: Promise<T>): Promise<{ result: T; stallMs: number }> {
@@ -114,5 +115,67 @@ describe("user-code worker pool limits", () => {
     await expect(queued).rejects.toThrow("the user-code workers are closed");
     await expect(pool.jq!(".", 1)).rejects.toThrow(UserCodePoolClosedError);
     expect(pool.stats()).toMatchObject({ workers: 0, busy: 0, queued: 0 });
+  });
+});
+
+describe("user-code worker pool, with workers it cannot trust", () => {
+  it("terminates a worker whose script ignores QuickJS's own deadline, a grace period after it", async () => {
+    // A stand-in worker that loads, then never answers an evaluation (as if the interrupt never fired).
+    const terminated: number[] = [];
+    let spawned = 0;
+    const spawn: SpawnWorker = (onReply) => {
+      const index = spawned++;
+      return {
+        post(message) {
+          if (message.type === "init") queueMicrotask(() => onReply({ type: "ready" }));
+        },
+        terminate: () => terminated.push(index),
+      };
+    };
+    const pool = await createUserCodePool({ spawn, size: 1, scriptTimeoutMs: 100 });
+    try {
+      const startedAt = performance.now();
+      expect(await pool.javascript!("while (true) {}", {})).toEqual({ ok: false, error: "script exceeded the 100 ms time limit (BATON_SCRIPT_TIMEOUT_MS)" });
+      expect(performance.now() - startedAt).toBeGreaterThanOrEqual(100 + TERMINATE_GRACE_MS - 5);
+      expect(terminated).toEqual([0]);
+      expect(spawned).toBe(2);
+      expect(pool.stats()).toMatchObject({ workers: 1, busy: 0, started: 2 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("answers the running evaluation when its worker crashes, and replaces the worker", async () => {
+    let crash: (() => void) | undefined;
+    let spawned = 0;
+    const spawn: SpawnWorker = (onReply, onFailure) => {
+      spawned++;
+      return {
+        post(message) {
+          if (message.type === "init") queueMicrotask(() => onReply({ type: "ready" }));
+          else crash = () => onFailure({ kind: "crashed", detail: "the worker exited with code 1" });
+        },
+        terminate: () => {},
+      };
+    };
+    const pool = await createUserCodePool({ spawn, size: 1 });
+    try {
+      const pending = pool.jq!(".", 1);
+      crash!();
+      expect(await pending).toEqual({ ok: false, error: "jq filter crashed its worker: the worker exited with code 1" });
+      expect(spawned).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("refuses to open when a worker cannot load its sandboxes", async () => {
+    const spawn: SpawnWorker = (onReply) => ({
+      post(message) {
+        if (message.type === "init") queueMicrotask(() => onReply({ type: "loadFailed", error: "no WebAssembly" }));
+      },
+      terminate: () => {},
+    });
+    await expect(createUserCodePool({ spawn, size: 2 })).rejects.toThrow("a user-code worker could not load its sandboxes: no WebAssembly");
   });
 });
