@@ -64,6 +64,14 @@ export const ConfigSchema = v.object({
   BATON_WRITE_CACHE_SIZE: v.optional(integer("BATON_WRITE_CACHE_SIZE", 0, 10_000_000), "5000"),
   /** Events between two read-model checkpoints in DATA_DIR/checkpoints (Node entry; 0 turns them off). */
   BATON_CHECKPOINT_EVERY: v.optional(integer("BATON_CHECKPOINT_EVERY", 0, 100_000_000), "50000"),
+  /** User code (INLINE/javascript, conditions, jq): worker threads, waiting evaluations, time and memory limits, evaluations per decision. */
+  BATON_USER_CODE_WORKERS: v.optional(integer("BATON_USER_CODE_WORKERS", 1, 64), "2"),
+  BATON_USER_CODE_QUEUE: v.optional(integer("BATON_USER_CODE_QUEUE", 0, 1_000_000), "1000"),
+  BATON_SCRIPT_TIMEOUT_MS: v.optional(integer("BATON_SCRIPT_TIMEOUT_MS", 1, 600_000), "500"),
+  BATON_JQ_TIMEOUT_MS: v.optional(integer("BATON_JQ_TIMEOUT_MS", 1, 600_000), "500"),
+  BATON_SCRIPT_MEMORY_MB: v.optional(integer("BATON_SCRIPT_MEMORY_MB", 1, 4096), "32"),
+  BATON_USER_CODE_HEAP_MB: v.optional(integer("BATON_USER_CODE_HEAP_MB", 8, 65_536), "128"),
+  BATON_EVALUATIONS_PER_DECISION: v.optional(integer("BATON_EVALUATIONS_PER_DECISION", 1, 100_000), "100"),
   /** The sink-pattern event router: on or off, its completion topic, event type -> task ref mappings, hold time. */
   BATON_ROUTER_ENABLED: v.optional(boolean("BATON_ROUTER_ENABLED"), "true"),
   BATON_ROUTER_TOPIC: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("BATON_ROUTER_TOPIC must not be empty")), "conductor-events"),

@@ -2,7 +2,7 @@
  * Node.js composition root: `npm start`. Reads the environment, opens the
  * event store, runs the engine and serves the HTTP app until SIGTERM/SIGINT.
  */
-import { loadEvaluators } from "../adapters/evaluators/index.ts";
+import { nodeWorkerSpawner } from "../adapters/evaluators/node-workers.ts";
 import { DirectoryInUseError } from "../adapters/eventstore/directory-lock.ts";
 import { LogDamageError } from "../adapters/eventstore/file-damage.ts";
 import { serve } from "@hono/node-server";
@@ -23,6 +23,7 @@ import { openRouter } from "./open-router.ts";
 import { egressPolicy } from "./egress.ts";
 import { memoryBounds } from "./memory-bounds.ts";
 import { openStore } from "./open-store.ts";
+import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
 import { openObjectStores } from "./open-object-store.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
@@ -52,15 +53,22 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await store.close();
     throw error;
   });
+  // User code runs on worker threads, never on this event loop.
+  const userCode = await openUserCodePool(config, nodeWorkerSpawner({ heapMb: config.BATON_USER_CODE_HEAP_MB }), logger.error).catch(async (error: unknown) => {
+    await bus?.close();
+    await store.close();
+    throw error;
+  });
   const engine = await createEngine({
     store,
     bus,
-    evaluators: await loadEvaluators(),
+    userCode,
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     logger,
     egress: egressPolicy(config, async (host) => (await lookup(host, { all: true })).map((entry) => entry.address)),
     eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
+    ...userCodeLimits(config),
     ...checkpointsOf(config),
   });
   const router = await openRouter(config, engine, store, logger.error);
@@ -91,6 +99,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await router?.close();
       await engine.close();
+      await userCode.close();
       await bus?.close();
       await store.close();
     },

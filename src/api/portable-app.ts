@@ -1,10 +1,10 @@
 /**
  * The app as Deno and Bun run it: the file or memory store (through their node:
- * compatibility), the sandboxes, the engine, the router on the in-process bus.
+ * compatibility), user code on web Workers, the engine, the router on the in-process bus.
  * The Kafka bus and EventStoreDB are Node drivers: use `npm start` for those.
  */
 import type { Context } from "hono";
-import { loadEvaluators } from "../adapters/evaluators/index.ts";
+import { webWorkerSpawner } from "../adapters/evaluators/web-workers.ts";
 import { openFileEventStore } from "../adapters/eventstore/file.ts";
 import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import { createEngine } from "../engine/engine.ts";
@@ -16,6 +16,7 @@ import type { Config } from "./config.ts";
 import { egressPolicy } from "./egress.ts";
 import { memoryBounds } from "./memory-bounds.ts";
 import { openRouter } from "./open-router.ts";
+import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
 
 /**
  * `upgradeWebSocket` is the runtime's Hono helper, for graphql-ws on `/graphql`;
@@ -34,11 +35,13 @@ export async function createPortableApp(
     : await openFileEventStore({ dir: config.DATA_DIR, fsync: config.BATON_FSYNC, cacheBytes: config.BATON_READ_CACHE_MB * 1024 * 1024 });
   const engine = await createEngine({
     store,
-    evaluators: await loadEvaluators(),
+    // User code runs on web Workers, off the event loop (no heap limit there: see web-workers.ts).
+    userCode: await openUserCodePool(config, webWorkerSpawner(), (message) => console.error(message)),
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     egress: egressPolicy(config),
     eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
+    ...userCodeLimits(config),
   });
   const router = await openRouter(config, engine, store);
   const auth = createAuth(await openAuthSettings(config, clientAddress), authPortOf(engine));

@@ -5,7 +5,7 @@ import type { EventHandlerCommand } from "../domain/event-handlers/decider.ts";
 import type { EventExecution, EventExecutionEvent, EventHandlerEvent, HeldTaskAction } from "../domain/event-handlers/events.ts";
 import type { EventHandler, EventHandlerAction } from "../domain/event-handlers/schema.ts";
 import { NotFoundError } from "../domain/errors.ts";
-import type { Bus, BusSubscription, DeliveredMessage, EventSource, EventStore, Evaluation, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
+import type { Bus, BusSubscription, DeliveredMessage, EventSource, EventStore, Evaluation, RecordedEvent, UserCodeRunner } from "../domain/ports.ts";
 import { EVENT_HANDLER_STREAM_PREFIX, eventExecutionStream } from "../domain/streams.ts";
 import { eventHandlerCategory } from "../projections/stream-categories.ts";
 import type { ReadModelChange, ReadModels } from "../projections/read-models.ts";
@@ -27,8 +27,8 @@ export interface EventHandlerDeps extends EventHandlerOptions {
   workflows: WorkflowOperations;
   /** Resolves once the read models include `position` (read-your-writes). */
   caughtUpTo: (position: number | undefined) => Promise<void>;
-  /** Runs handler conditions; a handler with a condition fails clearly without one. */
-  evaluator?: ScriptEvaluator;
+  /** Runs handler conditions (off the thread in servers); a handler with a condition fails clearly without JavaScript. */
+  userCode?: UserCodeRunner;
   clock: () => number;
   newId: () => string;
   logError: (message: string, fields?: Record<string, unknown>) => void;
@@ -145,7 +145,7 @@ export function createEventHandlers(deps: EventHandlerDeps) {
     const condition = handler.condition?.trim();
     if (condition) {
       if (handledAlready(handler, `${messageId}_0`)) return;
-      const verdict = evaluateCondition(handler, condition, payload);
+      const verdict = await evaluateCondition(handler, condition, payload);
       if (!verdict.ok) return recordSafely({ ...base(0), status: "FAILED", output: { exception: verdict.error, condition } });
       if (!conditionMet(verdict.value)) return recordSafely({ ...base(0), status: "SKIPPED", output: { msg: raw, condition } });
     }
@@ -156,16 +156,16 @@ export function createEventHandlers(deps: EventHandlerDeps) {
   }
 
   /** Conductor: `$` is the payload with inline JSON expanded; `value-param` reads one payload key. */
-  function evaluateCondition(handler: EventHandler, condition: string, payload: unknown): Evaluation<unknown> {
+  async function evaluateCondition(handler: EventHandler, condition: string, payload: unknown): Promise<Evaluation<unknown>> {
     const input = expandInlineJson(payload);
     if (handler.evaluatorType === "value-param") {
       return { ok: true, value: input !== null && typeof input === "object" ? (input as Record<string, unknown>)[condition] : undefined };
     }
-    if (!deps.evaluator) {
+    if (!deps.userCode?.javascript) {
       return { ok: false, error: `condition '${condition}' needs a JavaScript evaluator, and none is configured (evaluators.javascript)` };
     }
     try {
-      return deps.evaluator.evaluate(condition, { $: input });
+      return await deps.userCode.javascript(condition, { $: input });
     } catch (error) {
       return { ok: false, error: errorText(error) };
     }

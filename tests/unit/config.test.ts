@@ -19,6 +19,13 @@ describe("configuration from the environment", () => {
       BATON_SEARCHABLE_FINISHED: 50000,
       BATON_WRITE_CACHE_SIZE: 5000,
       BATON_CHECKPOINT_EVERY: 50000,
+      BATON_USER_CODE_WORKERS: 2,
+      BATON_USER_CODE_QUEUE: 1000,
+      BATON_SCRIPT_TIMEOUT_MS: 500,
+      BATON_JQ_TIMEOUT_MS: 500,
+      BATON_SCRIPT_MEMORY_MB: 32,
+      BATON_USER_CODE_HEAP_MB: 128,
+      BATON_EVALUATIONS_PER_DECISION: 100,
       BATON_BUS: "memory",
       KAFKA_GROUP_ID: "baton",
       KAFKA_CREATE_TOPICS: true,
@@ -64,6 +71,8 @@ describe("configuration from the environment", () => {
     [{ BATON_CORS_ORIGINS: "https://console.example.com/app" }, /BATON_CORS_ORIGINS must be a comma-separated list of origins/],
     [{ BATON_GRAPHIQL: "yes" }, /BATON_GRAPHIQL must be true or false/],
     [{ BATON_EVENT_SINK_WAITS: "conductor" }, /BATON_EVENT_SINK_WAITS must be true or false/],
+    [{ BATON_SCRIPT_TIMEOUT_MS: "0" }, /BATON_SCRIPT_TIMEOUT_MS must be >= 1/],
+    [{ BATON_USER_CODE_WORKERS: "two" }, /BATON_USER_CODE_WORKERS must be a whole number/],
   ])("rejects %o naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ValidationError);
     expect(() => loadConfig(env)).toThrow(message);
