@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { Engine } from "../engine/engine.ts";
 import { graphqlWsRoute, type UpgradeHelper } from "./graphql/ws-transport.ts";
 import { type BatonGraphQL, createGraphQL } from "./graphql/yoga.ts";
+import { DEFAULT_INPUT_LIMITS, type InputLimits, inputLimitsMiddleware, servableJsonResponses } from "./input-limits.ts";
 import { auditRoutes } from "./rest/audit.ts";
 import { errorHandler } from "./rest/errors.ts";
 import { eventRoutes } from "./rest/events.ts";
@@ -27,12 +28,15 @@ export interface AppDeps {
    * attaches graphql-ws to its HTTP server instead (graphql-ws-node.ts).
    */
   upgradeWebSocket?: UpgradeHelper;
+  /** Body size, JSON depth, search query and GraphQL document limits (BATON_MAX_*); the defaults when absent. */
+  limits?: InputLimits;
 }
 
 /** The portable HTTP app: one `fetch(Request)` for every runtime. */
-export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion, upgradeWebSocket }: AppDeps) {
+export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion, upgradeWebSocket, limits = DEFAULT_INPUT_LIMITS }: AppDeps) {
   const app = new Hono();
-  const yoga = graphql ?? createGraphQL({ engine, router, logError });
+  app.use(inputLimitsMiddleware(limits), servableJsonResponses());
+  const yoga = graphql ?? createGraphQL({ engine, router, logError, limits });
   if (upgradeWebSocket) app.get("/graphql", graphqlWsRoute(yoga, upgradeWebSocket));
   app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw));
   const health = () => ({ healthy: true, ...engine.readSideStatus() });

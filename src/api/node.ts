@@ -13,6 +13,7 @@ import { createFsCheckpointStore } from "../adapters/checkpoints/fs.ts";
 import { createEngine, type Engine, type EngineDeps } from "../engine/engine.ts";
 import { createApp } from "./app.ts";
 import { type Config, loadConfig } from "./config.ts";
+import { inputLimitsOf } from "./input-limits.ts";
 import { openBus } from "./open-bus.ts";
 import { openRouter } from "./open-router.ts";
 import { memoryBounds } from "./memory-bounds.ts";
@@ -53,15 +54,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     logger,
     ...memoryBounds(config),
+    eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
     ...checkpointsOf(config),
   });
   const router = await openRouter(config, engine, store, logger.error);
   // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).
   const typeDefs = await readFile(new URL("../../schema.graphql", import.meta.url), "utf8");
-  const graphql = createGraphQL({ engine, router, typeDefs, graphiql: process.env.NODE_ENV !== "production" });
+  const limits = inputLimitsOf(config);
+  const graphql = createGraphQL({ engine, router, typeDefs, graphiql: process.env.NODE_ENV !== "production", limits });
   const objectStores = await openObjectStores(config);
   const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
-  const app = createApp({ engine, router, graphql, ingestion });
+  const app = createApp({ engine, router, graphql, ingestion, limits });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).

@@ -9,6 +9,7 @@ import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import { createEngine } from "../engine/engine.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import type { Config } from "./config.ts";
+import { inputLimitsOf } from "./input-limits.ts";
 import { memoryBounds } from "./memory-bounds.ts";
 import { openRouter } from "./open-router.ts";
 
@@ -25,7 +26,8 @@ export async function createPortableApp(config: Config, runtime: string, { upgra
     evaluators: await loadEvaluators(),
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     ...memoryBounds(config),
+    eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
   });
   const router = await openRouter(config, engine, store);
-  return createApp({ engine, router, upgradeWebSocket });
+  return createApp({ engine, router, upgradeWebSocket, limits: inputLimitsOf(config) });
 }

@@ -28,6 +28,11 @@ describe("configuration from the environment", () => {
       S3_FORCE_PATH_STYLE: false,
       MINIO_REGION: "us-east-1",
       MINIO_RAW_DATA_BUCKET: "raw-data",
+      BATON_MAX_BODY_BYTES: 4194304,
+      BATON_MAX_JSON_DEPTH: 128,
+      BATON_MAX_SEARCH_QUERY_CHARS: 4096,
+      BATON_MAX_SEARCH_QUERY_DEPTH: 16,
+      BATON_MAX_GRAPHQL_TOKENS: 10000,
     });
     expect(loadConfig({ PORT: "9090", BATON_EVENT_STORE: "memory", BATON_FSYNC: "false" })).toMatchObject({
       PORT: 9090,
@@ -48,6 +53,10 @@ describe("configuration from the environment", () => {
     [{ BATON_BUS: "kafka" }, /KAFKA_BROKERS is required when BATON_BUS is kafka/],
     [{ BATON_BUS: "kafka", KAFKA_BROKERS: "localhost" }, /KAFKA_BROKERS must be a comma-separated list of host:port/],
     [{ KAFKA_CREATE_TOPICS: "maybe" }, /KAFKA_CREATE_TOPICS must be true or false/],
+    [{ BATON_MAX_BODY_BYTES: "4MB" }, /BATON_MAX_BODY_BYTES must be a whole number/],
+    [{ BATON_MAX_JSON_DEPTH: "5000" }, /BATON_MAX_JSON_DEPTH must be <= 512/],
+    [{ BATON_MAX_SEARCH_QUERY_DEPTH: "0" }, /BATON_MAX_SEARCH_QUERY_DEPTH must be >= 1/],
+    [{ BATON_MAX_GRAPHQL_TOKENS: "many" }, /BATON_MAX_GRAPHQL_TOKENS must be a whole number/],
   ])("rejects %o naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ValidationError);
     expect(() => loadConfig(env)).toThrow(message);

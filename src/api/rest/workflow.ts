@@ -11,6 +11,7 @@ import { isWorkflowTerminal } from "../../domain/workflow/status.ts";
 import type { Engine } from "../../engine/engine.ts";
 import { toWorkflowJson, toWorkflowStatusJson } from "../../projections/conductor-json.ts";
 import { MAX_SEARCH_SIZE } from "../../projections/search.ts";
+import { limitsOf } from "../input-limits.ts";
 import { boolQuery, emptyOk, intQuery, jsonBody, optionalJsonBody, restSource, validBody } from "./request.ts";
 
 /** What the workflow routes call on the engine, and nothing more. */
@@ -43,7 +44,7 @@ export function workflowRoutes(engine: WorkflowRoutesPort) {
     }
     const query = c.req.query("query") ?? (startRaw !== undefined && !/^\d+$/.test(startRaw) ? startRaw : undefined);
     return c.json(
-      await engine.search({ start, size, sort: c.req.query("sort"), freeText: c.req.query("freeText"), query }),
+      await engine.search({ start, size, sort: c.req.query("sort"), freeText: c.req.query("freeText"), query, queryLimits: limitsOf(c).searchQuery }),
     );
   });
 
