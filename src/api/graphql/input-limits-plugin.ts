@@ -29,7 +29,8 @@ export function useInputLimits(limits: InputLimits): Plugin {
         try {
           return parse(source, { ...options, maxTokens: limits.maxGraphqlTokens });
         } catch (error) {
-          if (error instanceof Error && /contains more than \d+ tokens/.test(error.message)) {
+          // graphql-js 16 words it "Document contains more that N tokens" (sic).
+          if (error instanceof Error && /contains more th\w+ \d+ tokens/.test(error.message)) {
             const message = `GraphQL document has more than ${limits.maxGraphqlTokens} tokens (the limit is BATON_MAX_GRAPHQL_TOKENS)`;
             throw new ValidationError(message, [{ path: "query", message }]);
           }
