@@ -161,12 +161,12 @@ const isStackOverflow = (error: unknown) => error instanceof RangeError;
  * text of the value cut at `limit` levels, so one stored value can never make a
  * read fail. Undefined stays undefined, as with `JSON.stringify`.
  */
-export function servableJson(value: unknown, limit = SERVED_JSON_DEPTH): string {
+export function servableJson(value: unknown, limit = SERVED_JSON_DEPTH, space?: number): string {
   try {
-    return JSON.stringify(value);
+    return JSON.stringify(value, null, space);
   } catch (error) {
     if (!isStackOverflow(error)) throw error;
-    return JSON.stringify(clampDepth(value, limit));
+    return JSON.stringify(clampDepth(value, limit), null, space);
   }
 }
 
