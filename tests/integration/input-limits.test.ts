@@ -135,6 +135,12 @@ describe("request bodies", () => {
       expect([path, response.status], response.text).toEqual([path, 400]);
       expect(response.json()).toMatchObject({ status: 400, message: `${"[0]".repeat(128)}: JSON nested deeper than 128 levels (the limit is BATON_MAX_JSON_DEPTH)` });
     }
+    // Inside otherwise valid requests, where the value used to reach the store (and fail there with a 500).
+    expect((await h.request("POST", "/api/metadata/workflow", json(flow))).status).toBe(200);
+    const start = await h.request("POST", "/api/workflow", `{"name":"limits_flow","input":{"v":${body}}}`);
+    expect([start.status, start.json().validationErrors[0].path]).toEqual([400, `input.v${"[0]".repeat(126)}`]);
+    const update = await h.request("POST", "/api/tasks", `{"workflowInstanceId":"w","taskId":"t","status":"COMPLETED","outputData":{"v":${body}}}`);
+    expect([update.status, update.json().validationErrors[0].path]).toEqual([400, `outputData.v${"[0]".repeat(126)}`]);
     expect(h.errors).toEqual([]);
   });
 
