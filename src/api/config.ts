@@ -78,7 +78,7 @@ export const ConfigSchema = v.object({
   BATON_MAX_JSON_DEPTH: v.optional(integer("BATON_MAX_JSON_DEPTH", 8, 512), "128"),
   BATON_MAX_SEARCH_QUERY_CHARS: v.optional(integer("BATON_MAX_SEARCH_QUERY_CHARS", 16, 1_000_000), "4096"),
   BATON_MAX_SEARCH_QUERY_DEPTH: v.optional(integer("BATON_MAX_SEARCH_QUERY_DEPTH", 1, 100), "16"),
-  BATON_MAX_GRAPHQL_TOKENS: v.optional(integer("BATON_MAX_GRAPHQL_TOKENS", 100, 1_000_000), "10000"),
+  BATON_MAX_GRAPHQL_TOKENS: v.optional(integer("BATON_MAX_GRAPHQL_TOKENS", 100, 1_000_000), "20000"),
   /** The MinIO server holding the raw-data bucket that deployed workflows may name as their input. */
   MINIO_ENDPOINT: v.optional(url("MINIO_ENDPOINT")),
   MINIO_ACCESS_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_ACCESS_KEY must not be empty"))),

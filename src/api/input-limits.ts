@@ -21,7 +21,7 @@ export const DEFAULT_INPUT_LIMITS: InputLimits = {
   maxBodyBytes: 4 * 1024 * 1024,
   maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
   searchQuery: DEFAULT_QUERY_LIMITS,
-  maxGraphqlTokens: 10_000,
+  maxGraphqlTokens: 20_000,
 };
 
 export function inputLimitsOf(config: Config): InputLimits {

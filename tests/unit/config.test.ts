@@ -32,7 +32,7 @@ describe("configuration from the environment", () => {
       BATON_MAX_JSON_DEPTH: 128,
       BATON_MAX_SEARCH_QUERY_CHARS: 4096,
       BATON_MAX_SEARCH_QUERY_DEPTH: 16,
-      BATON_MAX_GRAPHQL_TOKENS: 10000,
+      BATON_MAX_GRAPHQL_TOKENS: 20000,
     });
     expect(loadConfig({ PORT: "9090", BATON_EVENT_STORE: "memory", BATON_FSYNC: "false" })).toMatchObject({
       PORT: 9090,

@@ -1,4 +1,3 @@
-import { parse } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { ValidationError } from "../../domain/errors.ts";
 import { jsonTextDepthExcess } from "../../domain/json-depth.ts";
@@ -18,7 +17,7 @@ const sourceText = (source: unknown): string =>
 export function useInputLimits(limits: InputLimits): Plugin {
   const checkVariables = (variables: unknown) => checkValueDepth(variables ?? {}, limits.maxJsonDepth, "variables");
   return {
-    onParse({ params, setParseFn }) {
+    onParse({ params, parseFn, setParseFn }) {
       const text = sourceText(params.source);
       const excess = jsonTextDepthExcess(text, limits.maxJsonDepth);
       if (excess !== undefined) {
@@ -27,7 +26,8 @@ export function useInputLimits(limits: InputLimits): Plugin {
       }
       setParseFn((source, options) => {
         try {
-          return parse(source, { ...options, maxTokens: limits.maxGraphqlTokens });
+          // Yoga's own parse (its copy of graphql), so its parse errors keep their code and 400.
+          return parseFn(source, { ...options, maxTokens: limits.maxGraphqlTokens });
         } catch (error) {
           // graphql-js 16 words it "Document contains more that N tokens" (sic).
           if (error instanceof Error && /contains more th\w+ \d+ tokens/.test(error.message)) {
