@@ -1,5 +1,4 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { ValidationError } from "../domain/errors.ts";
 import { DEFAULT_MAX_JSON_DEPTH, depthExcessMessage, jsonTextDepthExcess, servableJson, valueDepthExcess } from "../domain/json-depth.ts";
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from "../projections/search-query.ts";
@@ -40,29 +39,61 @@ export function limitsOf(c: Context): InputLimits {
   return (c.get(LIMITS_KEY) as InputLimits | undefined) ?? DEFAULT_INPUT_LIMITS;
 }
 
+function bodyTooLarge(c: Context, maxBytes: number): Response {
+  return c.json(
+    {
+      status: 413,
+      message: `Request body is larger than ${maxBytes} bytes (the limit is BATON_MAX_BODY_BYTES)`,
+      instance: c.req.path,
+      retryable: false,
+      validationErrors: [{ path: "(body)", message: `must be at most ${maxBytes} bytes (BATON_MAX_BODY_BYTES)` }],
+    },
+    413,
+  );
+}
+
 /**
  * Every request: the limits become readable by the routes, and a body longer
- * than `maxBodyBytes` is refused with 413 before anything reads it (by its
- * Content-Length, or while it streams in without one).
+ * than `maxBodyBytes` is refused with 413 before anything parses it: by its
+ * Content-Length, or while it streams in without one (chunked), stopping at
+ * the limit. Not `hono/body-limit`: it re-wraps a streamed body with
+ * `new Request(c.req.raw, ...)`, which throws (a 500) on @hono/node-server's
+ * own request objects; here the request is rebuilt from its parts instead.
  */
 export function inputLimitsMiddleware(limits: InputLimits): MiddlewareHandler {
-  const limitBody = bodyLimit({
-    maxSize: limits.maxBodyBytes,
-    onError: (c) =>
-      c.json(
-        {
-          status: 413,
-          message: `Request body is larger than ${limits.maxBodyBytes} bytes (the limit is BATON_MAX_BODY_BYTES)`,
-          instance: c.req.path,
-          retryable: false,
-          validationErrors: [{ path: "(body)", message: `must be at most ${limits.maxBodyBytes} bytes (BATON_MAX_BODY_BYTES)` }],
-        },
-        413,
-      ),
-  });
+  const maxBytes = limits.maxBodyBytes;
   return async (c, next) => {
     c.set(LIMITS_KEY, limits);
-    return limitBody(c, next);
+    const raw = c.req.raw;
+    if (!raw.body) return next();
+    const length = raw.headers.get("content-length");
+    if (length !== null && !raw.headers.has("transfer-encoding")) {
+      return Number(length) > maxBytes ? bodyTooLarge(c, maxBytes) : next();
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = raw.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {});
+        return bodyTooLarge(c, maxBytes);
+      }
+      chunks.push(value);
+    }
+    const body = new Uint8Array(size);
+    let offset = 0;
+    for (const chunk of chunks) {
+      body.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    const headers = new Headers(raw.headers);
+    headers.delete("transfer-encoding");
+    headers.set("content-length", String(size));
+    c.req.raw = new Request(raw.url, { method: raw.method, headers, body, signal: raw.signal });
+    return next();
   };
 }
 

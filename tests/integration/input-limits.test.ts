@@ -14,7 +14,9 @@ import { loadEvaluators } from "../../src/adapters/evaluators/index.ts";
 import { createMemoryEventStore } from "../../src/adapters/eventstore/memory.ts";
 import { createFsObjectStore } from "../../src/adapters/storage/fs.ts";
 import { createApp } from "../../src/api/app.ts";
+import { loadConfig } from "../../src/api/config.ts";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../../src/api/input-limits.ts";
+import { startServer } from "../../src/api/node.ts";
 import { createEngine, type Engine } from "../../src/engine/engine.ts";
 import { createEventRouter } from "../../src/engine/router/event-router.ts";
 import { eventually } from "../support/baton.ts";
@@ -153,6 +155,38 @@ describe("request bodies", () => {
     const tooDeep = await h.request("POST", "/api/workflow", `{"name":"limits_flow","input":${deepObjectText(10)}}`);
     expect(tooDeep.status).toBe(400);
     expect(tooDeep.json().message).toBe(`input${".a".repeat(9)}: JSON nested deeper than 10 levels (the limit is BATON_MAX_JSON_DEPTH)`);
+  });
+});
+
+describe("request bodies on the Node server", () => {
+  /** A body sent in chunks, without Content-Length (as the SDK's fetch sends some). */
+  const streamed = (text: string) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        const bytes = new TextEncoder().encode(text);
+        for (let at = 0; at < bytes.length; at += 1000) controller.enqueue(bytes.subarray(at, at + 1000));
+        controller.close();
+      },
+    });
+
+  it("counts a chunked body as it streams in: 413 past BATON_MAX_BODY_BYTES, and the routes read one within it", async () => {
+    const server = await startServer(loadConfig({ PORT: "0", HOST: "127.0.0.1", BATON_EVENT_STORE: "memory", BATON_ROUTER_ENABLED: "false", BATON_MAX_BODY_BYTES: "2048" }));
+    try {
+      const url = `http://127.0.0.1:${server.port}`;
+      const post = (path: string, text: string) =>
+        fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: streamed(text), duplex: "half" } as RequestInit);
+      const big = await post("/api/metadata/taskdefs", json([{ name: "x".repeat(5000) }]));
+      expect(big.status).toBe(413);
+      expect(await big.json()).toMatchObject({ message: "Request body is larger than 2048 bytes (the limit is BATON_MAX_BODY_BYTES)" });
+      const sized = await fetch(`${url}/api/metadata/taskdefs`, { method: "POST", headers: { "content-type": "application/json" }, body: json([{ name: "y".repeat(5000) }]) });
+      expect(sized.status).toBe(413);
+      const small = await post("/api/metadata/taskdefs", json([{ name: "small_task" }]));
+      expect(small.status, await small.text()).toBe(200);
+      const graphql = await post("/graphql", json({ query: "{ taskDefs { name } }" }));
+      expect(await graphql.json()).toEqual({ data: { taskDefs: [{ name: "small_task" }] } });
+    } finally {
+      await server.close();
+    }
   });
 });
 
