@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFsCheckpointStore } from "../../src/adapters/checkpoints/fs.ts";
 import { loadEvaluators } from "../../src/adapters/evaluators/index.ts";
 import { openFileEventStore } from "../../src/adapters/eventstore/file.ts";
 import { createApp } from "../../src/api/app.ts";
@@ -28,10 +29,19 @@ type App = ReturnType<typeof createApp>;
 
 async function open(dir: string) {
   const store = await openFileEventStore({ dir, fsync: false });
-  const engine = await createEngine({ store, evaluators: await loadEvaluators(), sweepIntervalMs: 50 });
+  const logged: string[] = [];
+  const engine = await createEngine({
+    store,
+    evaluators: await loadEvaluators(),
+    sweepIntervalMs: 50,
+    // A checkpoint after every event: encoding one must not stop the read models either.
+    checkpoints: createFsCheckpointStore(join(dir, "checkpoints")),
+    checkpointEvery: 1,
+    logger: { info: () => {}, error: (message) => logged.push(message) },
+  });
   const errors: unknown[] = [];
   const app = createApp({ engine, logError: (error) => errors.push(error) });
-  return { engine, app, errors, close: async () => (await engine.close(), await store.close()) };
+  return { engine, app, errors, logged, close: async () => (await engine.close(), await store.close()) };
 }
 
 async function call(app: App, method: string, path: string, body?: unknown) {
@@ -59,6 +69,8 @@ async function poison(dir: string) {
     return `${crc32(Buffer.from(body, "utf8")).toString(16).padStart(8, "0")} ${body}`;
   });
   await writeFile(file, `${rewritten.join("\n")}\n`);
+  // The checkpoints hold the values as they were before: start from the log.
+  await rm(join(dir, "checkpoints"), { recursive: true, force: true });
   return replaced;
 }
 
@@ -137,6 +149,16 @@ describe("a log holding values nested 100,000 deep", () => {
     for (let level = 3; level < SERVED_JSON_DEPTH; level++) value = value.a;
     expect(value).toEqual({ a: PLACEHOLDER });
     expect(server.errors).toEqual([]);
+  });
+
+  it("keeps the read models going when a checkpoint cannot be encoded, and says why", async () => {
+    const before = (await call(server.app, "GET", `/api/workflow/${running}/status`)).json();
+    expect(before.status).toBe("RUNNING");
+    const paused = await call(server.app, "PUT", `/api/workflow/${running}/pause`);
+    expect(paused.status, paused.text).toBe(200);
+    expect((await call(server.app, "GET", `/api/workflow/${running}/status`)).json().status).toBe("PAUSED");
+    expect((await call(server.app, "PUT", `/api/workflow/${running}/resume`)).status).toBe(200);
+    expect(server.logged.join("\n")).toMatch(/could not encode the read-model checkpoint: Maximum call stack size exceeded/);
   });
 
   it("hands the task with its too-deep input to a worker that polls", async () => {
