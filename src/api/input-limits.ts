@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { ValidationError } from "../domain/errors.ts";
-import { DEFAULT_MAX_JSON_DEPTH, depthExcessMessage, jsonTextDepthExcess, servableJson, valueDepthExcess } from "../domain/json-depth.ts";
+import { DEFAULT_MAX_JSON_DEPTH, depthExcessMessage, jsonTextDepthExcess, servableJson } from "../domain/json-depth.ts";
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from "../projections/search-query.ts";
 import type { Config } from "./config.ts";
 
@@ -100,15 +100,6 @@ export function inputLimitsMiddleware(limits: InputLimits): MiddlewareHandler {
 /** Refuses JSON text nested deeper than the limit, naming where; call before `JSON.parse`. */
 export function checkJsonTextDepth(text: string, maxDepth: number, where = ""): void {
   const excess = jsonTextDepthExcess(text, maxDepth);
-  if (excess === undefined) return;
-  const path = where === "" ? excess.path : excess.path === "(root)" ? where : `${where}.${excess.path}`;
-  const message = depthExcessMessage({ ...excess, path });
-  throw new ValidationError(message, [{ path, message: `nested deeper than ${maxDepth} levels (BATON_MAX_JSON_DEPTH)` }]);
-}
-
-/** The same for a value already parsed (GraphQL variables, literals). */
-export function checkValueDepth(value: unknown, maxDepth: number, where = ""): void {
-  const excess = valueDepthExcess(value, maxDepth);
   if (excess === undefined) return;
   const path = where === "" ? excess.path : excess.path === "(root)" ? where : `${where}.${excess.path}`;
   const message = depthExcessMessage({ ...excess, path });

@@ -19,7 +19,10 @@ import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../../src/api/input-limi
 import { startServer } from "../../src/api/node.ts";
 import { createEngine, type Engine } from "../../src/engine/engine.ts";
 import { createEventRouter } from "../../src/engine/router/event-router.ts";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
 import { eventually } from "../support/baton.ts";
+import { collectSubscription } from "../support/graphql-ws.ts";
 
 const objectsRoot = mkdtempSync(join(tmpdir(), "baton-limits-"));
 afterAll(() => rmSync(objectsRoot, { recursive: true, force: true }));
@@ -255,6 +258,28 @@ describe("GraphQL documents and variables", () => {
     expect(error.extensions.code).toBe("BAD_USER_INPUT");
     expect([...h.engine.workflows()].length).toBe(0);
     expect(h.errors).toEqual([]);
+  });
+});
+
+describe("GraphQL over graphql-ws", () => {
+  it("refuses over-nested variables and documents on the socket too, and the socket stays usable", async () => {
+    const server = await startServer(loadConfig({ PORT: "0", HOST: "127.0.0.1", BATON_EVENT_STORE: "memory", BATON_ROUTER_ENABLED: "false" }));
+    const client = createClient({ url: `ws://127.0.0.1:${server.port}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+    try {
+      const mutation = "mutation($i: JSON) { startWorkflow(request: {name: \"nope\", input: $i}) { workflowId } }";
+      const deep = JSON.parse(deepObjectText(1000)); // the client stringifies it, with recursion
+      const [refused] = await collectSubscription(client, mutation, { i: deep }).finished;
+      expect(refused.errors[0].message).toBe(`variables.i${".a".repeat(127)}: JSON nested deeper than 128 levels (the limit is BATON_MAX_JSON_DEPTH)`);
+      const [tooDeep] = await collectSubscription(client, `{ workflows(search: {query: ${"[".repeat(300)}"x"${"]".repeat(300)}}) { totalHits } }`, {}).finished.catch(
+        (error: Error) => [{ errors: [{ message: error.message }] }],
+      );
+      expect(JSON.stringify(tooDeep)).toContain("GraphQL document nested deeper than 128 levels (the limit is BATON_MAX_JSON_DEPTH)");
+      const [fine] = await collectSubscription(client, "{ workflowDefs { name } }", {}).finished;
+      expect(fine).toEqual({ workflowDefs: [] });
+    } finally {
+      await client.dispose();
+      await server.close();
+    }
   });
 });
 

@@ -1,10 +1,18 @@
-import type { Plugin } from "graphql-yoga";
-import { ValidationError } from "../../domain/errors.ts";
-import { jsonTextDepthExcess } from "../../domain/json-depth.ts";
-import { checkValueDepth, type InputLimits } from "../input-limits.ts";
+import { createGraphQLError, type Plugin } from "graphql-yoga";
+import { depthExcessMessage, jsonTextDepthExcess, valueDepthExcess } from "../../domain/json-depth.ts";
+import type { InputLimits } from "../input-limits.ts";
 
 const sourceText = (source: unknown): string =>
   typeof source === "string" ? source : typeof (source as { body?: unknown })?.body === "string" ? (source as { body: string }).body : "";
+
+/**
+ * A client-facing error in Baton's GraphQL shape (`BAD_USER_INPUT` with
+ * `validationErrors`), made as a GraphQLError so both transports pass it on:
+ * yoga answers it with 400, and graphql-ws returns it as the operation's
+ * errors instead of closing the socket.
+ */
+const inputError = (path: string, message: string) =>
+  createGraphQLError(message, { extensions: { code: "BAD_USER_INPUT", validationErrors: [{ path, message }], http: { status: 400 } } });
 
 /**
  * The edge's limits for GraphQL, applied before the work they bound: a
@@ -15,14 +23,16 @@ const sourceText = (source: unknown): string =>
  * through yoga's envelop).
  */
 export function useInputLimits(limits: InputLimits): Plugin {
-  const checkVariables = (variables: unknown) => checkValueDepth(variables ?? {}, limits.maxJsonDepth, "variables");
+  const variablesError = (variables: unknown) => {
+    const excess = valueDepthExcess(variables ?? {}, limits.maxJsonDepth);
+    if (excess === undefined) return undefined;
+    const path = excess.path === "(root)" ? "variables" : `variables.${excess.path}`;
+    return inputError(path, depthExcessMessage({ ...excess, path }));
+  };
   return {
     onParse({ params, parseFn, setParseFn }) {
-      const text = sourceText(params.source);
-      const excess = jsonTextDepthExcess(text, limits.maxJsonDepth);
-      if (excess !== undefined) {
-        const message = `GraphQL document nested deeper than ${limits.maxJsonDepth} levels (the limit is BATON_MAX_JSON_DEPTH)`;
-        throw new ValidationError(message, [{ path: "query", message }]);
+      if (jsonTextDepthExcess(sourceText(params.source), limits.maxJsonDepth) !== undefined) {
+        throw inputError("query", `GraphQL document nested deeper than ${limits.maxJsonDepth} levels (the limit is BATON_MAX_JSON_DEPTH)`);
       }
       setParseFn((source, options) => {
         try {
@@ -31,18 +41,19 @@ export function useInputLimits(limits: InputLimits): Plugin {
         } catch (error) {
           // graphql-js 16 words it "Document contains more that N tokens" (sic).
           if (error instanceof Error && /contains more th\w+ \d+ tokens/.test(error.message)) {
-            const message = `GraphQL document has more than ${limits.maxGraphqlTokens} tokens (the limit is BATON_MAX_GRAPHQL_TOKENS)`;
-            throw new ValidationError(message, [{ path: "query", message }]);
+            throw inputError("query", `GraphQL document has more than ${limits.maxGraphqlTokens} tokens (the limit is BATON_MAX_GRAPHQL_TOKENS)`);
           }
           throw error;
         }
       });
     },
-    onExecute({ args }) {
-      checkVariables(args.variableValues);
+    onExecute({ args, setResultAndStopExecution }) {
+      const error = variablesError(args.variableValues);
+      if (error) setResultAndStopExecution({ errors: [error] });
     },
-    onSubscribe({ args }) {
-      checkVariables(args.variableValues);
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const error = variablesError(args.variableValues);
+      if (error) setResultAndStopExecution({ errors: [error] });
     },
   };
 }
