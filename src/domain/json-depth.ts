@@ -49,6 +49,16 @@ function decodeKey(quoted: string): string {
   }
 }
 
+/** The index of the quote that closes the string opening at `open` (or the text's length): found by indexOf, the fast part of a scan. */
+function closingQuote(text: string, open: number): number {
+  for (let at = text.indexOf('"', open + 1); at !== -1; at = text.indexOf('"', at + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
+  return text.length;
+}
+
 /**
  * The first place where JSON text nests more than `limit` containers deep, or
  * undefined. Scans the text once, before `JSON.parse`, so a malformed or
@@ -62,7 +72,7 @@ export function jsonTextDepthExcess(text: string, limit: number): DepthExcess | 
     const code = text.charCodeAt(i);
     if (code === 0x22) {
       const start = i;
-      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      i = closingQuote(text, i);
       if (expectKey) {
         frames[frames.length - 1]!.key = decodeKey(text.slice(start, i + 1));
         expectKey = false;

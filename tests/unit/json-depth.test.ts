@@ -29,6 +29,9 @@ describe("JSON depth, measured without recursion", () => {
   it("ignores brackets and quotes inside strings, escaped ones included", () => {
     expect(jsonTextDepthExcess('{"a":"[[[{{{","b\\"[":"\\"{{"}', 1)).toBeUndefined();
     expect(jsonTextDepthExcess('{"k\\"ey":{"x":[1]}}', 2)).toEqual({ path: 'k"ey.x', limit: 2 });
+    // A string ending in an escaped backslash ends at its quote.
+    expect(jsonTextDepthExcess('{"dir":"c:\\\\","b":[1]}', 1)).toEqual({ path: "b", limit: 1 });
+    expect(JSON.parse('{"dir":"c:\\\\","b":[1]}')).toEqual({ dir: "c:\\", b: [1] });
   });
 
   it("scans hostile text and values without overflowing the stack", () => {
