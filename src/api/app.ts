@@ -3,6 +3,7 @@ import type { Engine } from "../engine/engine.ts";
 import { graphqlWsRoute, type UpgradeHelper } from "./graphql/ws-transport.ts";
 import { type BatonGraphQL, createGraphQL } from "./graphql/yoga.ts";
 import { DEFAULT_INPUT_LIMITS, type InputLimits, inputLimitsMiddleware, servableJsonResponses } from "./input-limits.ts";
+import { adminRoutes, queueAdminRoutes } from "./rest/admin.ts";
 import { auditRoutes } from "./rest/audit.ts";
 import { errorHandler } from "./rest/errors.ts";
 import { eventRoutes } from "./rest/events.ts";
@@ -11,6 +12,7 @@ import { metadataRoutes } from "./rest/metadata.ts";
 import { routerRoutes, type RouterView } from "./rest/router.ts";
 import { taskRoutes } from "./rest/tasks.ts";
 import { bulkRoutes, workflowRoutes } from "./rest/workflow.ts";
+import { BATON_VERSION } from "./version.ts";
 
 export interface AppDeps {
   engine: Engine;
@@ -49,6 +51,9 @@ export function createApp({ engine, router, logError = (error) => console.error(
   app.route("/api/tasks", taskRoutes(engine));
   app.route("/api/event", eventRoutes(engine));
   app.route("/api/router", routerRoutes(router));
+  app.route("/api/admin", adminRoutes(engine));
+  app.route("/api/queue", queueAdminRoutes(engine));
+  app.get("/api/version", (c) => c.text(BATON_VERSION));
   if (ingestion) app.route("/", ingestionRoutes({ engine, ...ingestion }));
   app.notFound((c) =>
     c.json({ status: 404, message: `No endpoint ${c.req.method} ${c.req.path}`, instance: c.req.path, retryable: false }, 404),

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { parseOrThrow } from "../domain/definitions/validate.ts";
 import { RouterMappingsJsonSchema } from "../domain/router/mappings.ts";
+import { parseEgressRule } from "../engine/system/egress-policy.ts";
 
 const integer = (name: string, min: number, max: number) =>
   v.pipe(
@@ -16,6 +17,23 @@ const boolean = (name: string) =>
     v.picklist(["true", "false", "1", "0"], `${name} must be true or false`),
     v.transform((value) => value === "true" || value === "1"),
   );
+
+/** A comma-separated list of HTTP egress rules (host, *.domain, address or CIDR), each checked. */
+const egressRules = (name: string) =>
+  v.pipe(
+    v.string(),
+    v.transform((value) => value.split(",").map((rule) => rule.trim()).filter((rule) => rule !== "")),
+    v.check((rules) => rules.every((rule) => isEgressRule(rule)), `${name} must be a comma-separated list of host names, *.domain, addresses or CIDR ranges`),
+  );
+
+function isEgressRule(rule: string): boolean {
+  try {
+    parseEgressRule(rule, "rule");
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const url = (name: string) =>
   v.pipe(v.string(), v.regex(/^https?:\/\/[^\s/]+(:\d+)?\/?$/, `${name} must be an http:// or https:// URL with host and optional port`));
@@ -51,6 +69,8 @@ export const ConfigSchema = v.object({
   BATON_ROUTER_TOPIC: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("BATON_ROUTER_TOPIC must not be empty")), "conductor-events"),
   BATON_ROUTER_MAPPINGS: v.optional(RouterMappingsJsonSchema, "{}"),
   BATON_ROUTER_HOLD_MS: v.optional(integer("BATON_ROUTER_HOLD_MS", 0, 7 * 24 * 3600_000), "300000"),
+  /** EVENT tasks with a `conductor:<name>` sink wait for their reply as if `asyncComplete: true` (off: Conductor's rule). */
+  BATON_EVENT_SINK_WAITS: v.optional(boolean("BATON_EVENT_SINK_WAITS"), "false"),
   /** Topics for KAFKA_PUBLISH, EVENT sinks and event handlers: in-process, or Kafka at KAFKA_BROKERS. */
   BATON_BUS: v.optional(v.picklist(["memory", "kafka"], "BATON_BUS must be one of memory, kafka"), "memory"),
   /** Comma-separated host:port list, required when BATON_BUS is kafka. */
@@ -65,6 +85,10 @@ export const ConfigSchema = v.object({
   KAFKA_GROUP_ID: v.optional(v.pipe(v.string(), v.nonEmpty("KAFKA_GROUP_ID must not be empty")), "baton"),
   /** Create topics and their dead-letter topics before first use. */
   KAFKA_CREATE_TOPICS: v.optional(boolean("KAFKA_CREATE_TOPICS"), "true"),
+  /** HTTP task egress: only these hosts/ranges when set; never these (added to the link-local and cloud-metadata defaults unless BATON_HTTP_DENY_DEFAULTS is false). */
+  BATON_HTTP_ALLOW: v.optional(egressRules("BATON_HTTP_ALLOW"), ""),
+  BATON_HTTP_DENY: v.optional(egressRules("BATON_HTTP_DENY"), ""),
+  BATON_HTTP_DENY_DEFAULTS: v.optional(boolean("BATON_HTTP_DENY_DEFAULTS"), "true"),
   /** Where the ingestion service keeps inputs and configurations: files under DATA_DIR/objects, S3, or MinIO's client on S3_*. */
   BATON_OBJECT_STORE: v.optional(v.picklist(["fs", "s3", "minio"], "BATON_OBJECT_STORE must be one of fs, s3, minio"), "fs"),
   S3_ENDPOINT: v.optional(url("S3_ENDPOINT")),

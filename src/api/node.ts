@@ -4,7 +4,9 @@
  */
 import { loadEvaluators } from "../adapters/evaluators/index.ts";
 import { DirectoryInUseError } from "../adapters/eventstore/directory-lock.ts";
+import { LogDamageError } from "../adapters/eventstore/file-damage.ts";
 import { serve } from "@hono/node-server";
+import { lookup } from "node:dns/promises";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Server } from "node:http";
@@ -16,6 +18,7 @@ import { type Config, loadConfig } from "./config.ts";
 import { inputLimitsOf } from "./input-limits.ts";
 import { openBus } from "./open-bus.ts";
 import { openRouter } from "./open-router.ts";
+import { egressPolicy } from "./egress.ts";
 import { memoryBounds } from "./memory-bounds.ts";
 import { openStore } from "./open-store.ts";
 import { openObjectStores } from "./open-object-store.ts";
@@ -53,6 +56,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     evaluators: await loadEvaluators(),
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     logger,
+    egress: egressPolicy(config, async (host) => (await lookup(host, { all: true })).map((entry) => entry.address)),
+    eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
     eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
     ...checkpointsOf(config),
@@ -119,8 +124,8 @@ async function main(): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("src/api/node.ts")) {
   main().catch((error) => {
-    // A DATA_DIR in use is an expected refusal, not a crash: its message says everything, a stack trace would bury it.
-    if (error instanceof DirectoryInUseError) console.error(`baton: failed to start: ${error.message}`);
+    // A DATA_DIR in use or a damaged log is an expected refusal, not a crash: its message says everything, a stack trace would bury it.
+    if (error instanceof DirectoryInUseError || error instanceof LogDamageError) console.error(`baton: failed to start: ${error.message}`);
     else console.error("baton: failed to start:", error);
     process.exit(1);
   });

@@ -9,6 +9,7 @@ import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import { createEngine } from "../engine/engine.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import type { Config } from "./config.ts";
+import { egressPolicy } from "./egress.ts";
 import { inputLimitsOf } from "./input-limits.ts";
 import { memoryBounds } from "./memory-bounds.ts";
 import { openRouter } from "./open-router.ts";
@@ -25,6 +26,8 @@ export async function createPortableApp(config: Config, runtime: string, { upgra
     store,
     evaluators: await loadEvaluators(),
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
+    egress: egressPolicy(config),
+    eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
     eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
   });

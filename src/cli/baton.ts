@@ -1,11 +1,13 @@
 /**
- * `npm run baton -- <command>`: replay and audit tools over the configured
- * event store (BATON_EVENT_STORE, DATA_DIR, as for `npm start`). Exit codes:
- * 0 done, 1 replay found differences, 2 bad usage or unknown workflow,
- * 3 an unexpected failure (reported with its stack).
+ * `npm run baton -- <command>`: replay, audit and repair tools over the
+ * configured event store (BATON_EVENT_STORE, DATA_DIR, as for `npm start`).
+ * Exit codes: 0 done, 1 replay found differences or repair refused (nothing
+ * changed), 2 bad usage, unknown workflow or a DATA_DIR in use, 3 an
+ * unexpected failure (reported with its stack).
  */
 import { auditCommand } from "./audit.ts";
 import { type CliIo, UsageError } from "./cli-error.ts";
+import { repairCommand } from "./repair.ts";
 import { replayCommand } from "./replay.ts";
 import { stateCommand } from "./state.ts";
 
@@ -21,6 +23,12 @@ commands:
   state <workflowId> --at <revision|time> [--data-dir DIR]
       the workflow's Conductor JSON as it was after that revision, or at that
       time (epoch ms or ISO 8601 with a zone, e.g. 2024-05-01T12:00:00Z)
+  repair [--data-dir DIR] [--drop-from-offset N] [--dry-run]
+      repair the file store's log while no server runs: keeps a backup, undoes
+      CRLF, trailing whitespace and a byte order mark, cuts a torn tail; a
+      damaged record elsewhere is dropped (with every record after it) only
+      with --drop-from-offset, and every dropped event is listed; --dry-run
+      only says what it would do
 
 The store is the one \`npm start\` uses: BATON_EVENT_STORE and DATA_DIR (or --data-dir).`;
 
@@ -28,6 +36,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   replay: replayCommand,
   audit: auditCommand,
   state: stateCommand,
+  repair: repairCommand,
 };
 
 /** Runs one command; returns the exit code. */

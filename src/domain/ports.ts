@@ -142,6 +142,12 @@ export interface Bus {
   publish(topic: string, message: BusMessage): Promise<{ partition: number; offset: string }>;
   subscribe(topic: string, handler: (message: DeliveredMessage) => Promise<void>, options?: BusSubscribeOptions): BusSubscription;
   close(): Promise<void>;
+  /**
+   * The topic a name is carried on (`kafka:orders` -> `orders`, the rule in
+   * src/adapters/bus/topic-names.ts); may throw for a name the bus cannot carry.
+   * A bus without it carries every name as given.
+   */
+  topicFor?(name: string): string;
 }
 
 /** How a bus subscription joins its topic (the in-process bus ignores both). */

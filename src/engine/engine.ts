@@ -5,6 +5,7 @@
  * event handlers). Routes call the functions it returns.
  */
 import { createMemoryBus } from "../adapters/bus/memory.ts";
+import type { EventSinkPolicy } from "../domain/tasks/event.ts";
 import type { Bus, CheckpointStore, EventStore, JqEvaluator, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import type { ReadModelChange } from "../projections/read-models.ts";
@@ -16,6 +17,7 @@ import { createDefinitions } from "./definitions.ts";
 import { createEngineCore, type Logger } from "./engine-core.ts";
 import { createEventHandlers, type EventHandlerOptions, type EventHandlers } from "./event-handlers.ts";
 import { createMessageCompletions } from "./message-completions.ts";
+import { createEgressPolicy, type EgressPolicy } from "./system/egress-policy.ts";
 import { createReactors } from "./reactors.ts";
 import { openReadSide } from "./read-side.ts";
 import type { RetentionOptions } from "./workflow-retention.ts";
@@ -34,11 +36,18 @@ export interface EngineDeps {
   evaluators?: { javascript?: ScriptEvaluator; jq?: JqEvaluator };
   /** The fetch HTTP tasks use (the runtime's by default). */
   fetch?: typeof fetch;
+  /** Where HTTP tasks may connect; without one, anywhere but the default deny list (link-local and cloud metadata). */
+  egress?: EgressPolicy;
   clock?: () => number;
   newId?: () => string;
   /** How often overdue timeouts are looked for. */
   sweepIntervalMs?: number;
   logger?: Logger;
+  /**
+   * Which EVENT tasks wait for a reply after publishing besides those with
+   * `asyncComplete` (`BATON_EVENT_SINK_WAITS`); the event router follows the same policy.
+   */
+  eventSinks?: EventSinkPolicy;
   /** Conductor event handlers (e.g. how long an early complete_task is held). */
   eventHandlers?: EventHandlerOptions;
   /** The stream categories the read models follow (Baton's built-in ones by default). */
@@ -99,11 +108,17 @@ export async function createEngine(deps: EngineDeps) {
     react: (workflowId, reactions, state) => reactors.react(workflowId, reactions, state),
     isClosed: () => closed,
   });
-  const definitions = createDefinitions(core);
+  const eventSinks: EventSinkPolicy = { ...deps.eventSinks };
+  const definitions = createDefinitions(core, { eventSinks });
   const workflows = createWorkflowCommands(core, definitions, { digests: readSide.retention.digests });
   const queues = createTaskQueues(core);
   const timers = createTimers(core);
-  const reactors = createReactors(core, { startWorkflow: workflows.startWorkflow, fetch: deps.fetch });
+  const reactors = createReactors(core, {
+    startWorkflow: workflows.startWorkflow,
+    fetch: deps.fetch,
+    egress: deps.egress ?? createEgressPolicy(),
+    eventSinks,
+  });
   const messageCompletions = createMessageCompletions(core);
 
   onChange = (event, change) => {
@@ -141,6 +156,8 @@ export async function createEngine(deps: EngineDeps) {
     models,
     clock,
     bus,
+    /** Which EVENT tasks wait for a reply (the router matches replies by the same policy). */
+    eventSinks,
     /** Conductor event handlers: registry, executions, and the bus subscriptions that run them. */
     eventHandlers,
     setVariables: workflows.setVariables,
@@ -148,6 +165,7 @@ export async function createEngine(deps: EngineDeps) {
     getWorkflowDef: definitions.getWorkflowDef,
     listWorkflowDefs: definitions.listWorkflowDefs,
     registerWorkflowDef: definitions.registerWorkflowDef,
+    workflowDefWarnings: definitions.workflowDefWarnings,
     removeWorkflowDef: definitions.removeWorkflowDef,
     getTaskDef: definitions.getTaskDef,
     listTaskDefs: definitions.listTaskDefs,
@@ -167,6 +185,8 @@ export async function createEngine(deps: EngineDeps) {
     rerun: workflows.rerun,
     skipTask: workflows.skipTask,
     resetCallbacks: workflows.resetCallbacks,
+    decide: workflows.decide,
+    removeWorkflow: workflows.remove,
     search: workflows.search,
     workflows: workflows.workflows,
     digests: workflows.digests,

@@ -6,7 +6,7 @@ import type { EventExecution, EventExecutionEvent, EventHandlerEvent, HeldTaskAc
 import type { EventHandler, EventHandlerAction } from "../domain/event-handlers/schema.ts";
 import { NotFoundError } from "../domain/errors.ts";
 import { DEFAULT_MAX_JSON_DEPTH, depthExcessMessage, jsonTextDepthExcess } from "../domain/json-depth.ts";
-import type { Bus, DeliveredMessage, EventSource, EventStore, Evaluation, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
+import type { Bus, BusSubscription, DeliveredMessage, EventSource, EventStore, Evaluation, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
 import { EVENT_HANDLER_STREAM_PREFIX, eventExecutionStream } from "../domain/streams.ts";
 import { eventHandlerCategory } from "../projections/stream-categories.ts";
 import type { ReadModelChange, ReadModels } from "../projections/read-models.ts";
@@ -41,7 +41,8 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 
 /**
  * Conductor's event handlers: registry commands, one bus subscription per
- * distinct `event` of the active handlers, and the actions each message
+ * topic the active handlers' `event`s name (`kafka:orders` and `orders` are one
+ * topic, so one subscription, one consumer group on Kafka), and the actions each message
  * triggers. Every outcome is recorded as an `EventExecution` in
  * `eventexecution-<handler>`; complete_task / fail_task actions whose task is
  * not waiting yet are held (see event-task-actions.ts, task-holds.ts). The engine calls `observe`
@@ -52,7 +53,15 @@ export function createEventHandlers(deps: EventHandlerDeps) {
   const holdMs = deps.holdMs ?? DEFAULT_HOLD_MS;
   const handle = createCommandHandler({ store: deps.store, newId: deps.newId });
   const withLock = createKeyedLock();
-  const subscriptions = new Map<string, { close(): Promise<void> }>();
+  /** By topic (not by `event`: two spellings of one topic must not be two consumers sharing a Kafka group). */
+  const subscriptions = new Map<string, BusSubscription>();
+  const topicOf = (event: string): string => {
+    try {
+      return deps.bus.topicFor?.(event) ?? event;
+    } catch {
+      return event; // a name the bus cannot carry: subscribing to it reports why
+    }
+  };
   const startedAt = clock();
   let closed = false;
 
@@ -65,17 +74,18 @@ export function createEventHandlers(deps: EventHandlerDeps) {
     await deps.caughtUpTo(result.position);
   }
 
-  /** Subscribes to each distinct event of the active handlers; drops topics no active handler uses. */
+  /** Subscribes to each topic the active handlers listen on; drops topics no active handler uses. */
   function syncSubscriptions(): void {
     if (closed) return;
-    const wanted = new Set([...models.eventHandlers.values()].filter((h) => h.active).map((h) => h.event));
+    const wanted = new Map<string, string>(); // topic -> an event naming it
+    for (const handler of models.eventHandlers.values()) if (handler.active) wanted.set(topicOf(handler.event), handler.event);
     for (const [topic, subscription] of subscriptions) {
       if (wanted.has(topic)) continue;
       subscriptions.delete(topic);
       void subscription.close();
     }
-    for (const topic of wanted) {
-      if (!subscriptions.has(topic)) subscriptions.set(topic, deps.bus.subscribe(topic, (message) => onMessage(topic, message)));
+    for (const [topic, event] of wanted) {
+      if (!subscriptions.has(topic)) subscriptions.set(topic, deps.bus.subscribe(event, (message) => onMessage(topic, message)));
     }
   }
 
@@ -109,7 +119,7 @@ export function createEventHandlers(deps: EventHandlerDeps) {
     const excess = jsonTextDepthExcess(message.value, maxDepth);
     const payload = excess === undefined ? parsePayload(message.value) : undefined;
     for (const handler of [...models.eventHandlers.values()]) {
-      if (!handler.active || handler.event !== topic || closed) continue;
+      if (!handler.active || topicOf(handler.event) !== topic || closed) continue;
       try {
         if (excess !== undefined) await refuse(handler, messageId, `message refused: ${depthExcessMessage(excess)}`);
         else await runHandler(handler, messageId, message.value, payload, maxDepth);
@@ -242,6 +252,11 @@ export function createEventHandlers(deps: EventHandlerDeps) {
       [...models.eventHandlers.values()].filter((h) => h.event === event && (!activeOnly || h.active)),
     /** Recorded executions of one handler, oldest first. */
     executions: (name: string): EventExecution[] => [...(models.eventExecutions.get(name)?.values() ?? [])],
+    /**
+     * Resolves once messages published from now on to `event` reach its handlers
+     * (a Kafka consumer has joined its group); at once when no active handler listens on it.
+     */
+    listening: (event: string): Promise<void> => subscriptions.get(topicOf(event))?.ready ?? Promise.resolve(),
     /** How many actions wait for their task in this process. */
     heldCount: () => taskActions.heldCount(),
     /** Called by the engine after it applied `event`. */

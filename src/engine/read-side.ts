@@ -173,7 +173,8 @@ export async function openReadSide(deps: ReadSideDeps) {
         retention.touched(workflowId);
         return held;
       }
-      return foldFromStore(workflowId);
+      const folded = await foldFromStore(workflowId);
+      return folded?.exists ? folded : undefined; // a removed workflow is gone
     },
     /** Resolves once the read models include `position` (read-your-writes), or the read side closed. */
     caughtUpTo(position: number | undefined): Promise<void> {

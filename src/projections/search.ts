@@ -99,7 +99,16 @@ function matchesFreeText(item: Searchable, freeText: string | undefined): boolea
   return freeTextOf(item).some((text) => text.toLowerCase().includes(needle));
 }
 
-function comparator(sort: string | undefined): (a: Searchable, b: Searchable) => number {
+/**
+ * Orders items by Conductor's `sort` (`field:ASC|DESC`, several joined by `|`
+ * or `,`; `fallback` descending when none), absent values last, then by id.
+ */
+export function sortComparator<T>(
+  sort: string | undefined,
+  fallback: string,
+  fieldsOfItem: (item: T) => SearchFields,
+  idOf: (item: T) => string,
+): (a: T, b: T) => number {
   const keys = (sort ?? "")
     .split(/[|,]/)
     .map((part) => part.trim())
@@ -108,10 +117,10 @@ function comparator(sort: string | undefined): (a: Searchable, b: Searchable) =>
       const [field = "", order = "ASC"] = part.split(":");
       return { field, descending: order.toUpperCase() === "DESC" };
     });
-  if (keys.length === 0) keys.push({ field: "startTime", descending: true });
+  if (keys.length === 0) keys.push({ field: fallback, descending: true });
   return (a, b) => {
-    const fa = fieldsOf(a);
-    const fb = fieldsOf(b);
+    const fa = fieldsOfItem(a);
+    const fb = fieldsOfItem(b);
     for (const key of keys) {
       const x = fa[key.field];
       const y = fb[key.field];
@@ -121,9 +130,11 @@ function comparator(sort: string | undefined): (a: Searchable, b: Searchable) =>
       const order = x < y ? -1 : 1;
       return key.descending ? -order : order;
     }
-    return a.workflowId < b.workflowId ? -1 : 1;
+    return idOf(a) < idOf(b) ? -1 : 1;
   };
 }
+
+const comparator = (sort: string | undefined) => sortComparator<Searchable>(sort, "startTime", fieldsOf, (item) => item.workflowId);
 
 /** Searches workflows without an external index: filter, sort, page. */
 export function searchWorkflows(workflows: Iterable<WorkflowState>, request: SearchRequest): SearchResult<WorkflowSummary> {

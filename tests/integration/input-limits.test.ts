@@ -200,6 +200,10 @@ describe("search queries", () => {
     const rest = await h.request("GET", `/api/workflow/search?query=${query}`);
     expect(rest.status).toBe(400);
     expect(rest.json()).toMatchObject({ message: "query: parentheses nested deeper than 16 (the limit is BATON_MAX_SEARCH_QUERY_DEPTH)" });
+    for (const path of ["/api/tasks/search", "/api/workflow/search-by-tasks", "/api/workflow/search-v2"]) {
+      const other = await h.request("GET", `${path}?query=${query}`);
+      expect([path, other.status, other.json().message]).toEqual([path, 400, "query: parentheses nested deeper than 16 (the limit is BATON_MAX_SEARCH_QUERY_DEPTH)"]);
+    }
     const graphql = await h.request("POST", "/graphql", json({ query: "query($q: String) { workflows(search: {query: $q}) { totalHits } }", variables: { q: "(".repeat(3500) } }));
     expect(graphql.json().errors[0]).toMatchObject({
       message: "query: parentheses nested deeper than 16 (the limit is BATON_MAX_SEARCH_QUERY_DEPTH)",

@@ -121,6 +121,10 @@ describe("a log holding values nested 100,000 deep", () => {
     expect([byText.status, byText.json().results.map((r: any) => r.workflowId)]).toEqual([200, [running]]);
     const inValues = await call(server.app, "GET", "/api/workflow/search?freeText=not-in-any-value");
     expect([inValues.status, inValues.json().totalHits]).toEqual([200, 0]);
+    for (const path of ["/api/workflow/search-v2", "/api/workflow/search-by-tasks", "/api/tasks/search", "/api/tasks/search-v2", "/api/tasks/search?freeText=zz"]) {
+      const response = await call(server.app, "GET", path);
+      expect([path, response.status], response.text.slice(0, 300)).toEqual([path, 200]);
+    }
     const byQuery = await call(server.app, "GET", "/api/workflow/search?query=status%20%3D%20COMPLETED");
     expect([byQuery.status, byQuery.json().results.map((r: any) => r.workflowId)]).toEqual([200, [completed]]);
     expect(server.errors).toEqual([]);

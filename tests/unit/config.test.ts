@@ -10,6 +10,9 @@ describe("configuration from the environment", () => {
       BATON_EVENT_STORE: "file",
       DATA_DIR: "./data",
       BATON_FSYNC: true,
+      BATON_HTTP_ALLOW: [],
+      BATON_HTTP_DENY: [],
+      BATON_HTTP_DENY_DEFAULTS: true,
       BATON_READ_CACHE_MB: 4,
       BATON_SWEEP_INTERVAL_MS: 250,
       BATON_FINISHED_IN_MEMORY: 1000,
@@ -23,6 +26,7 @@ describe("configuration from the environment", () => {
       BATON_ROUTER_TOPIC: "conductor-events",
       BATON_ROUTER_MAPPINGS: {},
       BATON_ROUTER_HOLD_MS: 300000,
+      BATON_EVENT_SINK_WAITS: false,
       BATON_OBJECT_STORE: "fs",
       S3_REGION: "us-east-1",
       S3_FORCE_PATH_STYLE: false,
@@ -53,6 +57,7 @@ describe("configuration from the environment", () => {
     [{ BATON_BUS: "kafka" }, /KAFKA_BROKERS is required when BATON_BUS is kafka/],
     [{ BATON_BUS: "kafka", KAFKA_BROKERS: "localhost" }, /KAFKA_BROKERS must be a comma-separated list of host:port/],
     [{ KAFKA_CREATE_TOPICS: "maybe" }, /KAFKA_CREATE_TOPICS must be true or false/],
+    [{ BATON_EVENT_SINK_WAITS: "conductor" }, /BATON_EVENT_SINK_WAITS must be true or false/],
     [{ BATON_MAX_BODY_BYTES: "4MB" }, /BATON_MAX_BODY_BYTES must be a whole number/],
     [{ BATON_MAX_JSON_DEPTH: "5000" }, /BATON_MAX_JSON_DEPTH must be <= 512/],
     [{ BATON_MAX_SEARCH_QUERY_DEPTH: "0" }, /BATON_MAX_SEARCH_QUERY_DEPTH must be >= 1/],
@@ -66,5 +71,10 @@ describe("configuration from the environment", () => {
     expect(
       loadConfig({ BATON_BUS: "kafka", KAFKA_BROKERS: "127.0.0.1:9092, kafka-2:9093", KAFKA_GROUP_ID: "orders", KAFKA_CREATE_TOPICS: "false" }),
     ).toMatchObject({ BATON_BUS: "kafka", KAFKA_BROKERS: ["127.0.0.1:9092", "kafka-2:9093"], KAFKA_GROUP_ID: "orders", KAFKA_CREATE_TOPICS: false });
+  });
+
+  it("reads the EVENT sink option", () => {
+    expect(loadConfig({ BATON_EVENT_SINK_WAITS: "true" })).toMatchObject({ BATON_EVENT_SINK_WAITS: true });
+    expect(loadConfig({ BATON_EVENT_SINK_WAITS: "0" })).toMatchObject({ BATON_EVENT_SINK_WAITS: false });
   });
 });

@@ -20,7 +20,7 @@ import { taskDefView, taskView, unmatchedView, workflowDefView, workflowView } f
 
 import type { SubscriptionPort } from "./subscriptions.ts";
 /** What the GraphQL queries and mutations call on the engine, and nothing more. */
-export type ResolverPort = Pick<Engine, "eventHandlers" | "getTask" | "getTaskDef" | "getWorkflowDef" | "listTaskDefs" | "listWorkflowDefs" | "loadWorkflow" | "pause" | "queueSizes" | "readWorkflowEvents" | "registerTaskDef" | "registerWorkflowDef" | "rerun" | "restart" | "resume" | "retry" | "search" | "skipTask" | "startWorkflow" | "terminate" | "updateTask">;
+export type ResolverPort = Pick<Engine, "eventHandlers" | "getTask" | "getTaskDef" | "getWorkflowDef" | "listTaskDefs" | "listWorkflowDefs" | "loadWorkflow" | "pause" | "queueSizes" | "readWorkflowEvents" | "registerTaskDef" | "registerWorkflowDef" | "rerun" | "restart" | "resume" | "retry" | "search" | "skipTask" | "startWorkflow" | "terminate" | "updateTask" | "workflowDefWarnings">;
 
 /** What the resolvers need: the engine, and the event router when it runs. */
 export interface GraphQLDeps {
@@ -181,7 +181,12 @@ export function createResolvers({ engine, router, searchQueryLimits }: { engine:
     },
   };
 
-  return { Query, Mutation };
+  // Computed when asked for: what Baton warns about in the definition (under this server's EVENT sink policy).
+  const WorkflowDef = {
+    warnings: (view: { definition: Parameters<ResolverPort["workflowDefWarnings"]>[0] }) => engine.workflowDefWarnings(view.definition),
+  };
+
+  return { Query, Mutation, WorkflowDef };
 }
 
 /** GraphQL passes omitted nullable arguments as absent but explicit ones as null; the schemas want absent. */
