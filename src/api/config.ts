@@ -109,6 +109,25 @@ export const ConfigSchema = v.object({
   MINIO_SECRET_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_SECRET_KEY must not be empty"))),
   MINIO_REGION: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_REGION must not be empty")), "us-east-1"),
   MINIO_RAW_DATA_BUCKET: v.optional(bucket("MINIO_RAW_DATA_BUCKET"), "raw-data"),
+  /** Authentication (src/api/auth): off for local use, or required on every route but the public ones. */
+  BATON_AUTH: v.optional(v.picklist(["off", "required"], "BATON_AUTH must be one of off, required"), "off"),
+  /** The HMAC secret tokens are signed with; generated into DATA_DIR/auth-secret when absent (file store). */
+  BATON_AUTH_SECRET: v.optional(v.pipe(v.string(), v.minLength(32, "BATON_AUTH_SECRET must be at least 32 characters"))),
+  BATON_TOKEN_TTL_SECONDS: v.optional(integer("BATON_TOKEN_TTL_SECONDS", 1, 7 * 24 * 3600), "3600"),
+  /** Browser origins allowed to call Baton from their pages (CORS); none by default. */
+  BATON_CORS_ORIGINS: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((value) => value.split(",").map((origin) => origin.trim()).filter((origin) => origin !== "")),
+      v.check(
+        (origins) => origins.every((origin) => /^https?:\/\/[^\s/]+$/.test(origin)),
+        "BATON_CORS_ORIGINS must be a comma-separated list of origins such as https://console.example.com (scheme and host, optional port, no path)",
+      ),
+    ),
+    "",
+  ),
+  /** GraphiQL on GET /graphql; it loads its assets from a CDN, so it is off unless asked for. */
+  BATON_GRAPHIQL: v.optional(boolean("BATON_GRAPHIQL"), "false"),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;
@@ -161,6 +180,14 @@ const rawDataNeedsKeys = v.forward(
   ["MINIO_ACCESS_KEY"],
 );
 
+const sharedStoreNeedsAuthSecret = v.forward(
+  v.check(
+    (config: Config) => config.BATON_AUTH !== "required" || config.BATON_EVENT_STORE !== "esdb" || config.BATON_AUTH_SECRET !== undefined,
+    "BATON_AUTH_SECRET is required when BATON_AUTH is required with BATON_EVENT_STORE=esdb (every process must sign tokens alike)",
+  ),
+  ["BATON_AUTH_SECRET"],
+);
+
 /**
  * Reads the configuration from an environment map (e.g. `process.env`), or
  * throws a ValidationError naming the variable and what it expects.
@@ -172,7 +199,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (value !== undefined && value !== "") known[key] = value;
   }
   return parseOrThrow(
-    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys),
+    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys, sharedStoreNeedsAuthSecret),
     known,
     "configuration",
   );

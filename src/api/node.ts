@@ -6,6 +6,7 @@ import { loadEvaluators } from "../adapters/evaluators/index.ts";
 import { DirectoryInUseError } from "../adapters/eventstore/directory-lock.ts";
 import { LogDamageError } from "../adapters/eventstore/file-damage.ts";
 import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { lookup } from "node:dns/promises";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -14,6 +15,8 @@ import type { EventStore } from "../domain/ports.ts";
 import { createFsCheckpointStore } from "../adapters/checkpoints/fs.ts";
 import { createEngine, type Engine, type EngineDeps } from "../engine/engine.ts";
 import { createApp } from "./app.ts";
+import { authPortOf, createAuth } from "./auth/auth.ts";
+import { openAuthSettings } from "./open-auth.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { inputLimitsOf } from "./input-limits.ts";
 import { openBus } from "./open-bus.ts";
@@ -65,11 +68,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const router = await openRouter(config, engine, store, logger.error);
   // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).
   const typeDefs = await readFile(new URL("../../schema.graphql", import.meta.url), "utf8");
+  const auth = createAuth(await openAuthSettings(config, (c) => getConnInfo(c).remote.address ?? "unknown"), authPortOf(engine));
   const limits = inputLimitsOf(config);
-  const graphql = createGraphQL({ engine, router, typeDefs, graphiql: process.env.NODE_ENV !== "production", limits });
+  const graphql = createGraphQL({ engine, router, typeDefs, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
   const objectStores = await openObjectStores(config);
   const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
-  const app = createApp({ engine, router, graphql, ingestion, limits });
+  const app = createApp({ engine, router, graphql, ingestion, auth, limits });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).
@@ -78,7 +82,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       () => resolve(s),
     );
   });
-  const graphqlWs = attachGraphQLWebSocket(server as Server, graphql);
+  const graphqlWs = attachGraphQLWebSocket(server as Server, graphql, auth);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   return {
@@ -108,8 +112,11 @@ async function main(): Promise<void> {
   console.log(
     `baton: listening on http://${config.HOST}:${running.port} (event store: ${config.BATON_EVENT_STORE}${
       config.BATON_EVENT_STORE === "file" ? ` in ${config.DATA_DIR}` : ""
-    }; bus: ${config.BATON_BUS === "kafka" ? `kafka at ${config.KAFKA_BROKERS?.join(",")}` : "in-process"})`,
+    }; bus: ${config.BATON_BUS === "kafka" ? `kafka at ${config.KAFKA_BROKERS?.join(",")}` : "in-process"}; auth: ${config.BATON_AUTH})`,
   );
+  if (config.BATON_AUTH === "required" && !running.engine.listApiKeys().some((key) => key.role === "admin" && key.revokedAt === undefined)) {
+    console.error("baton: BATON_AUTH=required and no admin key exists: stop the server and run `npm run baton -- keys create --name admin --role admin`");
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

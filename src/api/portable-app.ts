@@ -3,19 +3,30 @@
  * compatibility), the sandboxes, the engine, the router on the in-process bus.
  * The Kafka bus and EventStoreDB are Node drivers: use `npm start` for those.
  */
+import type { Context } from "hono";
 import { loadEvaluators } from "../adapters/evaluators/index.ts";
 import { openFileEventStore } from "../adapters/eventstore/file.ts";
 import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import { createEngine } from "../engine/engine.ts";
 import { type AppDeps, createApp } from "./app.ts";
+import { authPortOf, createAuth } from "./auth/auth.ts";
+import { createGraphQL } from "./graphql/yoga.ts";
+import { openAuthSettings } from "./open-auth.ts";
 import type { Config } from "./config.ts";
 import { egressPolicy } from "./egress.ts";
 import { inputLimitsOf } from "./input-limits.ts";
 import { memoryBounds } from "./memory-bounds.ts";
 import { openRouter } from "./open-router.ts";
 
-/** `upgradeWebSocket` is the runtime's Hono helper, for graphql-ws on `/graphql`. */
-export async function createPortableApp(config: Config, runtime: string, { upgradeWebSocket }: Pick<AppDeps, "upgradeWebSocket"> = {}) {
+/**
+ * `upgradeWebSocket` is the runtime's Hono helper, for graphql-ws on `/graphql`;
+ * `clientAddress` its connection-info helper, for the failed-token-request limit.
+ */
+export async function createPortableApp(
+  config: Config,
+  runtime: string,
+  { upgradeWebSocket, clientAddress }: Pick<AppDeps, "upgradeWebSocket"> & { clientAddress?: (c: Context) => string } = {},
+) {
   if (config.BATON_EVENT_STORE === "esdb") {
     throw new Error(`BATON_EVENT_STORE=esdb needs the Node entry (npm start); ${runtime} supports file and memory`);
   }
@@ -32,5 +43,8 @@ export async function createPortableApp(config: Config, runtime: string, { upgra
     eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
   });
   const router = await openRouter(config, engine, store);
-  return createApp({ engine, router, upgradeWebSocket, limits: inputLimitsOf(config) });
+  const auth = createAuth(await openAuthSettings(config, clientAddress), authPortOf(engine));
+  const limits = inputLimitsOf(config);
+  const graphql = createGraphQL({ engine, router, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
+  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits });
 }

@@ -83,8 +83,11 @@ export async function compareWithServer(
   };
 }
 
-async function getJson(url: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { headers: { accept: "application/json" } });
+/** A GET that sends `token` (a server with BATON_AUTH=required needs a reader's) in X-Authorization. */
+export const getJsonWithToken = (token: string | undefined) => (url: string) => getJson(url, token);
+
+async function getJson(url: string, token?: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url, { headers: { accept: "application/json", ...(token ? { "x-authorization": token } : {}) } });
   const text = await response.text();
   try {
     return { status: response.status, body: text === "" ? undefined : JSON.parse(text) };

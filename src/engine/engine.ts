@@ -12,6 +12,7 @@ import type { ReadModelChange } from "../projections/read-models.ts";
 import { type StatsItem, statsItemOf } from "../projections/workflow-stats.ts";
 import { workflowCategory } from "../projections/stream-categories.ts";
 import type { StreamRegistry } from "../projections/stream-registry.ts";
+import { createApiKeys } from "./api-keys.ts";
 import { createCommandHandler } from "./command-handler.ts";
 import { createDefinitions } from "./definitions.ts";
 import { createEngineCore, type Logger } from "./engine-core.ts";
@@ -120,6 +121,7 @@ export async function createEngine(deps: EngineDeps) {
     eventSinks,
   });
   const messageCompletions = createMessageCompletions(core);
+  const apiKeys = createApiKeys(core);
 
   onChange = (event, change) => {
     for (const queue of change.queuesFed) queues.queueFed(queue);
@@ -228,6 +230,8 @@ export async function createEngine(deps: EngineDeps) {
     readSideStatus: () => ({ workflows: models.workflows.size, position: models.position }),
     pollData: queues.pollData,
     allPollData: queues.allPollData,
+    /** API keys (authentication): create and revoke through `apikey-<id>` streams, read from the read models. */
+    ...apiKeys,
     /** Stops sweeping and subscriptions; pending long polls return empty. */
     async close(): Promise<void> {
       closed = true;

@@ -1,6 +1,6 @@
 import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
-import { createSchema, createYoga, type YogaServerInstance } from "graphql-yoga";
+import { createSchema, createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../input-limits.ts";
 import { maskUnexpectedErrors } from "./errors.ts";
 import { useInputLimits } from "./input-limits-plugin.ts";
@@ -17,8 +17,10 @@ export const MAX_QUERY_COST = 5000;
 export interface GraphQLOptions extends GraphQLDeps {
   /** The SDL; the generated copy of `schema.graphql` by default (the Node entry reads the file). */
   typeDefs?: string;
-  /** Serve GraphiQL on `GET /graphql` (development). */
+  /** Serve GraphiQL on `GET /graphql` (BATON_GRAPHIQL; off by default: yoga's GraphiQL loads its assets from a CDN). */
   graphiql?: boolean;
+  /** More yoga plugins (authorisation per operation, src/api/auth/graphql-access.ts). */
+  plugins?: Plugin[];
   logError?: (error: unknown) => void;
   statsIntervalMs?: number;
   /** Document tokens and nesting, variables' nesting, search query size (BATON_MAX_*). */
@@ -40,7 +42,8 @@ export function createGraphQL({
   engine,
   router,
   typeDefs = generatedTypeDefs,
-  graphiql = true,
+  graphiql = false,
+  plugins = [],
   logError = (error) => console.error(error),
   statsIntervalMs,
   limits = DEFAULT_INPUT_LIMITS,
@@ -50,6 +53,8 @@ export function createGraphQL({
     schema: createSchema({ typeDefs, resolvers: batonResolvers({ engine, router, searchQueryLimits: limits.searchQuery }, { statsIntervalMs }) }),
     graphiql: graphiql ? { title: "Baton GraphQL", subscriptionsProtocol: "WS" } : false,
     landingPage: false,
+    // CORS is the app's (BATON_CORS_ORIGINS, src/api/auth/auth.ts); yoga's own would reflect any origin.
+    cors: false,
     maskedErrors: { maskError: maskUnexpectedErrors(logError) },
     logging: false,
     plugins: [
@@ -57,6 +62,7 @@ export function createGraphQL({
       // exposeLimits: the error says the limit and what the query reached.
       maxDepthPlugin({ n: MAX_QUERY_DEPTH, exposeLimits: true }),
       costLimitPlugin({ maxCost: MAX_QUERY_COST, exposeLimits: true }),
+      ...plugins,
     ],
   });
 }
