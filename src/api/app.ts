@@ -4,6 +4,7 @@ import { type Auth, authPortOf, createAuth } from "./auth/auth.ts";
 import { principalOf } from "./auth/access.ts";
 import { graphqlWsRoute, type UpgradeHelper } from "./graphql/ws-transport.ts";
 import { type BatonGraphQL, createGraphQL } from "./graphql/yoga.ts";
+import { DEFAULT_INPUT_LIMITS, type InputLimits, inputLimitsMiddleware, servableJsonResponses } from "./input-limits.ts";
 import { adminRoutes, queueAdminRoutes } from "./rest/admin.ts";
 import { auditRoutes } from "./rest/audit.ts";
 import { errorHandler } from "./rest/errors.ts";
@@ -33,15 +34,19 @@ export interface AppDeps {
   upgradeWebSocket?: UpgradeHelper;
   /** Authentication, roles and browser safety (src/api/auth); off, with no CORS, by default. */
   auth?: Auth;
+  /** Body size, JSON depth, search query and GraphQL document limits (BATON_MAX_*); the defaults when absent. */
+  limits?: InputLimits;
 }
 
 /** The portable HTTP app: one `fetch(Request)` for every runtime. */
-export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion, upgradeWebSocket, auth }: AppDeps) {
+export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS }: AppDeps) {
   const app = new Hono();
+  // Before auth: a body is bounded before anything (the token route included) reads it.
+  app.use(inputLimitsMiddleware(limits), servableJsonResponses());
   const access = auth ?? createAuth({ mode: "off" }, authPortOf(engine));
-  // First, so every route below is behind it.
+  // First of the routes, so every route below is behind it.
   access.register(app);
-  const yoga = graphql ?? createGraphQL({ engine, router, logError, plugins: [access.graphqlPlugin] });
+  const yoga = graphql ?? createGraphQL({ engine, router, logError, limits, plugins: [access.graphqlPlugin] });
   if (upgradeWebSocket) app.get("/graphql", graphqlWsRoute(yoga, upgradeWebSocket, access));
   app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw, { principal: principalOf(c) }));
   const health = () => ({ healthy: true, ...engine.readSideStatus() });

@@ -105,6 +105,12 @@ export const ConfigSchema = v.object({
   S3_ACCESS_KEY_ID: v.optional(v.pipe(v.string(), v.nonEmpty("S3_ACCESS_KEY_ID must not be empty"))),
   S3_SECRET_ACCESS_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("S3_SECRET_ACCESS_KEY must not be empty"))),
   S3_FORCE_PATH_STYLE: v.optional(boolean("S3_FORCE_PATH_STYLE"), "false"),
+  /** Input limits at the edge (src/api/input-limits.ts): body bytes, JSON nesting, search query size, GraphQL document size. */
+  BATON_MAX_BODY_BYTES: v.optional(integer("BATON_MAX_BODY_BYTES", 1024, 1024 * 1024 * 1024), String(4 * 1024 * 1024)),
+  BATON_MAX_JSON_DEPTH: v.optional(integer("BATON_MAX_JSON_DEPTH", 8, 512), "128"),
+  BATON_MAX_SEARCH_QUERY_CHARS: v.optional(integer("BATON_MAX_SEARCH_QUERY_CHARS", 16, 1_000_000), "4096"),
+  BATON_MAX_SEARCH_QUERY_DEPTH: v.optional(integer("BATON_MAX_SEARCH_QUERY_DEPTH", 1, 100), "16"),
+  BATON_MAX_GRAPHQL_TOKENS: v.optional(integer("BATON_MAX_GRAPHQL_TOKENS", 100, 1_000_000), "20000"),
   /** The MinIO server holding the raw-data bucket that deployed workflows may name as their input. */
   MINIO_ENDPOINT: v.optional(url("MINIO_ENDPOINT")),
   MINIO_ACCESS_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_ACCESS_KEY must not be empty"))),

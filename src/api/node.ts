@@ -18,6 +18,7 @@ import { createApp } from "./app.ts";
 import { authPortOf, createAuth } from "./auth/auth.ts";
 import { openAuthSettings } from "./open-auth.ts";
 import { type Config, loadConfig } from "./config.ts";
+import { inputLimitsOf } from "./input-limits.ts";
 import { openBus } from "./open-bus.ts";
 import { openRouter } from "./open-router.ts";
 import { egressPolicy } from "./egress.ts";
@@ -69,16 +70,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
     eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
     ...userCodeLimits(config),
+    eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
     ...checkpointsOf(config),
   });
   const router = await openRouter(config, engine, store, logger.error);
   // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).
   const typeDefs = await readFile(new URL("../../schema.graphql", import.meta.url), "utf8");
   const auth = createAuth(await openAuthSettings(config, (c) => getConnInfo(c).remote.address ?? "unknown"), authPortOf(engine));
-  const graphql = createGraphQL({ engine, router, typeDefs, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin] });
+  const limits = inputLimitsOf(config);
+  const graphql = createGraphQL({ engine, router, typeDefs, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
   const objectStores = await openObjectStores(config);
   const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
-  const app = createApp({ engine, router, graphql, ingestion, auth });
+  const app = createApp({ engine, router, graphql, ingestion, auth, limits });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).

@@ -14,6 +14,7 @@ import { createGraphQL } from "./graphql/yoga.ts";
 import { openAuthSettings } from "./open-auth.ts";
 import type { Config } from "./config.ts";
 import { egressPolicy } from "./egress.ts";
+import { inputLimitsOf } from "./input-limits.ts";
 import { memoryBounds } from "./memory-bounds.ts";
 import { openRouter } from "./open-router.ts";
 import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
@@ -42,9 +43,11 @@ export async function createPortableApp(
     eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
     ...userCodeLimits(config),
+    eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
   });
   const router = await openRouter(config, engine, store);
   const auth = createAuth(await openAuthSettings(config, clientAddress), authPortOf(engine));
-  const graphql = createGraphQL({ engine, router, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin] });
-  return createApp({ engine, router, upgradeWebSocket, auth, graphql });
+  const limits = inputLimitsOf(config);
+  const graphql = createGraphQL({ engine, router, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
+  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits });
 }

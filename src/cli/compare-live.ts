@@ -1,3 +1,4 @@
+import { servableJson } from "../domain/json-depth.ts";
 import type { EventStore } from "../domain/ports.ts";
 import { workflowStream } from "../domain/streams.ts";
 import type { WorkflowEvent } from "../domain/workflow/events.ts";
@@ -21,7 +22,8 @@ export interface LiveComparison {
   differences: Difference[];
 }
 
-const plain = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+// As the server serialises its answer: a value too deep to stringify is cut short the same way (servableJson).
+const plain = (value: unknown) => JSON.parse(servableJson(value)) as unknown;
 
 /**
  * Compares every replayed workflow with the server's answer to

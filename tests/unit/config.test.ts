@@ -43,6 +43,11 @@ describe("configuration from the environment", () => {
       BATON_TOKEN_TTL_SECONDS: 3600,
       BATON_CORS_ORIGINS: [],
       BATON_GRAPHIQL: false,
+      BATON_MAX_BODY_BYTES: 4194304,
+      BATON_MAX_JSON_DEPTH: 128,
+      BATON_MAX_SEARCH_QUERY_CHARS: 4096,
+      BATON_MAX_SEARCH_QUERY_DEPTH: 16,
+      BATON_MAX_GRAPHQL_TOKENS: 20000,
     });
     expect(loadConfig({ PORT: "9090", BATON_EVENT_STORE: "memory", BATON_FSYNC: "false" })).toMatchObject({
       PORT: 9090,
@@ -73,6 +78,10 @@ describe("configuration from the environment", () => {
     [{ BATON_EVENT_SINK_WAITS: "conductor" }, /BATON_EVENT_SINK_WAITS must be true or false/],
     [{ BATON_SCRIPT_TIMEOUT_MS: "0" }, /BATON_SCRIPT_TIMEOUT_MS must be >= 1/],
     [{ BATON_USER_CODE_WORKERS: "two" }, /BATON_USER_CODE_WORKERS must be a whole number/],
+    [{ BATON_MAX_BODY_BYTES: "4MB" }, /BATON_MAX_BODY_BYTES must be a whole number/],
+    [{ BATON_MAX_JSON_DEPTH: "5000" }, /BATON_MAX_JSON_DEPTH must be <= 512/],
+    [{ BATON_MAX_SEARCH_QUERY_DEPTH: "0" }, /BATON_MAX_SEARCH_QUERY_DEPTH must be >= 1/],
+    [{ BATON_MAX_GRAPHQL_TOKENS: "many" }, /BATON_MAX_GRAPHQL_TOKENS must be a whole number/],
   ])("rejects %o naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ValidationError);
     expect(() => loadConfig(env)).toThrow(message);

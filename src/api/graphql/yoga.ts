@@ -1,7 +1,9 @@
 import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { createSchema, createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../input-limits.ts";
 import { maskUnexpectedErrors } from "./errors.ts";
+import { useInputLimits } from "./input-limits-plugin.ts";
 import { JSONScalar } from "./json-scalar.ts";
 import { createResolvers, type GraphQLDeps } from "./resolvers.ts";
 import { typeDefs as generatedTypeDefs } from "./schema.generated.ts";
@@ -21,6 +23,8 @@ export interface GraphQLOptions extends GraphQLDeps {
   plugins?: Plugin[];
   logError?: (error: unknown) => void;
   statsIntervalMs?: number;
+  /** Document tokens and nesting, variables' nesting, search query size (BATON_MAX_*). */
+  limits?: InputLimits;
 }
 
 export type BatonGraphQL = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
@@ -42,10 +46,11 @@ export function createGraphQL({
   plugins = [],
   logError = (error) => console.error(error),
   statsIntervalMs,
+  limits = DEFAULT_INPUT_LIMITS,
 }: GraphQLOptions): BatonGraphQL {
   return createYoga({
     graphqlEndpoint: "/graphql",
-    schema: createSchema({ typeDefs, resolvers: batonResolvers({ engine, router }, { statsIntervalMs }) }),
+    schema: createSchema({ typeDefs, resolvers: batonResolvers({ engine, router, searchQueryLimits: limits.searchQuery }, { statsIntervalMs }) }),
     graphiql: graphiql ? { title: "Baton GraphQL", subscriptionsProtocol: "WS" } : false,
     landingPage: false,
     // CORS is the app's (BATON_CORS_ORIGINS, src/api/auth/auth.ts); yoga's own would reflect any origin.
@@ -53,6 +58,7 @@ export function createGraphQL({
     maskedErrors: { maskError: maskUnexpectedErrors(logError) },
     logging: false,
     plugins: [
+      useInputLimits(limits),
       // exposeLimits: the error says the limit and what the query reached.
       maxDepthPlugin({ n: MAX_QUERY_DEPTH, exposeLimits: true }),
       costLimitPlugin({ maxCost: MAX_QUERY_COST, exposeLimits: true }),
