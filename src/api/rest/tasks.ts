@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { TASK_RESULT_STATUSES, TaskResultSchema } from "../../domain/definitions/requests.ts";
 import { parseOrThrow } from "../../domain/definitions/validate.ts";
-import { NotFoundError } from "../../domain/errors.ts";
+import { NotFoundError, ValidationError } from "../../domain/errors.ts";
 import { latestAttempt } from "../../domain/workflow/state.ts";
 import { isTaskTerminal } from "../../domain/workflow/status.ts";
 import type { Engine } from "../../engine/engine.ts";
@@ -68,7 +68,7 @@ export function taskRoutes(engine: TaskRoutesPort) {
   app.get("/queue/polldata", (c) => {
     const taskType = c.req.query("taskType");
     if (!taskType) {
-      return c.json({ status: 400, message: "taskType: query parameter is required", retryable: false }, 400);
+      throw new ValidationError("taskType: query parameter is required", [{ path: "taskType", message: "expected a task type" }]);
     }
     return c.json(engine.pollData(taskType));
   });
