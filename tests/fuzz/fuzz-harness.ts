@@ -86,7 +86,9 @@ export async function fuzzTarget() {
  * fields it refused (`validationErrors[].path`).
  */
 export function expectWellFormedAnswer(answer: { status: number; text: string }, what: string, api: "rest" | "graphql" = "rest"): void {
-  expect(answer.status, `${what} -> ${answer.status} ${answer.text.slice(0, 300)}`).toBeLessThan(500);
+  // 501 is a route Baton declares it does not implement (external payload storage), said in its body.
+  const declared = answer.status === 501 && answer.text.includes('"message"');
+  expect(declared || answer.status < 500, `${what} -> ${answer.status} ${answer.text.slice(0, 300)}`).toBe(true);
   if (api === "graphql") return expectGraphQLErrorsSayWhy(answer, what);
   if (answer.status !== 400) return;
   let body: { message?: unknown; validationErrors?: { path?: unknown; message?: unknown }[] };
