@@ -7,6 +7,7 @@
  */
 import { auditCommand } from "./audit.ts";
 import { type CliIo, UsageError } from "./cli-error.ts";
+import { keysCommand } from "./keys.ts";
 import { repairCommand } from "./repair.ts";
 import { replayCommand } from "./replay.ts";
 import { stateCommand } from "./state.ts";
@@ -17,12 +18,19 @@ commands:
   replay [--data-dir DIR] [--url URL]
       rebuild every projection from the store, report events/s, and check the
       result against a running server's REST answers (--url), or else against
-      an incremental rebuild through a subscription
+      an incremental rebuild through a subscription (BATON_TOKEN: a reader's
+      token, when the server has BATON_AUTH=required)
   audit <workflowId> [--data-dir DIR] [--json]
       the workflow's event timeline: time, revision, event, task, status, source
   state <workflowId> --at <revision|time> [--data-dir DIR]
       the workflow's Conductor JSON as it was after that revision, or at that
       time (epoch ms or ISO 8601 with a zone, e.g. 2024-05-01T12:00:00Z)
+  keys create --name N --role admin|worker|reader [--task-types a,b] [--data-dir DIR] [--json]
+      make an API key for BATON_AUTH=required; prints its id and secret once
+  keys list [--data-dir DIR] [--json]
+  keys revoke <keyId> [--data-dir DIR]
+      (create and revoke write to the store: stop a server using DATA_DIR
+      first, or use its admin endpoints /api/admin/keys; list reads beside it)
   repair [--data-dir DIR] [--drop-from-offset N] [--dry-run]
       repair the file store's log while no server runs: keeps a backup, undoes
       CRLF, trailing whitespace and a byte order mark, cuts a torn tail; a
@@ -36,6 +44,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   replay: replayCommand,
   audit: auditCommand,
   state: stateCommand,
+  keys: keysCommand,
   repair: repairCommand,
 };
 
