@@ -28,6 +28,8 @@ import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
 import { openObjectStores } from "./open-object-store.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
+import { inProcessServices, startServices } from "../services/start-services.ts";
+import type { ServiceAdapters } from "../services/service.ts";
 
 /** Read-model checkpoints under DATA_DIR for the durable stores (the memory store starts empty anyway). */
 function checkpointsOf(config: Config): Pick<EngineDeps, "checkpoints" | "checkpointEvery"> {
@@ -43,8 +45,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** What tests put in place of the data services' defaults: adapters (no DNS) and the fault-rate generator. */
+export interface ServiceOverrides {
+  adapters?: ServiceAdapters;
+  random?: () => number;
+}
+
 /** Starts Baton with `config`; resolves once it listens. */
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: Config, options: { services?: ServiceOverrides } = {}): Promise<RunningServer> {
   const store = await openStore(config);
   const logger = {
     info: (message: string, fields?: Record<string, unknown>) => console.log(message, fields ?? ""),
@@ -74,6 +82,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...checkpointsOf(config),
   });
   const router = await openRouter(config, engine, store, logger.error);
+  // The seed's data services, on the engine's bus, so its workflows complete in this process alone.
+  const services = await startServices(inProcessServices(config), {
+    bus: engine.bus,
+    completionTopic: config.BATON_ROUTER_TOPIC,
+    settings: config,
+    logger,
+    clock: Date.now,
+    random: options.services?.random ?? Math.random,
+    ...(options.services?.adapters ? { adapters: options.services.adapters } : {}),
+  }).catch(async (error: unknown) => {
+    await router?.close();
+    await engine.close();
+    await userCode.close();
+    await bus?.close();
+    await store.close();
+    throw error;
+  });
   // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).
   const typeDefs = await readFile(new URL("../../schema.graphql", import.meta.url), "utf8");
   const auth = createAuth(await openAuthSettings(config, (c) => getConnInfo(c).remote.address ?? "unknown"), authPortOf(engine));
@@ -100,6 +125,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     async close() {
       await graphqlWs.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.close();
       await router?.close();
       await engine.close();
       await userCode.close();
