@@ -1,5 +1,6 @@
 import type { Decider, DomainEvent } from "../domain/decider.ts";
-import { ConcurrencyError } from "../domain/errors.ts";
+import { ConcurrencyError, ValidationError } from "../domain/errors.ts";
+import { SERVED_JSON_DEPTH, valueDepthExcess } from "../domain/json-depth.ts";
 import type { Evaluation, EventMetadata, EventStore, NewEvent } from "../domain/ports.ts";
 import { EvaluationNeeded, type UserCodeRequest } from "../domain/user-code.ts";
 import { eventId, UUID } from "./deterministic-id.ts";
@@ -79,6 +80,7 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
       try {
         return decider.decide(command, state, context(run));
       } catch (error) {
+        if (error instanceof RangeError) throw tooDeepToDecide(error);
         if (!(error instanceof EvaluationNeeded) || runUserCode === undefined) throw error;
         if (run.answers.has(error.key)) throw new Error(`the decision asked again for an evaluation it has the answer to (${error.request.kind})`);
         run.answers.set(error.key, await runUserCode(error.request));
@@ -138,6 +140,7 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
       try {
         return await store.append(streamId, events, expected);
       } catch (error) {
+        if (error instanceof RangeError) throw tooDeepToStore(streamId, events, error);
         if (error instanceof ConcurrencyError || attempt >= APPEND_TRIES) throw error;
         await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
       }
@@ -162,3 +165,35 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
 }
 
 export type CommandHandler = ReturnType<typeof createCommandHandler>;
+
+/**
+ * The decider walks parameters and values recursively; one nested deeper than
+ * the stack allows (stored before the edge limits existed) overflows it. The
+ * command is refused as such, with nothing written, not failed as a 500.
+ */
+function tooDeepToDecide(error: RangeError): Error {
+  if (!/call stack/i.test(error.message)) return error;
+  return new ValidationError(
+    `the command needs a value nested too deep to process (stored before the input limits, see BATON_MAX_JSON_DEPTH); nothing was written`,
+    [{ path: "(stored value)", message: "nested too deep to process" }],
+  );
+}
+
+/**
+ * A store cannot serialise a value nested deeper than the runtime's stack
+ * allows (JSON.stringify throws a RangeError, before anything is written).
+ * Such a value can only come from data stored before the edge limits existed,
+ * or from user code: the command is refused naming where, not failed as a 500.
+ */
+function tooDeepToStore(streamId: string, events: readonly NewEvent[], error: RangeError): Error {
+  for (const event of events) {
+    const excess = valueDepthExcess(event.data, SERVED_JSON_DEPTH);
+    if (excess) {
+      return new ValidationError(
+        `${streamId}: the ${event.type} event would hold a value nested deeper than ${excess.limit} levels at ${excess.path}, which cannot be stored; nothing was written`,
+        [{ path: excess.path, message: `nested deeper than ${excess.limit} levels` }],
+      );
+    }
+  }
+  return error;
+}
