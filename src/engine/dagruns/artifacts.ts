@@ -29,7 +29,8 @@ export const isStatsKey = (key: string) => /_Stats\.jsonl$/i.test(key);
 export async function syncArtifacts({ source, target }: ArtifactStores, prefix: string): Promise<SyncedArtifacts> {
   const objects: SyncedObject[] = [];
   for (const info of await source.list(prefix)) {
-    const copied = source === target ? info : await copyBetween(source, target, info.key);
+    // `list` may leave etags out (the file store does); `head` gives them.
+    const copied = source === target ? ((await source.head(info.key)) ?? info) : await copyBetween(source, target, info.key);
     objects.push({
       source: source.uri(info.key),
       target: target.uri(info.key),
