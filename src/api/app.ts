@@ -3,6 +3,7 @@ import type { Engine } from "../engine/engine.ts";
 import { graphqlWsRoute, type UpgradeHelper } from "./graphql/ws-transport.ts";
 import { type BatonGraphQL, createGraphQL } from "./graphql/yoga.ts";
 import { auditRoutes } from "./rest/audit.ts";
+import { dagRunRoutes } from "./rest/dag-runs.ts";
 import { errorHandler } from "./rest/errors.ts";
 import { eventRoutes } from "./rest/events.ts";
 import { type IngestionDeps, ingestionRoutes } from "./rest/ingestion.ts";
@@ -45,6 +46,7 @@ export function createApp({ engine, router, logError = (error) => console.error(
   app.route("/api/tasks", taskRoutes(engine));
   app.route("/api/event", eventRoutes(engine));
   app.route("/api/router", routerRoutes(router));
+  app.route("/api/dagruns", dagRunRoutes(engine));
   if (ingestion) app.route("/", ingestionRoutes({ engine, ...ingestion }));
   app.notFound((c) =>
     c.json({ status: 404, message: `No endpoint ${c.req.method} ${c.req.path}`, instance: c.req.path, retryable: false }, 404),

@@ -17,11 +17,6 @@ export interface DagRunView extends DagRunState {
   eventCount: number;
 }
 
-/** The status a reader filters on: Baton's phase, or `completed` once the completion went out. */
-export function dagRunStatusOf(run: DagRunState): string {
-  return run.phase.toUpperCase();
-}
-
 export interface DagRunModels {
   dagRuns: Map<string, DagRunView>;
   /** Run ids by the workflow that asked for them. */
@@ -43,3 +38,80 @@ export const dagRunProjection: Projection<DagRunModels, DagRunEvent> = {
     }
   },
 };
+
+/** A run as the APIs show it (REST `GET /api/dagruns`, GraphQL `dagRuns`). */
+export interface DagRunSummary {
+  id: string;
+  dagId: string;
+  dagRunId: string;
+  workflowId: string;
+  taskId: string;
+  eventType: string;
+  /** Baton's view: REQUESTED, TRIGGERED, SUCCEEDED, FAILED or TIMED_OUT. */
+  status: string;
+  /** The last state Airflow reported. */
+  airflowState: string | null;
+  url: string | null;
+  existing: boolean;
+  reason: string | null;
+  conf: Record<string, unknown>;
+  requestedAt: number;
+  triggeredAt: number | null;
+  endedAt: number | null;
+  statsUrl: string | null;
+  outputUris: string[];
+  artifacts: { source: string; target: string; size: number; etag: string | null; kind: string }[];
+  completionPublished: boolean;
+  updatedAt: number;
+}
+
+export function dagRunSummaryOf(run: DagRunView): DagRunSummary | undefined {
+  const request = run.request;
+  if (!request) return undefined;
+  return {
+    id: run.id,
+    dagId: request.dagId,
+    dagRunId: request.dagRunId,
+    workflowId: request.workflowId,
+    taskId: request.taskId,
+    eventType: request.eventType,
+    status: run.phase.toUpperCase(),
+    airflowState: run.airflowState ?? null,
+    url: run.url ?? null,
+    existing: run.existing,
+    reason: run.syncFailure ?? run.reason ?? null,
+    conf: request.conf,
+    requestedAt: request.requestedAt,
+    triggeredAt: run.triggeredAt ?? null,
+    endedAt: run.endedAt ?? null,
+    statsUrl: run.artifacts?.statsUrl ?? null,
+    outputUris: run.artifacts?.outputUris ?? [],
+    artifacts: (run.artifacts?.objects ?? []).map((o) => ({ ...o, etag: o.etag ?? null })),
+    completionPublished: run.completionPublished,
+    updatedAt: run.updatedAt,
+  };
+}
+
+/** What a reader may filter runs by; every field given must match. */
+export interface DagRunFilter {
+  workflowId?: string;
+  dagId?: string;
+  /** Baton's status (REQUESTED, TRIGGERED, ...), any case. */
+  status?: string;
+}
+
+/** Runs matching `filter`, newest request first, at most `limit`. */
+export function findDagRuns(models: DagRunModels, filter: DagRunFilter = {}, limit = 100): DagRunSummary[] {
+  const ids = filter.workflowId ? (models.dagRunsByWorkflow.get(filter.workflowId) ?? []) : [...models.dagRuns.keys()];
+  const status = filter.status?.toUpperCase();
+  const found: DagRunSummary[] = [];
+  for (const id of ids) {
+    const run = models.dagRuns.get(id);
+    const summary = run && dagRunSummaryOf(run);
+    if (!summary) continue;
+    if (filter.dagId && summary.dagId !== filter.dagId) continue;
+    if (status && summary.status !== status) continue;
+    found.push(summary);
+  }
+  return found.sort((a, b) => b.requestedAt - a.requestedAt || a.id.localeCompare(b.id)).slice(0, limit);
+}
