@@ -19,6 +19,7 @@ import { parseWorkflowDef } from "../../src/domain/definitions/check-workflow-de
 import { startDagRuns } from "../../src/engine/dagruns/dag-runs.ts";
 import { createEngine } from "../../src/engine/engine.ts";
 import { createEventRouter } from "../../src/engine/router/event-router.ts";
+import { createDagRunResolvers } from "../../src/api/graphql/dag-runs.ts";
 import { restartPointFor } from "../../src/projections/retry-suggestion.ts";
 import { eventually } from "../support/baton.ts";
 
@@ -161,5 +162,37 @@ describe("DAG runs end to end (local executor, in-process bus, file object store
     expect(engine.models.dagRunsByWorkflow.get(id)).toEqual([firstRun, secondRun]);
     expect((await store.readStream(`dagrun-${firstRun}`)).map((e) => e.type)).toContain("DagRunFailed");
     expect((await store.readStream(`dagrun-${secondRun}`)).map((e) => e.type)).toContain("DagRunSucceeded");
+  });
+
+  it("GraphQL: dagRunUpdates follows the run as it happens; dagRuns and dagRun(id) with its events", async () => {
+    const { engine, app } = await boot();
+    const updates = createDagRunResolvers(engine).Subscription.dagRunUpdates.subscribe(undefined, { filter: { dagId: "name_parse_dag" } });
+    const seen: string[] = [];
+    const following = (async () => {
+      for await (const run of updates) {
+        seen.push(`${run.status}${run.airflowState ? `/${run.airflowState}` : ""}`);
+        if (run.completionPublished) break;
+      }
+    })();
+    const id = await engine.startWorkflow({ name: "name_parse", input: { name: "Grace Hopper" }, taskToDomain: {}, priority: 0 }, { kind: "rest" }, {});
+    await engine.waitForWorkflow(id, Date.now() + 10_000);
+    await following;
+    expect(seen[0]).toBe("REQUESTED");
+    expect(seen[1]).toBe("TRIGGERED");
+    expect(seen.slice(-3)).toEqual(["SUCCEEDED/success", "SUCCEEDED/success", "SUCCEEDED/success"]);
+
+    const graphql = async (query: string, variables: Record<string, unknown>) =>
+      (await (await app.request("/graphql", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) })).json()) as any;
+    const list = await graphql("query($w: String) { dagRuns(filter: {workflowId: $w}) { id status statsUrl outputUris } }", { w: id });
+    expect(list.errors).toBeUndefined();
+    expect(list.data.dagRuns).toHaveLength(1);
+    expect(list.data.dagRuns[0]).toMatchObject({ status: "SUCCEEDED", statsUrl: expect.stringMatching(/name_parse_Stats\.jsonl$/), outputUris: [expect.stringMatching(/output\/names\.csv$/)] });
+    const one = await graphql("query($id: ID!) { dagRun(id: $id) { workflowId artifacts { kind size } events { revision type } } }", { id: list.data.dagRuns[0].id });
+    expect(one.data.dagRun.workflowId).toBe(id);
+    expect(one.data.dagRun.artifacts).toEqual([{ kind: "stats", size: 25 }, { kind: "output", size: 24 }]);
+    expect(one.data.dagRun.events[0]).toEqual({ revision: 0, type: "DagRunRequested" });
+    expect(one.data.dagRun.events.at(-1).type).toBe("DagRunCompletionPublished");
+    const missing = await graphql("{ dagRun(id: \"nope\") { id } }", {});
+    expect(missing.errors[0]).toMatchObject({ message: "No DAG run 'nope'", extensions: { code: "NOT_FOUND" } });
   });
 });
