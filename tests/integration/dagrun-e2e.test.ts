@@ -195,4 +195,17 @@ describe("DAG runs end to end (local executor, in-process bus, file object store
     const missing = await graphql("{ dagRun(id: \"nope\") { id } }", {});
     expect(missing.errors[0]).toMatchObject({ message: "No DAG run 'nope'", extensions: { code: "NOT_FOUND" } });
   });
+
+  it("a request without dag_id fails the EVENT with a reason naming the field", async () => {
+    const { engine } = await boot();
+    const broken = structuredClone(NAME_PARSE) as any;
+    broken.name = "no_dag";
+    delete broken.tasks[0].inputParameters.kafka_request.value.data.dag_id;
+    await engine.registerWorkflowDef(parseWorkflowDef(broken), true, { kind: "rest" });
+    const id = await engine.startWorkflow({ name: "no_dag", input: { name: "x" }, taskToDomain: {}, priority: 0 }, { kind: "rest" }, {});
+    const failed = await engine.waitForWorkflow(id, Date.now() + 10_000);
+    expect(failed.status).toBe("FAILED");
+    expect(failed.tasks[1]!.reasonForIncompletion).toBe("DAG run request: data.dag_id is required (a non-empty string; dagId is accepted too)");
+    expect(engine.models.dagRunsByWorkflow.get(id)).toBeUndefined();
+  });
 });
