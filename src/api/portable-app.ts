@@ -12,6 +12,7 @@ import type { Config } from "./config.ts";
 import { egressPolicy } from "./egress.ts";
 import { memoryBounds } from "./memory-bounds.ts";
 import { openRouter } from "./open-router.ts";
+import { openDagRuns } from "./open-dag-runs.ts";
 
 /** `upgradeWebSocket` is the runtime's Hono helper, for graphql-ws on `/graphql`. */
 export async function createPortableApp(config: Config, runtime: string, { upgradeWebSocket }: Pick<AppDeps, "upgradeWebSocket"> = {}) {
@@ -30,5 +31,7 @@ export async function createPortableApp(config: Config, runtime: string, { upgra
     ...memoryBounds(config),
   });
   const router = await openRouter(config, engine, store);
+  // The Airflow bridge without artifact copies (no object store here); MWAA needs the Node entry.
+  await openDagRuns(config, { engine, store });
   return createApp({ engine, router, upgradeWebSocket });
 }
