@@ -65,6 +65,14 @@ export const ConfigSchema = v.object({
   BATON_WRITE_CACHE_SIZE: v.optional(integer("BATON_WRITE_CACHE_SIZE", 0, 10_000_000), "5000"),
   /** Events between two read-model checkpoints in DATA_DIR/checkpoints (Node entry; 0 turns them off). */
   BATON_CHECKPOINT_EVERY: v.optional(integer("BATON_CHECKPOINT_EVERY", 0, 100_000_000), "50000"),
+  /** User code (INLINE/javascript, conditions, jq): worker threads, waiting evaluations, time and memory limits, evaluations per decision. */
+  BATON_USER_CODE_WORKERS: v.optional(integer("BATON_USER_CODE_WORKERS", 1, 64), "2"),
+  BATON_USER_CODE_QUEUE: v.optional(integer("BATON_USER_CODE_QUEUE", 0, 1_000_000), "1000"),
+  BATON_SCRIPT_TIMEOUT_MS: v.optional(integer("BATON_SCRIPT_TIMEOUT_MS", 1, 600_000), "500"),
+  BATON_JQ_TIMEOUT_MS: v.optional(integer("BATON_JQ_TIMEOUT_MS", 1, 600_000), "500"),
+  BATON_SCRIPT_MEMORY_MB: v.optional(integer("BATON_SCRIPT_MEMORY_MB", 1, 4096), "32"),
+  BATON_USER_CODE_HEAP_MB: v.optional(integer("BATON_USER_CODE_HEAP_MB", 8, 65_536), "128"),
+  BATON_EVALUATIONS_PER_DECISION: v.optional(integer("BATON_EVALUATIONS_PER_DECISION", 1, 100_000), "100"),
   /** The sink-pattern event router: on or off, its completion topic, event type -> task ref mappings, hold time. */
   BATON_ROUTER_ENABLED: v.optional(boolean("BATON_ROUTER_ENABLED"), "true"),
   BATON_ROUTER_TOPIC: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("BATON_ROUTER_TOPIC must not be empty")), "conductor-events"),
@@ -98,6 +106,12 @@ export const ConfigSchema = v.object({
   S3_ACCESS_KEY_ID: v.optional(v.pipe(v.string(), v.nonEmpty("S3_ACCESS_KEY_ID must not be empty"))),
   S3_SECRET_ACCESS_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("S3_SECRET_ACCESS_KEY must not be empty"))),
   S3_FORCE_PATH_STYLE: v.optional(boolean("S3_FORCE_PATH_STYLE"), "false"),
+  /** Input limits at the edge (src/api/input-limits.ts): body bytes, JSON nesting, search query size, GraphQL document size. */
+  BATON_MAX_BODY_BYTES: v.optional(integer("BATON_MAX_BODY_BYTES", 1024, 1024 * 1024 * 1024), String(4 * 1024 * 1024)),
+  BATON_MAX_JSON_DEPTH: v.optional(integer("BATON_MAX_JSON_DEPTH", 8, 512), "128"),
+  BATON_MAX_SEARCH_QUERY_CHARS: v.optional(integer("BATON_MAX_SEARCH_QUERY_CHARS", 16, 1_000_000), "4096"),
+  BATON_MAX_SEARCH_QUERY_DEPTH: v.optional(integer("BATON_MAX_SEARCH_QUERY_DEPTH", 1, 100), "16"),
+  BATON_MAX_GRAPHQL_TOKENS: v.optional(integer("BATON_MAX_GRAPHQL_TOKENS", 100, 1_000_000), "20000"),
   /** The MinIO server holding the raw-data bucket that deployed workflows may name as their input. */
   MINIO_ENDPOINT: v.optional(url("MINIO_ENDPOINT")),
   MINIO_ACCESS_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_ACCESS_KEY must not be empty"))),
@@ -106,6 +120,25 @@ export const ConfigSchema = v.object({
   MINIO_RAW_DATA_BUCKET: v.optional(bucket("MINIO_RAW_DATA_BUCKET"), "raw-data"),
   /** The Airflow bridge (config-dag-runs.ts). */
   ...DAG_RUN_CONFIG_ENTRIES,
+  /** Authentication (src/api/auth): off for local use, or required on every route but the public ones. */
+  BATON_AUTH: v.optional(v.picklist(["off", "required"], "BATON_AUTH must be one of off, required"), "off"),
+  /** The HMAC secret tokens are signed with; generated into DATA_DIR/auth-secret when absent (file store). */
+  BATON_AUTH_SECRET: v.optional(v.pipe(v.string(), v.minLength(32, "BATON_AUTH_SECRET must be at least 32 characters"))),
+  BATON_TOKEN_TTL_SECONDS: v.optional(integer("BATON_TOKEN_TTL_SECONDS", 1, 7 * 24 * 3600), "3600"),
+  /** Browser origins allowed to call Baton from their pages (CORS); none by default. */
+  BATON_CORS_ORIGINS: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((value) => value.split(",").map((origin) => origin.trim()).filter((origin) => origin !== "")),
+      v.check(
+        (origins) => origins.every((origin) => /^https?:\/\/[^\s/]+$/.test(origin)),
+        "BATON_CORS_ORIGINS must be a comma-separated list of origins such as https://console.example.com (scheme and host, optional port, no path)",
+      ),
+    ),
+    "",
+  ),
+  /** GraphiQL on GET /graphql; it loads its assets from a CDN, so it is off unless asked for. */
+  BATON_GRAPHIQL: v.optional(boolean("BATON_GRAPHIQL"), "false"),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;
@@ -159,6 +192,13 @@ const rawDataNeedsKeys = v.forward(
 );
 
 const airflowNeedsItsSettings = v.forward(v.check((config: Config) => airflowSettingsComplete(config), AIRFLOW_SETTINGS_MESSAGE), ["BATON_AIRFLOW"]);
+const sharedStoreNeedsAuthSecret = v.forward(
+  v.check(
+    (config: Config) => config.BATON_AUTH !== "required" || config.BATON_EVENT_STORE !== "esdb" || config.BATON_AUTH_SECRET !== undefined,
+    "BATON_AUTH_SECRET is required when BATON_AUTH is required with BATON_EVENT_STORE=esdb (every process must sign tokens alike)",
+  ),
+  ["BATON_AUTH_SECRET"],
+);
 
 /**
  * Reads the configuration from an environment map (e.g. `process.env`), or
@@ -171,7 +211,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (value !== undefined && value !== "") known[key] = value;
   }
   return parseOrThrow(
-    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys, airflowNeedsItsSettings),
+    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys, sharedStoreNeedsAuthSecret, airflowNeedsItsSettings),
     known,
     "configuration",
   );

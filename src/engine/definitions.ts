@@ -1,4 +1,4 @@
-import { checkWorkflowDefRules } from "../domain/definitions/check-workflow-def.ts";
+import { checkWorkflowDefRules, inspectWorkflowDef } from "../domain/definitions/check-workflow-def.ts";
 import { type DefinitionWarning, eventSinkWarnings } from "../domain/definitions/event-sink-warnings.ts";
 import { defaultTaskDef, type TaskDef } from "../domain/definitions/task-def.ts";
 import type { WorkflowDef, WorkflowTask } from "../domain/definitions/workflow-def.ts";
@@ -62,11 +62,18 @@ export function createDefinitions(core: EngineCore, options: { eventSinks?: Even
     getWorkflowDef,
     snapshotDefinition,
     listWorkflowDefs: () => [...models.workflowDefs.values()].flatMap((v) => [...v.versions.values()]),
+    /**
+     * What Baton warns about in a valid definition: what Conductor accepts but
+     * Baton runs its own way (check-workflow-def.ts), and the sink-pattern trap
+     * under this server's EVENT sink policy (event-sink-warnings.ts).
+     */
+    workflowDefWarnings(definition: WorkflowDef): DefinitionWarning[] {
+      return [...inspectWorkflowDef(definition).warnings, ...eventSinkWarnings(definition, options.eventSinks)];
+    },
     /** Registers a definition; resolves with what it does that is probably a mistake (each also logged). */
     async registerWorkflowDef(definition: WorkflowDef, overwrite: boolean, source: EventSource): Promise<DefinitionWarning[]> {
-      checkWorkflowDefRules(definition);
+      const warnings = [...checkWorkflowDefRules(definition), ...eventSinkWarnings(definition, options.eventSinks)];
       await runWorkflowDefCommand(definition.name, { type: "RegisterWorkflowDef", definition, overwrite }, source);
-      const warnings = eventSinkWarnings(definition, options.eventSinks);
       for (const warning of warnings) {
         core.logger.info(`warning: workflow ${definition.name} v${definition.version}: ${warning.path}: ${warning.message}`, {
           workflow: definition.name,

@@ -1,4 +1,4 @@
-import { isReactorType } from "../domain/definitions/task-types.ts";
+import { isReactorType, isTaskType } from "../domain/definitions/task-types.ts";
 import { queueName, systemQueueName } from "../domain/streams.ts";
 import { workflowTaskOf } from "../domain/workflow/definition-lookup.ts";
 import type { WorkflowEvent } from "../domain/workflow/events.ts";
@@ -35,6 +35,10 @@ export const workflowProjection: Projection<WorkflowModels, WorkflowEvent> = {
   apply(models, event, workflowId) {
     const previous = models.workflows.get(workflowId) ?? initialWorkflowState;
     const workflow = evolve(previous, event);
+    if (!workflow.exists) {
+      forget(models, workflow);
+      return { workflow, queuesFed: [], previous: previous.exists ? previous : undefined };
+    }
     models.workflows.set(workflowId, workflow);
     // Only these events bring new task ids (a rerun resets a task in place, keeping its id).
     if (event.type === "TaskScheduled" || event.type === "TaskSkipped") {
@@ -48,6 +52,16 @@ export const workflowProjection: Projection<WorkflowModels, WorkflowEvent> = {
   },
 };
 
+/** Drops a removed workflow from every model: its state, task index, queue entries and timer. */
+function forget(models: WorkflowModels, workflow: WorkflowState): void {
+  models.workflows.delete(workflow.workflowId);
+  for (const task of workflow.tasks) models.taskIndex.delete(task.taskId);
+  models.timers.delete(workflow.workflowId);
+  const queued = models.queuedByWorkflow.get(workflow.workflowId);
+  if (queued) for (const [taskId, queue] of queued) models.queues.get(queue)?.delete(taskId);
+  models.queuedByWorkflow.delete(workflow.workflowId);
+}
+
 /** Makes a workflow's queue entries match its SCHEDULED worker tasks. */
 function syncQueues(models: WorkflowModels, workflow: WorkflowState): string[] {
   const wanted = new Map<string, QueueEntry & { queue: string }>();
@@ -57,7 +71,8 @@ function syncQueues(models: WorkflowModels, workflow: WorkflowState): string[] {
       const type = workflowTaskOf(workflow, task)?.type;
       if (type === undefined) continue;
       let queue: string;
-      if (type === "SIMPLE") queue = queueName(task.taskType, task.domain);
+      // A type outside the registry is a worker's task too, polled by its type name (Conductor's UserDefinedTaskMapper).
+      if (type === "SIMPLE" || !isTaskType(type)) queue = queueName(task.taskType, task.domain);
       else if (isReactorType(type)) queue = systemQueueName(type);
       else continue;
       wanted.set(task.taskId, {

@@ -7,6 +7,7 @@ import { evolve } from "../workflow/evolve.ts";
 import type { TaskState, WorkflowState } from "../workflow/state.ts";
 import { unmet } from "./definition-check.ts";
 import { forkNames } from "./fork-join.ts";
+import { forkWithoutJoinFailure } from "./fork-join-follower.ts";
 import { isSystemTaskType } from "./registry.ts";
 import type { TaskTypeSpec } from "./spec.ts";
 
@@ -97,7 +98,7 @@ function dynamicForkStep(state: WorkflowState, task: TaskState, wt: WorkflowTask
 
 /** FORK_JOIN_DYNAMIC: the branches come from its input at run time; a JOIN must follow it. */
 export const forkJoinDynamicTask: TaskTypeSpec = {
-  run: { kind: "decided", step: (state, task, wt, ctx) => (task.status === "SCHEDULED" ? dynamicForkStep(state, task, wt, ctx) : []) },
+  run: { kind: "decided", step: (state, task, wt, ctx) => (task.status === "SCHEDULED" ? forkWithoutJoinFailure(state, task, ctx) ?? dynamicForkStep(state, task, wt, ctx) : []) },
   retry: "never",
   check: (task) => {
     const input = task.inputParameters ?? {};

@@ -22,6 +22,8 @@ export type WorkflowCommand =
   /** A reactor ends a system task with a status a worker cannot send (a child's TIMED_OUT, CANCELED). */
   | { type: "ConcludeTask"; taskId: string; status: "COMPLETED" | "FAILED" | "TIMED_OUT" | "CANCELED"; outputData: Record<string, unknown>; reason?: string }
   | { type: "SetVariables"; variables: Record<string, unknown> }
+  /** Conductor's `DELETE /workflow/{id}/remove` (`archive`: its archiveWorkflow flag, recorded). */
+  | { type: "RemoveWorkflow"; archive: boolean }
   | CompleteTaskFromMessage;
 
 export interface StartWorkflow {

@@ -26,7 +26,9 @@ export type WorkflowEvent =
   | { type: "WorkflowRerun"; data: WorkflowRerunData }
   | { type: "TaskOutputUpdated"; data: { taskId: string; outputData: Record<string, unknown>; time: number } }
   | { type: "VariablesSet"; data: { variables: Record<string, unknown>; taskId?: string; time: number } }
-  | { type: "LoopIterated"; data: { taskId: string; iteration: number; outputData: Record<string, unknown>; time: number } };
+  | { type: "LoopIterated"; data: { taskId: string; iteration: number; outputData: Record<string, unknown>; time: number } }
+  /** Conductor's remove: the workflow leaves every read model; its events stay in the log. */
+  | { type: "WorkflowRemoved"; data: { archived: boolean; time: number } };
 
 export type WorkflowEventType = WorkflowEvent["type"];
 
