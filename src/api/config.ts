@@ -3,6 +3,7 @@ import { parseOrThrow } from "../domain/definitions/validate.ts";
 import { RouterMappingsJsonSchema } from "../domain/router/mappings.ts";
 import { parseEgressRule } from "../engine/system/egress-policy.ts";
 import { AIRFLOW_SETTINGS_MESSAGE, airflowSettingsComplete, DAG_RUN_CONFIG_ENTRIES } from "./config-dag-runs.ts";
+import { isServiceName, SERVICE_NAMES } from "../services/names.ts";
 
 const integer = (name: string, min: number, max: number) =>
   v.pipe(
@@ -41,6 +42,18 @@ const url = (name: string) =>
 
 const bucket = (name: string) =>
   v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, `${name} must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')`));
+
+/** `all`, `none`, or a comma-separated list of service names, each known. */
+const serviceList = (name: string) =>
+  v.pipe(
+    v.string(),
+    v.transform((value) => value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "")),
+    v.check(
+      (names) => names.length === 1 && (names[0] === "all" || names[0] === "none") || names.every(isServiceName),
+      `${name} must be all, none, or a comma-separated list of ${SERVICE_NAMES.join(", ")}`,
+    ),
+    v.transform((names) => (names[0] === "all" ? [...SERVICE_NAMES] : names[0] === "none" ? [] : [...new Set(names)]) as (typeof SERVICE_NAMES)[number][]),
+  );
 
 /** Environment variables Baton reads, with their defaults. */
 export const ConfigSchema = v.object({
@@ -139,6 +152,26 @@ export const ConfigSchema = v.object({
   ),
   /** GraphiQL on GET /graphql; it loads its assets from a CDN, so it is off unless asked for. */
   BATON_GRAPHIQL: v.optional(boolean("BATON_GRAPHIQL"), "false"),
+  /** The seed's data services Baton runs in its own process, on its bus (src/services); unset: all on the in-process bus, none on Kafka. */
+  BATON_SERVICES: v.optional(serviceList("BATON_SERVICES")),
+  /** email-validator: share of requests answered with a simulated failure (0..1), to show failure and retry. */
+  BATON_EMAIL_VALIDATOR_FAULT_RATE: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, "BATON_EMAIL_VALIDATOR_FAULT_RATE must be a number from 0 to 1"),
+      v.transform(Number),
+    ),
+    "0",
+  ),
+  /** email-validator: look up MX records (off: syntax and domain-name checks only). */
+  BATON_EMAIL_VALIDATOR_MX_CHECK: v.optional(boolean("BATON_EMAIL_VALIDATOR_MX_CHECK"), "true"),
+  BATON_EMAIL_VALIDATOR_DNS_TIMEOUT_MS: v.optional(integer("BATON_EMAIL_VALIDATOR_DNS_TIMEOUT_MS", 100, 60_000), "5000"),
+  /** phone-validator: the country numbers without a +<country code> are read in (ISO 3166-1 alpha-2). */
+  BATON_PHONE_DEFAULT_COUNTRY: v.optional(
+    v.pipe(v.string(), v.toUpperCase(), v.regex(/^[A-Z]{2}$/, "BATON_PHONE_DEFAULT_COUNTRY must be an ISO 3166-1 alpha-2 country code such as US")),
+  ),
+  /** enricher, reverse-email: a JSON file of {companies, people} to look up in, instead of the bundled sample. */
+  BATON_DIRECTORY_FILE: v.optional(v.pipe(v.string(), v.nonEmpty("BATON_DIRECTORY_FILE must not be empty"))),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;

@@ -32,6 +32,8 @@ import type { DagRuns } from "../engine/dagruns/dag-runs.ts";
 import type { LocalDag } from "../adapters/airflow/local.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
+import { inProcessServices, startServices } from "../services/start-services.ts";
+import type { ServiceAdapters } from "../services/service.ts";
 
 /** Read-model checkpoints under DATA_DIR for the durable stores (the memory store starts empty anyway). */
 function checkpointsOf(config: Config): Pick<EngineDeps, "checkpoints" | "checkpointEvery"> {
@@ -49,13 +51,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** What a caller adds to the configuration: DAGs for the local executor (the seed's services register theirs). */
-export interface ServerExtras {
-  localDags?: Record<string, LocalDag>;
+/** What tests put in place of the data services' defaults: adapters (no DNS) and the fault-rate generator. */
+export interface ServiceOverrides {
+  adapters?: ServiceAdapters;
+  random?: () => number;
 }
 
-/** Starts Baton with `config`; resolves once it listens. */
-export async function startServer(config: Config, extras: ServerExtras = {}): Promise<RunningServer> {
+/** Starts Baton with `config`; resolves once it listens. `localDags` are DAGs for the local executor (BATON_AIRFLOW=local). */
+export async function startServer(
+  config: Config,
+  options: { services?: ServiceOverrides; localDags?: Record<string, LocalDag> } = {},
+): Promise<RunningServer> {
   const store = await openStore(config);
   const logger = {
     info: (message: string, fields?: Record<string, unknown>) => console.log(message, fields ?? ""),
@@ -85,6 +91,23 @@ export async function startServer(config: Config, extras: ServerExtras = {}): Pr
     ...checkpointsOf(config),
   });
   const router = await openRouter(config, engine, store, logger.error);
+  // The seed's data services, on the engine's bus, so its workflows complete in this process alone.
+  const services = await startServices(inProcessServices(config), {
+    bus: engine.bus,
+    completionTopic: config.BATON_ROUTER_TOPIC,
+    settings: config,
+    logger,
+    clock: Date.now,
+    random: options.services?.random ?? Math.random,
+    ...(options.services?.adapters ? { adapters: options.services.adapters } : {}),
+  }).catch(async (error: unknown) => {
+    await router?.close();
+    await engine.close();
+    await userCode.close();
+    await bus?.close();
+    await store.close();
+    throw error;
+  });
   // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).
   const typeDefs = await readFile(new URL("../../schema.graphql", import.meta.url), "utf8");
   const auth = createAuth(await openAuthSettings(config, (c) => getConnInfo(c).remote.address ?? "unknown"), authPortOf(engine));
@@ -98,7 +121,7 @@ export async function startServer(config: Config, extras: ServerExtras = {}): Pr
     objects: objectStores.objects,
     ...(config.AIRFLOW_S3_BUCKET ? { dagObjects: await openObjectStores({ ...config, BATON_OBJECT_STORE: "s3", S3_BUCKET: config.AIRFLOW_S3_BUCKET }).then((s) => s.objects) } : {}),
     ...(config.BATON_AIRFLOW === "mwaa" ? { mwaaInvoke: await loadMwaaInvoke(config.MWAA_REGION) } : {}),
-    localDags: extras.localDags,
+    localDags: options.localDags,
     logError: logger.error,
   });
   const app = createApp({ engine, router, graphql, ingestion, auth, limits });
@@ -121,6 +144,7 @@ export async function startServer(config: Config, extras: ServerExtras = {}): Pr
     async close() {
       await graphqlWs.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.close();
       await dagRuns?.close();
       await router?.close();
       await engine.close();

@@ -58,6 +58,9 @@ describe("configuration from the environment", () => {
       BATON_MAX_SEARCH_QUERY_CHARS: 4096,
       BATON_MAX_SEARCH_QUERY_DEPTH: 16,
       BATON_MAX_GRAPHQL_TOKENS: 20000,
+      BATON_EMAIL_VALIDATOR_FAULT_RATE: 0,
+      BATON_EMAIL_VALIDATOR_MX_CHECK: true,
+      BATON_EMAIL_VALIDATOR_DNS_TIMEOUT_MS: 5000,
     });
     expect(loadConfig({ PORT: "9090", BATON_EVENT_STORE: "memory", BATON_FSYNC: "false" })).toMatchObject({
       PORT: 9090,
