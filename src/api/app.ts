@@ -7,6 +7,7 @@ import { type BatonGraphQL, createGraphQL } from "./graphql/yoga.ts";
 import { DEFAULT_INPUT_LIMITS, type InputLimits, inputLimitsMiddleware, servableJsonResponses } from "./input-limits.ts";
 import { adminRoutes, queueAdminRoutes } from "./rest/admin.ts";
 import { auditRoutes } from "./rest/audit.ts";
+import { dagRunRoutes } from "./rest/dag-runs.ts";
 import { errorHandler } from "./rest/errors.ts";
 import { eventRoutes } from "./rest/events.ts";
 import { type IngestionDeps, ingestionRoutes } from "./rest/ingestion.ts";
@@ -59,6 +60,7 @@ export function createApp({ engine, router, logError = (error) => console.error(
   app.route("/api/tasks", taskRoutes(engine));
   app.route("/api/event", eventRoutes(engine));
   app.route("/api/router", routerRoutes(router));
+  app.route("/api/dagruns", dagRunRoutes(engine));
   app.route("/api/admin", adminRoutes(engine));
   app.route("/api/queue", queueAdminRoutes(engine));
   app.get("/api/version", (c) => c.text(BATON_VERSION));

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { parseOrThrow } from "../domain/definitions/validate.ts";
 import { RouterMappingsJsonSchema } from "../domain/router/mappings.ts";
 import { parseEgressRule } from "../engine/system/egress-policy.ts";
+import { AIRFLOW_SETTINGS_MESSAGE, airflowSettingsComplete, DAG_RUN_CONFIG_ENTRIES } from "./config-dag-runs.ts";
 import { isServiceName, SERVICE_NAMES } from "../services/names.ts";
 
 const integer = (name: string, min: number, max: number) =>
@@ -130,6 +131,8 @@ export const ConfigSchema = v.object({
   MINIO_SECRET_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_SECRET_KEY must not be empty"))),
   MINIO_REGION: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_REGION must not be empty")), "us-east-1"),
   MINIO_RAW_DATA_BUCKET: v.optional(bucket("MINIO_RAW_DATA_BUCKET"), "raw-data"),
+  /** The Airflow bridge (config-dag-runs.ts). */
+  ...DAG_RUN_CONFIG_ENTRIES,
   /** Authentication (src/api/auth): off for local use, or required on every route but the public ones. */
   BATON_AUTH: v.optional(v.picklist(["off", "required"], "BATON_AUTH must be one of off, required"), "off"),
   /** The HMAC secret tokens are signed with; generated into DATA_DIR/auth-secret when absent (file store). */
@@ -221,6 +224,7 @@ const rawDataNeedsKeys = v.forward(
   ["MINIO_ACCESS_KEY"],
 );
 
+const airflowNeedsItsSettings = v.forward(v.check((config: Config) => airflowSettingsComplete(config), AIRFLOW_SETTINGS_MESSAGE), ["BATON_AIRFLOW"]);
 const sharedStoreNeedsAuthSecret = v.forward(
   v.check(
     (config: Config) => config.BATON_AUTH !== "required" || config.BATON_EVENT_STORE !== "esdb" || config.BATON_AUTH_SECRET !== undefined,
@@ -240,7 +244,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (value !== undefined && value !== "") known[key] = value;
   }
   return parseOrThrow(
-    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys, sharedStoreNeedsAuthSecret),
+    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys, sharedStoreNeedsAuthSecret, airflowNeedsItsSettings),
     known,
     "configuration",
   );

@@ -26,6 +26,10 @@ import { memoryBounds } from "./memory-bounds.ts";
 import { openStore } from "./open-store.ts";
 import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
 import { openObjectStores } from "./open-object-store.ts";
+import { openDagRuns } from "./open-dag-runs.ts";
+import { loadMwaaInvoke } from "./mwaa-client.ts";
+import type { DagRuns } from "../engine/dagruns/dag-runs.ts";
+import type { LocalDag } from "../adapters/airflow/local.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
 import { inProcessServices, startServices } from "../services/start-services.ts";
@@ -42,6 +46,8 @@ export interface RunningServer {
   /** The running engine and its store, for in-process tools and tests. */
   engine: Engine;
   store: EventStore;
+  /** The Airflow bridge (its Airflow adapter and monitor), unless BATON_DAG_RUNS is false. */
+  dagRuns?: DagRuns;
   close(): Promise<void>;
 }
 
@@ -51,8 +57,11 @@ export interface ServiceOverrides {
   random?: () => number;
 }
 
-/** Starts Baton with `config`; resolves once it listens. */
-export async function startServer(config: Config, options: { services?: ServiceOverrides } = {}): Promise<RunningServer> {
+/** Starts Baton with `config`; resolves once it listens. `localDags` are DAGs for the local executor (BATON_AIRFLOW=local). */
+export async function startServer(
+  config: Config,
+  options: { services?: ServiceOverrides; localDags?: Record<string, LocalDag> } = {},
+): Promise<RunningServer> {
   const store = await openStore(config);
   const logger = {
     info: (message: string, fields?: Record<string, unknown>) => console.log(message, fields ?? ""),
@@ -106,6 +115,15 @@ export async function startServer(config: Config, options: { services?: ServiceO
   const graphql = createGraphQL({ engine, router, typeDefs, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
   const objectStores = await openObjectStores(config);
   const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
+  const dagRuns = await openDagRuns(config, {
+    engine,
+    store,
+    objects: objectStores.objects,
+    ...(config.AIRFLOW_S3_BUCKET ? { dagObjects: await openObjectStores({ ...config, BATON_OBJECT_STORE: "s3", S3_BUCKET: config.AIRFLOW_S3_BUCKET }).then((s) => s.objects) } : {}),
+    ...(config.BATON_AIRFLOW === "mwaa" ? { mwaaInvoke: await loadMwaaInvoke(config.MWAA_REGION) } : {}),
+    localDags: options.localDags,
+    logError: logger.error,
+  });
   const app = createApp({ engine, router, graphql, ingestion, auth, limits });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
@@ -122,10 +140,12 @@ export async function startServer(config: Config, options: { services?: ServiceO
     port,
     engine,
     store,
+    dagRuns,
     async close() {
       await graphqlWs.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.close();
+      await dagRuns?.close();
       await router?.close();
       await engine.close();
       await userCode.close();

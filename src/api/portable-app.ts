@@ -17,6 +17,7 @@ import { egressPolicy } from "./egress.ts";
 import { inputLimitsOf } from "./input-limits.ts";
 import { memoryBounds } from "./memory-bounds.ts";
 import { openRouter } from "./open-router.ts";
+import { openDagRuns } from "./open-dag-runs.ts";
 import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
 
 /**
@@ -49,5 +50,7 @@ export async function createPortableApp(
   const auth = createAuth(await openAuthSettings(config, clientAddress), authPortOf(engine));
   const limits = inputLimitsOf(config);
   const graphql = createGraphQL({ engine, router, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
+  // The Airflow bridge without artifact copies (no object store here); MWAA needs the Node entry.
+  await openDagRuns(config, { engine, store });
   return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits });
 }

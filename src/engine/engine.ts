@@ -11,8 +11,9 @@ import type { Bus, CheckpointStore, Evaluation, EventStore, JqEvaluator, Recorde
 import { memoEvaluators, type UserCodeRequest } from "../domain/user-code.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import type { ReadModelChange } from "../projections/read-models.ts";
+import type { DagRunView } from "../projections/dag-runs.ts";
 import { type StatsItem, statsItemOf } from "../projections/workflow-stats.ts";
-import { workflowCategory } from "../projections/stream-categories.ts";
+import { dagRunCategory, workflowCategory } from "../projections/stream-categories.ts";
 import type { StreamRegistry } from "../projections/stream-registry.ts";
 import { createApiKeys } from "./api-keys.ts";
 import { createCommandHandler } from "./command-handler.ts";
@@ -73,6 +74,9 @@ export interface EngineDeps {
   checkpointEvery?: number;
 }
 
+/** Told each new state of a DAG run, with the event that made it. */
+export type DagRunListener = (run: DagRunView, event: RecordedEvent) => void;
+
 /** Told each new state of a workflow, with the state before it (absent for a new workflow). */
 export type WorkflowListener = (workflow: WorkflowState, previous: WorkflowState | undefined) => void;
 
@@ -102,6 +106,7 @@ export async function createEngine(deps: EngineDeps) {
   let closed = false;
   let eventHandlers: EventHandlers | undefined; // created once the read models have caught up
   const workflowListeners = new Set<WorkflowListener>();
+  const dagRunListeners = new Set<DagRunListener>();
   const userCode = deps.userCode ?? inThreadUserCode(deps.evaluators);
   const memoLimits = {
     maxEvaluations: deps.evaluationsPerDecision ?? DEFAULT_EVALUATIONS_PER_DECISION,
@@ -165,6 +170,11 @@ export async function createEngine(deps: EngineDeps) {
     if (workflow) workflows.workflowChanged(workflow.workflowId);
     eventHandlers?.observe(event, change);
     if (workflow) for (const listener of workflowListeners) listener(workflow, change.previous);
+    if (dagRunListeners.size > 0) {
+      const owner = dagRunCategory.prefix === event.streamId.slice(0, dagRunCategory.prefix.length) ? event.streamId.slice(dagRunCategory.prefix.length) : undefined;
+      const run = owner === undefined ? undefined : models.dagRuns.get(owner);
+      if (run) for (const listener of dagRunListeners) listener(run, event);
+    }
   };
   const sweeper = setInterval(() => {
     void timers.sweep();
@@ -242,6 +252,8 @@ export async function createEngine(deps: EngineDeps) {
     },
     /** A workflow's stream as stored (empty for an unknown id), for the audit timeline and time travel. */
     readWorkflowEvents: (workflowId: string) => store.readStream(workflowCategory.streamOf(workflowId)),
+    /** A DAG run's stream as stored (empty for an unknown id). */
+    readDagRunEvents: (dagRunId: string) => store.readStream(dagRunCategory.streamOf(dagRunId)),
     /**
      * Calls `listener` with each workflow state the read models take (after the
      * engine's own reactions); e.g. the event router re-checks its held completions.
@@ -250,6 +262,11 @@ export async function createEngine(deps: EngineDeps) {
     onWorkflowChange(listener: WorkflowListener): () => void {
       workflowListeners.add(listener);
       return () => workflowListeners.delete(listener);
+    },
+    /** Calls `listener` with each state a DAG run takes in the read models; returns the unsubscribe function. */
+    onDagRunChange(listener: DagRunListener): () => void {
+      dagRunListeners.add(listener);
+      return () => dagRunListeners.delete(listener);
     },
     // tasks
     poll: queues.poll,
