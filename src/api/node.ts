@@ -16,6 +16,7 @@ import { type Config, loadConfig } from "./config.ts";
 import { openBus } from "./open-bus.ts";
 import { openRouter } from "./open-router.ts";
 import { memoryBounds } from "./memory-bounds.ts";
+import { workflowLimits } from "./workflow-limits.ts";
 import { openStore } from "./open-store.ts";
 import { openObjectStores } from "./open-object-store.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
@@ -53,6 +54,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     logger,
     ...memoryBounds(config),
+    ...workflowLimits(config),
     ...checkpointsOf(config),
   });
   const router = await openRouter(config, engine, store, logger.error);

@@ -10,6 +10,7 @@ import { createEngine } from "../engine/engine.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { memoryBounds } from "./memory-bounds.ts";
+import { workflowLimits } from "./workflow-limits.ts";
 import { openRouter } from "./open-router.ts";
 
 /** `upgradeWebSocket` is the runtime's Hono helper, for graphql-ws on `/graphql`. */
@@ -25,6 +26,7 @@ export async function createPortableApp(config: Config, runtime: string, { upgra
     evaluators: await loadEvaluators(),
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     ...memoryBounds(config),
+    ...workflowLimits(config),
   });
   const router = await openRouter(config, engine, store);
   return createApp({ engine, router, upgradeWebSocket });

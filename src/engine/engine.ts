@@ -6,6 +6,7 @@
  */
 import { createMemoryBus } from "../adapters/bus/memory.ts";
 import type { Bus, CheckpointStore, EventStore, JqEvaluator, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
+import { DEFAULT_WORKFLOW_LIMITS, type WorkflowLimits } from "../domain/workflow/limits.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import type { ReadModelChange } from "../projections/read-models.ts";
 import { type StatsItem, statsItemOf } from "../projections/workflow-stats.ts";
@@ -51,6 +52,8 @@ export interface EngineDeps {
   checkpoints?: CheckpointStore;
   /** Events applied between two read-model checkpoints. */
   checkpointEvery?: number;
+  /** Structural bounds on loops, forks, nesting and one decision's work (defaults: DEFAULT_WORKFLOW_LIMITS). */
+  limits?: Partial<WorkflowLimits>;
 }
 
 /** Told each new state of a workflow, with the state before it (absent for a new workflow). */
@@ -71,6 +74,7 @@ export async function createEngine(deps: EngineDeps) {
   let closed = false;
   let eventHandlers: EventHandlers | undefined; // created once the read models have caught up
   const workflowListeners = new Set<WorkflowListener>();
+  const limits: WorkflowLimits = { ...DEFAULT_WORKFLOW_LIMITS, ...deps.limits };
 
   // Modules are wired before the read side opens, but only see changes through this function.
   let onChange: (event: RecordedEvent, change: ReadModelChange) => void = () => {};
@@ -95,7 +99,7 @@ export async function createEngine(deps: EngineDeps) {
     handle: createCommandHandler({ store, newId, cacheSize: deps.writeCacheSize }),
     caughtUpTo: readSide.caughtUpTo,
     loadWorkflow: readSide.loadWorkflow,
-    decisionContext: () => ({ now: clock(), newId, evaluators: deps.evaluators, taskDef: definitions.findTaskDef }),
+    decisionContext: () => ({ now: clock(), newId, evaluators: deps.evaluators, taskDef: definitions.findTaskDef, limits }),
     react: (workflowId, reactions, state) => reactors.react(workflowId, reactions, state),
     isClosed: () => closed,
   });
@@ -103,7 +107,7 @@ export async function createEngine(deps: EngineDeps) {
   const workflows = createWorkflowCommands(core, definitions, { digests: readSide.retention.digests });
   const queues = createTaskQueues(core);
   const timers = createTimers(core);
-  const reactors = createReactors(core, { startWorkflow: workflows.startWorkflow, fetch: deps.fetch });
+  const reactors = createReactors(core, { startWorkflow: workflows.startWorkflow, fetch: deps.fetch, maxSubWorkflowDepth: limits.maxSubWorkflowDepth });
   const messageCompletions = createMessageCompletions(core);
 
   onChange = (event, change) => {

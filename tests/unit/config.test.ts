@@ -16,6 +16,10 @@ describe("configuration from the environment", () => {
       BATON_SEARCHABLE_FINISHED: 50000,
       BATON_WRITE_CACHE_SIZE: 5000,
       BATON_CHECKPOINT_EVERY: 50000,
+      BATON_MAX_LOOP_ITERATIONS: 1000,
+      BATON_MAX_DECISION_EVENTS: 1000,
+      BATON_MAX_DYNAMIC_FORK_BRANCHES: 1000,
+      BATON_MAX_SUBWORKFLOW_DEPTH: 32,
       BATON_BUS: "memory",
       KAFKA_GROUP_ID: "baton",
       KAFKA_CREATE_TOPICS: true,
@@ -48,6 +52,10 @@ describe("configuration from the environment", () => {
     [{ BATON_BUS: "kafka" }, /KAFKA_BROKERS is required when BATON_BUS is kafka/],
     [{ BATON_BUS: "kafka", KAFKA_BROKERS: "localhost" }, /KAFKA_BROKERS must be a comma-separated list of host:port/],
     [{ KAFKA_CREATE_TOPICS: "maybe" }, /KAFKA_CREATE_TOPICS must be true or false/],
+    [{ BATON_MAX_LOOP_ITERATIONS: "0" }, /BATON_MAX_LOOP_ITERATIONS must be >= 1/],
+    [{ BATON_MAX_DECISION_EVENTS: "5" }, /BATON_MAX_DECISION_EVENTS must be >= 10/],
+    [{ BATON_MAX_DYNAMIC_FORK_BRANCHES: "many" }, /BATON_MAX_DYNAMIC_FORK_BRANCHES must be a whole number/],
+    [{ BATON_MAX_SUBWORKFLOW_DEPTH: "-1" }, /BATON_MAX_SUBWORKFLOW_DEPTH must be a whole number/],
   ])("rejects %o naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ValidationError);
     expect(() => loadConfig(env)).toThrow(message);

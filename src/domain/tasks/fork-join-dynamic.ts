@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { type WorkflowTask, WorkflowTaskSchema } from "../definitions/workflow-def.ts";
 import { scheduleTask } from "../workflow/advance.ts";
 import type { DecisionContext } from "../workflow/context.ts";
+import { LIMIT_SETTINGS, limitOf } from "../workflow/limits.ts";
 import type { WorkflowEvent } from "../workflow/events.ts";
 import { evolve } from "../workflow/evolve.ts";
 import type { TaskState, WorkflowState } from "../workflow/state.ts";
@@ -45,13 +46,24 @@ function simpleFormTasks(wt: WorkflowTask, input: Record<string, unknown>, list:
 }
 
 /** The tasks a FORK_JOIN_DYNAMIC starts, from either of Conductor's input forms (the simple one first). */
-function forkedTasks(task: TaskState, wt: WorkflowTask): { tasks: WorkflowTask[]; inputs: Record<string, unknown>[] } | { error: string } {
+function forkedTasks(
+  task: TaskState,
+  wt: WorkflowTask,
+  maxBranches: number,
+): { tasks: WorkflowTask[]; inputs: Record<string, unknown>[] } | { error: string } {
   const input = task.inputData;
-  if (Array.isArray(input.forkTaskInputs)) return simpleFormTasks(wt, input, input.forkTaskInputs);
+  // Counted before any branch is read, so a huge list costs nothing but the refusal.
+  const tooMany = (field: string, count: number) =>
+    `${field} lists ${count} branches, more than the ${maxBranches} a dynamic fork may start (${LIMIT_SETTINGS.maxDynamicForkBranches}=${maxBranches})`;
+  if (Array.isArray(input.forkTaskInputs)) {
+    if (input.forkTaskInputs.length > maxBranches) return { error: tooMany("forkTaskInputs", input.forkTaskInputs.length) };
+    return simpleFormTasks(wt, input, input.forkTaskInputs);
+  }
   if (wt.dynamicForkTasksParam) {
     const defs = input[wt.dynamicForkTasksParam];
     const inputsByRef = input[wt.dynamicForkTasksInputParamName ?? ""] ?? {};
     if (!Array.isArray(defs)) return { error: `input '${wt.dynamicForkTasksParam}' must be a list of workflow tasks` };
+    if (defs.length > maxBranches) return { error: tooMany(`dynamicForkTasksParam '${wt.dynamicForkTasksParam}'`, defs.length) };
     if (!isMap(inputsByRef)) {
       return { error: `input '${wt.dynamicForkTasksInputParamName}' must be a map of task reference to input, got ${JSON.stringify(inputsByRef)}` };
     }
@@ -74,7 +86,7 @@ function forkedTasks(task: TaskState, wt: WorkflowTask): { tasks: WorkflowTask[]
  * the JOIN after it waits for the refs listed in its output `forkedTasks`.
  */
 function dynamicForkStep(state: WorkflowState, task: TaskState, wt: WorkflowTask, ctx: DecisionContext): WorkflowEvent[] {
-  const generated = forkedTasks(task, wt);
+  const generated = forkedTasks(task, wt, limitOf(ctx, "maxDynamicForkBranches"));
   if ("error" in generated) {
     return [{ type: "TaskFailed", data: { taskId: task.taskId, outputData: {}, reason: `FORK_JOIN_DYNAMIC ${wt.taskReferenceName}: ${generated.error}`, terminal: true, time: ctx.now } }];
   }

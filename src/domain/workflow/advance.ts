@@ -8,24 +8,30 @@ import { expressionDocument } from "./document.ts";
 import type { WorkflowEvent } from "./events.ts";
 import { evolve } from "./evolve.ts";
 import { nodeFor, successorOf } from "./graph.ts";
+import { limitOf } from "./limits.ts";
 import { loopStep } from "./loop.ts";
 import { retryDelaySeconds } from "./retry.ts";
 import { latestAttempt, latestAttempts, type TaskState, type WorkflowState } from "./state.ts";
 import { isTaskRetriable, isTaskSuccessful, isTaskTerminal, isWorkflowTerminal } from "./status.ts";
-
-/** Upper bound on decisions in one pass; a definition never needs more than its size. */
-const MAX_STEPS = 10_000;
 
 /**
  * Continues a workflow the way Conductor's decider does after any change:
  * retries or fails what failed, runs the system tasks it can run itself,
  * schedules what became ready, and completes the workflow when nothing is
  * left. Returns the events, in order.
+ *
+ * One decision emits at most about `maxDecisionEvents` events (a single step,
+ * such as a dynamic fork's branches, is never split): when the budget is spent
+ * and the workflow still runs, it ends with `DecisionDeferred`, and the engine
+ * goes on with a `ContinueWorkflow` command, so a long run of inline work
+ * (an INLINE loop, a wide fork) is stored in parts and never holds the server
+ * for one long decision.
  */
 export function advance(state: WorkflowState, ctx: DecisionContext): WorkflowEvent[] {
+  const budget = limitOf(ctx, "maxDecisionEvents");
   const out: WorkflowEvent[] = [];
   let current = state;
-  for (let step = 0; step < MAX_STEPS; step++) {
+  for (;;) {
     const events = nextDecision(current, ctx);
     if (events.length === 0) break;
     for (const event of events) {
@@ -33,6 +39,10 @@ export function advance(state: WorkflowState, ctx: DecisionContext): WorkflowEve
       current = evolve(current, event);
     }
     if (isWorkflowTerminal(current.status)) break;
+    if (out.length >= budget) {
+      out.push({ type: "DecisionDeferred", data: { events: out.length, time: ctx.now } });
+      break;
+    }
   }
   return out;
 }
