@@ -187,7 +187,9 @@ function resolveTaskInput(
   template: Record<string, unknown>,
   taskId: string,
 ): Record<string, unknown> {
-  const document = expressionDocument(state, taskId);
+  // Input without `${...}` (a dynamic fork's branch items, say) needs no document: building one costs a pass over every task.
+  const needsDocument = hasExpression(workflowTask.inputParameters) || hasExpression(template);
+  const document = needsDocument ? expressionDocument(state, taskId) : {};
   const input = resolveParameters(workflowTask.inputParameters ?? {}, document);
   if (Object.keys(template).length === 0) return input;
   const resolvedTemplate = resolveParameters(template, document);
@@ -196,6 +198,14 @@ function resolveTaskInput(
     input[key] = resolvedTemplate[key] ?? raw;
   }
   return input;
+}
+
+/** True when a parameter tree holds a string with `${` anywhere in it. */
+function hasExpression(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("${");
+  if (Array.isArray(value)) return value.some(hasExpression);
+  if (value !== null && typeof value === "object") return Object.values(value).some(hasExpression);
+  return false;
 }
 
 /** The scheduled task's type as Conductor's mapper names it (a SIMPLE task's is its name, and its queue); by default the type. */
