@@ -6,7 +6,13 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { WorkflowLimits } from "../../src/domain/workflow/limits.ts";
+import { loadEvaluators } from "../../src/adapters/evaluators/index.ts";
+import { createMemoryEventStore } from "../../src/adapters/eventstore/memory.ts";
+import { WorkflowDefSchema } from "../../src/domain/definitions/workflow-def.ts";
+import { workflowDecider } from "../../src/domain/workflow/decider.ts";
+import { workflowCategory } from "../../src/projections/stream-categories.ts";
 import { inProcessApp } from "../support/app.ts";
+import * as v from "valibot";
 
 type App = Awaited<ReturnType<typeof inProcessApp>>;
 let open: App | undefined;
@@ -74,6 +80,58 @@ describe("a DO_WHILE whose loopCondition is always true", () => {
     expect(workflow.reasonForIncompletion).toContain("DO_WHILE loop: loopCondition still true after 200 iterations");
     expect(workflow.reasonForIncompletion).toContain("BATON_MAX_LOOP_ITERATIONS=200");
     expect(workflow.tasks.filter((t: { referenceTaskName: string }) => t.referenceTaskName.startsWith("body__"))).toHaveLength(200);
+  });
+});
+
+describe("a decision longer than BATON_MAX_DECISION_EVENTS", () => {
+  it("is stored in parts and continued by the engine until the workflow completes", async () => {
+    const app = await appWith({ maxDecisionEvents: 10 });
+    const steps = Array.from({ length: 40 }, (_, i) => ({
+      name: `step${i}`,
+      taskReferenceName: `step${i}`,
+      type: "INLINE",
+      inputParameters: { evaluatorType: "javascript", expression: `${i}` },
+    }));
+    await register(app, { name: "long", tasks: steps });
+    const id = await start(app, "long");
+    const workflow = await waitFor(app, id, ended);
+    expect(workflow.status).toBe("COMPLETED");
+    expect(workflow.tasks.map((t: { status: string }) => t.status)).toEqual(steps.map(() => "COMPLETED"));
+    expect(workflow.output).toEqual({ result: 39 });
+    const deferred = (await app.engine.readWorkflowEvents(id)).filter((event) => event.type === "DecisionDeferred");
+    expect(deferred.length).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe("a deferred decision left by a stopped server", () => {
+  it("is continued when the engine opens on the store", async () => {
+    // The stream as a server leaves it when it stops right after a deferred part was stored.
+    const store = createMemoryEventStore();
+    const definition = v.parse(WorkflowDefSchema, {
+      name: "long",
+      tasks: Array.from({ length: 20 }, (_, i) => ({
+        name: `step${i}`,
+        taskReferenceName: `step${i}`,
+        type: "INLINE",
+        inputParameters: { evaluatorType: "javascript", expression: `${i}` },
+      })),
+    });
+    let counter = 0;
+    const events = workflowDecider.decide(
+      { type: "StartWorkflow", workflowId: "wf-deferred", definition, input: {}, priority: 0, taskToDomain: {} },
+      workflowDecider.initialState,
+      { now: Date.now(), newId: () => `00000000-0000-4000-8000-${String(++counter).padStart(12, "0")}`, evaluators: await loadEvaluators(), limits: { maxDecisionEvents: 10 } },
+    );
+    expect(events.at(-1)?.type).toBe("DecisionDeferred");
+    await store.append(
+      workflowCategory.streamOf("wf-deferred"),
+      events.map((event, index) => ({ id: `00000000-0000-4000-9000-${String(index).padStart(12, "0")}`, type: event.type, data: event.data })),
+      "no_stream",
+    );
+    open = await inProcessApp({ store, limits: { maxDecisionEvents: 10 } });
+    const workflow = await waitFor(open, "wf-deferred", ended);
+    expect(workflow.status).toBe("COMPLETED");
+    expect(workflow.tasks).toHaveLength(20);
   });
 });
 
