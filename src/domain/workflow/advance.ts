@@ -62,9 +62,11 @@ function nextDecision(state: WorkflowState, ctx: DecisionContext): WorkflowEvent
     if (events.length > 0) return events;
   }
   if (state.tasks.length === 0 && state.definition.tasks[0]) return scheduleNode(state, state.definition.tasks[0], ctx);
+  // The latest attempt by ref, once per pass: a long loop has thousands of finished body tasks to look past.
+  const latestByRef = new Map(attempts.map((task) => [task.referenceTaskName, task]));
   for (const task of attempts) {
     if (!isTaskSuccessful(task.status)) continue;
-    const events = continueAfter(state, task, ctx);
+    const events = continueAfter(state, task, ctx, latestByRef);
     if (events.length > 0) return events;
   }
   if (attempts.every((task) => isTaskTerminal(task.status))) {
@@ -83,7 +85,7 @@ function runSystemStep(state: WorkflowState, task: TaskState, ctx: DecisionConte
 }
 
 /** Schedules what follows a successful task, unless it already exists. */
-function continueAfter(state: WorkflowState, task: TaskState, ctx: DecisionContext): WorkflowEvent[] {
+function continueAfter(state: WorkflowState, task: TaskState, ctx: DecisionContext, latestByRef: ReadonlyMap<string, TaskState>): WorkflowEvent[] {
   const ref = task.definitionRef ?? task.referenceTaskName;
   // The definition's node: a DYNAMIC task's generated task keeps the DYNAMIC ref and goes on
   // from there; generated fork children have refs of their own and end their branch.
@@ -91,7 +93,7 @@ function continueAfter(state: WorkflowState, task: TaskState, ctx: DecisionConte
   if (!wt) return [];
   // A body task of an earlier loop iteration starts nothing: its successors belong to that iteration.
   const owner = nodeFor(state.definition, wt.taskReferenceName)?.loopOwner;
-  if (owner !== undefined && task.iteration !== (latestAttempt(state, owner)?.iteration ?? 0)) return [];
+  if (owner !== undefined && task.iteration !== (latestByRef.get(owner)?.iteration ?? 0)) return [];
   const successor = successorOf(state.definition, ref);
   // A SWITCH opens its case, a FORK_JOIN its branches (and its JOIN), all in one pass before any of them runs.
   const opening = task.status === "SKIPPED" ? undefined : taskTypeSpec(wt.type)?.opens?.(wt, task);
@@ -109,7 +111,7 @@ function continueAfter(state: WorkflowState, task: TaskState, ctx: DecisionConte
   }
   if (successor.kind === "task") return scheduleIfMissing(state, successor.task, ctx);
   if (successor.kind === "loopEnd") {
-    const loop = latestAttempt(state, successor.owner);
+    const loop = latestByRef.get(successor.owner);
     if (loop && loop.status === "IN_PROGRESS" && loop.iteration === task.iteration) {
       return loopStep(state, loop, workflowTaskOf(state, loop)!, ctx);
     }
