@@ -174,6 +174,29 @@ describe("one decision's work (BATON_MAX_DECISION_EVENTS)", () => {
     expect(summary(limited.state.tasks)).toEqual(summary(whole.state.tasks));
   });
 
+  it("a dynamic fork wider than the budget starts its branches in parts and completes with the last part", () => {
+    const def = workflowDef([
+      systemTask("FORK_JOIN_DYNAMIC", "fork", { inputParameters: { forkTaskName: "work", forkTaskInputs: "${workflow.input.items}" } }),
+      systemTask("JOIN", "join"),
+    ]);
+    const items = Array.from({ length: 25 }, (_, i) => ({ i }));
+    const limited = scenario(def, { items }, withLimits({ maxDecisionEvents: 10 }));
+    const branches = () => limited.state.tasks.filter((t) => t.referenceTaskName.startsWith("_work_")).length;
+    expect(limited.task("fork").status).toBe("IN_PROGRESS");
+    expect(branches()).toBe(10);
+    expect(limited.find("join")).toBeUndefined();
+    expect(limited.history.at(-1)?.type).toBe("DecisionDeferred");
+    limited.run(CONTINUE);
+    expect(branches()).toBe(20);
+    limited.run(CONTINUE);
+    expect(branches()).toBe(25);
+    expect(limited.task("fork").status).toBe("COMPLETED");
+    expect(limited.task("join").status).toBe("IN_PROGRESS");
+    const whole = scenario(def, { items }, withLimits({}));
+    const summary = (tasks: typeof whole.state.tasks) => tasks.map((t) => [t.referenceTaskName, t.status, t.seq, t.inputData, t.outputData]);
+    expect(summary(limited.state.tasks)).toEqual(summary(whole.state.tasks));
+  });
+
   it("ContinueWorkflow changes nothing unless the last decision was deferred", () => {
     const s = scenario(workflowDef([simpleTask("step")]), {}, withLimits({ maxDecisionEvents: 10 }));
     given(s.history, withLimits({})).when(CONTINUE).thenNothing();

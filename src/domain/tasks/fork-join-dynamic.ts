@@ -7,6 +7,7 @@ import type { WorkflowEvent } from "../workflow/events.ts";
 import { evolve } from "../workflow/evolve.ts";
 import type { TaskState, WorkflowState } from "../workflow/state.ts";
 import { unmet } from "./definition-check.ts";
+import { started } from "./outcomes.ts";
 import { forkNames } from "./fork-join.ts";
 import { isSystemTaskType } from "./registry.ts";
 import type { TaskTypeSpec } from "./spec.ts";
@@ -82,8 +83,12 @@ function forkedTasks(
 }
 
 /**
- * FORK_JOIN_DYNAMIC: completes at once, starting one task per generated branch;
- * the JOIN after it waits for the refs listed in its output `forkedTasks`.
+ * FORK_JOIN_DYNAMIC: starts one task per generated branch and completes; the
+ * JOIN after it waits for the refs listed in its output `forkedTasks`. More
+ * branches than one decision's budget (`maxDecisionEvents`) are started in
+ * parts: the fork stays IN_PROGRESS, each step starts the next part, and the
+ * step that starts the last part completes it, so no one decision holds the
+ * server for all of them.
  */
 function dynamicForkStep(state: WorkflowState, task: TaskState, wt: WorkflowTask, ctx: DecisionContext): WorkflowEvent[] {
   const generated = forkedTasks(task, wt, limitOf(ctx, "maxDynamicForkBranches"));
@@ -93,23 +98,31 @@ function dynamicForkStep(state: WorkflowState, task: TaskState, wt: WorkflowTask
   // Inside a loop the branches get the iteration suffix too; the JOIN waits for the refs as scheduled.
   const suffix = task.iteration > 0 ? `__${task.iteration}` : "";
   const refs = generated.tasks.map((t) => `${t.taskReferenceName}${suffix}`);
-  const events: WorkflowEvent[] = [
-    { type: "TaskCompleted", data: { taskId: task.taskId, outputData: { forkedTasks: refs, forkedTaskInputs: generated.inputs }, time: ctx.now } },
-  ];
-  let current = evolve(state, events[0]!);
-  generated.tasks.forEach((child, index) => {
+  const existing = new Set(state.tasks.map((t) => t.referenceTaskName));
+  const missing = generated.tasks.flatMap((child, index) => (existing.has(refs[index]!) ? [] : [index]));
+  const part = missing.slice(0, limitOf(ctx, "maxDecisionEvents"));
+  const last = part.length === missing.length;
+  const events: WorkflowEvent[] = [];
+  if (last) {
+    events.push({ type: "TaskCompleted", data: { taskId: task.taskId, outputData: { forkedTasks: refs, forkedTaskInputs: generated.inputs }, time: ctx.now } });
+  } else if (task.status === "SCHEDULED") {
+    events.push(started(task, ctx));
+  }
+  let current = events.reduce(evolve, state);
+  for (const index of part) {
+    const child = generated.tasks[index]!;
     const taskDefinition = child.taskDefinition ?? (child.type === "SIMPLE" ? ctx.taskDef?.(child.name) : undefined) ?? undefined;
     const definition: WorkflowTask = { ...child, taskDefinition, inputParameters: { ...(child.inputParameters ?? {}), ...generated.inputs[index] } };
     const scheduled = scheduleTask(current, definition, ctx, undefined, task.iteration, definition);
     events.push(scheduled);
     current = evolve(current, scheduled);
-  });
+  }
   return events;
 }
 
 /** FORK_JOIN_DYNAMIC: the branches come from its input at run time; a JOIN must follow it. */
 export const forkJoinDynamicTask: TaskTypeSpec = {
-  run: { kind: "decided", step: (state, task, wt, ctx) => (task.status === "SCHEDULED" ? dynamicForkStep(state, task, wt, ctx) : []) },
+  run: { kind: "decided", step: dynamicForkStep },
   retry: "never",
   check: (task) => {
     const input = task.inputParameters ?? {};
