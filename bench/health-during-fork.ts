@@ -2,8 +2,8 @@
  * How long a wide FORK_JOIN_DYNAMIC holds the server: starts the real server
  * (src/api/node.ts, memory store, BATON_MAX_DYNAMIC_FORK_BRANCHES raised to N)
  * in a child process, starts one workflow forking N SIMPLE branches, and asks
- * GET /health every 20 ms meanwhile; prints the start time and the slowest
- * /health answer. `N=5000 npx tsx bench/health-during-fork.ts`
+ * GET /health every 20 ms until every branch is queued; prints those times
+ * and the slowest /health answer. BATON_MAX_DECISION_EVENTS passes through. `N=5000 npx tsx bench/health-during-fork.ts`
  * (BATON_DIR: another checkout to measure, e.g. main).
  */
 import { spawn } from "node:child_process";
@@ -63,12 +63,19 @@ try {
   const response = await call("POST", "/api/workflow/wide", { items: Array.from({ length: N }, (_, i) => ({ i })) });
   const id = await response.text();
   const startMs = performance.now() - before;
+  // A fork wider than one decision's budget goes on after the start answers: wait until every branch is queued.
+  for (;;) {
+    const sizes = (await (await call("GET", "/api/tasks/queue/sizes?taskType=work")).json()) as { work?: number };
+    if ((sizes.work ?? 0) >= N || performance.now() - before > 600_000) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const queuedMs = performance.now() - before;
   await new Promise((resolve) => setTimeout(resolve, 500));
   running = false;
   await prober;
   const workflow = (await (await call("GET", `/api/workflow/${id}?includeTasks=false`)).json()) as { status: string };
   console.log(
-    `N=${N}: start ${Math.round(startMs)} ms (HTTP ${response.status}, workflow ${workflow.status}); ` +
+    `N=${N}: start answered in ${Math.round(startMs)} ms (HTTP ${response.status}), all branches queued after ${Math.round(queuedMs)} ms (workflow ${workflow.status}); ` +
       `slowest /health ${Math.round(worst)} ms over ${probes} probes, ${failures} failed`,
   );
 } finally {

@@ -48,7 +48,7 @@ export const ConfigSchema = v.object({
   BATON_CHECKPOINT_EVERY: v.optional(integer("BATON_CHECKPOINT_EVERY", 0, 100_000_000), "50000"),
   /** Workflow limits (domain/workflow/limits.ts): DO_WHILE iterations, events per decision, dynamic fork branches, sub-workflow depth. */
   BATON_MAX_LOOP_ITERATIONS: v.optional(integer("BATON_MAX_LOOP_ITERATIONS", 1, 100_000_000), "1000"),
-  BATON_MAX_DECISION_EVENTS: v.optional(integer("BATON_MAX_DECISION_EVENTS", 10, 10_000_000), "1000"),
+  BATON_MAX_DECISION_EVENTS: v.optional(integer("BATON_MAX_DECISION_EVENTS", 10, 10_000_000), "250"),
   BATON_MAX_DYNAMIC_FORK_BRANCHES: v.optional(integer("BATON_MAX_DYNAMIC_FORK_BRANCHES", 1, 10_000_000), "1000"),
   BATON_MAX_SUBWORKFLOW_DEPTH: v.optional(integer("BATON_MAX_SUBWORKFLOW_DEPTH", 0, 1_000_000), "32"),
   /** The sink-pattern event router: on or off, its completion topic, event type -> task ref mappings, hold time. */

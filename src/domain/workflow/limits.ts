@@ -19,7 +19,7 @@ export interface WorkflowLimits {
 
 export const DEFAULT_WORKFLOW_LIMITS: Readonly<WorkflowLimits> = Object.freeze({
   maxLoopIterations: 1000,
-  maxDecisionEvents: 1000,
+  maxDecisionEvents: 250,
   maxDynamicForkBranches: 1000,
   maxSubWorkflowDepth: 32,
 });
