@@ -6,8 +6,12 @@ import { defineConfig } from "vitest/config";
 const kafkaTests = ["tests/services/kafka-*.test.ts", "tests/services/kafka/**/*.test.ts"];
 // Files that need the S3-compatible server (versitygw, tests/support/s3-global-setup.ts), likewise.
 const s3Tests = ["tests/services/s3-*.test.ts"];
+// Files that drive Baton through the official Python and Java SDKs (a cached venv,
+// a Maven-built scenario): each SDK's project provisions its client once.
+const pythonSdkTests = ["tests/services/python-sdk.test.ts", "tests/services/python-sdk-auth.test.ts"];
+const javaSdkTests = ["tests/services/java-sdk.test.ts"];
 
-// BATON_SKIP_SERVICES (comma/space separated: kafka, s3, all) leaves a service's
+// BATON_SKIP_SERVICES (comma/space separated: kafka, s3, python-sdk, java-sdk, all) leaves a service's
 // project out entirely, so its tests are not run rather than reported skipped.
 // CI never sets it; without the tools, the project's global setup fails the run.
 const skipped = (process.env.BATON_SKIP_SERVICES ?? "").toLowerCase().split(/[\s,]+/);
@@ -24,7 +28,7 @@ export default defineConfig({
     pool: "forks",
     projects: [
       // (Project include/exclude lists would be appended to root ones, so only projects set them.)
-      { extends: true, test: { name: "default", include: ["tests/**/*.test.ts"], exclude: ["**/node_modules/**", ...kafkaTests, ...s3Tests] } },
+      { extends: true, test: { name: "default", include: ["tests/**/*.test.ts"], exclude: ["**/node_modules/**", ...kafkaTests, ...s3Tests, ...pythonSdkTests, ...javaSdkTests] } },
       ...(runs("kafka") ? [{
         extends: true as const,
         test: {
@@ -44,6 +48,26 @@ export default defineConfig({
           globalSetup: ["tests/support/s3-global-setup.ts"],
           // A cold first run builds versitygw with `go install` (about 2 minutes on 2 cores).
           hookTimeout: 600_000,
+        },
+      }] : []),
+      ...(runs("python-sdk") ? [{
+        extends: true as const,
+        test: {
+          name: "python-sdk",
+          include: pythonSdkTests,
+          globalSetup: ["tests/support/python-sdk-global-setup.ts"],
+          // A cold first run creates the venv and pip-installs the SDK.
+          hookTimeout: 900_000,
+        },
+      }] : []),
+      ...(runs("java-sdk") ? [{
+        extends: true as const,
+        test: {
+          name: "java-sdk",
+          include: javaSdkTests,
+          globalSetup: ["tests/support/java-sdk-global-setup.ts"],
+          // A cold first run resolves the SDK and Maven's plugins into ~/.m2.
+          hookTimeout: 900_000,
         },
       }] : []),
     ],

@@ -28,6 +28,7 @@ import { scanLog } from "../src/adapters/eventstore/file-scan.ts";
 import { createSubscriptionHub, feedOfLog } from "../src/adapters/eventstore/subscriptions.ts";
 import type { NewEvent, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription } from "../src/domain/ports.ts";
 import { describeMachine } from "./machine.ts";
+import { seededRandom } from "../tests/support/seeded-random.ts";
 
 const { values } = parseArgs({
   options: {
@@ -60,18 +61,6 @@ interface Measurement {
   peakRssAfterCatchUpMiB: number;
 }
 
-/** A small deterministic PRNG (mulberry32), so that every run writes the same log. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ";
 const TYPES = ["TaskScheduled", "TaskStarted", "TaskUpdated", "TaskCompleted", "VariablesSet"];
 
@@ -96,7 +85,7 @@ function makeEvent(next: () => number, streamId: string, revision: number): NewE
 
 /** Writes `total` events; returns how many streams were written (named workflow-0 .. workflow-N-1). */
 async function generate(dir: string, total: number): Promise<number> {
-  const next = random(42);
+  const next = seededRandom(42);
   const store = await openFileEventStore({ dir, fsync: false });
   const revisions: number[] = [];
   const targets: number[] = [];
@@ -187,7 +176,7 @@ async function measure(mode: Mode, dir: string, streams: number): Promise<void> 
   (globalThis as { gc?: () => void }).gc?.();
   const { rss, heapUsed } = process.memoryUsage();
 
-  const next = random(7);
+  const next = seededRandom(7);
   const readsStarted = performance.now();
   for (let i = 0; i < SAMPLED_READS; i += 1) {
     const events = await store.readStream(`workflow-${Math.floor(next() * streams)}`);

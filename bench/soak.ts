@@ -21,6 +21,12 @@
  * answers and reads its RSS; then once more on the same directory, where the
  * first start left a read-model checkpoint. Writes bench/results/soak-startup.json.
  *
+ * Crash trial (--crash-workflows N, --crash-kills K, default N/25, --seed S):
+ * tests/support/crash-trial.ts with N workflows and K SIGKILLs at seeded random
+ * moments; checks every workflow completed with the right output, no task
+ * completion or workflow start stored twice, and `baton replay --url` equal.
+ * Writes bench/results/crash-trial.json; exits 1 when a check fails.
+ *
  * The exit status says whether the run was valid (no failed workflow, the
  * server stayed up), not whether the growth target was met; the table says that.
  */
@@ -30,6 +36,7 @@ import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { runCrashTrial } from "../tests/support/crash-trial.ts";
 import { describeMachine } from "./machine.ts";
 import { drive } from "./soak-load.ts";
 import { baselineSeconds, clock, count, fmt, memoryGrowth, mib, type PeakResult, type SoakSample, summaryTable } from "./soak-report.ts";
@@ -51,6 +58,9 @@ const { values } = parseArgs({
     "sample-seconds": { type: "string", default: "5" },
     "max-open": { type: "string", default: "500" },
     "startup-events": { type: "string" },
+    "crash-workflows": { type: "string" },
+    "crash-kills": { type: "string" },
+    seed: { type: "string", default: "20261203" },
     "startup-timeout-seconds": { type: "string", default: "900" },
     out: { type: "string" },
     "keep-data": { type: "boolean", default: false },
@@ -122,6 +132,26 @@ async function measurePeak(): Promise<PeakResult> {
   } finally {
     await server.kill();
   }
+}
+
+async function crashTrial(): Promise<boolean> {
+  const workflows = positive("crash-workflows", true);
+  const kills = values["crash-kills"] === undefined ? Math.max(1, Math.round(workflows / 25)) : positive("crash-kills", true);
+  const seed = positive("seed", true);
+  console.log(`crash trial: ${workflows} workflows, ${kills} SIGKILLs, seed ${seed}, file store with fsync ...`);
+  const result = await runCrashTrial({ dataDir: await freshDir(), workflows, kills, seed, log: (line) => console.log(`  ${line}`) });
+  const checks = {
+    "every workflow COMPLETED": result.notCompleted.length === 0,
+    "every output right": result.wrongOutputs.length === 0,
+    "no task completion stored twice": result.completedTwice.length === 0,
+    "no workflow started twice": result.startedTwice.length === 0,
+    "replay equal to live": result.replayStatus === 0 && /result: equal/.test(result.replayOutput),
+  };
+  console.log(table(["check", "result"], Object.entries(checks).map(([check, ok]) => [check, ok ? "yes" : "NO"])));
+  console.log(`${result.completed}/${workflows} completed in ${fmt(result.elapsedMs / 1000, 1)} s; task updates before each kill: ${result.updatesAtKill.join(", ")}`);
+  for (const problem of [...result.notCompleted, ...result.wrongOutputs, ...result.completedTwice, ...result.startedTwice.map(String)].slice(0, 10)) console.log(`  ${problem}`);
+  await writeResults("crash-trial.json", { machine: describeMachine(), seed, checks, ...result });
+  return Object.values(checks).every(Boolean);
 }
 
 async function soak(): Promise<boolean> {
@@ -345,7 +375,7 @@ async function startup(): Promise<boolean> {
 }
 
 try {
-  const ok = values["startup-events"] !== undefined ? await startup() : await soak();
+  const ok = values["crash-workflows"] !== undefined ? await crashTrial() : values["startup-events"] !== undefined ? await startup() : await soak();
   if (!ok) process.exitCode = 1;
 } catch (error) {
   console.error("soak: failed:", error instanceof Error ? error.message : error);

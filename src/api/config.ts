@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { parseOrThrow } from "../domain/definitions/validate.ts";
 import { RouterMappingsJsonSchema } from "../domain/router/mappings.ts";
+import { parseEgressRule } from "../engine/system/egress-policy.ts";
 
 const integer = (name: string, min: number, max: number) =>
   v.pipe(
@@ -16,6 +17,23 @@ const boolean = (name: string) =>
     v.picklist(["true", "false", "1", "0"], `${name} must be true or false`),
     v.transform((value) => value === "true" || value === "1"),
   );
+
+/** A comma-separated list of HTTP egress rules (host, *.domain, address or CIDR), each checked. */
+const egressRules = (name: string) =>
+  v.pipe(
+    v.string(),
+    v.transform((value) => value.split(",").map((rule) => rule.trim()).filter((rule) => rule !== "")),
+    v.check((rules) => rules.every((rule) => isEgressRule(rule)), `${name} must be a comma-separated list of host names, *.domain, addresses or CIDR ranges`),
+  );
+
+function isEgressRule(rule: string): boolean {
+  try {
+    parseEgressRule(rule, "rule");
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const url = (name: string) =>
   v.pipe(v.string(), v.regex(/^https?:\/\/[^\s/]+(:\d+)?\/?$/, `${name} must be an http:// or https:// URL with host and optional port`));
@@ -51,11 +69,21 @@ export const ConfigSchema = v.object({
   BATON_MAX_DECISION_EVENTS: v.optional(integer("BATON_MAX_DECISION_EVENTS", 10, 10_000_000), "250"),
   BATON_MAX_DYNAMIC_FORK_BRANCHES: v.optional(integer("BATON_MAX_DYNAMIC_FORK_BRANCHES", 1, 10_000_000), "1000"),
   BATON_MAX_SUBWORKFLOW_DEPTH: v.optional(integer("BATON_MAX_SUBWORKFLOW_DEPTH", 0, 1_000_000), "32"),
+  /** User code (INLINE/javascript, conditions, jq): worker threads, waiting evaluations, time and memory limits, evaluations per decision. */
+  BATON_USER_CODE_WORKERS: v.optional(integer("BATON_USER_CODE_WORKERS", 1, 64), "2"),
+  BATON_USER_CODE_QUEUE: v.optional(integer("BATON_USER_CODE_QUEUE", 0, 1_000_000), "1000"),
+  BATON_SCRIPT_TIMEOUT_MS: v.optional(integer("BATON_SCRIPT_TIMEOUT_MS", 1, 600_000), "500"),
+  BATON_JQ_TIMEOUT_MS: v.optional(integer("BATON_JQ_TIMEOUT_MS", 1, 600_000), "500"),
+  BATON_SCRIPT_MEMORY_MB: v.optional(integer("BATON_SCRIPT_MEMORY_MB", 1, 4096), "32"),
+  BATON_USER_CODE_HEAP_MB: v.optional(integer("BATON_USER_CODE_HEAP_MB", 8, 65_536), "128"),
+  BATON_EVALUATIONS_PER_DECISION: v.optional(integer("BATON_EVALUATIONS_PER_DECISION", 1, 100_000), "100"),
   /** The sink-pattern event router: on or off, its completion topic, event type -> task ref mappings, hold time. */
   BATON_ROUTER_ENABLED: v.optional(boolean("BATON_ROUTER_ENABLED"), "true"),
   BATON_ROUTER_TOPIC: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("BATON_ROUTER_TOPIC must not be empty")), "conductor-events"),
   BATON_ROUTER_MAPPINGS: v.optional(RouterMappingsJsonSchema, "{}"),
   BATON_ROUTER_HOLD_MS: v.optional(integer("BATON_ROUTER_HOLD_MS", 0, 7 * 24 * 3600_000), "300000"),
+  /** EVENT tasks with a `conductor:<name>` sink wait for their reply as if `asyncComplete: true` (off: Conductor's rule). */
+  BATON_EVENT_SINK_WAITS: v.optional(boolean("BATON_EVENT_SINK_WAITS"), "false"),
   /** Topics for KAFKA_PUBLISH, EVENT sinks and event handlers: in-process, or Kafka at KAFKA_BROKERS. */
   BATON_BUS: v.optional(v.picklist(["memory", "kafka"], "BATON_BUS must be one of memory, kafka"), "memory"),
   /** Comma-separated host:port list, required when BATON_BUS is kafka. */
@@ -70,6 +98,10 @@ export const ConfigSchema = v.object({
   KAFKA_GROUP_ID: v.optional(v.pipe(v.string(), v.nonEmpty("KAFKA_GROUP_ID must not be empty")), "baton"),
   /** Create topics and their dead-letter topics before first use. */
   KAFKA_CREATE_TOPICS: v.optional(boolean("KAFKA_CREATE_TOPICS"), "true"),
+  /** HTTP task egress: only these hosts/ranges when set; never these (added to the link-local and cloud-metadata defaults unless BATON_HTTP_DENY_DEFAULTS is false). */
+  BATON_HTTP_ALLOW: v.optional(egressRules("BATON_HTTP_ALLOW"), ""),
+  BATON_HTTP_DENY: v.optional(egressRules("BATON_HTTP_DENY"), ""),
+  BATON_HTTP_DENY_DEFAULTS: v.optional(boolean("BATON_HTTP_DENY_DEFAULTS"), "true"),
   /** Where the ingestion service keeps inputs and configurations: files under DATA_DIR/objects, S3, or MinIO's client on S3_*. */
   BATON_OBJECT_STORE: v.optional(v.picklist(["fs", "s3", "minio"], "BATON_OBJECT_STORE must be one of fs, s3, minio"), "fs"),
   S3_ENDPOINT: v.optional(url("S3_ENDPOINT")),
@@ -78,12 +110,37 @@ export const ConfigSchema = v.object({
   S3_ACCESS_KEY_ID: v.optional(v.pipe(v.string(), v.nonEmpty("S3_ACCESS_KEY_ID must not be empty"))),
   S3_SECRET_ACCESS_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("S3_SECRET_ACCESS_KEY must not be empty"))),
   S3_FORCE_PATH_STYLE: v.optional(boolean("S3_FORCE_PATH_STYLE"), "false"),
+  /** Input limits at the edge (src/api/input-limits.ts): body bytes, JSON nesting, search query size, GraphQL document size. */
+  BATON_MAX_BODY_BYTES: v.optional(integer("BATON_MAX_BODY_BYTES", 1024, 1024 * 1024 * 1024), String(4 * 1024 * 1024)),
+  BATON_MAX_JSON_DEPTH: v.optional(integer("BATON_MAX_JSON_DEPTH", 8, 512), "128"),
+  BATON_MAX_SEARCH_QUERY_CHARS: v.optional(integer("BATON_MAX_SEARCH_QUERY_CHARS", 16, 1_000_000), "4096"),
+  BATON_MAX_SEARCH_QUERY_DEPTH: v.optional(integer("BATON_MAX_SEARCH_QUERY_DEPTH", 1, 100), "16"),
+  BATON_MAX_GRAPHQL_TOKENS: v.optional(integer("BATON_MAX_GRAPHQL_TOKENS", 100, 1_000_000), "20000"),
   /** The MinIO server holding the raw-data bucket that deployed workflows may name as their input. */
   MINIO_ENDPOINT: v.optional(url("MINIO_ENDPOINT")),
   MINIO_ACCESS_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_ACCESS_KEY must not be empty"))),
   MINIO_SECRET_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_SECRET_KEY must not be empty"))),
   MINIO_REGION: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_REGION must not be empty")), "us-east-1"),
   MINIO_RAW_DATA_BUCKET: v.optional(bucket("MINIO_RAW_DATA_BUCKET"), "raw-data"),
+  /** Authentication (src/api/auth): off for local use, or required on every route but the public ones. */
+  BATON_AUTH: v.optional(v.picklist(["off", "required"], "BATON_AUTH must be one of off, required"), "off"),
+  /** The HMAC secret tokens are signed with; generated into DATA_DIR/auth-secret when absent (file store). */
+  BATON_AUTH_SECRET: v.optional(v.pipe(v.string(), v.minLength(32, "BATON_AUTH_SECRET must be at least 32 characters"))),
+  BATON_TOKEN_TTL_SECONDS: v.optional(integer("BATON_TOKEN_TTL_SECONDS", 1, 7 * 24 * 3600), "3600"),
+  /** Browser origins allowed to call Baton from their pages (CORS); none by default. */
+  BATON_CORS_ORIGINS: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((value) => value.split(",").map((origin) => origin.trim()).filter((origin) => origin !== "")),
+      v.check(
+        (origins) => origins.every((origin) => /^https?:\/\/[^\s/]+$/.test(origin)),
+        "BATON_CORS_ORIGINS must be a comma-separated list of origins such as https://console.example.com (scheme and host, optional port, no path)",
+      ),
+    ),
+    "",
+  ),
+  /** GraphiQL on GET /graphql; it loads its assets from a CDN, so it is off unless asked for. */
+  BATON_GRAPHIQL: v.optional(boolean("BATON_GRAPHIQL"), "false"),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;
@@ -136,6 +193,14 @@ const rawDataNeedsKeys = v.forward(
   ["MINIO_ACCESS_KEY"],
 );
 
+const sharedStoreNeedsAuthSecret = v.forward(
+  v.check(
+    (config: Config) => config.BATON_AUTH !== "required" || config.BATON_EVENT_STORE !== "esdb" || config.BATON_AUTH_SECRET !== undefined,
+    "BATON_AUTH_SECRET is required when BATON_AUTH is required with BATON_EVENT_STORE=esdb (every process must sign tokens alike)",
+  ),
+  ["BATON_AUTH_SECRET"],
+);
+
 /**
  * Reads the configuration from an environment map (e.g. `process.env`), or
  * throws a ValidationError naming the variable and what it expects.
@@ -147,7 +212,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (value !== undefined && value !== "") known[key] = value;
   }
   return parseOrThrow(
-    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys),
+    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys, sharedStoreNeedsAuthSecret),
     known,
     "configuration",
   );

@@ -1,3 +1,4 @@
+import { SERVED_JSON_DEPTH, servableJson } from "../domain/json-depth.ts";
 import { type TimelineEntry, workflowTimeline } from "../projections/timeline.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CliIo } from "./cli-error.ts";
@@ -27,7 +28,7 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
   const opened = await openConfiguredStore(io.env, flags["data-dir"]);
   try {
     const timeline = workflowTimeline(await workflowEvents(opened.store, positionals[0]!, opened.description));
-    io.out(flags.json ? JSON.stringify(timeline, null, 2) : timelineTable(timeline));
+    io.out(flags.json ? servableJson(timeline, SERVED_JSON_DEPTH, 2) : timelineTable(timeline));
     return 0;
   } finally {
     await opened.store.close();

@@ -1,9 +1,11 @@
-import { checkWorkflowDefRules } from "../domain/definitions/check-workflow-def.ts";
+import { checkWorkflowDefRules, inspectWorkflowDef } from "../domain/definitions/check-workflow-def.ts";
+import { type DefinitionWarning, eventSinkWarnings } from "../domain/definitions/event-sink-warnings.ts";
 import { defaultTaskDef, type TaskDef } from "../domain/definitions/task-def.ts";
 import type { WorkflowDef, WorkflowTask } from "../domain/definitions/workflow-def.ts";
 import { NotFoundError } from "../domain/errors.ts";
 import type { TaskDefCommand, WorkflowDefCommand } from "../domain/metadata/deciders.ts";
 import type { EventSource } from "../domain/ports.ts";
+import type { EventSinkPolicy } from "../domain/tasks/event.ts";
 import { taskDefCategory, workflowDefCategory } from "../projections/stream-categories.ts";
 import type { EngineCore } from "./engine-core.ts";
 
@@ -12,7 +14,7 @@ import type { EngineCore } from "./engine-core.ts";
  * `taskdef-<name>`, reads from the read models, and the snapshot of task
  * definitions a new workflow instance runs with.
  */
-export function createDefinitions(core: EngineCore) {
+export function createDefinitions(core: EngineCore, options: { eventSinks?: EventSinkPolicy } = {}) {
   const { models } = core;
 
   async function runWorkflowDefCommand(name: string, command: WorkflowDefCommand, source: EventSource): Promise<void> {
@@ -60,9 +62,26 @@ export function createDefinitions(core: EngineCore) {
     getWorkflowDef,
     snapshotDefinition,
     listWorkflowDefs: () => [...models.workflowDefs.values()].flatMap((v) => [...v.versions.values()]),
-    async registerWorkflowDef(definition: WorkflowDef, overwrite: boolean, source: EventSource): Promise<void> {
-      checkWorkflowDefRules(definition);
+    /**
+     * What Baton warns about in a valid definition: what Conductor accepts but
+     * Baton runs its own way (check-workflow-def.ts), and the sink-pattern trap
+     * under this server's EVENT sink policy (event-sink-warnings.ts).
+     */
+    workflowDefWarnings(definition: WorkflowDef): DefinitionWarning[] {
+      return [...inspectWorkflowDef(definition).warnings, ...eventSinkWarnings(definition, options.eventSinks)];
+    },
+    /** Registers a definition; resolves with what it does that is probably a mistake (each also logged). */
+    async registerWorkflowDef(definition: WorkflowDef, overwrite: boolean, source: EventSource): Promise<DefinitionWarning[]> {
+      const warnings = [...checkWorkflowDefRules(definition), ...eventSinkWarnings(definition, options.eventSinks)];
       await runWorkflowDefCommand(definition.name, { type: "RegisterWorkflowDef", definition, overwrite }, source);
+      for (const warning of warnings) {
+        core.logger.info(`warning: workflow ${definition.name} v${definition.version}: ${warning.path}: ${warning.message}`, {
+          workflow: definition.name,
+          version: definition.version,
+          path: warning.path,
+        });
+      }
+      return warnings;
     },
     removeWorkflowDef: (name: string, version: number, source: EventSource) =>
       runWorkflowDefCommand(name, { type: "RemoveWorkflowDef", name, version }, source),

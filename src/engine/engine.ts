@@ -5,18 +5,23 @@
  * event handlers). Routes call the functions it returns.
  */
 import { createMemoryBus } from "../adapters/bus/memory.ts";
-import type { Bus, CheckpointStore, EventStore, JqEvaluator, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
+import type { EventSinkPolicy } from "../domain/tasks/event.ts";
+import { inThreadUserCode } from "../adapters/evaluators/in-thread.ts";
+import type { Bus, CheckpointStore, Evaluation, EventStore, JqEvaluator, RecordedEvent, ScriptEvaluator, UserCodeRunner } from "../domain/ports.ts";
+import { memoEvaluators, type UserCodeRequest } from "../domain/user-code.ts";
 import { DEFAULT_WORKFLOW_LIMITS, type WorkflowLimits } from "../domain/workflow/limits.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import type { ReadModelChange } from "../projections/read-models.ts";
 import { type StatsItem, statsItemOf } from "../projections/workflow-stats.ts";
 import { workflowCategory } from "../projections/stream-categories.ts";
 import type { StreamRegistry } from "../projections/stream-registry.ts";
+import { createApiKeys } from "./api-keys.ts";
 import { createCommandHandler } from "./command-handler.ts";
 import { createDefinitions } from "./definitions.ts";
 import { createEngineCore, type Logger } from "./engine-core.ts";
 import { createEventHandlers, type EventHandlerOptions, type EventHandlers } from "./event-handlers.ts";
 import { createMessageCompletions } from "./message-completions.ts";
+import { createEgressPolicy, type EgressPolicy } from "./system/egress-policy.ts";
 import { createReactors } from "./reactors.ts";
 import { openReadSide } from "./read-side.ts";
 import type { RetentionOptions } from "./workflow-retention.ts";
@@ -31,15 +36,30 @@ export interface EngineDeps {
   store: EventStore;
   /** Topics for KAFKA_PUBLISH and EVENT tasks (an in-process bus by default). */
   bus?: Bus;
-  /** Sandboxes for user JavaScript and jq; tasks that need one fail clearly without it. */
+  /**
+   * Where user JavaScript and jq run: a worker pool (worker-pool.ts) in servers.
+   * Without it, `evaluators` run in-thread (tests, workerd); a task whose
+   * language has neither fails clearly.
+   */
+  userCode?: UserCodeRunner;
+  /** Synchronous sandboxes, run in-thread when `userCode` is not given. */
   evaluators?: { javascript?: ScriptEvaluator; jq?: JqEvaluator };
+  /** Distinct evaluations of user code one command may run (default 100); past it they fail. */
+  evaluationsPerDecision?: number;
   /** The fetch HTTP tasks use (the runtime's by default). */
   fetch?: typeof fetch;
+  /** Where HTTP tasks may connect; without one, anywhere but the default deny list (link-local and cloud metadata). */
+  egress?: EgressPolicy;
   clock?: () => number;
   newId?: () => string;
   /** How often overdue timeouts are looked for. */
   sweepIntervalMs?: number;
   logger?: Logger;
+  /**
+   * Which EVENT tasks wait for a reply after publishing besides those with
+   * `asyncComplete` (`BATON_EVENT_SINK_WAITS`); the event router follows the same policy.
+   */
+  eventSinks?: EventSinkPolicy;
   /** Conductor event handlers (e.g. how long an early complete_task is held). */
   eventHandlers?: EventHandlerOptions;
   /** The stream categories the read models follow (Baton's built-in ones by default). */
@@ -59,7 +79,21 @@ export interface EngineDeps {
 /** Told each new state of a workflow, with the state before it (absent for a new workflow). */
 export type WorkflowListener = (workflow: WorkflowState, previous: WorkflowState | undefined) => void;
 
+/** Evaluations left for the step that crosses the deferral threshold (an INLINE body and a loop condition need two). */
+const EVALUATIONS_KEPT_FOR_ONE_STEP = 10;
+
 const silentLogger: Logger = { info: () => {}, error: () => {} };
+
+/** Distinct evaluations of user code one command may run, by default. */
+export const DEFAULT_EVALUATIONS_PER_DECISION = 100;
+
+/** One evaluation a decision stopped for, on the runner. */
+function runUserCode(userCode: UserCodeRunner, request: UserCodeRequest): Promise<Evaluation<unknown>> {
+  if (request.kind === "javascript") {
+    return userCode.javascript?.(request.expression, request.bindings) ?? Promise.resolve({ ok: false, error: "no JavaScript evaluator is configured" });
+  }
+  return userCode.jq?.(request.filter, request.input) ?? Promise.resolve({ ok: false, error: "no jq evaluator is configured" });
+}
 
 /**
  * Opens the engine on `deps.store`: catches the read models up, finishes what
@@ -75,6 +109,12 @@ export async function createEngine(deps: EngineDeps) {
   let eventHandlers: EventHandlers | undefined; // created once the read models have caught up
   const workflowListeners = new Set<WorkflowListener>();
   const limits: WorkflowLimits = { ...DEFAULT_WORKFLOW_LIMITS, ...deps.limits };
+  const userCode = deps.userCode ?? inThreadUserCode(deps.evaluators);
+  const memoLimits = {
+    maxEvaluations: deps.evaluationsPerDecision ?? DEFAULT_EVALUATIONS_PER_DECISION,
+    exceeded: `more than ${deps.evaluationsPerDecision ?? DEFAULT_EVALUATIONS_PER_DECISION} evaluations of user code in one decision (BATON_EVALUATIONS_PER_DECISION)`,
+  };
+  const available = { javascript: userCode.javascript !== undefined, jq: userCode.jq !== undefined };
 
   // Modules are wired before the read side opens, but only see changes through this function.
   let onChange: (event: RecordedEvent, change: ReadModelChange) => void = () => {};
@@ -96,19 +136,41 @@ export async function createEngine(deps: EngineDeps) {
     newId,
     logger,
     models,
-    handle: createCommandHandler({ store, newId, cacheSize: deps.writeCacheSize }),
+    handle: createCommandHandler({ store, newId, cacheSize: deps.writeCacheSize, runUserCode: (request) => runUserCode(userCode, request) }),
     caughtUpTo: readSide.caughtUpTo,
     loadWorkflow: readSide.loadWorkflow,
-    decisionContext: () => ({ now: clock(), newId, evaluators: deps.evaluators, taskDef: definitions.findTaskDef, limits }),
+    decisionContext: (run) => {
+      // Every re-run of one attempt sees the same time and ids, so it asks for the same evaluations.
+      run.now ??= clock();
+      let next = 0;
+      const replayedId = () => {
+        run.ids[next] ??= newId();
+        return run.ids[next++]!;
+      };
+      // A decision that has used most of its evaluations stops at the next step and goes on in a
+      // follow-up command (DecisionDeferred), instead of failing the task that asks for one too many.
+      const usage = { answered: 0 };
+      const evaluators = memoEvaluators(run.answers, memoLimits, available, usage);
+      const budgetSpent = () => usage.answered >= Math.max(1, memoLimits.maxEvaluations - EVALUATIONS_KEPT_FOR_ONE_STEP);
+      return { now: run.now, newId: replayedId, evaluators, taskDef: definitions.findTaskDef, limits, budgetSpent };
+    },
     react: (workflowId, reactions, state) => reactors.react(workflowId, reactions, state),
     isClosed: () => closed,
   });
-  const definitions = createDefinitions(core);
+  const eventSinks: EventSinkPolicy = { ...deps.eventSinks };
+  const definitions = createDefinitions(core, { eventSinks });
   const workflows = createWorkflowCommands(core, definitions, { digests: readSide.retention.digests });
   const queues = createTaskQueues(core);
   const timers = createTimers(core);
-  const reactors = createReactors(core, { startWorkflow: workflows.startWorkflow, fetch: deps.fetch, maxSubWorkflowDepth: limits.maxSubWorkflowDepth });
+  const reactors = createReactors(core, {
+    startWorkflow: workflows.startWorkflow,
+    fetch: deps.fetch,
+    egress: deps.egress ?? createEgressPolicy(),
+    eventSinks,
+    maxSubWorkflowDepth: limits.maxSubWorkflowDepth,
+  });
   const messageCompletions = createMessageCompletions(core);
+  const apiKeys = createApiKeys(core);
 
   onChange = (event, change) => {
     for (const queue of change.queuesFed) queues.queueFed(queue);
@@ -129,7 +191,7 @@ export async function createEngine(deps: EngineDeps) {
     bus,
     models,
     caughtUpTo: readSide.caughtUpTo,
-    evaluator: deps.evaluators?.javascript,
+    userCode,
     clock,
     newId,
     logError: (message, fields) => logger.error(message, fields),
@@ -145,6 +207,8 @@ export async function createEngine(deps: EngineDeps) {
     models,
     clock,
     bus,
+    /** Which EVENT tasks wait for a reply (the router matches replies by the same policy). */
+    eventSinks,
     /** Conductor event handlers: registry, executions, and the bus subscriptions that run them. */
     eventHandlers,
     setVariables: workflows.setVariables,
@@ -152,6 +216,7 @@ export async function createEngine(deps: EngineDeps) {
     getWorkflowDef: definitions.getWorkflowDef,
     listWorkflowDefs: definitions.listWorkflowDefs,
     registerWorkflowDef: definitions.registerWorkflowDef,
+    workflowDefWarnings: definitions.workflowDefWarnings,
     removeWorkflowDef: definitions.removeWorkflowDef,
     getTaskDef: definitions.getTaskDef,
     listTaskDefs: definitions.listTaskDefs,
@@ -171,6 +236,8 @@ export async function createEngine(deps: EngineDeps) {
     rerun: workflows.rerun,
     skipTask: workflows.skipTask,
     resetCallbacks: workflows.resetCallbacks,
+    decide: workflows.decide,
+    removeWorkflow: workflows.remove,
     search: workflows.search,
     workflows: workflows.workflows,
     digests: workflows.digests,
@@ -212,6 +279,8 @@ export async function createEngine(deps: EngineDeps) {
     readSideStatus: () => ({ workflows: models.workflows.size, position: models.position }),
     pollData: queues.pollData,
     allPollData: queues.allPollData,
+    /** API keys (authentication): create and revoke through `apikey-<id>` streams, read from the read models. */
+    ...apiKeys,
     /** Stops sweeping and subscriptions; pending long polls return empty. */
     async close(): Promise<void> {
       closed = true;

@@ -5,7 +5,8 @@ import type { EventHandlerCommand } from "../domain/event-handlers/decider.ts";
 import type { EventExecution, EventExecutionEvent, EventHandlerEvent, HeldTaskAction } from "../domain/event-handlers/events.ts";
 import type { EventHandler, EventHandlerAction } from "../domain/event-handlers/schema.ts";
 import { NotFoundError } from "../domain/errors.ts";
-import type { Bus, DeliveredMessage, EventSource, EventStore, Evaluation, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
+import { DEFAULT_MAX_JSON_DEPTH, depthExcessMessage, jsonTextDepthExcess } from "../domain/json-depth.ts";
+import type { Bus, BusSubscription, DeliveredMessage, EventSource, EventStore, Evaluation, RecordedEvent, UserCodeRunner } from "../domain/ports.ts";
 import { EVENT_HANDLER_STREAM_PREFIX, eventExecutionStream } from "../domain/streams.ts";
 import { eventHandlerCategory } from "../projections/stream-categories.ts";
 import type { ReadModelChange, ReadModels } from "../projections/read-models.ts";
@@ -17,6 +18,8 @@ import { DEFAULT_HOLD_MS } from "./task-holds.ts";
 export interface EventHandlerOptions {
   /** How long a complete_task / fail_task whose task is not waiting yet is held before it fails. */
   holdMs?: number;
+  /** A message nested deeper is not acted on: each handler records a FAILED execution saying so (BATON_MAX_JSON_DEPTH; 128 by default). */
+  maxJsonDepth?: number;
 }
 
 export interface EventHandlerDeps extends EventHandlerOptions {
@@ -27,8 +30,8 @@ export interface EventHandlerDeps extends EventHandlerOptions {
   workflows: WorkflowOperations;
   /** Resolves once the read models include `position` (read-your-writes). */
   caughtUpTo: (position: number | undefined) => Promise<void>;
-  /** Runs handler conditions; a handler with a condition fails clearly without one. */
-  evaluator?: ScriptEvaluator;
+  /** Runs handler conditions (off the thread in servers); a handler with a condition fails clearly without JavaScript. */
+  userCode?: UserCodeRunner;
   clock: () => number;
   newId: () => string;
   logError: (message: string, fields?: Record<string, unknown>) => void;
@@ -38,7 +41,8 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 
 /**
  * Conductor's event handlers: registry commands, one bus subscription per
- * distinct `event` of the active handlers, and the actions each message
+ * topic the active handlers' `event`s name (`kafka:orders` and `orders` are one
+ * topic, so one subscription, one consumer group on Kafka), and the actions each message
  * triggers. Every outcome is recorded as an `EventExecution` in
  * `eventexecution-<handler>`; complete_task / fail_task actions whose task is
  * not waiting yet are held (see event-task-actions.ts, task-holds.ts). The engine calls `observe`
@@ -49,7 +53,15 @@ export function createEventHandlers(deps: EventHandlerDeps) {
   const holdMs = deps.holdMs ?? DEFAULT_HOLD_MS;
   const handle = createCommandHandler({ store: deps.store, newId: deps.newId });
   const withLock = createKeyedLock();
-  const subscriptions = new Map<string, { close(): Promise<void> }>();
+  /** By topic (not by `event`: two spellings of one topic must not be two consumers sharing a Kafka group). */
+  const subscriptions = new Map<string, BusSubscription>();
+  const topicOf = (event: string): string => {
+    try {
+      return deps.bus.topicFor?.(event) ?? event;
+    } catch {
+      return event; // a name the bus cannot carry: subscribing to it reports why
+    }
+  };
   const startedAt = clock();
   let closed = false;
 
@@ -62,17 +74,18 @@ export function createEventHandlers(deps: EventHandlerDeps) {
     await deps.caughtUpTo(result.position);
   }
 
-  /** Subscribes to each distinct event of the active handlers; drops topics no active handler uses. */
+  /** Subscribes to each topic the active handlers listen on; drops topics no active handler uses. */
   function syncSubscriptions(): void {
     if (closed) return;
-    const wanted = new Set([...models.eventHandlers.values()].filter((h) => h.active).map((h) => h.event));
+    const wanted = new Map<string, string>(); // topic -> an event naming it
+    for (const handler of models.eventHandlers.values()) if (handler.active) wanted.set(topicOf(handler.event), handler.event);
     for (const [topic, subscription] of subscriptions) {
       if (wanted.has(topic)) continue;
       subscriptions.delete(topic);
       void subscription.close();
     }
-    for (const topic of wanted) {
-      if (!subscriptions.has(topic)) subscriptions.set(topic, deps.bus.subscribe(topic, (message) => onMessage(topic, message)));
+    for (const [topic, event] of wanted) {
+      if (!subscriptions.has(topic)) subscriptions.set(topic, deps.bus.subscribe(event, (message) => onMessage(topic, message)));
     }
   }
 
@@ -102,11 +115,14 @@ export function createEventHandlers(deps: EventHandlerDeps) {
 
   async function onMessage(topic: string, message: DeliveredMessage): Promise<void> {
     const messageId = `${message.topic}:${message.partition}:${message.offset}`;
-    const payload = parsePayload(message.value);
+    const maxDepth = deps.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+    const excess = jsonTextDepthExcess(message.value, maxDepth);
+    const payload = excess === undefined ? parsePayload(message.value) : undefined;
     for (const handler of [...models.eventHandlers.values()]) {
-      if (!handler.active || handler.event !== topic || closed) continue;
+      if (!handler.active || topicOf(handler.event) !== topic || closed) continue;
       try {
-        await runHandler(handler, messageId, message.value, payload);
+        if (excess !== undefined) await refuse(handler, messageId, `message refused: ${depthExcessMessage(excess)}`);
+        else await runHandler(handler, messageId, message.value, payload, maxDepth);
       } catch (error) {
         deps.logError("event handler failed", { handler: handler.name, messageId, error: errorText(error) });
       }
@@ -123,7 +139,14 @@ export function createEventHandlers(deps: EventHandlerDeps) {
     return existing !== undefined && existing.created >= startedAt;
   }
 
-  async function runHandler(handler: EventHandler, messageId: string, raw: string, payload: unknown): Promise<void> {
+  /** A message the handler cannot take (nested too deep): one FAILED execution with the reason, no action run. */
+  async function refuse(handler: EventHandler, messageId: string, reason: string): Promise<void> {
+    const id = `${messageId}_0`;
+    if (handledAlready(handler, id)) return;
+    await recordSafely({ id, messageId, name: handler.name, event: handler.event, created: clock(), status: "FAILED", output: { exception: reason } });
+  }
+
+  async function runHandler(handler: EventHandler, messageId: string, raw: string, payload: unknown, maxDepth: number): Promise<void> {
     const base = (index: number, action?: EventHandlerAction["action"]) => ({
       id: `${messageId}_${index}`,
       messageId,
@@ -135,7 +158,7 @@ export function createEventHandlers(deps: EventHandlerDeps) {
     const condition = handler.condition?.trim();
     if (condition) {
       if (handledAlready(handler, `${messageId}_0`)) return;
-      const verdict = evaluateCondition(handler, condition, payload);
+      const verdict = await evaluateCondition(handler, condition, payload, maxDepth);
       if (!verdict.ok) return recordSafely({ ...base(0), status: "FAILED", output: { exception: verdict.error, condition } });
       if (!conditionMet(verdict.value)) return recordSafely({ ...base(0), status: "SKIPPED", output: { msg: raw, condition } });
     }
@@ -146,16 +169,16 @@ export function createEventHandlers(deps: EventHandlerDeps) {
   }
 
   /** Conductor: `$` is the payload with inline JSON expanded; `value-param` reads one payload key. */
-  function evaluateCondition(handler: EventHandler, condition: string, payload: unknown): Evaluation<unknown> {
-    const input = expandInlineJson(payload);
+  async function evaluateCondition(handler: EventHandler, condition: string, payload: unknown, maxDepth: number): Promise<Evaluation<unknown>> {
+    const input = expandInlineJson(payload, maxDepth);
     if (handler.evaluatorType === "value-param") {
       return { ok: true, value: input !== null && typeof input === "object" ? (input as Record<string, unknown>)[condition] : undefined };
     }
-    if (!deps.evaluator) {
+    if (!deps.userCode?.javascript) {
       return { ok: false, error: `condition '${condition}' needs a JavaScript evaluator, and none is configured (evaluators.javascript)` };
     }
     try {
-      return deps.evaluator.evaluate(condition, { $: input });
+      return await deps.userCode.javascript(condition, { $: input });
     } catch (error) {
       return { ok: false, error: errorText(error) };
     }
@@ -229,6 +252,11 @@ export function createEventHandlers(deps: EventHandlerDeps) {
       [...models.eventHandlers.values()].filter((h) => h.event === event && (!activeOnly || h.active)),
     /** Recorded executions of one handler, oldest first. */
     executions: (name: string): EventExecution[] => [...(models.eventExecutions.get(name)?.values() ?? [])],
+    /**
+     * Resolves once messages published from now on to `event` reach its handlers
+     * (a Kafka consumer has joined its group); at once when no active handler listens on it.
+     */
+    listening: (event: string): Promise<void> => subscriptions.get(topicOf(event))?.ready ?? Promise.resolve(),
     /** How many actions wait for their task in this process. */
     heldCount: () => taskActions.heldCount(),
     /** Called by the engine after it applied `event`. */

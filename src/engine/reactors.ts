@@ -1,4 +1,6 @@
 import type { StartWorkflowRequest } from "../domain/definitions/requests.ts";
+import type { WorkflowTask } from "../domain/definitions/workflow-def.ts";
+import { type EventSinkPolicy, eventWaitsForReply } from "../domain/tasks/event.ts";
 import { isReactorType, REACTOR_TASK_TYPES } from "../domain/definitions/task-types.ts";
 import { ConflictError, IllegalStateError, NotFoundError } from "../domain/errors.ts";
 import type { EventSource } from "../domain/ports.ts";
@@ -11,6 +13,7 @@ import { isTaskTerminal, isWorkflowTerminal } from "../domain/workflow/status.ts
 import { toWorkflowJson } from "../projections/conductor-json.ts";
 import { pollableEntries } from "../projections/read-models.ts";
 import type { EngineCore } from "./engine-core.ts";
+import type { EgressPolicy } from "./system/egress-policy.ts";
 import { createHttpExecutor } from "./system/http.ts";
 import type { SystemTaskExecutor, SystemTaskOutcome } from "./system/outcome.ts";
 import { createEventExecutor, createKafkaPublishExecutor } from "./system/publish.ts";
@@ -29,6 +32,10 @@ export interface ReactorDeps {
   startWorkflow(request: StartWorkflowRequest, source: EventSource, options: StartOptions): Promise<string>;
   /** The fetch HTTP tasks use (the runtime's by default). */
   fetch?: typeof fetch;
+  /** Where HTTP tasks may connect. */
+  egress?: EgressPolicy;
+  /** Which EVENT tasks wait for a reply besides those with `asyncComplete`. */
+  eventSinks?: EventSinkPolicy;
   /** How deep sub-workflows may nest (limits.ts); a SUB_WORKFLOW that would go deeper fails. */
   maxSubWorkflowDepth: number;
 }
@@ -47,12 +54,13 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     exists: async (workflowId: string) => (await core.loadWorkflow(workflowId)) !== undefined,
   };
   const executors: Record<string, SystemTaskExecutor> = {
-    HTTP: createHttpExecutor(deps.fetch),
+    HTTP: createHttpExecutor(deps.fetch, deps.egress),
     KAFKA_PUBLISH: createKafkaPublishExecutor(core.bus),
-    EVENT: createEventExecutor(core.bus),
+    EVENT: createEventExecutor(core.bus, deps.eventSinks),
     SUB_WORKFLOW: createSubWorkflowExecutor(starter, deps.maxSubWorkflowDepth),
     START_WORKFLOW: createStartWorkflowExecutor(starter),
   };
+  const waitsAfterEffect = (wt: WorkflowTask) => (wt.type === "EVENT" ? eventWaitsForReply(wt, deps.eventSinks) : wt.asyncComplete);
   const draining = new Set<string>();
   /** System tasks this process is claiming or running, so the drain and a reaction do not both try. */
   const running = new Set<string>();
@@ -108,7 +116,7 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
         ? await executor(task, workflow, wt)
         : { kind: "fail", reason: `no executor for task type ${wt.type}`, outputData: {}, terminal: true };
       // asyncComplete: the effect happened; an external update completes the task.
-      if (outcome.kind === "complete" && wt.asyncComplete) outcome = { kind: "wait", outputData: outcome.outputData };
+      if (outcome.kind === "complete" && waitsAfterEffect(wt)) outcome = { kind: "wait", outputData: outcome.outputData };
     } catch (error) {
       outcome = { kind: "fail", reason: error instanceof Error ? error.message : String(error), outputData: {} };
     }

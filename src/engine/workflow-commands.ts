@@ -144,6 +144,10 @@ export function createWorkflowCommands(core: EngineCore, definitions: Definition
     skipTask: (id: string, ref: string, request: SkipTaskRequest, source: EventSource) =>
       run(id, { type: "SkipTask", taskReferenceName: ref, request }, source),
     resetCallbacks: (id: string, source: EventSource) => run(id, { type: "ResetCallbacks" }, source),
+    /** Conductor's decide: time-driven moves and the next tasks, now (what the sweeper would do). */
+    decide: (id: string, source: EventSource) => run(id, { type: "CheckTimeouts" }, source),
+    /** Removes a finished workflow from every read model; its events stay in the log. */
+    remove: (id: string, archive: boolean, source: EventSource) => run(id, { type: "RemoveWorkflow", archive }, source),
     setVariables: (id: string, variables: Record<string, unknown>, source: EventSource) => run(id, { type: "SetVariables", variables }, source),
     search,
     /** Workflows held in memory: every active one, and recently finished ones. */

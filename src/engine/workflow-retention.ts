@@ -45,7 +45,10 @@ export function createWorkflowRetention(models: ReadModels, options: RetentionOp
     /** Called after the read models applied an event of `workflow`. */
     applied(workflow: WorkflowState): void {
       digests.delete(workflow.workflowId);
-      if (isWorkflowTerminal(workflow.status)) {
+      if (!workflow.exists) {
+        // Removed: the projection dropped it already.
+        finished.delete(workflow.workflowId);
+      } else if (isWorkflowTerminal(workflow.status)) {
         finished.set(workflow.workflowId, true);
       } else {
         finished.delete(workflow.workflowId);

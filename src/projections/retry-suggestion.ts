@@ -28,9 +28,10 @@ export function restartPointFor(workflow: WorkflowState): RetrySuggestion | unde
   if (!failed) return undefined;
   const publisher = failed.taskType === "EVENT" ? tasks[failedIndex - 1] : undefined;
   const from: TaskState = publisher ?? failed;
+  const said = failed.reasonForIncompletion?.trim() ? failed.reasonForIncompletion.trim() : undefined;
   const reason = publisher
-    ? `EVENT task '${failed.referenceTaskName}' ${failed.status}: its reply never came, so rerun from '${publisher.referenceTaskName}' (${publisher.taskType}), the task that published the request`
-    : `task '${failed.referenceTaskName}' (${failed.taskType}) ${failed.status}${failed.reasonForIncompletion ? `: ${failed.reasonForIncompletion}` : ""}; rerun from it`;
+    ? `EVENT task '${failed.referenceTaskName}' ${failed.status}: ${said ?? "its reply never came"}, so rerun from '${publisher.referenceTaskName}' (${publisher.taskType}), the task that published the request`
+    : `task '${failed.referenceTaskName}' (${failed.taskType}) ${failed.status}${said ? `: ${said}` : ""}; rerun from it`;
   return {
     workflowId: workflow.workflowId,
     reRunFromTaskRefName: from.referenceTaskName,
@@ -39,3 +40,4 @@ export function restartPointFor(workflow: WorkflowState): RetrySuggestion | unde
     reason,
   };
 }
+

@@ -1,6 +1,7 @@
 import { ValidationError } from "../domain/errors.ts";
+import { servableJson } from "../domain/json-depth.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
-import { matches, parseQuery } from "./search-query.ts";
+import { matches, parseQuery, type QueryLimits } from "./search-query.ts";
 import { toWorkflowSummary, type WorkflowSummary } from "./summary.ts";
 
 export interface SearchRequest {
@@ -10,6 +11,8 @@ export interface SearchRequest {
   sort?: string;
   freeText?: string;
   query?: string;
+  /** The edge's query size limits (BATON_MAX_SEARCH_QUERY_*); the defaults otherwise. */
+  queryLimits?: QueryLimits;
 }
 
 export interface SearchResult<T> {
@@ -77,8 +80,9 @@ function freeTextOf(workflow: WorkflowState): string[] {
     workflow.correlationId ?? "",
     workflow.definition.name,
     workflow.reasonForIncompletion ?? "",
-    JSON.stringify(workflow.input),
-    JSON.stringify(workflow.output),
+    // A stored value too deep to stringify is searched in its shortened text, never fails the search.
+    servableJson(workflow.input),
+    servableJson(workflow.output),
   ];
 }
 
@@ -95,7 +99,16 @@ function matchesFreeText(item: Searchable, freeText: string | undefined): boolea
   return freeTextOf(item).some((text) => text.toLowerCase().includes(needle));
 }
 
-function comparator(sort: string | undefined): (a: Searchable, b: Searchable) => number {
+/**
+ * Orders items by Conductor's `sort` (`field:ASC|DESC`, several joined by `|`
+ * or `,`; `fallback` descending when none), absent values last, then by id.
+ */
+export function sortComparator<T>(
+  sort: string | undefined,
+  fallback: string,
+  fieldsOfItem: (item: T) => SearchFields,
+  idOf: (item: T) => string,
+): (a: T, b: T) => number {
   const keys = (sort ?? "")
     .split(/[|,]/)
     .map((part) => part.trim())
@@ -104,10 +117,10 @@ function comparator(sort: string | undefined): (a: Searchable, b: Searchable) =>
       const [field = "", order = "ASC"] = part.split(":");
       return { field, descending: order.toUpperCase() === "DESC" };
     });
-  if (keys.length === 0) keys.push({ field: "startTime", descending: true });
+  if (keys.length === 0) keys.push({ field: fallback, descending: true });
   return (a, b) => {
-    const fa = fieldsOf(a);
-    const fb = fieldsOf(b);
+    const fa = fieldsOfItem(a);
+    const fb = fieldsOfItem(b);
     for (const key of keys) {
       const x = fa[key.field];
       const y = fb[key.field];
@@ -117,9 +130,11 @@ function comparator(sort: string | undefined): (a: Searchable, b: Searchable) =>
       const order = x < y ? -1 : 1;
       return key.descending ? -order : order;
     }
-    return a.workflowId < b.workflowId ? -1 : 1;
+    return idOf(a) < idOf(b) ? -1 : 1;
   };
 }
+
+const comparator = (sort: string | undefined) => sortComparator<Searchable>(sort, "startTime", fieldsOf, (item) => item.workflowId);
 
 /** Searches workflows without an external index: filter, sort, page. */
 export function searchWorkflows(workflows: Iterable<WorkflowState>, request: SearchRequest): SearchResult<WorkflowSummary> {
@@ -140,7 +155,7 @@ export function findWorkflows(sources: Iterable<Iterable<Searchable>>, request: 
       { path: "size", message: `must be <= ${MAX_SEARCH_SIZE}`, invalidValue: size },
     ]);
   }
-  const condition = parseQuery(request.query);
+  const condition = parseQuery(request.query, request.queryLimits);
   const hits: Searchable[] = [];
   for (const source of sources) {
     for (const item of source) {

@@ -2,6 +2,8 @@
  * Baton's stream categories (DESIGN.md §3). A new aggregate is one more
  * `defineCategory` value here and its entry in `BUILT_IN_CATEGORIES`.
  */
+import { API_KEY_STREAM_PREFIX } from "../domain/api-keys/api-key.ts";
+import { apiKeyDecider } from "../domain/api-keys/decider.ts";
 import { eventHandlerDecider } from "../domain/event-handlers/decider.ts";
 import { idempotencyDecider } from "../domain/idempotency.ts";
 import { taskDefDecider, workflowDefDecider } from "../domain/metadata/deciders.ts";
@@ -16,6 +18,7 @@ import {
   DAG_RUN_STREAM_PREFIX,
 } from "../domain/streams.ts";
 import { workflowDecider } from "../domain/workflow/decider.ts";
+import { apiKeyProjection } from "./api-keys.ts";
 import { taskDefProjection, workflowDefProjection } from "./definition-projections.ts";
 import { eventExecutionProjection, eventHandlerProjection } from "./event-handlers.ts";
 import { createStreamRegistry, defineCategory } from "./stream-registry.ts";
@@ -69,6 +72,14 @@ export const routerCategory = defineCategory({ name: "router", prefix: ROUTER_ST
 /** DAG runs (DESIGN.md §3). Declared so stores already carry them; the Airflow bridge adds the decider and projection. */
 export const dagRunCategory = defineCategory({ name: "dagrun", prefix: DAG_RUN_STREAM_PREFIX });
 
+/** API keys (`apikey-<keyId>`): who may call Baton when BATON_AUTH=required. */
+export const apiKeyCategory = defineCategory({
+  name: "apikey",
+  prefix: API_KEY_STREAM_PREFIX,
+  decider: apiKeyDecider,
+  projection: apiKeyProjection,
+});
+
 export const BUILT_IN_CATEGORIES = [
   workflowCategory,
   workflowDefCategory,
@@ -78,6 +89,7 @@ export const BUILT_IN_CATEGORIES = [
   eventExecutionCategory,
   routerCategory,
   dagRunCategory,
+  apiKeyCategory,
 ] as const;
 
 /** The registry a Baton process runs with. */

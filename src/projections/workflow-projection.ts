@@ -1,4 +1,4 @@
-import { isReactorType } from "../domain/definitions/task-types.ts";
+import { isReactorType, isTaskType } from "../domain/definitions/task-types.ts";
 import { queueName, systemQueueName } from "../domain/streams.ts";
 import { workflowTaskOf } from "../domain/workflow/definition-lookup.ts";
 import type { WorkflowEvent } from "../domain/workflow/events.ts";
@@ -35,6 +35,10 @@ export const workflowProjection: Projection<WorkflowModels, WorkflowEvent> = {
   apply(models, event, workflowId) {
     const previous = models.workflows.get(workflowId) ?? initialWorkflowState;
     const workflow = evolve(previous, event);
+    if (!workflow.exists) {
+      forget(models, workflow);
+      return { workflow, queuesFed: [], previous: previous.exists ? previous : undefined };
+    }
     models.workflows.set(workflowId, workflow);
     // Only these events bring new task ids (a rerun resets a task in place, keeping its id).
     if (event.type === "TaskScheduled" || event.type === "TaskSkipped") {
@@ -47,6 +51,16 @@ export const workflowProjection: Projection<WorkflowModels, WorkflowEvent> = {
     return { workflow, queuesFed, previous: previous.exists ? previous : undefined };
   },
 };
+
+/** Drops a removed workflow from every model: its state, task index, queue entries and timer. */
+function forget(models: WorkflowModels, workflow: WorkflowState): void {
+  models.workflows.delete(workflow.workflowId);
+  for (const task of workflow.tasks) models.taskIndex.delete(task.taskId);
+  models.timers.delete(workflow.workflowId);
+  const queued = models.queuedByWorkflow.get(workflow.workflowId);
+  if (queued) for (const [taskId, queue] of queued) models.queues.get(queue)?.delete(taskId);
+  models.queuedByWorkflow.delete(workflow.workflowId);
+}
 
 /**
  * The tasks whose queue entry `event` may change, or undefined when it may
@@ -85,6 +99,7 @@ function tasksTouchedBy(event: WorkflowEvent): readonly string[] | undefined {
     case "WorkflowRestarted":
     case "WorkflowRetried":
     case "WorkflowRerun":
+    case "WorkflowRemoved":
       return undefined;
     default: {
       const _exhaustive: never = event;
@@ -101,7 +116,8 @@ function wantedEntry(workflow: WorkflowState, task: TaskState): WantedEntry | un
   const type = workflowTaskOf(workflow, task)?.type;
   if (type === undefined) return undefined;
   let queue: string;
-  if (type === "SIMPLE") queue = queueName(task.taskType, task.domain);
+  // A type outside the registry is a worker's task too, polled by its type name (Conductor's UserDefinedTaskMapper).
+  if (type === "SIMPLE" || !isTaskType(type)) queue = queueName(task.taskType, task.domain);
   else if (isReactorType(type)) queue = systemQueueName(type);
   else return undefined;
   return { queue, taskId: task.taskId, workflowId: workflow.workflowId, visibleAt: task.visibleAt, priority: workflow.priority, seq: task.seq };

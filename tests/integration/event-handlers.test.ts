@@ -161,8 +161,8 @@ describe("event handler actions", () => {
 
     const [execution] = await executionsOf(app, "start_orders", 1);
     expect(execution).toMatchObject({
-      id: `conductor:start_orders:0:${offset}_0`,
-      messageId: `conductor:start_orders:0:${offset}`,
+      id: `conductor.start_orders:0:${offset}_0`,
+      messageId: `conductor.start_orders:0:${offset}`,
       name: "start_orders",
       event: "conductor:start_orders",
       status: "COMPLETED",
@@ -175,7 +175,7 @@ describe("event handler actions", () => {
       customerId: "c-7",
       lines: [{ sku: "A", qty: 2 }],
       note: "order o-1",
-      "conductor.event.messageId": `conductor:start_orders:0:${offset}`,
+      "conductor.event.messageId": `conductor.start_orders:0:${offset}`,
       "conductor.event.name": "conductor:start_orders",
     });
   });
@@ -370,11 +370,68 @@ describe("event handler actions", () => {
     expect((await app.call("PUT", "/api/event", { ...handler, active: true })).status).toBe(200);
     await publish(app, "conductor:toggle", { n: 2 });
     const [execution] = await executionsOf(app, "toggle", 1);
-    expect(execution.messageId).toBe("conductor:toggle:0:1");
+    expect(execution.messageId).toBe("conductor.toggle:0:1");
     expect((await app.call("DELETE", "/api/event/toggle")).status).toBe(200);
     await publish(app, "conductor:toggle", { n: 3 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await app.call("GET", "/api/event/executions/toggle")).json()).toHaveLength(1);
+  });
+});
+
+describe("bus names: one rule on every bus (the in-process bus here, Kafka in tests/services/kafka-bus.test.ts)", () => {
+  it("fires a handler on kafka:<topic> for a KAFKA_PUBLISH to <topic>, and one on the plain topic for kafka:<topic>", async () => {
+    const app = await boot();
+    await defineWorkflow(app, "shipping_ack", [waitTask("shipped")]);
+    await register(app, {
+      name: "shipments_by_scheme",
+      event: "kafka:shipments",
+      actions: [{ action: "complete_task", complete_task: { workflowId: "${workflowId}", taskRefName: "shipped", output: { carrier: "${carrier}" } } }],
+    });
+    const waiting = await start(app, "shipping_ack");
+    // The publisher names the topic plainly, as a KAFKA_PUBLISH's kafka_request.topic does.
+    await defineWorkflow(app, "ship", [
+      {
+        name: "announce",
+        taskReferenceName: "announce",
+        type: "KAFKA_PUBLISH",
+        inputParameters: { kafka_request: { topic: "shipments", value: { workflowId: "${workflow.input.target}", carrier: "DHL" } } },
+      },
+    ]);
+    await start(app, "ship", { target: waiting });
+    const done = await app.engine.waitForWorkflow(waiting, Date.now() + 5_000);
+    expect(done.status).toBe("COMPLETED");
+    expect(done.tasks[0]?.outputData).toMatchObject({ carrier: "DHL" });
+    const [execution] = await executionsOf(app, "shipments_by_scheme", 1);
+    expect(execution).toMatchObject({ status: "COMPLETED", messageId: "shipments:0:0" });
+
+    // The other way round: a handler on the plain name hears a message published to kafka:<topic>.
+    await register(app, { name: "returns_plain", event: "returns", actions: [{ action: "update_workflow_variables", update_workflow_variables: { workflowId: "${workflowId}", variables: { returned: true } } }] });
+    const other = await start(app, "shipping_ack");
+    await publish(app, "kafka:returns", { workflowId: other });
+    const [update] = await executionsOf(app, "returns_plain", 1);
+    expect(update.status).toBe("COMPLETED");
+    expect(app.engine.getWorkflow(other).variables).toEqual({ returned: true });
+  });
+
+  it("runs handlers on two spellings of one topic once each per message", async () => {
+    const app = await boot();
+    const action = [{ action: "start_workflow", start_workflow: { name: "nope" } }];
+    await register(app, { name: "spelled_kafka", event: "kafka:invoices", actions: action });
+    await register(app, { name: "spelled_plain", event: "invoices", actions: action });
+    await publish(app, "invoices", {});
+    await publish(app, "kafka:invoices", {});
+    for (const name of ["spelled_kafka", "spelled_plain"]) {
+      const executions = await executionsOf(app, name, 2);
+      expect(executions.map((e: any) => e.messageId).sort()).toEqual(["invoices:0:0", "invoices:0:1"]);
+    }
+  });
+
+  it("maps conductor:<queue> the same way for publishers and handlers", async () => {
+    const app = await boot();
+    await register(app, { name: "queue_plain", event: "conductor.wf.notify", actions: [{ action: "start_workflow", start_workflow: { name: "nope" } }] });
+    await publish(app, "conductor:wf:notify", {});
+    const [execution] = await executionsOf(app, "queue_plain", 1);
+    expect(execution.messageId).toBe("conductor.wf.notify:0:0");
   });
 });
 

@@ -206,6 +206,71 @@ describe("POST /workflow/deploy on the file store", () => {
   });
 });
 
+describe("POST /workflow/deploy with the seed's KAFKA_PUBLISH layout", () => {
+  it("converts the XML in kafka_request.value.data and publishes the config and run URIs inside the message", async () => {
+    const published: { key?: string; value: string }[] = [];
+    engine.bus.subscribe("email-hygiene-requests", async (message) => void published.push({ key: message.key, value: message.value }));
+    const workflow = {
+      name: "seed_hygiene",
+      version: 1,
+      tasks: [
+        {
+          name: "request_email_hygiene",
+          taskReferenceName: "request_email_hygiene_ref",
+          type: "KAFKA_PUBLISH",
+          inputParameters: {
+            kafka_request: {
+              topic: "email-hygiene-requests",
+              key: "${workflow.workflowId}",
+              value: { workflowId: "${workflow.workflowId}", data: { dp_config: CLEAN_XML, mode: "${workflow.input.mode}" } },
+            },
+          },
+        },
+        { name: "wait_email_hygiene", taskReferenceName: "wait_email_hygiene_ref", type: "EVENT", sink: "conductor:email_hygiene_completed", asyncComplete: true },
+      ],
+    };
+    const res = await call("POST", "/workflow/deploy", { workflow, workflow_id: "run-seed-1", trigger_conductor: true, input: { input_data: "a@b.c\n", mode: "strict" } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const base = objects.uri("runs/run-seed-1/");
+    expect(JSON.parse(readUri(`${base}request_email_hygiene_ref.json`))).toEqual({
+      service: { "@_name": "clean", step: { "#text": "trim", "@_order": 1 }, threshold: 0.5 },
+    });
+
+    await engine.waitForWorkflow("run-seed-1", Date.now() + 5_000, (w) => w.tasks.some((t) => t.referenceTaskName === "request_email_hygiene_ref" && t.status === "COMPLETED"));
+    await vi.waitFor(() => expect(published).toHaveLength(1), { timeout: 5_000 });
+    expect(published[0]!.key).toBe("run-seed-1");
+    expect(JSON.parse(published[0]!.value)).toEqual({
+      workflowId: "run-seed-1",
+      data: {
+        dp_config: `${base}request_email_hygiene_ref.json`,
+        mode: "strict",
+        s3_input_uri: `${base}input.in`,
+        s3_output_uri: `${base}output.out`,
+        s3_report_uri: `${base}report/`,
+      },
+    });
+  });
+
+  it("invalid XML inside the message: 400 naming the nested field, nothing written", async () => {
+    const workflow = {
+      name: "seed_bad",
+      version: 1,
+      tasks: [
+        {
+          name: "p",
+          taskReferenceName: "p",
+          type: "KAFKA_PUBLISH",
+          inputParameters: { kafka_request: { topic: "t", value: { data: { dp_config: "<service><step></service>" } } } },
+        },
+      ],
+    };
+    const res = await call("POST", "/workflow/deploy", { workflow, workflow_id: "run-seed-bad", trigger_conductor: true });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/^workflow\.tasks\[0\]\.inputParameters\.kafka_request\.value\.data\.dp_config: invalid XML/);
+    expect(await objects.list("runs/run-seed-bad/")).toEqual([]);
+  });
+});
+
 describe("POST /retry-workflow", () => {
   async function failedRun(id: string) {
     await call("POST", "/workflow/deploy", { workflow: pipeline("ingest_retry"), workflow_id: id, trigger_conductor: true, input: { input_data: "d" } });

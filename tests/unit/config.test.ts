@@ -10,6 +10,9 @@ describe("configuration from the environment", () => {
       BATON_EVENT_STORE: "file",
       DATA_DIR: "./data",
       BATON_FSYNC: true,
+      BATON_HTTP_ALLOW: [],
+      BATON_HTTP_DENY: [],
+      BATON_HTTP_DENY_DEFAULTS: true,
       BATON_READ_CACHE_MB: 4,
       BATON_SWEEP_INTERVAL_MS: 250,
       BATON_FINISHED_IN_MEMORY: 1000,
@@ -20,6 +23,13 @@ describe("configuration from the environment", () => {
       BATON_MAX_DECISION_EVENTS: 250,
       BATON_MAX_DYNAMIC_FORK_BRANCHES: 1000,
       BATON_MAX_SUBWORKFLOW_DEPTH: 32,
+      BATON_USER_CODE_WORKERS: 2,
+      BATON_USER_CODE_QUEUE: 1000,
+      BATON_SCRIPT_TIMEOUT_MS: 500,
+      BATON_JQ_TIMEOUT_MS: 500,
+      BATON_SCRIPT_MEMORY_MB: 32,
+      BATON_USER_CODE_HEAP_MB: 128,
+      BATON_EVALUATIONS_PER_DECISION: 100,
       BATON_BUS: "memory",
       KAFKA_GROUP_ID: "baton",
       KAFKA_CREATE_TOPICS: true,
@@ -27,11 +37,21 @@ describe("configuration from the environment", () => {
       BATON_ROUTER_TOPIC: "conductor-events",
       BATON_ROUTER_MAPPINGS: {},
       BATON_ROUTER_HOLD_MS: 300000,
+      BATON_EVENT_SINK_WAITS: false,
       BATON_OBJECT_STORE: "fs",
       S3_REGION: "us-east-1",
       S3_FORCE_PATH_STYLE: false,
       MINIO_REGION: "us-east-1",
       MINIO_RAW_DATA_BUCKET: "raw-data",
+      BATON_AUTH: "off",
+      BATON_TOKEN_TTL_SECONDS: 3600,
+      BATON_CORS_ORIGINS: [],
+      BATON_GRAPHIQL: false,
+      BATON_MAX_BODY_BYTES: 4194304,
+      BATON_MAX_JSON_DEPTH: 128,
+      BATON_MAX_SEARCH_QUERY_CHARS: 4096,
+      BATON_MAX_SEARCH_QUERY_DEPTH: 16,
+      BATON_MAX_GRAPHQL_TOKENS: 20000,
     });
     expect(loadConfig({ PORT: "9090", BATON_EVENT_STORE: "memory", BATON_FSYNC: "false" })).toMatchObject({
       PORT: 9090,
@@ -56,14 +76,39 @@ describe("configuration from the environment", () => {
     [{ BATON_MAX_DECISION_EVENTS: "5" }, /BATON_MAX_DECISION_EVENTS must be >= 10/],
     [{ BATON_MAX_DYNAMIC_FORK_BRANCHES: "many" }, /BATON_MAX_DYNAMIC_FORK_BRANCHES must be a whole number/],
     [{ BATON_MAX_SUBWORKFLOW_DEPTH: "-1" }, /BATON_MAX_SUBWORKFLOW_DEPTH must be a whole number/],
+    [{ BATON_AUTH: "on" }, /BATON_AUTH must be one of off, required/],
+    [{ BATON_AUTH_SECRET: "short" }, /BATON_AUTH_SECRET must be at least 32 characters/],
+    [{ BATON_AUTH: "required", BATON_EVENT_STORE: "esdb", ESDB_URL: "esdb://localhost:2113" }, /BATON_AUTH_SECRET is required when BATON_AUTH is required with BATON_EVENT_STORE=esdb/],
+    [{ BATON_TOKEN_TTL_SECONDS: "0" }, /BATON_TOKEN_TTL_SECONDS must be >= 1/],
+    [{ BATON_CORS_ORIGINS: "https://ok.example, *" }, /BATON_CORS_ORIGINS must be a comma-separated list of origins/],
+    [{ BATON_CORS_ORIGINS: "https://console.example.com/app" }, /BATON_CORS_ORIGINS must be a comma-separated list of origins/],
+    [{ BATON_GRAPHIQL: "yes" }, /BATON_GRAPHIQL must be true or false/],
+    [{ BATON_EVENT_SINK_WAITS: "conductor" }, /BATON_EVENT_SINK_WAITS must be true or false/],
+    [{ BATON_SCRIPT_TIMEOUT_MS: "0" }, /BATON_SCRIPT_TIMEOUT_MS must be >= 1/],
+    [{ BATON_USER_CODE_WORKERS: "two" }, /BATON_USER_CODE_WORKERS must be a whole number/],
+    [{ BATON_MAX_BODY_BYTES: "4MB" }, /BATON_MAX_BODY_BYTES must be a whole number/],
+    [{ BATON_MAX_JSON_DEPTH: "5000" }, /BATON_MAX_JSON_DEPTH must be <= 512/],
+    [{ BATON_MAX_SEARCH_QUERY_DEPTH: "0" }, /BATON_MAX_SEARCH_QUERY_DEPTH must be >= 1/],
+    [{ BATON_MAX_GRAPHQL_TOKENS: "many" }, /BATON_MAX_GRAPHQL_TOKENS must be a whole number/],
   ])("rejects %o naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ValidationError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("reads the authentication settings", () => {
+    expect(
+      loadConfig({ BATON_AUTH: "required", BATON_AUTH_SECRET: "x".repeat(32), BATON_TOKEN_TTL_SECONDS: "600", BATON_CORS_ORIGINS: "https://a.example, http://localhost:3000" }),
+    ).toMatchObject({ BATON_AUTH: "required", BATON_TOKEN_TTL_SECONDS: 600, BATON_CORS_ORIGINS: ["https://a.example", "http://localhost:3000"] });
   });
 
   it("reads the Kafka bus settings", () => {
     expect(
       loadConfig({ BATON_BUS: "kafka", KAFKA_BROKERS: "127.0.0.1:9092, kafka-2:9093", KAFKA_GROUP_ID: "orders", KAFKA_CREATE_TOPICS: "false" }),
     ).toMatchObject({ BATON_BUS: "kafka", KAFKA_BROKERS: ["127.0.0.1:9092", "kafka-2:9093"], KAFKA_GROUP_ID: "orders", KAFKA_CREATE_TOPICS: false });
+  });
+
+  it("reads the EVENT sink option", () => {
+    expect(loadConfig({ BATON_EVENT_SINK_WAITS: "true" })).toMatchObject({ BATON_EVENT_SINK_WAITS: true });
+    expect(loadConfig({ BATON_EVENT_SINK_WAITS: "0" })).toMatchObject({ BATON_EVENT_SINK_WAITS: false });
   });
 });

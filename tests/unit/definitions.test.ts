@@ -4,10 +4,9 @@
  */
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { parseWorkflowDef } from "../../src/domain/definitions/check-workflow-def.ts";
+import { parseCheckedWorkflowDef, parseWorkflowDef } from "../../src/domain/definitions/check-workflow-def.ts";
 import { StartWorkflowRequestSchema, TaskResultSchema } from "../../src/domain/definitions/requests.ts";
 import { defaultTaskDef, TaskDefSchema } from "../../src/domain/definitions/task-def.ts";
-import { KNOWN_UNSUPPORTED_TASK_TYPES } from "../../src/domain/definitions/task-types.ts";
 import { parseOrThrow } from "../../src/domain/definitions/validate.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../src/domain/errors.ts";
 import { decideIdempotentStart } from "../../src/domain/idempotency.ts";
@@ -131,29 +130,49 @@ describe("WorkflowDef defaults (WorkflowDef.java, WorkflowTask.java)", () => {
     expect(error.message).toMatch(/orders/);
   });
 
-  it("rejects an unknown task type, naming the field", () => {
-    const error = validationErrorOf(() =>
-      parseWorkflowDef({ name: "orders", tasks: [{ name: "a", taskReferenceName: "a" }, { name: "b", taskReferenceName: "b", type: "TELEPORT" }] }),
-    );
-    expect(error.fieldErrors).toEqual([
-      { path: "tasks[1].type", message: expect.stringMatching(/unknown task type 'TELEPORT'; expected one of SIMPLE, /), invalidValue: "TELEPORT" },
-    ]);
+  it("accepts a task type it does not know, as Conductor does, and warns naming the field and the queue", () => {
+    for (const type of ["LLM_CHAT_COMPLETE", "USER_DEFINED", "TELEPORT"]) {
+      const { definition, warnings } = parseCheckedWorkflowDef({
+        name: "orders",
+        tasks: [{ name: "a", taskReferenceName: "a" }, { name: "chat", taskReferenceName: "b", type }],
+      });
+      expect(definition.tasks[1]!.type).toBe(type);
+      expect(warnings).toEqual([{ path: "tasks[1].type", message: expect.stringContaining(`unknown task type '${type}' (b): run as a worker task polled from queue '${type}'`) }]);
+    }
   });
 
-  it("says a known Conductor type Baton does not run is not supported, rather than unknown", () => {
-    const knownUnsupported = KNOWN_UNSUPPORTED_TASK_TYPES[0];
-    expect(knownUnsupported).toBe("USER_DEFINED");
+  it("names an embedded taskDefinition without a name after its task (Conductor does not validate embedded ones)", () => {
+    const def = parseWorkflowDef({
+      name: "orders",
+      tasks: [{ name: "charge", taskReferenceName: "c", taskDefinition: { retryCount: 5, responseTimeoutSeconds: 30 } }],
+    });
+    expect(def.tasks[0]!.taskDefinition).toMatchObject({ name: "charge", retryCount: 5, responseTimeoutSeconds: 30, timeoutPolicy: "TIME_OUT_WF" });
+    const named = parseWorkflowDef({ name: "orders", tasks: [{ name: "charge", taskReferenceName: "c", taskDefinition: { name: "billing" } }] });
+    expect(named.tasks[0]!.taskDefinition!.name).toBe("billing");
     const error = validationErrorOf(() =>
-      parseWorkflowDef({ name: "orders", tasks: [{ name: "d", taskReferenceName: "d", type: knownUnsupported }] }),
+      parseWorkflowDef({ name: "orders", tasks: [{ name: "charge", taskReferenceName: "c", taskDefinition: { retryCount: -1 } }] }),
     );
-    expect(error.fieldErrors[0]).toMatchObject({ path: "tasks[0].type", message: expect.stringMatching(/not supported/) });
+    expect(error.fieldErrors[0]!.path).toBe("tasks[0].taskDefinition.retryCount");
+  });
+
+  it("accepts a FORK_JOIN without its JOIN and warns: at the end (Baton joins) and elsewhere (the workflow fails there)", () => {
+    const fork = { name: "f", taskReferenceName: "f", type: "FORK_JOIN", forkTasks: [[{ name: "a", taskReferenceName: "a" }]] };
+    const atEnd = parseCheckedWorkflowDef({ name: "orders", tasks: [{ name: "s", taskReferenceName: "s" }, fork] });
+    expect(atEnd.warnings).toEqual([{ path: "tasks[1].type", message: expect.stringMatching(/FORK_JOIN 'f' ends the workflow without a JOIN: Baton completes/) }]);
+    const inMiddle = parseCheckedWorkflowDef({ name: "orders", tasks: [fork, { name: "s", taskReferenceName: "s" }] });
+    expect(inMiddle.warnings).toEqual([{ path: "tasks[0].type", message: expect.stringMatching(/FORK_JOIN 'f' is not followed by a JOIN task: the workflow fails/) }]);
+    const joined = parseCheckedWorkflowDef({ name: "orders", tasks: [fork, { name: "j", taskReferenceName: "j", type: "JOIN" }] });
+    expect(joined.warnings).toEqual([]);
   });
 
   it("reports every problem at once", () => {
     const error = validationErrorOf(() =>
-      parseWorkflowDef({ name: "orders", tasks: [{ name: "a", taskReferenceName: "a", type: "X" }, { name: "b", taskReferenceName: "a" }] }),
+      parseWorkflowDef({
+        name: "orders",
+        tasks: [{ name: "a", taskReferenceName: "a", type: "EVENT" }, { name: "b", taskReferenceName: "a" }],
+      }),
     );
-    expect(error.fieldErrors.map((e) => e.path)).toEqual(["tasks[0].type", "tasks[1].taskReferenceName"]);
+    expect(error.fieldErrors.map((e) => e.path)).toEqual(["tasks[0].sink", "tasks[1].taskReferenceName"]);
   });
 });
 

@@ -79,6 +79,19 @@ describe("completionOutcome", () => {
       reason: "email_validation_completed reported status 'failed'",
     });
   });
+
+  it("reads the seed services' error_message (before message, error and reason), skipping blank fields", () => {
+    const seedReply = { status: "failed", error_message: "MX lookup failed for example.invalid", message: "" };
+    expect(completionOutcome(completion({ data: seedReply }))).toEqual({ status: "FAILED", reason: "MX lookup failed for example.invalid" });
+    expect(completionOutcome(completion({ data: { status: "failed", error_message: "  ", error: "quota exceeded" } }))).toEqual({
+      status: "FAILED",
+      reason: "quota exceeded",
+    });
+    expect(completionOutcome(completion({ data: { status: "error", errorMessage: "timeout talking to SMTP" } }))).toEqual({
+      status: "FAILED",
+      reason: "timeout talking to SMTP",
+    });
+  });
 });
 
 describe("normaliseEventName", () => {
@@ -194,6 +207,39 @@ describe("routeCompletion", () => {
     const def = workflowDef([systemTask("EVENT", "notify", { sink: `conductor:${EVENT_TYPE}` })]);
     expect(routeCompletion(completion(), scenario(def).state, {}).kind).toBe("no_task");
     expect(routeCompletion(completion({ eventType: "something_else" }), waitingForReply().state, {}).kind).toBe("no_task");
+  });
+
+  it("with conductorSinksWait, matches the seed's EVENT without asyncComplete itself once it waits", () => {
+    const seed = workflowDef([request(), systemTask("EVENT", "await_reply", { sink: `conductor:${EVENT_TYPE}` })], { name: "email_validation" });
+    const flow = scenario(seed);
+    const policy = { conductorSinksWait: true };
+    expect(routeCompletion(completion(), flow.state, {}, policy)).toMatchObject({ kind: "hold", rule: "sink", target: { taskRefName: "await_reply" } });
+    flow.run(poll(flow.task("request").taskId, "baton:system"));
+    flow.complete("request");
+    flow.run(poll(flow.task("await_reply").taskId, "baton:system"));
+    expect(routeCompletion(completion(), flow.state, {}, policy)).toEqual({
+      kind: "ready",
+      taskId: flow.task("await_reply").taskId,
+      rule: "sink",
+      target: { taskRefName: "await_reply" },
+    });
+    // Conductor's rule (the default): that EVENT completes on publishing and waits for nothing.
+    expect(routeCompletion(completion(), flow.state, {})).toMatchObject({ kind: "no_task" });
+  });
+
+  it("conductorSinksWait leaves kafka: sinks to Conductor's rule", () => {
+    const def = workflowDef([systemTask("EVENT", "notify", { sink: `kafka:${EVENT_TYPE}` })]);
+    expect(routeCompletion(completion(), scenario(def).state, {}, { conductorSinksWait: true }).kind).toBe("no_task");
+  });
+
+  it("says why a reply for an EVENT that completes on publishing matches nothing, and how to make it wait", () => {
+    const def = workflowDef([request(), systemTask("EVENT", "announce", { sink: `conductor:${EVENT_TYPE}` })]);
+    expect(routeCompletion(completion(), scenario(def).state, {})).toMatchObject({
+      kind: "no_task",
+      reason: expect.stringContaining(
+        `EVENT task 'announce' has the sink 'conductor:${EVENT_TYPE}' but completes on publishing: give it asyncComplete: true, or start the server with BATON_EVENT_SINK_WAITS=true,`,
+      ),
+    });
   });
 
   it("says a task is gone when its workflow ended without it", () => {

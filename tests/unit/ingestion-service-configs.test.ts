@@ -122,3 +122,95 @@ describe("rewriteTaskInputs", () => {
     expect(rewritten.tasks[4]!.decisionCases!.csv![0]!.inputParameters.dp_config).toBe("s3://b/runs/r/in_case.json");
   });
 });
+
+/** The seed's layout: a KAFKA_PUBLISH whose request message carries the XML in `data.dp_config`. */
+const seedPublish = (ref: string, dpConfig: unknown, data: Record<string, unknown> = {}) => ({
+  name: ref,
+  taskReferenceName: ref,
+  type: "KAFKA_PUBLISH",
+  inputParameters: {
+    kafka_request: {
+      topic: "email-hygiene-requests",
+      key: "${workflow.workflowId}",
+      value: { workflowId: "${workflow.workflowId}", eventType: "email_hygiene_requested", data: { dp_config: dpConfig, ...data } },
+    },
+  },
+});
+
+const URIS = {
+  input: "s3://b/runs/r/input.in",
+  output: "s3://b/runs/r/output.out",
+  report: "s3://b/runs/r/report/",
+  config: (service: string) => `s3://b/runs/r/${service}.json`,
+};
+const RUN_URIS = { s3_input_uri: URIS.input, s3_output_uri: URIS.output, s3_report_uri: URIS.report };
+
+describe("the seed's KAFKA_PUBLISH layout", () => {
+  it("converts the XML inside kafka_request.value.data, naming its field", () => {
+    const def = parseWorkflowDef({ name: "hygiene", tasks: [seedPublish("hygiene_ref", XML)] });
+    const [config, ...more] = extractServiceConfigs(def);
+    expect(more).toEqual([]);
+    expect(config).toMatchObject({
+      taskReferenceName: "hygiene_ref",
+      service: "hygiene_ref",
+      field: "workflow.tasks[0].inputParameters.kafka_request.value.data.dp_config",
+    });
+    expect(config!.json).toMatchObject({ service: { "@_name": "clean", threshold: 0.5 } });
+  });
+
+  it("names the nested field of malformed XML", () => {
+    const def = parseWorkflowDef({ name: "hygiene", tasks: [seedPublish("hygiene_ref", "<service><step>trim</service>")] });
+    expect(() => extractServiceConfigs(def)).toThrow(/^workflow\.tasks\[0\]\.inputParameters\.kafka_request\.value\.data\.dp_config: invalid XML/);
+  });
+
+  it("puts the config URI and the run URIs inside the published message, where the service reads them", () => {
+    const def = parseWorkflowDef({ name: "hygiene", tasks: [seedPublish("hygiene_ref", XML, { email: "${workflow.input.email}" })] });
+    const rewritten = rewriteTaskInputs(def, URIS);
+    const request = rewritten.tasks[0]!.inputParameters.kafka_request as any;
+    expect(request.topic).toBe("email-hygiene-requests");
+    expect(request.value).toEqual({
+      workflowId: "${workflow.workflowId}",
+      eventType: "email_hygiene_requested",
+      data: { dp_config: "s3://b/runs/r/hygiene_ref.json", email: "${workflow.input.email}", ...RUN_URIS },
+    });
+    // Nothing is added outside the message: it would never reach the service.
+    expect(Object.keys(rewritten.tasks[0]!.inputParameters)).toEqual(["kafka_request"]);
+    expect((def.tasks[0]!.inputParameters.kafka_request as any).value.data.dp_config).toBe(XML);
+  });
+
+  it("copies a KAFKA_PUBLISH's top-level dp_config URI and the run URIs into its message", () => {
+    const def = parseWorkflowDef({
+      name: "hygiene",
+      tasks: [
+        {
+          name: "p",
+          taskReferenceName: "p",
+          type: "KAFKA_PUBLISH",
+          inputParameters: { dp_config: "<a/>", kafka_request: { topic: "t", value: { email: "x" } } },
+        },
+      ],
+    });
+    const rewritten = rewriteTaskInputs(def, URIS);
+    expect(rewritten.tasks[0]!.inputParameters).toEqual({
+      dp_config: "s3://b/runs/r/p.json",
+      ...RUN_URIS,
+      kafka_request: { topic: "t", value: { email: "x", dp_config: "s3://b/runs/r/p.json", ...RUN_URIS } },
+    });
+  });
+
+  it("gives every dp_config of one task its own file", () => {
+    const def = parseWorkflowDef({
+      name: "two",
+      tasks: [{ ...seedPublish("pub", "<a/>"), inputParameters: { ...seedPublish("pub", "<a/>").inputParameters, dp_config: "<b/>" } }],
+    });
+    const configs = extractServiceConfigs(def);
+    expect(configs.map((c) => [c.service, c.field, c.json])).toEqual([
+      ["pub", "workflow.tasks[0].inputParameters.dp_config", { b: "" }],
+      ["pub-2", "workflow.tasks[0].inputParameters.kafka_request.value.data.dp_config", { a: "" }],
+    ]);
+    const rewritten = rewriteTaskInputs(def, URIS).tasks[0]!.inputParameters as any;
+    expect(rewritten.dp_config).toBe("s3://b/runs/r/pub.json");
+    expect(rewritten.kafka_request.value.data.dp_config).toBe("s3://b/runs/r/pub-2.json");
+  });
+});
+

@@ -393,7 +393,7 @@ describe("FORK_JOIN and JOIN", () => {
     expect(s.task("join").outputData).toEqual({ a1: { v: 2 }, b1: { w: 3 } });
   });
 
-  it("rejects a FORK_JOIN that is not followed by a JOIN, naming the field (Conductor: 'Fork task definition is not followed by a join task'; mapper/ForkJoinTaskMapper.java)", () => {
+  it("registers a FORK_JOIN not followed by a JOIN, and fails the workflow when it is reached, scheduling no branch (Conductor: 'Fork task definition is not followed by a join task'; mapper/ForkJoinTaskMapper.java)", () => {
     const raw = {
       name: "no_join",
       tasks: [
@@ -401,12 +401,25 @@ describe("FORK_JOIN and JOIN", () => {
         { name: "after", taskReferenceName: "after" },
       ],
     };
-    expect(() => parseWorkflowDef(raw)).toThrow(ValidationError);
-    expect(() => parseWorkflowDef(raw)).toThrow(/tasks\[0\]\.type: FORK_JOIN 'fork' must be followed by a JOIN/);
-    const last = { ...raw, tasks: [raw.tasks[0]] };
-    expect(() => parseWorkflowDef(last)).toThrow(/tasks\[0\]\.type: FORK_JOIN 'fork' must be followed by a JOIN/);
-    const nested = { name: "nested", tasks: [{ name: "l", taskReferenceName: "l", type: "DO_WHILE", loopCondition: "false", loopOver: raw.tasks }] };
-    expect(() => parseWorkflowDef(nested)).toThrow(/tasks\[0\]\.loopOver\[0\]\.type: FORK_JOIN 'fork' must be followed by a JOIN/);
+    expect(() => parseWorkflowDef(raw)).not.toThrow();
+    const s = run([fork([[a1], [b1]]), after]);
+    expect(s.task("fork")).toMatchObject({ status: "FAILED_WITH_TERMINAL_ERROR", reasonForIncompletion: expect.stringMatching(/^Fork task definition is not followed by a join task/) });
+    expect(s.state.tasks).toHaveLength(1);
+    expect(s.state.status).toBe("FAILED");
+    // Inside a loop body a fork without its JOIN fails the same way, even as the body's last task.
+    const looped = run([systemTask("DO_WHILE", "loop", { loopCondition: "false", loopOver: [fork([[a1]])] })]);
+    expect(looped.task("fork__1").status).toBe("FAILED_WITH_TERMINAL_ERROR");
+    expect(looped.state.status).toBe("FAILED");
+  });
+
+  it("runs a FORK_JOIN that ends the workflow without a JOIN: the branches run and the workflow completes after all of them (the Python SDK writes these; Conductor fails them)", () => {
+    const s = run([after, fork([[a1], [b1]])]);
+    s.complete("after", {});
+    expect(statuses(s.state)).toEqual({ after: "COMPLETED", fork: "COMPLETED", a1: "SCHEDULED", b1: "SCHEDULED" });
+    s.complete("a1", { v: 1 });
+    expect(s.state.status).toBe("RUNNING");
+    s.complete("b1", { w: 2 });
+    expect(s.state.status).toBe("COMPLETED");
   });
 
   it("rejects a FORK_JOIN with no branches, naming forkTasks (Conductor: an empty branch list cannot be mapped; mapper/ForkJoinTaskMapper.java)", () => {
@@ -552,12 +565,16 @@ describe("FORK_JOIN_DYNAMIC", () => {
     expect(s.state.status).toBe("FAILED");
   });
 
-  it("rejects a FORK_JOIN_DYNAMIC not followed by a JOIN, naming the field (Conductor: 'Dynamic join definition is not followed by a join task'; mapper/ForkJoinDynamicTaskMapper.java)", () => {
+  it("fails the workflow at a FORK_JOIN_DYNAMIC followed by something other than a JOIN (Conductor: 'Dynamic join definition is not followed by a join task'; mapper/ForkJoinDynamicTaskMapper.java)", () => {
     const raw = {
       name: "no_join",
       tasks: [{ name: "f", taskReferenceName: "f", type: "FORK_JOIN_DYNAMIC", inputParameters: { forkTaskName: "x", forkTaskInputs: [] } }],
     };
-    expect(() => parseWorkflowDef(raw)).toThrow(/tasks\[0\]\.type: FORK_JOIN_DYNAMIC 'f' must be followed by a JOIN/);
+    expect(() => parseWorkflowDef(raw)).not.toThrow();
+    const s = run([systemTask("FORK_JOIN_DYNAMIC", "fanout", { inputParameters: { forkTaskName: "resize", forkTaskInputs: [1, 2] } }), after]);
+    expect(s.task("fanout")).toMatchObject({ status: "FAILED_WITH_TERMINAL_ERROR", reasonForIncompletion: expect.stringMatching(/not followed by a join task/) });
+    expect(s.state.tasks).toHaveLength(1);
+    expect(s.state.status).toBe("FAILED");
   });
 });
 

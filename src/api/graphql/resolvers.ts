@@ -12,6 +12,7 @@ import type { EventSource, RecordedEvent } from "../../domain/ports.ts";
 import type { Engine } from "../../engine/engine.ts";
 import { restartPointFor } from "../../projections/retry-suggestion.ts";
 import { MAX_SEARCH_SIZE } from "../../projections/search.ts";
+import type { QueryLimits } from "../../projections/search-query.ts";
 import { type PointInTime, stateAt } from "../../projections/time-travel.ts";
 import { workflowTimeline } from "../../projections/timeline.ts";
 import type { RouterView } from "../rest/router.ts";
@@ -19,13 +20,15 @@ import { taskDefView, taskView, unmatchedView, workflowDefView, workflowView } f
 
 import type { SubscriptionPort } from "./subscriptions.ts";
 /** What the GraphQL queries and mutations call on the engine, and nothing more. */
-export type ResolverPort = Pick<Engine, "eventHandlers" | "getTask" | "getTaskDef" | "getWorkflowDef" | "listTaskDefs" | "listWorkflowDefs" | "loadWorkflow" | "pause" | "queueSizes" | "readWorkflowEvents" | "registerTaskDef" | "registerWorkflowDef" | "rerun" | "restart" | "resume" | "retry" | "search" | "skipTask" | "startWorkflow" | "terminate" | "updateTask">;
+export type ResolverPort = Pick<Engine, "eventHandlers" | "getTask" | "getTaskDef" | "getWorkflowDef" | "listTaskDefs" | "listWorkflowDefs" | "loadWorkflow" | "pause" | "queueSizes" | "readWorkflowEvents" | "registerTaskDef" | "registerWorkflowDef" | "rerun" | "restart" | "resume" | "retry" | "search" | "skipTask" | "startWorkflow" | "terminate" | "updateTask" | "workflowDefWarnings">;
 
 /** What the resolvers need: the engine, and the event router when it runs. */
 export interface GraphQLDeps {
   /** Queries, mutations and subscriptions together call this much of the engine. */
   engine: ResolverPort & SubscriptionPort;
   router?: RouterView;
+  /** The search query limits of the edge (BATON_MAX_SEARCH_QUERY_*). */
+  searchQueryLimits?: QueryLimits;
 }
 
 type Args = Record<string, any>;
@@ -52,7 +55,7 @@ function pointInTime(revision: unknown, time: unknown): PointInTime {
 }
 
 /** The Query and Mutation resolvers; each field of `schema.graphql` has exactly one. */
-export function createResolvers({ engine, router }: { engine: ResolverPort; router?: RouterView }) {
+export function createResolvers({ engine, router, searchQueryLimits }: { engine: ResolverPort; router?: RouterView; searchQueryLimits?: QueryLimits }) {
   async function streamOf(workflowId: string): Promise<RecordedEvent[]> {
     const events = await engine.readWorkflowEvents(workflowId);
     if (events.length === 0) throw new NotFoundError(`No such workflow found by id: ${workflowId}`);
@@ -83,6 +86,7 @@ export function createResolvers({ engine, router }: { engine: ResolverPort; rout
         sort: sort ?? undefined,
         start: boundedInt(start ?? 0, "search.start", 0, Number.MAX_SAFE_INTEGER),
         size: boundedInt(size ?? 100, "search.size", 0, MAX_SEARCH_SIZE),
+        queryLimits: searchQueryLimits,
       });
     },
     workflowDef: (_: unknown, { name, version }: Args) => workflowDefView(engine.getWorkflowDef(name, version ?? undefined)),
@@ -177,7 +181,12 @@ export function createResolvers({ engine, router }: { engine: ResolverPort; rout
     },
   };
 
-  return { Query, Mutation };
+  // Computed when asked for: what Baton warns about in the definition (under this server's EVENT sink policy).
+  const WorkflowDef = {
+    warnings: (view: { definition: Parameters<ResolverPort["workflowDefWarnings"]>[0] }) => engine.workflowDefWarnings(view.definition),
+  };
+
+  return { Query, Mutation, WorkflowDef };
 }
 
 /** GraphQL passes omitted nullable arguments as absent but explicit ones as null; the schemas want absent. */

@@ -103,7 +103,7 @@ export function ingestionRoutes({ engine, objects, rawData, rawDataBucket = "raw
       input: objects.uri(key("input.in")),
       output: objects.uri(key("output.out")),
       report: objects.uri(key("report/")),
-      config: (ref: string) => objects.uri(key(`${configs.find((cfg) => cfg.taskReferenceName === ref)!.service}.json`)),
+      config: (service: string) => objects.uri(key(`${service}.json`)),
     };
     const updated = rewriteTaskInputs(definition, uris);
     const workflowInput = { ...input, s3_input_uri: uris.input, s3_output_uri: uris.output, s3_report_uri: uris.report };

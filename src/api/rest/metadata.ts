@@ -2,12 +2,13 @@ import { Hono } from "hono";
 import { parseWorkflowDef } from "../../domain/definitions/check-workflow-def.ts";
 import { TaskDefSchema } from "../../domain/definitions/task-def.ts";
 import { parseOrThrow } from "../../domain/definitions/validate.ts";
+import type { WorkflowDef } from "../../domain/definitions/workflow-def.ts";
 import { ValidationError } from "../../domain/errors.ts";
 import type { Engine } from "../../engine/engine.ts";
 import { boolQuery, emptyOk, intQuery, jsonBody, restSource } from "./request.ts";
 
 /** What the metadata routes call on the engine, and nothing more. */
-export type MetadataRoutesPort = Pick<Engine, "getTaskDef" | "getWorkflowDef" | "listTaskDefs" | "listWorkflowDefs" | "registerTaskDef" | "registerWorkflowDef" | "removeTaskDef" | "removeWorkflowDef">;
+export type MetadataRoutesPort = Pick<Engine, "getTaskDef" | "getWorkflowDef" | "listTaskDefs" | "listWorkflowDefs" | "registerTaskDef" | "registerWorkflowDef" | "removeTaskDef" | "removeWorkflowDef" | "workflowDefWarnings">;
 
 function requireArray(body: unknown, what: string): unknown[] {
   if (!Array.isArray(body)) {
@@ -19,7 +20,26 @@ function requireArray(body: unknown, what: string): unknown[] {
   return body;
 }
 
-/** Conductor's `/api/metadata`: workflow and task definitions. */
+/** Conductor's `WorkflowDefSummary`: a version without its body. */
+const summaryOf = (def: WorkflowDef) => ({ name: def.name, version: def.version, createTime: def.createTime ?? null, updateTime: def.updateTime ?? null });
+
+/** Conductor's WorkflowClassifier: `metadata.classifier`, else `agent` for agent SDK definitions, else `workflow`. */
+function classifierOf(def: WorkflowDef): string {
+  const metadata = def.metadata;
+  if (metadata === null || typeof metadata !== "object") return "workflow";
+  const fields = metadata as Record<string, unknown>;
+  if (typeof fields.classifier === "string" && fields.classifier.trim() !== "") return fields.classifier;
+  if (fields.agent_sdk != null || fields.agentDef != null) return "agent";
+  return "workflow";
+}
+
+const byNameThenVersion = (a: WorkflowDef, b: WorkflowDef) => a.name.localeCompare(b.name) || a.version - b.version;
+
+/**
+ * Conductor's `/api/metadata`: workflow and task definitions. Literal paths
+ * (`/workflow/validate`, `/workflow/names`, ...) are registered before
+ * `/workflow/:name`, so a parameter route never answers them.
+ */
 export function metadataRoutes(engine: MetadataRoutesPort) {
   const app = new Hono();
 
@@ -41,7 +61,39 @@ export function metadataRoutes(engine: MetadataRoutesPort) {
     return c.json({ bulkErrorResults: {}, bulkSuccessfulResults, message: "" });
   });
 
-  app.get("/workflow", (c) => c.json(engine.listWorkflowDefs()));
+  // Baton adds what it warns about (Conductor answers an empty 200); errors are a 400 as in Conductor.
+  app.post("/workflow/validate", async (c) => {
+    const definition = parseWorkflowDef(await jsonBody(c));
+    return c.json({ valid: true, warnings: engine.workflowDefWarnings(definition) });
+  });
+
+  app.get("/workflow", (c) => {
+    const classifier = c.req.query("classifier")?.trim();
+    const all = engine.listWorkflowDefs();
+    return c.json(classifier ? all.filter((def) => classifierOf(def).toLowerCase() === classifier.toLowerCase()) : all);
+  });
+
+  app.get("/workflow/names-and-versions", (c) => {
+    const byName: Record<string, ReturnType<typeof summaryOf>[]> = {};
+    for (const def of [...engine.listWorkflowDefs()].sort(byNameThenVersion)) (byName[def.name] ??= []).push(summaryOf(def));
+    return c.json(byName);
+  });
+
+  app.get("/workflow/names", (c) => c.json([...new Set(engine.listWorkflowDefs().map((def) => def.name))].sort()));
+
+  app.get("/workflow/latest-versions", (c) => {
+    const latest = new Map<string, WorkflowDef>();
+    for (const def of engine.listWorkflowDefs()) {
+      const seen = latest.get(def.name);
+      if (!seen || def.version > seen.version) latest.set(def.name, def);
+    }
+    return c.json([...latest.values()].sort(byNameThenVersion));
+  });
+
+  app.get("/workflow/:name/versions", (c) => {
+    const name = c.req.param("name");
+    return c.json(engine.listWorkflowDefs().filter((def) => def.name === name).sort(byNameThenVersion).map(summaryOf));
+  });
 
   app.get("/workflow/:name", (c) => {
     const version = c.req.query("version") ? intQuery(c, "version", 1, { min: 1 }) : undefined;

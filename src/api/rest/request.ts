@@ -3,13 +3,15 @@ import type * as v from "valibot";
 import { ValidationError } from "../../domain/errors.ts";
 import type { EventSource } from "../../domain/ports.ts";
 import { parseOrThrow } from "../../domain/definitions/validate.ts";
+import { checkJsonTextDepth, limitsOf } from "../input-limits.ts";
 
-/** Reads the JSON body, or throws a 400 naming the problem (empty, malformed). */
+/** Reads the JSON body, or throws a 400 naming the problem (empty, malformed, nested too deep). */
 export async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") {
     throw new ValidationError("Request body is empty; expected JSON", [{ path: "(body)", message: "expected a JSON body" }]);
   }
+  checkJsonTextDepth(text, limitsOf(c).maxJsonDepth);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -36,14 +38,32 @@ export function intQuery(c: Context, name: string, fallback: number, { min = 0, 
   return value;
 }
 
-/** An optional boolean query parameter (`true` / `false`). */
+// Spring's StringToBooleanConverter, which reads Conductor's boolean query parameters:
+// trimmed, any case. The Python SDK sends `True` / `False`.
+const TRUE_WORDS = new Set(["true", "on", "yes", "1"]);
+const FALSE_WORDS = new Set(["false", "off", "no", "0"]);
+
+/**
+ * A boolean as Conductor (Spring) reads one from a query string: true/on/yes/1
+ * or false/off/no/0 in any case; undefined for an absent or blank value.
+ */
+export function parseQueryBoolean(raw: string | undefined): boolean | undefined {
+  if (raw === undefined) return undefined;
+  const word = raw.trim().toLowerCase();
+  if (word === "") return undefined;
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  return undefined;
+}
+
+/** An optional boolean query parameter, read as Conductor reads it (see parseQueryBoolean). */
 export function boolQuery(c: Context, name: string, fallback: boolean): boolean {
   const raw = c.req.query(name);
-  if (raw === undefined || raw === "") return fallback;
-  if (raw === "true") return true;
-  if (raw === "false") return false;
-  throw new ValidationError(`${name}: expected true or false, got '${raw}'`, [
-    { path: name, message: "expected true or false", invalidValue: raw },
+  const value = parseQueryBoolean(raw);
+  if (value !== undefined) return value;
+  if (raw === undefined || raw.trim() === "") return fallback;
+  throw new ValidationError(`${name}: expected true or false (or on/off, yes/no, 1/0, any case), got '${raw}'`, [
+    { path: name, message: "expected true or false (or on/off, yes/no, 1/0, any case)", invalidValue: raw },
   ]);
 }
 
@@ -61,6 +81,7 @@ export function emptyOk(c: Context) {
 export async function optionalJsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") return {};
+  checkJsonTextDepth(text, limitsOf(c).maxJsonDepth);
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import {
   RerunWorkflowRequestSchema,
@@ -6,15 +6,49 @@ import {
   StartWorkflowRequestSchema,
 } from "../../domain/definitions/requests.ts";
 import { parseOrThrow } from "../../domain/definitions/validate.ts";
-import { ValidationError } from "../../domain/errors.ts";
+import { WorkflowTestRequestSchema } from "../../domain/definitions/workflow-test-request.ts";
+import type { WorkflowState } from "../../domain/workflow/state.ts";
 import { isWorkflowTerminal } from "../../domain/workflow/status.ts";
 import type { Engine } from "../../engine/engine.ts";
-import { toWorkflowJson, toWorkflowStatusJson } from "../../projections/conductor-json.ts";
-import { MAX_SEARCH_SIZE } from "../../projections/search.ts";
+import { testWorkflow } from "../../engine/workflow-test.ts";
+import { toTaskJson, toWorkflowJson, toWorkflowStatusJson } from "../../projections/conductor-json.ts";
+import { findWorkflows } from "../../projections/search.ts";
+import { toWorkflowSummary } from "../../projections/summary.ts";
+import { workflowsWithMatchingTasks } from "../../projections/task-search.ts";
 import { boolQuery, emptyOk, intQuery, jsonBody, optionalJsonBody, restSource, validBody } from "./request.ts";
+import { externalStorageUnsupported, searchRequestOf } from "./search-params.ts";
+import { awaitSignalResponse, parseReturnStrategy } from "./signal-response.ts";
 
 /** What the workflow routes call on the engine, and nothing more. */
-export type WorkflowRoutesPort = Pick<Engine, "clock" | "digests" | "loadWorkflow" | "pause" | "rerun" | "resetCallbacks" | "restart" | "resume" | "retry" | "search" | "skipTask" | "startWorkflow" | "terminate" | "waitForWorkflow" | "workflows">;
+export type WorkflowRoutesPort = Pick<
+  Engine,
+  | "clock" | "decide" | "digests" | "loadWorkflow" | "pause" | "removeWorkflow" | "rerun" | "resetCallbacks" | "restart" | "resume" | "retry"
+  | "search" | "skipTask" | "startWorkflow" | "terminate" | "updateTask" | "waitForWorkflow" | "workflows"
+>;
+
+/** The longest a synchronous execute waits (Conductor has no cap; a proxy in front usually has one near 60 s). */
+const MAX_EXECUTE_WAIT_SECONDS = 55;
+
+const CorrelationIdListSchema = v.pipe(
+  v.array(v.string("correlation ids must be strings"), "expected a JSON array of correlation ids"),
+  v.maxLength(1000, "at most 1000 correlation ids per request"),
+);
+
+/** Workflows of `name` with one of `correlationIds`: those in memory, and (with includeClosed) finished ones read back from the store. */
+async function correlated(engine: WorkflowRoutesPort, name: string, correlationIds: ReadonlySet<string>, includeClosed: boolean): Promise<WorkflowState[]> {
+  const found = [...engine.workflows()].filter(
+    (w) => w.definition.name === name && w.correlationId !== undefined && correlationIds.has(w.correlationId) && (includeClosed || !isWorkflowTerminal(w.status)),
+  );
+  if (includeClosed) {
+    for (const digest of [...engine.digests()]) {
+      if (digest.fields.workflowType === name && correlationIds.has(String(digest.fields.correlationId))) {
+        const workflow = await engine.loadWorkflow(digest.workflowId).catch(() => undefined);
+        if (workflow) found.push(workflow);
+      }
+    }
+  }
+  return found;
+}
 
 const BULK_LIMIT = 1000;
 const IdListSchema = v.pipe(
@@ -31,21 +65,35 @@ export function workflowRoutes(engine: WorkflowRoutesPort) {
     return c.text(await engine.startWorkflow(request, restSource(c)));
   });
 
-  app.get("/search", async (c) => {
-    // The SDK's README passes the query as `start`; a non-number there means "from the top".
-    const startRaw = c.req.query("start");
-    const start = startRaw !== undefined && /^\d+$/.test(startRaw) ? Number(startRaw) : 0;
-    const size = intQuery(c, "size", 100, { min: 0 });
-    if (size > MAX_SEARCH_SIZE) {
-      throw new ValidationError(`size: cannot return more than ${MAX_SEARCH_SIZE} workflows; use start to page`, [
-        { path: "size", message: `must be <= ${MAX_SEARCH_SIZE}`, invalidValue: size },
-      ]);
-    }
-    const query = c.req.query("query") ?? (startRaw !== undefined && !/^\d+$/.test(startRaw) ? startRaw : undefined);
-    return c.json(
-      await engine.search({ start, size, sort: c.req.query("sort"), freeText: c.req.query("freeText"), query }),
-    );
+  app.get("/search", async (c) => c.json(await engine.search(searchRequestOf(c))));
+
+  // As /search, with whole workflows (tasks included) instead of summaries.
+  app.get("/search-v2", async (c) => {
+    const { totalHits, results } = await engine.search(searchRequestOf(c));
+    const workflows = await Promise.all(results.map((summary) => engine.loadWorkflow(summary.workflowId).catch(() => undefined)));
+    return c.json({ totalHits, results: workflows.flatMap((w) => (w ? [toWorkflowJson(w, true)] : [])) });
   });
+
+  // Workflows with a task matching the query (task fields: taskType, status, taskDefName, ...), among those held
+  // in memory (active ones and the recently finished), sorted and paged as /search does.
+  const searchByTasks = (c: Parameters<typeof searchRequestOf>[0]) => {
+    const { query, freeText, ...paging } = searchRequestOf(c);
+    const { totalHits, results } = findWorkflows([workflowsWithMatchingTasks(engine.workflows(), { query, freeText })], paging);
+    return { totalHits, results: results as WorkflowState[] }; // only states went in
+  };
+
+  app.get("/search-by-tasks", (c) => {
+    const { totalHits, results } = searchByTasks(c);
+    return c.json({ totalHits, results: results.map(toWorkflowSummary) });
+  });
+
+  app.get("/search-by-tasks-v2", (c) => {
+    const { totalHits, results } = searchByTasks(c);
+    return c.json({ totalHits, results: results.map((w) => toWorkflowJson(w, true)) });
+  });
+
+  app.get("/externalstoragelocation", externalStorageUnsupported);
+  app.get("/external-storage-location", externalStorageUnsupported);
 
   app.get("/running/:name", (c) => {
     const name = c.req.param("name");
@@ -63,47 +111,55 @@ export function workflowRoutes(engine: WorkflowRoutesPort) {
     return c.json(ids);
   });
 
+  // Runs a definition against mocked task results (conductor-oss WorkflowTestService); answers with the workflow.
+  app.post("/test", async (c) => {
+    const request = await validBody(c, WorkflowTestRequestSchema, "workflow test request");
+    const workflow = await testWorkflow(engine, request, `test-${crypto.randomUUID()}`, restSource(c));
+    return c.json(toWorkflowJson(workflow, true));
+  });
+
+  app.put("/decide/:workflowId", async (c) => {
+    await engine.decide(c.req.param("workflowId"), restSource(c));
+    return emptyOk(c);
+  });
+
   app.get("/:name/correlated/:correlationId", async (c) => {
     const includeClosed = boolQuery(c, "includeClosed", false);
     const includeTasks = boolQuery(c, "includeTasks", false);
     const { name, correlationId } = c.req.param();
-    const found = [...engine.workflows()].filter(
-      (w) =>
-        w.definition.name === name && w.correlationId === correlationId && (includeClosed || !isWorkflowTerminal(w.status)),
-    );
-    if (includeClosed) {
-      // Finished workflows that left memory: found by their search digest, read back from the store.
-      for (const digest of engine.digests()) {
-        if (digest.fields.workflowType === name && digest.fields.correlationId === correlationId) found.push(await engine.loadWorkflow(digest.workflowId));
-      }
-    }
+    const found = await correlated(engine, name, new Set([correlationId]), includeClosed);
     return c.json(found.map((w) => toWorkflowJson(w, includeTasks)));
   });
 
-  // Orkes' synchronous execution, used by the SDK's ConductorWorkflow.execute().
+  // Batch lookup: body = correlation ids; answer = correlationId -> workflows (every id asked for is a key).
+  app.post("/:name/correlated", async (c) => {
+    const includeClosed = boolQuery(c, "includeClosed", false);
+    const includeTasks = boolQuery(c, "includeTasks", false);
+    const ids = parseOrThrow(CorrelationIdListSchema, await jsonBody(c), "correlation id list");
+    const found = await correlated(engine, c.req.param("name"), new Set(ids), includeClosed);
+    const byId: Record<string, Record<string, unknown>[]> = Object.fromEntries(ids.map((id) => [id, []]));
+    for (const w of found) byId[w.correlationId!]!.push(toWorkflowJson(w, includeTasks));
+    return c.json(byId);
+  });
+
+  // Synchronous execution (conductor-oss 3.32 and Orkes; the SDK's ConductorWorkflow.execute()): starts the
+  // workflow and answers once it ends or blocks (a WAIT, or a waitUntilTaskRef task that ended), or at waitForSeconds.
   app.post("/execute/:name/:version?", async (c) => {
     const body = await jsonBody(c);
+    const versionParam = c.req.param("version");
+    const version = versionParam === undefined || versionParam === "0" ? undefined : Number(versionParam);
     const request = parseOrThrow(
       StartWorkflowRequestSchema,
-      { ...(body as object), name: c.req.param("name"), version: c.req.param("version") ? Number(c.req.param("version")) : undefined },
+      { ...(body as object), name: c.req.param("name"), version },
       "start workflow request",
     );
-    const waitForSeconds = intQuery(c, "waitForSeconds", 10, { min: 0, max: 55 });
+    const strategy = parseReturnStrategy(c.req.query("returnStrategy"));
+    const waitForSeconds = intQuery(c, "waitForSeconds", 10, { min: 0, max: MAX_EXECUTE_WAIT_SECONDS }) || 10;
+    const requestId = c.req.query("requestId")?.trim() || crypto.randomUUID();
+    const refs = (c.req.query("waitUntilTaskRef") ?? "").split(",").map((ref) => ref.trim()).filter((ref) => ref !== "");
     const workflowId = await engine.startWorkflow(request, restSource(c));
-    const untilRef = c.req.query("waitUntilTaskRef") || undefined;
-    const workflow = await engine.waitForWorkflow(
-      workflowId,
-      engine.clock() + waitForSeconds * 1000,
-      (w) => isWorkflowTerminal(w.status) || (untilRef !== undefined && w.tasks.some((t) => t.referenceTaskName === untilRef)),
-    );
-    const json = toWorkflowJson(workflow, true);
-    return c.json({
-      ...json,
-      responseType: "TARGET_WORKFLOW",
-      targetWorkflowId: workflowId,
-      targetWorkflowStatus: workflow.status,
-      requestId: c.req.query("requestId"),
-    });
+    const response = await awaitSignalResponse(engine, workflowId, refs, strategy, requestId, waitForSeconds * 1000);
+    return response ? c.json(response) : c.body(null, 200);
   });
 
   // Start by name, body = input.
@@ -133,6 +189,31 @@ export function workflowRoutes(engine: WorkflowRoutesPort) {
     return c.json(toWorkflowStatusJson(workflow, boolQuery(c, "includeOutput", false), boolQuery(c, "includeVariables", false)));
   });
 
+  // A page of the workflow's tasks, optionally only some statuses (any case).
+  app.get("/:workflowId/tasks", async (c) => {
+    const workflow = await engine.loadWorkflow(c.req.param("workflowId"));
+    const statuses = (c.req.queries("status") ?? []).flatMap((s) => s.split(",")).map((s) => s.trim().toUpperCase()).filter((s) => s !== "");
+    const tasks = statuses.length === 0 ? workflow.tasks : workflow.tasks.filter((task) => statuses.includes(task.status));
+    const start = intQuery(c, "start", 0);
+    const count = intQuery(c, "count", 15);
+    return c.json({ totalHits: tasks.length, results: tasks.slice(start, start + count).map((task) => toTaskJson(workflow, task)) });
+  });
+
+  // Baton never deletes events: archived or not, the workflow leaves every read model and its history stays in the log.
+  app.delete("/:workflowId/remove", async (c) => {
+    await engine.removeWorkflow(c.req.param("workflowId"), boolQuery(c, "archiveWorkflow", true), restSource(c));
+    return emptyOk(c);
+  });
+
+  app.delete("/:workflowId/terminate-remove", async (c) => {
+    const workflowId = c.req.param("workflowId");
+    const archive = boolQuery(c, "archiveWorkflow", true);
+    const workflow = await engine.loadWorkflow(workflowId);
+    if (!isWorkflowTerminal(workflow.status)) await engine.terminate(workflowId, c.req.query("reason"), restSource(c));
+    await engine.removeWorkflow(workflowId, archive, restSource(c));
+    return emptyOk(c);
+  });
+
   app.delete("/:workflowId", async (c) => {
     await engine.terminate(c.req.param("workflowId"), c.req.query("reason"), restSource(c));
     return emptyOk(c);
@@ -154,6 +235,7 @@ export function workflowRoutes(engine: WorkflowRoutesPort) {
   });
 
   app.post("/:workflowId/retry", async (c) => {
+    boolQuery(c, "resumeSubworkflowTasks", false); // read so a bad value is a 400; Baton retries sub-workflow tasks as Conductor's default does
     await engine.retry(c.req.param("workflowId"), restSource(c));
     return c.body(null, 204);
   });
@@ -181,22 +263,51 @@ export function workflowRoutes(engine: WorkflowRoutesPort) {
 /** Conductor's `/api/workflow/bulk/*`: one operation over many ids, reporting each. */
 export function bulkRoutes(engine: WorkflowRoutesPort) {
   const app = new Hono();
-  const operations: Record<string, (id: string, c: Parameters<typeof restSource>[0]) => Promise<unknown>> = {
-    pause: (id, c) => engine.pause(id, restSource(c)),
-    resume: (id, c) => engine.resume(id, restSource(c)),
-    restart: (id, c) => engine.restart(id, c.req.query("useLatestDefinitions") === "true", restSource(c)),
-    retry: (id, c) => engine.retry(id, restSource(c)),
-    terminate: (id, c) => engine.terminate(id, c.req.query("reason"), restSource(c)),
-  };
-  for (const [operation, run] of Object.entries(operations)) {
-    const method = operation === "pause" || operation === "resume" ? "put" : "post";
-    app[method](`/${operation}`, async (c) => {
+  type Run = (id: string) => Promise<unknown>;
+  // Each operation reads its query parameters once (a bad value is one 400, not an error per id).
+  const operations: { method: "put" | "post" | "delete"; path: string; prepare: (c: Context) => Run }[] = [
+    { method: "put", path: "/pause", prepare: (c) => (id) => engine.pause(id, restSource(c)) },
+    { method: "put", path: "/resume", prepare: (c) => (id) => engine.resume(id, restSource(c)) },
+    {
+      method: "post",
+      path: "/restart",
+      prepare: (c) => {
+        const useLatest = boolQuery(c, "useLatestDefinitions", false);
+        return (id) => engine.restart(id, useLatest, restSource(c));
+      },
+    },
+    { method: "post", path: "/retry", prepare: (c) => (id) => engine.retry(id, restSource(c)) },
+    { method: "post", path: "/terminate", prepare: (c) => (id) => engine.terminate(id, c.req.query("reason"), restSource(c)) },
+    {
+      method: "delete",
+      path: "/remove",
+      prepare: (c) => {
+        const archive = boolQuery(c, "archiveWorkflow", true);
+        return (id) => engine.removeWorkflow(id, archive, restSource(c));
+      },
+    },
+    {
+      method: "delete",
+      path: "/terminate-remove",
+      prepare: (c) => {
+        const archive = boolQuery(c, "archiveWorkflow", true);
+        return async (id) => {
+          const workflow = await engine.loadWorkflow(id);
+          if (!isWorkflowTerminal(workflow.status)) await engine.terminate(id, c.req.query("reason"), restSource(c));
+          await engine.removeWorkflow(id, archive, restSource(c));
+        };
+      },
+    },
+  ];
+  for (const { method, path, prepare } of operations) {
+    app[method](path, async (c) => {
+      const run = prepare(c);
       const ids = parseOrThrow(IdListSchema, await jsonBody(c), "workflow id list");
       const bulkErrorResults: Record<string, string> = {};
       const bulkSuccessfulResults: string[] = [];
       for (const id of ids) {
         try {
-          await run(id, c);
+          await run(id);
           bulkSuccessfulResults.push(id);
         } catch (error) {
           bulkErrorResults[id] = error instanceof Error ? error.message : String(error);
@@ -205,5 +316,21 @@ export function bulkRoutes(engine: WorkflowRoutesPort) {
       return c.json({ bulkErrorResults, bulkSuccessfulResults, message: "" });
     });
   }
+
+  // The workflows themselves, as Conductor's BulkResponse<Workflow>.
+  app.post("/search", async (c) => {
+    const includeTasks = boolQuery(c, "includeTasks", true);
+    const ids = parseOrThrow(IdListSchema, await jsonBody(c), "workflow id list");
+    const bulkErrorResults: Record<string, string> = {};
+    const bulkSuccessfulResults: Record<string, unknown>[] = [];
+    for (const id of ids) {
+      try {
+        bulkSuccessfulResults.push(toWorkflowJson(await engine.loadWorkflow(id), includeTasks));
+      } catch (error) {
+        bulkErrorResults[id] = error instanceof Error ? error.message : String(error);
+      }
+    }
+    return c.json({ bulkErrorResults, bulkSuccessfulResults, message: "" });
+  });
   return app;
 }

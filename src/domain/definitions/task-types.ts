@@ -12,12 +12,9 @@ export const DECIDED_TASK_TYPES = taskTypesRun("decided");
 export const WAITING_TASK_TYPES = taskTypesRun("held");
 export const REACTOR_TASK_TYPES = taskTypesRun("reactor");
 
-/** Every type Baton runs (a definition with any other type is refused). */
+/** Every type Baton runs as a system task (any other type runs as a worker task, as in Conductor). */
 export const SUPPORTED_TASK_TYPES = TASK_TYPE_NAMES;
 export type SupportedTaskType = TaskType;
-
-/** Recognised Conductor types Baton does not run. */
-export const KNOWN_UNSUPPORTED_TASK_TYPES = ["USER_DEFINED", "LAMBDA"] as const;
 
 const runKindOf = (type: string) => taskTypeSpec(type)?.run.kind;
 

@@ -6,10 +6,26 @@ import { jsonObject, requiredString, wholeNumber } from "./validate.ts";
 export const WORKFLOW_TIMEOUT_POLICIES = ["TIME_OUT_WF", "ALERT_ONLY"] as const;
 
 /**
+ * A task definition embedded in a workflow task may leave out its name:
+ * Conductor does not validate embedded ones, and the task's name is its name.
+ */
+const EmbeddedTaskDefSchema = v.looseObject({
+  ...TaskDefSchema.entries,
+  name: v.optional(v.nullable(v.string("taskDefinition.name must be a string"))),
+});
+
+/** Names an embedded task definition after its task when it has no name of its own. */
+function nameEmbeddedTaskDef<T extends { name: string; taskDefinition?: { name?: string | null } | null }>(task: T): T {
+  const def = task.taskDefinition;
+  if (!def || (typeof def.name === "string" && def.name.trim() !== "")) return task;
+  return { ...task, taskDefinition: { ...def, name: task.name } };
+}
+
+/**
  * One step of a workflow (Conductor's `WorkflowTask`). Fields for task types
  * this version does not run yet are kept as given, so definitions round-trip.
  */
-export const WorkflowTaskSchema: v.GenericSchema<unknown, WorkflowTask> = v.looseObject({
+export const WorkflowTaskSchema: v.GenericSchema<unknown, WorkflowTask> = v.pipe(v.looseObject({
   name: requiredString("name"),
   taskReferenceName: requiredString("taskReferenceName"),
   type: v.optional(requiredString("type"), "SIMPLE"),
@@ -20,7 +36,7 @@ export const WorkflowTaskSchema: v.GenericSchema<unknown, WorkflowTask> = v.loos
   startDelay: v.optional(wholeNumber("startDelay"), 0),
   asyncComplete: v.optional(v.boolean("asyncComplete must be true or false"), false),
   retryCount: v.optional(v.nullable(wholeNumber("retryCount"))),
-  taskDefinition: v.optional(v.nullable(TaskDefSchema)),
+  taskDefinition: v.optional(v.nullable(EmbeddedTaskDefSchema)),
   decisionCases: v.optional(
     v.record(v.string(), v.array(v.lazy(() => WorkflowTaskSchema)), "decisionCases must map case values to task lists"),
   ),
@@ -41,15 +57,14 @@ export const WorkflowTaskSchema: v.GenericSchema<unknown, WorkflowTask> = v.loos
   dynamicForkTasksInputParamName: v.optional(v.nullable(v.string("dynamicForkTasksInputParamName must be a string"))),
   subWorkflowParam: v.optional(v.nullable(v.record(v.string(), v.unknown(), "subWorkflowParam must be an object"))),
   defaultExclusiveJoinTask: v.optional(v.nullable(v.array(v.string()))),
-}) as unknown as v.GenericSchema<unknown, WorkflowTask>;
+}), v.transform(nameEmbeddedTaskDef)) as unknown as v.GenericSchema<unknown, WorkflowTask>;
 
 declare const customTaskType: unique symbol;
 
 /**
- * A task type name outside the registry. The schema accepts any name (so a
- * definition round-trips), but registering or starting a definition with one
- * is refused (checkWorkflowDefRules); tasks generated at run time by a dynamic
- * fork are not checked and may carry one. Only parsing makes one: code that
+ * A task type name outside the registry. As in Conductor, a task of such a
+ * type runs as a worker task polled from the queue named after the type
+ * (checkWorkflowDefRules warns about it). Only parsing makes one: code that
  * needs a type's behaviour asks the registry (`taskTypeSpec`), which knows none.
  */
 export type CustomTaskType = string & { readonly [customTaskType]: true };

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { issuePath } from "../definitions/validate.ts";
+import { DEFAULT_MAX_JSON_DEPTH, depthExcessMessage, jsonTextDepthExcess } from "../json-depth.ts";
 
 /**
  * A completion event as the seed system's microservices publish it on
@@ -28,8 +29,10 @@ export type ParsedCompletion = { ok: true; value: CompletionEvent } | { ok: fals
 
 const blankToUndefined = (value: string | null | undefined) => (value === null || value === undefined || value.trim() === "" ? undefined : value.trim());
 
-/** Parses a bus message's text; the reason names the field and what was expected. */
-export function parseCompletion(text: string): ParsedCompletion {
+/** Parses a bus message's text; the reason names the field and what was expected (or where it nests too deep). */
+export function parseCompletion(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH): ParsedCompletion {
+  const excess = jsonTextDepthExcess(text, maxDepth);
+  if (excess !== undefined) return { ok: false, reason: depthExcessMessage(excess) };
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -60,13 +63,22 @@ export function parseCompletion(text: string): ParsedCompletion {
 /** What a completion does to its task: `data.status` failed/error (any case) fails it, anything else completes it. */
 export type CompletionOutcome = { status: "COMPLETED" } | { status: "FAILED"; reason: string };
 
+/**
+ * Where a failed reply carries the service's words, first found wins: the seed's
+ * services send `error_message`; others send `message`, `error` or `reason`.
+ */
+export const FAILURE_MESSAGE_FIELDS = ["error_message", "errorMessage", "message", "error", "reason"] as const;
+
+const isBlank = (value: unknown) => value === undefined || value === null || (typeof value === "string" && value.trim() === "");
+
 export function completionOutcome(completion: CompletionEvent): CompletionOutcome {
   const status = completion.data.status;
   const failed = typeof status === "string" && ["failed", "error"].includes(status.trim().toLowerCase());
   if (!failed) return { status: "COMPLETED" };
-  const explanation = completion.data.message ?? completion.data.error ?? completion.data.reason;
+  const field = FAILURE_MESSAGE_FIELDS.find((name) => !isBlank(completion.data[name]));
+  const explanation = field === undefined ? undefined : completion.data[field];
   const reason =
-    explanation === undefined || explanation === null || explanation === ""
+    explanation === undefined
       ? `${completion.eventType} reported status '${String(status)}'`
       : typeof explanation === "string"
         ? explanation

@@ -1,6 +1,7 @@
 import { isDecidedType, isReactorType, isWaitingType } from "../definitions/task-types.ts";
 import type { WorkflowTask } from "../definitions/workflow-def.ts";
 import { latestTaskByRef } from "../event-handlers/target.ts";
+import { type EventSinkPolicy, eventWaitsForReply, isNamedConductorSink } from "../tasks/event.ts";
 import { isAnswered } from "../workflow/complete-from-message.ts";
 import { workflowTaskFor, workflowTaskOf } from "../workflow/definition-lookup.ts";
 import { definitionNodes } from "../workflow/graph.ts";
@@ -40,11 +41,13 @@ export function normaliseEventName(name: string): string {
 
 /**
  * Tasks that wait for an outside completion: WAIT and HUMAN, worker tasks, and
- * system tasks with `asyncComplete` (an EVENT without it completes on publishing).
+ * system tasks with `asyncComplete` (an EVENT without it completes on publishing,
+ * unless the server's EVENT sink policy makes its `conductor:<name>` sink wait).
  */
-export function awaitsCompletion(wt: WorkflowTask | undefined): boolean {
+export function awaitsCompletion(wt: WorkflowTask | undefined, policy: EventSinkPolicy = {}): boolean {
   if (!wt) return false;
   if (isWaitingType(wt.type)) return true;
+  if (wt.type === "EVENT") return eventWaitsForReply(wt, policy);
   if (isReactorType(wt.type)) return wt.asyncComplete === true;
   return !isDecidedType(wt.type);
 }
@@ -83,15 +86,15 @@ function definitionOfRef(workflow: WorkflowState, ref: string): WorkflowTask | u
 }
 
 /** Rule 1: the task the event names, by id, or by reference (`taskRefName`, or `taskId` used as one). */
-function namedTargets(completion: CompletionEvent, workflow: WorkflowState): RouteTarget[] {
+function namedTargets(completion: CompletionEvent, workflow: WorkflowState, policy: EventSinkPolicy): RouteTarget[] {
   const { taskId, taskRefName } = completion;
   if (taskId !== undefined) {
     const task = findTask(workflow, taskId);
     // A service may echo the id of the KAFKA_PUBLISH that asked it; that task waits for nothing.
-    if (task && awaitsCompletion(workflowTaskOf(workflow, task))) return [{ taskId }];
+    if (task && awaitsCompletion(workflowTaskOf(workflow, task), policy)) return [{ taskId }];
   }
   const refs = [taskRefName, taskId].filter((ref): ref is string => ref !== undefined);
-  return refs.filter((ref) => awaitsCompletion(definitionOfRef(workflow, ref))).map((ref) => ({ taskRefName: ref }));
+  return refs.filter((ref) => awaitsCompletion(definitionOfRef(workflow, ref), policy)).map((ref) => ({ taskRefName: ref }));
 }
 
 /**
@@ -99,13 +102,13 @@ function namedTargets(completion: CompletionEvent, workflow: WorkflowState): Rou
  * `asyncComplete` (or a WAIT/HUMAN carrying a sink) waits itself; after an EVENT
  * without it, the first WAIT/HUMAN that follows it in the same list waits.
  */
-function sinkTargets(completion: CompletionEvent, workflow: WorkflowState): RouteTarget[] {
+function sinkTargets(completion: CompletionEvent, workflow: WorkflowState, policy: EventSinkPolicy): RouteTarget[] {
   const wanted = normaliseEventName(completion.eventType);
   const matches = (wt: WorkflowTask) => typeof wt.sink === "string" && wt.sink !== "" && normaliseEventName(wt.sink) === wanted;
   const refs: string[] = [];
   for (const node of definitionNodes(workflow.definition).values()) {
     if (!matches(node.task)) continue;
-    if (awaitsCompletion(node.task)) refs.push(node.task.taskReferenceName);
+    if (awaitsCompletion(node.task, policy)) refs.push(node.task.taskReferenceName);
     else if (node.task.type === "EVENT") {
       const waiter = node.list.slice(node.index + 1).find((next) => isWaitingType(next.type));
       if (waiter) refs.push(waiter.taskReferenceName);
@@ -113,7 +116,7 @@ function sinkTargets(completion: CompletionEvent, workflow: WorkflowState): Rout
   }
   // Tasks generated at run time (DYNAMIC, FORK_JOIN_DYNAMIC) are not in the definition.
   for (const task of workflow.tasks) {
-    if (task.workflowTask && matches(task.workflowTask) && awaitsCompletion(task.workflowTask)) refs.push(task.referenceTaskName);
+    if (task.workflowTask && matches(task.workflowTask) && awaitsCompletion(task.workflowTask, policy)) refs.push(task.referenceTaskName);
   }
   return [...new Set(refs)].map((ref) => ({ taskRefName: ref }));
 }
@@ -132,17 +135,18 @@ const PREFERENCE: Record<TargetState["kind"], number> = { ready: 0, hold: 1, dup
  * Finds the task a completion event is for, trying the rules in order (the task
  * it names, an EVENT sink equal to its event type, a configured mapping), and
  * says what to do with it. Pure: `workflow` is the current state, undefined
- * when no such workflow exists.
+ * when no such workflow exists; `policy` is the server's EVENT sink option.
  */
 export function routeCompletion(
   completion: CompletionEvent,
   workflow: WorkflowState | undefined,
   mappings: RouterMappings,
+  policy: EventSinkPolicy = {},
 ): RouteDecision {
   if (!workflow) return { kind: "unknown_workflow", reason: `No such workflow found by id: ${completion.workflowId}` };
   const rules: [MatchRule, RouteTarget[]][] = [
-    ["task", namedTargets(completion, workflow)],
-    ["sink", sinkTargets(completion, workflow)],
+    ["task", namedTargets(completion, workflow, policy)],
+    ["sink", sinkTargets(completion, workflow, policy)],
     ["mapping", mappedTargets(completion, workflow, mappings)],
   ];
   for (const [rule, targets] of rules) {
@@ -153,10 +157,19 @@ export function routeCompletion(
   const named = [completion.taskId && `taskId '${completion.taskId}'`, completion.taskRefName && `taskRefName '${completion.taskRefName}'`]
     .filter(Boolean)
     .join(", ");
+  const wanted = normaliseEventName(completion.eventType);
+  const publishedOnly = [...definitionNodes(workflow.definition).values()].find(
+    (node) => node.task.type === "EVENT" && typeof node.task.sink === "string" && normaliseEventName(node.task.sink) === wanted,
+  );
+  const option = publishedOnly && isNamedConductorSink(publishedOnly.task.sink) ? ", or start the server with BATON_EVENT_SINK_WAITS=true," : "";
+  const hint = publishedOnly
+    ? ` (EVENT task '${publishedOnly.task.taskReferenceName}' has the sink '${publishedOnly.task.sink}' but completes on publishing: ` +
+      `give it asyncComplete: true${option} to make it wait for this reply)`
+    : "";
   return {
     kind: "no_task",
     reason:
       `no task of workflow ${workflow.workflowId} (${workflow.definition.name}) waits for '${completion.eventType}': ` +
-      `${named ? `${named} names no task that takes a completion, ` : ""}no asyncComplete EVENT task has that sink, and no mapping names one of its tasks`,
+      `${named ? `${named} names no task that takes a completion, ` : ""}no asyncComplete EVENT task has that sink, and no mapping names one of its tasks${hint}`,
   };
 }

@@ -9,6 +9,7 @@ import type { TaskState, WorkflowState } from "../workflow/state.ts";
 import { unmet } from "./definition-check.ts";
 import { started } from "./outcomes.ts";
 import { forkNames } from "./fork-join.ts";
+import { forkWithoutJoinFailure } from "./fork-join-follower.ts";
 import { isSystemTaskType } from "./registry.ts";
 import type { TaskTypeSpec } from "./spec.ts";
 
@@ -122,7 +123,12 @@ function dynamicForkStep(state: WorkflowState, task: TaskState, wt: WorkflowTask
 
 /** FORK_JOIN_DYNAMIC: the branches come from its input at run time; a JOIN must follow it. */
 export const forkJoinDynamicTask: TaskTypeSpec = {
-  run: { kind: "decided", step: dynamicForkStep },
+  run: {
+    kind: "decided",
+    // A fork stays IN_PROGRESS while it starts its branches in parts (dynamicForkStep).
+    step: (state, task, wt, ctx) =>
+      (task.status === "SCHEDULED" ? forkWithoutJoinFailure(state, task, ctx) : undefined) ?? dynamicForkStep(state, task, wt, ctx),
+  },
   retry: "never",
   check: (task) => {
     const input = task.inputParameters ?? {};

@@ -20,8 +20,8 @@ import { isTaskRetriable, isTaskSuccessful, isTaskTerminal, isWorkflowTerminal }
  * schedules what became ready, and completes the workflow when nothing is
  * left. Returns the events, in order.
  *
- * One decision emits at most about `maxDecisionEvents` events (a single step,
- * such as a dynamic fork's branches, is never split): when the budget is spent
+ * One decision emits at most about `maxDecisionEvents` events (and runs no more
+ * user code than the engine's `budgetSpent` allows): when the budget is spent
  * and the workflow still runs, it ends with `DecisionDeferred`, and the engine
  * goes on with a `ContinueWorkflow` command, so a long run of inline work
  * (an INLINE loop, a wide fork) is stored in parts and never holds the server
@@ -39,7 +39,7 @@ export function advance(state: WorkflowState, ctx: DecisionContext): WorkflowEve
       current = evolve(current, event);
     }
     if (isWorkflowTerminal(current.status)) break;
-    if (out.length >= budget) {
+    if (out.length >= budget || ctx.budgetSpent?.()) {
       out.push({ type: "DecisionDeferred", data: { events: out.length, time: ctx.now } });
       break;
     }

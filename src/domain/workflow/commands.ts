@@ -24,6 +24,8 @@ export type WorkflowCommand =
   | { type: "SetVariables"; variables: Record<string, unknown> }
   /** Goes on with a decision that stopped at its work budget (DecisionDeferred). */
   | { type: "ContinueWorkflow" }
+  /** Conductor's `DELETE /workflow/{id}/remove` (`archive`: its archiveWorkflow flag, recorded). */
+  | { type: "RemoveWorkflow"; archive: boolean }
   | CompleteTaskFromMessage;
 
 export interface StartWorkflow {

@@ -17,4 +17,10 @@ export interface DecisionContext {
   taskDef?: (name: string) => TaskDef | undefined;
   /** Structural bounds (limits.ts); a limit not given takes its default. */
   limits?: Partial<WorkflowLimits>;
+  /**
+   * True once the decision has used as much of a budget kept outside the
+   * decider as it should (the engine's user-code evaluations per command):
+   * `advance` then defers the rest at the next step, as at its event budget.
+   */
+  budgetSpent?: () => boolean;
 }

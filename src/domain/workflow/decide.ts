@@ -128,6 +128,13 @@ export function decide(command: WorkflowCommand, state: WorkflowState, ctx: Deci
       return isDecisionDeferred(state) ? advance(state, ctx) : [];
     case "CompleteTaskFromMessage":
       return thenAdvance(state, completeTaskFromMessage(state, command, ctx), ctx);
+    case "RemoveWorkflow":
+      // Baton removes finished workflows only: a running one still has tasks, timers and
+      // reactors in flight (Conductor drops them; terminate-remove ends it first).
+      if (!isWorkflowTerminal(state.status)) {
+        throw new ConflictError(`Cannot remove workflow ${state.workflowId}: it is ${state.status}; terminate it first (or use terminate-remove)`);
+      }
+      return [{ type: "WorkflowRemoved", data: { archived: command.archive, time: ctx.now } }];
     default: {
       const _exhaustive: never = command;
       return _exhaustive;

@@ -28,7 +28,9 @@ export type WorkflowEvent =
   | { type: "VariablesSet"; data: { variables: Record<string, unknown>; taskId?: string; time: number } }
   | { type: "LoopIterated"; data: { taskId: string; iteration: number; outputData: Record<string, unknown>; time: number } }
   /** The decision spent its work budget (`events` emitted) with work left; a ContinueWorkflow command goes on. */
-  | { type: "DecisionDeferred"; data: { events: number; time: number } };
+  | { type: "DecisionDeferred"; data: { events: number; time: number } }
+  /** Conductor's remove: the workflow leaves every read model; its events stay in the log. */
+  | { type: "WorkflowRemoved"; data: { archived: boolean; time: number } };
 
 export type WorkflowEventType = WorkflowEvent["type"];
 

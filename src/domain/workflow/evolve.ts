@@ -187,6 +187,9 @@ function evolveData(state: WorkflowState, event: WorkflowEvent): WorkflowState {
       };
     case "WorkflowPaused":
       return { ...state, status: "PAUSED", updateTime: event.data.time };
+    case "WorkflowRemoved":
+      // A removed workflow no longer exists for reads and commands.
+      return { ...state, exists: false, updateTime: event.data.time };
     case "WorkflowResumed":
       return { ...state, status: "RUNNING", updateTime: event.data.time, lastRetriedTime: event.data.time };
     case "WorkflowRestarted":

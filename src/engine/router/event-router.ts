@@ -1,6 +1,7 @@
 import type { Bus, EventStore } from "../../domain/ports.ts";
 import type { UnmatchedCompletion } from "../../domain/router/events.ts";
 import type { RouterMappings } from "../../domain/router/match.ts";
+import type { EventSinkPolicy } from "../../domain/tasks/event.ts";
 import type { WorkflowState } from "../../domain/workflow/state.ts";
 import { DEFAULT_HOLD_MS } from "../task-holds.ts";
 import { createCompleter, type TaskCompleter } from "./complete.ts";
@@ -22,6 +23,8 @@ export const DEFAULT_ROUTER_TOPIC = "conductor-events";
 export interface RouterEngine extends TaskCompleter {
   models: { workflows: ReadonlyMap<string, WorkflowState> };
   clock: () => number;
+  /** Which EVENT tasks wait for a reply (the engine runs them by the same policy); Conductor's rule when absent. */
+  eventSinks?: EventSinkPolicy;
   onWorkflowChange(listener: (workflow: WorkflowState) => void): () => void;
 }
 
@@ -36,6 +39,8 @@ export interface EventRouterDeps {
   mappings?: RouterMappings;
   /** How long a completion whose task does not wait yet is held (5 minutes by default). */
   holdMs?: number;
+  /** A message nested deeper is recorded as malformed and dead-lettered (BATON_MAX_JSON_DEPTH; 128 by default). */
+  maxJsonDepth?: number;
   newId?: () => string;
   logError?: (message: string, fields?: Record<string, unknown>) => void;
 }
@@ -71,9 +76,9 @@ export async function createEventRouter(deps: EventRouterDeps) {
     complete,
     logError,
   });
-  const route = createRouting({ workflows, mappings: deps.mappings ?? {}, counts, complete, holds, unmatched });
+  const route = createRouting({ workflows, mappings: deps.mappings ?? {}, policy: engine.eventSinks ?? {}, counts, complete, holds, unmatched });
   const stopListening = engine.onWorkflowChange((workflow) => holds.workflowChanged(workflow.workflowId));
-  const subscription = consumeCompletions({ bus, topic, route, unmatched, counts });
+  const subscription = consumeCompletions({ bus, topic, route, unmatched, counts, maxJsonDepth: deps.maxJsonDepth });
 
   return {
     topic,

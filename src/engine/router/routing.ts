@@ -1,5 +1,6 @@
 import type { CompletionEvent } from "../../domain/router/completion.ts";
 import { type RouterMappings, routeCompletion } from "../../domain/router/match.ts";
+import type { EventSinkPolicy } from "../../domain/tasks/event.ts";
 import type { WorkflowState } from "../../domain/workflow/state.ts";
 import type { Complete } from "./complete.ts";
 import type { CompletionHolds } from "./holds.ts";
@@ -10,6 +11,8 @@ import type { UnmatchedRecords } from "./unmatched.ts";
 export interface RoutingDeps {
   workflows: ReadonlyMap<string, WorkflowState>;
   mappings: RouterMappings;
+  /** The engine's EVENT sink policy: which EVENT tasks wait for a reply. */
+  policy: EventSinkPolicy;
   counts: RouterCounts;
   complete: Complete;
   holds: CompletionHolds;
@@ -21,13 +24,13 @@ export interface RoutingDeps {
  * of `routeCompletion`, over the read models), then send it to that task, hold
  * it until the task waits, or record why it matches nothing.
  */
-export function createRouting({ workflows, mappings, counts, complete, holds, unmatched }: RoutingDeps) {
+export function createRouting({ workflows, mappings, policy, counts, complete, holds, unmatched }: RoutingDeps) {
   return async function route(completion: CompletionEvent, origin: Origin, value: string): Promise<void> {
     if (holds.isHeld(origin.id)) {
       counts.duplicates++; // a redelivery of a message held already
       return;
     }
-    const decision = routeCompletion(completion, workflows.get(completion.workflowId), mappings);
+    const decision = routeCompletion(completion, workflows.get(completion.workflowId), mappings, policy);
     switch (decision.kind) {
       case "ready":
       case "duplicate":

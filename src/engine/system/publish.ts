@@ -1,4 +1,5 @@
 import type { Bus } from "../../domain/ports.ts";
+import { type EventSinkPolicy, eventWaitsForReply } from "../../domain/tasks/event.ts";
 import type { SystemTaskExecutor } from "./outcome.ts";
 
 /** Headers every outgoing message carries so receivers can deduplicate and trace. */
@@ -40,12 +41,14 @@ export function sinkTopic(sink: string, workflowName: string, taskRef: string): 
 
 /**
  * EVENT: publishes the task input plus where it came from to the sink. Completes
- * after publishing, or waits for an external update with `asyncComplete`.
+ * after publishing, or waits for an external update with `asyncComplete` (or a
+ * `conductor:<name>` sink when `policy.conductorSinksWait`).
  */
-export function createEventExecutor(bus: Bus): SystemTaskExecutor {
+export function createEventExecutor(bus: Bus, policy: EventSinkPolicy = {}): SystemTaskExecutor {
   return async (task, workflow, wt) => {
     const sink = wt.sink ?? "";
     const topic = sinkTopic(sink, workflow.definition.name, wt.taskReferenceName);
+    const waits = eventWaitsForReply(wt, policy);
     const payload = {
       ...task.inputData,
       workflowInstanceId: workflow.workflowId,
@@ -53,7 +56,7 @@ export function createEventExecutor(bus: Bus): SystemTaskExecutor {
       workflowVersion: workflow.definition.version,
       correlationId: workflow.correlationId ?? null,
       sink,
-      asyncComplete: wt.asyncComplete,
+      asyncComplete: waits,
       event_produced: topic,
     };
     await bus.publish(topic, {
@@ -61,6 +64,6 @@ export function createEventExecutor(bus: Bus): SystemTaskExecutor {
       value: JSON.stringify(payload),
       headers: traceHeaders(workflow.workflowId, task.taskId, workflow.correlationId),
     });
-    return wt.asyncComplete ? { kind: "wait", outputData: payload } : { kind: "complete", outputData: payload };
+    return waits ? { kind: "wait", outputData: payload } : { kind: "complete", outputData: payload };
   };
 }
