@@ -78,6 +78,11 @@ export const ConfigSchema = v.object({
   BATON_WRITE_CACHE_SIZE: v.optional(integer("BATON_WRITE_CACHE_SIZE", 0, 10_000_000), "5000"),
   /** Events between two read-model checkpoints in DATA_DIR/checkpoints (Node entry; 0 turns them off). */
   BATON_CHECKPOINT_EVERY: v.optional(integer("BATON_CHECKPOINT_EVERY", 0, 100_000_000), "50000"),
+  /** Workflow limits (domain/workflow/limits.ts): DO_WHILE iterations, events per decision, dynamic fork branches, sub-workflow depth. */
+  BATON_MAX_LOOP_ITERATIONS: v.optional(integer("BATON_MAX_LOOP_ITERATIONS", 1, 100_000_000), "1000"),
+  BATON_MAX_DECISION_EVENTS: v.optional(integer("BATON_MAX_DECISION_EVENTS", 10, 10_000_000), "250"),
+  BATON_MAX_DYNAMIC_FORK_BRANCHES: v.optional(integer("BATON_MAX_DYNAMIC_FORK_BRANCHES", 1, 10_000_000), "1000"),
+  BATON_MAX_SUBWORKFLOW_DEPTH: v.optional(integer("BATON_MAX_SUBWORKFLOW_DEPTH", 0, 1_000_000), "32"),
   /** User code (INLINE/javascript, conditions, jq): worker threads, waiting evaluations, time and memory limits, evaluations per decision. */
   BATON_USER_CODE_WORKERS: v.optional(integer("BATON_USER_CODE_WORKERS", 1, 64), "2"),
   BATON_USER_CODE_QUEUE: v.optional(integer("BATON_USER_CODE_QUEUE", 0, 1_000_000), "1000"),

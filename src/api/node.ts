@@ -23,6 +23,7 @@ import { openBus } from "./open-bus.ts";
 import { openRouter } from "./open-router.ts";
 import { egressPolicy } from "./egress.ts";
 import { memoryBounds } from "./memory-bounds.ts";
+import { workflowLimits } from "./workflow-limits.ts";
 import { openStore } from "./open-store.ts";
 import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
 import { openObjectStores } from "./open-object-store.ts";
@@ -86,6 +87,7 @@ export async function startServer(
     egress: egressPolicy(config, async (host) => (await lookup(host, { all: true })).map((entry) => entry.address)),
     eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
+    ...workflowLimits(config),
     ...userCodeLimits(config),
     eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
     ...checkpointsOf(config),

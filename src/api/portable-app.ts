@@ -16,6 +16,7 @@ import type { Config } from "./config.ts";
 import { egressPolicy } from "./egress.ts";
 import { inputLimitsOf } from "./input-limits.ts";
 import { memoryBounds } from "./memory-bounds.ts";
+import { workflowLimits } from "./workflow-limits.ts";
 import { openRouter } from "./open-router.ts";
 import { openDagRuns } from "./open-dag-runs.ts";
 import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
@@ -43,6 +44,7 @@ export async function createPortableApp(
     egress: egressPolicy(config),
     eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
+    ...workflowLimits(config),
     ...userCodeLimits(config),
     eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
   });

@@ -9,6 +9,7 @@ import type { EventSinkPolicy } from "../domain/tasks/event.ts";
 import { inThreadUserCode } from "../adapters/evaluators/in-thread.ts";
 import type { Bus, CheckpointStore, Evaluation, EventStore, JqEvaluator, RecordedEvent, ScriptEvaluator, UserCodeRunner } from "../domain/ports.ts";
 import { memoEvaluators, type UserCodeRequest } from "../domain/user-code.ts";
+import { DEFAULT_WORKFLOW_LIMITS, type WorkflowLimits } from "../domain/workflow/limits.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import type { ReadModelChange } from "../projections/read-models.ts";
 import type { DagRunView } from "../projections/dag-runs.ts";
@@ -72,6 +73,8 @@ export interface EngineDeps {
   checkpoints?: CheckpointStore;
   /** Events applied between two read-model checkpoints. */
   checkpointEvery?: number;
+  /** Structural bounds on loops, forks, nesting and one decision's work (defaults: DEFAULT_WORKFLOW_LIMITS). */
+  limits?: Partial<WorkflowLimits>;
 }
 
 /** Told each new state of a DAG run, with the event that made it. */
@@ -79,6 +82,9 @@ export type DagRunListener = (run: DagRunView, event: RecordedEvent) => void;
 
 /** Told each new state of a workflow, with the state before it (absent for a new workflow). */
 export type WorkflowListener = (workflow: WorkflowState, previous: WorkflowState | undefined) => void;
+
+/** Evaluations left for the step that crosses the deferral threshold (an INLINE body and a loop condition need two). */
+const EVALUATIONS_KEPT_FOR_ONE_STEP = 10;
 
 const silentLogger: Logger = { info: () => {}, error: () => {} };
 
@@ -107,6 +113,7 @@ export async function createEngine(deps: EngineDeps) {
   let eventHandlers: EventHandlers | undefined; // created once the read models have caught up
   const workflowListeners = new Set<WorkflowListener>();
   const dagRunListeners = new Set<DagRunListener>();
+  const limits: WorkflowLimits = { ...DEFAULT_WORKFLOW_LIMITS, ...deps.limits };
   const userCode = deps.userCode ?? inThreadUserCode(deps.evaluators);
   const memoLimits = {
     maxEvaluations: deps.evaluationsPerDecision ?? DEFAULT_EVALUATIONS_PER_DECISION,
@@ -145,7 +152,12 @@ export async function createEngine(deps: EngineDeps) {
         run.ids[next] ??= newId();
         return run.ids[next++]!;
       };
-      return { now: run.now, newId: replayedId, evaluators: memoEvaluators(run.answers, memoLimits, available), taskDef: definitions.findTaskDef };
+      // A decision that has used most of its evaluations stops at the next step and goes on in a
+      // follow-up command (DecisionDeferred), instead of failing the task that asks for one too many.
+      const usage = { answered: 0 };
+      const evaluators = memoEvaluators(run.answers, memoLimits, available, usage);
+      const budgetSpent = () => usage.answered >= Math.max(1, memoLimits.maxEvaluations - EVALUATIONS_KEPT_FOR_ONE_STEP);
+      return { now: run.now, newId: replayedId, evaluators, taskDef: definitions.findTaskDef, limits, budgetSpent };
     },
     react: (workflowId, reactions, state) => reactors.react(workflowId, reactions, state),
     isClosed: () => closed,
@@ -160,6 +172,7 @@ export async function createEngine(deps: EngineDeps) {
     fetch: deps.fetch,
     egress: deps.egress ?? createEgressPolicy(),
     eventSinks,
+    maxSubWorkflowDepth: limits.maxSubWorkflowDepth,
   });
   const messageCompletions = createMessageCompletions(core);
   const apiKeys = createApiKeys(core);

@@ -8,7 +8,7 @@ import { systemQueueName } from "../domain/streams.ts";
 import { workflowTaskOf } from "../domain/workflow/definition-lookup.ts";
 import { failureWorkflowInput } from "../domain/workflow/failure-workflow.ts";
 import type { WorkflowReaction } from "../domain/workflow/reactions.ts";
-import type { WorkflowState } from "../domain/workflow/state.ts";
+import { isDecisionDeferred, type WorkflowState } from "../domain/workflow/state.ts";
 import { isTaskTerminal, isWorkflowTerminal } from "../domain/workflow/status.ts";
 import { toWorkflowJson } from "../projections/conductor-json.ts";
 import { pollableEntries } from "../projections/read-models.ts";
@@ -23,6 +23,9 @@ import type { StartOptions } from "./workflow-commands.ts";
 /** The worker id reactors claim system tasks with. */
 export const SYSTEM_WORKER = "baton:system";
 
+/** Sub-workflows terminated at once when their parent ends. */
+const TERMINATE_BATCH = 16;
+
 const CHILD_TO_TASK_STATUS = { COMPLETED: "COMPLETED", FAILED: "FAILED", TIMED_OUT: "TIMED_OUT", TERMINATED: "CANCELED" } as const;
 
 export interface ReactorDeps {
@@ -33,6 +36,8 @@ export interface ReactorDeps {
   egress?: EgressPolicy;
   /** Which EVENT tasks wait for a reply besides those with `asyncComplete`. */
   eventSinks?: EventSinkPolicy;
+  /** How deep sub-workflows may nest (limits.ts); a SUB_WORKFLOW that would go deeper fails. */
+  maxSubWorkflowDepth: number;
 }
 
 /**
@@ -52,7 +57,7 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     HTTP: createHttpExecutor(deps.fetch, deps.egress),
     KAFKA_PUBLISH: createKafkaPublishExecutor(core.bus),
     EVENT: createEventExecutor(core.bus, deps.eventSinks),
-    SUB_WORKFLOW: createSubWorkflowExecutor(starter),
+    SUB_WORKFLOW: createSubWorkflowExecutor(starter, deps.maxSubWorkflowDepth),
     START_WORKFLOW: createStartWorkflowExecutor(starter),
   };
   const waitsAfterEffect = (wt: WorkflowTask) => (wt.type === "EVENT" ? eventWaitsForReply(wt, deps.eventSinks) : wt.asyncComplete);
@@ -119,9 +124,16 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     const quiet = { awaitRead: false };
     try {
       if (outcome.kind === "wait") {
-        await core.runWorkflowCommand(workflowId, { type: "RecordTaskOutput", taskId, outputData: outcome.outputData }, source, quiet);
+        const recorded = await core.runWorkflowCommand(workflowId, { type: "RecordTaskOutput", taskId, outputData: outcome.outputData }, source, quiet);
         const child = typeof outcome.outputData.subWorkflowId === "string" ? await core.loadWorkflow(outcome.outputData.subWorkflowId) : undefined;
-        if (child && isWorkflowTerminal(child.status)) await reportToParent(child);
+        if (!child) return;
+        const taskNow = recorded.tasks.find((t) => t.taskId === taskId);
+        if (isWorkflowTerminal(recorded.status) || !taskNow || isTaskTerminal(taskNow.status)) {
+          // The parent ended while its child was starting, so its terminate could not see the child: end it here.
+          await terminateWorkflows([child.workflowId], `Parent workflow ${workflowId} ended ${recorded.status}`, workflowId);
+        } else if (isWorkflowTerminal(child.status)) {
+          await reportToParent(child);
+        }
         return;
       }
       await core.runWorkflowCommand(
@@ -195,23 +207,48 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     }
   }
 
-  /** Ending a parent (other than by completing) terminates the sub-workflows it still runs. */
+  /**
+   * Ending a parent (other than by completing) terminates the sub-workflows it
+   * still runs. Each child's own end terminates its children in turn (a
+   * reaction of that decision), so a whole tree goes down level by level, a
+   * few children at a time, however wide or deep it is.
+   */
   async function terminateChildren(parent: WorkflowState): Promise<void> {
     if (parent.status === "COMPLETED") return;
-    for (const task of parent.tasks) {
+    const childIds = parent.tasks.flatMap((task) => {
       const childId = task.outputData.subWorkflowId;
-      if (task.status !== "CANCELED" || typeof childId !== "string") continue;
-      const child = await core.loadWorkflow(childId);
-      if (!child || isWorkflowTerminal(child.status)) continue;
-      try {
-        await core.runWorkflowCommand(childId, { type: "TerminateWorkflow", reason: `Parent workflow ${parent.workflowId} ended ${parent.status}` }, {
-          kind: "system",
-          detail: `parent ${parent.workflowId} ended`,
-        });
-      } catch (error) {
-        logger.error("terminating a sub-workflow failed", { childId, error: String(error) });
-      }
+      return task.status === "CANCELED" && typeof childId === "string" ? [childId] : [];
+    });
+    await terminateWorkflows(childIds, `Parent workflow ${parent.workflowId} ended ${parent.status}`, parent.workflowId);
+  }
+
+  /** Terminates the workflows that still run, TERMINATE_BATCH at a time. */
+  async function terminateWorkflows(workflowIds: readonly string[], reason: string, parentId: string): Promise<void> {
+    for (let from = 0; from < workflowIds.length && !core.isClosed(); from += TERMINATE_BATCH) {
+      await Promise.all(
+        workflowIds.slice(from, from + TERMINATE_BATCH).map(async (childId) => {
+          const child = await core.loadWorkflow(childId);
+          if (!child || isWorkflowTerminal(child.status)) return;
+          try {
+            await core.runWorkflowCommand(childId, { type: "TerminateWorkflow", reason }, { kind: "system", detail: `parent ${parentId} ended` }, { awaitRead: false });
+          } catch (error) {
+            // COMPLETED meanwhile: nothing left to terminate.
+            if (!(error instanceof ConflictError)) logger.error("terminating a sub-workflow failed", { childId, error: String(error) });
+          }
+        }),
+      );
     }
+  }
+
+  /**
+   * Goes on with a decision that stopped at its work budget. It waits for the next
+   * turn of the event loop first, so requests and other workflows get their turn
+   * between two parts of a long decision.
+   */
+  async function continueDecision(workflowId: string): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (core.isClosed()) return;
+    await core.runWorkflowCommand(workflowId, { type: "ContinueWorkflow" }, { kind: "system", detail: "decision continued" }, { awaitRead: false });
   }
 
   /** Runs one reaction of a decision on `workflow` (its state right after the decision). */
@@ -227,6 +264,8 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
         return reportToParent(workflow);
       case "TerminateChildren":
         return terminateChildren(workflow);
+      case "ContinueDecision":
+        return continueDecision(workflow.workflowId);
       default: {
         const _exhaustive: never = reaction;
         return _exhaustive;
@@ -257,6 +296,7 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
           await terminateChildren(workflow);
           continue;
         }
+        if (isDecisionDeferred(workflow)) await continueDecision(workflow.workflowId);
         for (const task of workflow.tasks) {
           const wt = workflowTaskOf(workflow, task);
           if (task.status !== "IN_PROGRESS" || !wt || !isReactorType(wt.type) || task.workerId !== SYSTEM_WORKER) continue;
