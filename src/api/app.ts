@@ -4,6 +4,7 @@ import { graphqlWsRoute, type UpgradeHelper } from "./graphql/ws-transport.ts";
 import { type BatonGraphQL, createGraphQL } from "./graphql/yoga.ts";
 import { adminRoutes, queueAdminRoutes } from "./rest/admin.ts";
 import { auditRoutes } from "./rest/audit.ts";
+import { dagRunRoutes } from "./rest/dag-runs.ts";
 import { errorHandler } from "./rest/errors.ts";
 import { eventRoutes } from "./rest/events.ts";
 import { type IngestionDeps, ingestionRoutes } from "./rest/ingestion.ts";
@@ -50,6 +51,7 @@ export function createApp({ engine, router, logError = (error) => console.error(
   app.route("/api/admin", adminRoutes(engine));
   app.route("/api/queue", queueAdminRoutes(engine));
   app.get("/api/version", (c) => c.text(BATON_VERSION));
+  app.route("/api/dagruns", dagRunRoutes(engine));
   if (ingestion) app.route("/", ingestionRoutes({ engine, ...ingestion }));
   app.notFound((c) =>
     c.json({ status: 404, message: `No endpoint ${c.req.method} ${c.req.path}`, instance: c.req.path, retryable: false }, 404),

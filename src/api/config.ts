@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { parseOrThrow } from "../domain/definitions/validate.ts";
 import { RouterMappingsJsonSchema } from "../domain/router/mappings.ts";
 import { parseEgressRule } from "../engine/system/egress-policy.ts";
+import { AIRFLOW_SETTINGS_MESSAGE, airflowSettingsComplete, DAG_RUN_CONFIG_ENTRIES } from "./config-dag-runs.ts";
 
 const integer = (name: string, min: number, max: number) =>
   v.pipe(
@@ -103,6 +104,8 @@ export const ConfigSchema = v.object({
   MINIO_SECRET_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_SECRET_KEY must not be empty"))),
   MINIO_REGION: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_REGION must not be empty")), "us-east-1"),
   MINIO_RAW_DATA_BUCKET: v.optional(bucket("MINIO_RAW_DATA_BUCKET"), "raw-data"),
+  /** The Airflow bridge (config-dag-runs.ts). */
+  ...DAG_RUN_CONFIG_ENTRIES,
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;
@@ -155,6 +158,8 @@ const rawDataNeedsKeys = v.forward(
   ["MINIO_ACCESS_KEY"],
 );
 
+const airflowNeedsItsSettings = v.forward(v.check((config: Config) => airflowSettingsComplete(config), AIRFLOW_SETTINGS_MESSAGE), ["BATON_AIRFLOW"]);
+
 /**
  * Reads the configuration from an environment map (e.g. `process.env`), or
  * throws a ValidationError naming the variable and what it expects.
@@ -166,7 +171,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (value !== undefined && value !== "") known[key] = value;
   }
   return parseOrThrow(
-    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys),
+    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys, airflowNeedsItsSettings),
     known,
     "configuration",
   );

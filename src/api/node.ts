@@ -20,6 +20,9 @@ import { egressPolicy } from "./egress.ts";
 import { memoryBounds } from "./memory-bounds.ts";
 import { openStore } from "./open-store.ts";
 import { openObjectStores } from "./open-object-store.ts";
+import { openDagRuns } from "./open-dag-runs.ts";
+import { loadMwaaInvoke } from "./mwaa-client.ts";
+import type { DagRuns } from "../engine/dagruns/dag-runs.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
 
@@ -34,6 +37,8 @@ export interface RunningServer {
   /** The running engine and its store, for in-process tools and tests. */
   engine: Engine;
   store: EventStore;
+  /** The Airflow bridge (its Airflow adapter and monitor), unless BATON_DAG_RUNS is false. */
+  dagRuns?: DagRuns;
   close(): Promise<void>;
 }
 
@@ -65,6 +70,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const graphql = createGraphQL({ engine, router, typeDefs, graphiql: process.env.NODE_ENV !== "production" });
   const objectStores = await openObjectStores(config);
   const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
+  const dagRuns = await openDagRuns(config, {
+    engine,
+    store,
+    objects: objectStores.objects,
+    ...(config.AIRFLOW_S3_BUCKET ? { dagObjects: await openObjectStores({ ...config, BATON_OBJECT_STORE: "s3", S3_BUCKET: config.AIRFLOW_S3_BUCKET }).then((s) => s.objects) } : {}),
+    ...(config.BATON_AIRFLOW === "mwaa" ? { mwaaInvoke: await loadMwaaInvoke(config.MWAA_REGION) } : {}),
+    logError: logger.error,
+  });
   const app = createApp({ engine, router, graphql, ingestion });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
@@ -81,9 +94,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     port,
     engine,
     store,
+    dagRuns,
     async close() {
       await graphqlWs.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await dagRuns?.close();
       await router?.close();
       await engine.close();
       await bus?.close();

@@ -10,7 +10,7 @@ import type { Bus, CheckpointStore, EventStore, JqEvaluator, RecordedEvent, Scri
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import type { ReadModelChange } from "../projections/read-models.ts";
 import { type StatsItem, statsItemOf } from "../projections/workflow-stats.ts";
-import { workflowCategory } from "../projections/stream-categories.ts";
+import { dagRunCategory, workflowCategory } from "../projections/stream-categories.ts";
 import type { StreamRegistry } from "../projections/stream-registry.ts";
 import { createCommandHandler } from "./command-handler.ts";
 import { createDefinitions } from "./definitions.ts";
@@ -204,6 +204,8 @@ export async function createEngine(deps: EngineDeps) {
     },
     /** A workflow's stream as stored (empty for an unknown id), for the audit timeline and time travel. */
     readWorkflowEvents: (workflowId: string) => store.readStream(workflowCategory.streamOf(workflowId)),
+    /** A DAG run's stream as stored (empty for an unknown id). */
+    readDagRunEvents: (dagRunId: string) => store.readStream(dagRunCategory.streamOf(dagRunId)),
     /**
      * Calls `listener` with each workflow state the read models take (after the
      * engine's own reactions); e.g. the event router re-checks its held completions.
