@@ -11,7 +11,8 @@
 #                          S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY (what `s3.sh start`
 #                          prints); waits until both test DAGs are loaded; prints
 #                          AIRFLOW_URL=http://127.0.0.1:<port>, AIRFLOW_VERSION,
-#                          AIRFLOW_USERNAME, AIRFLOW_PASSWORD, AIRFLOW_PID, AIRFLOW_DIR
+#                          AIRFLOW_USERNAME, AIRFLOW_PASSWORD, AIRFLOW_S3_BUCKET,
+#                          AIRFLOW_PID, AIRFLOW_DIR
 #   airflow.sh stop [DIR]  stop the Airflow of DIR (default $AIRFLOW_DIR), delete DIR
 #   airflow.sh freeze      resolve airflow-requirements.txt afresh and rewrite
 #                          airflow-constraints.txt from `pip freeze` (after changing a pin)
@@ -23,6 +24,8 @@
 # first of python3.12, python3.11, python3.10 found), AIRFLOW_OWNER_PID (Airflow is
 # stopped when that process ends), AIRFLOW_START_TIMEOUT (seconds, default 240),
 # AIRFLOW_TEST_USERNAME / AIRFLOW_TEST_PASSWORD (default baton / a random one),
+# AIRFLOW_S3_BUCKET (default airflow-data: where the DAGs write output and stats
+# under the conf.output_prefix Baton sends; Baton's setting of the same name),
 # PIP_* as pip reads them.
 set -euo pipefail
 
@@ -123,7 +126,7 @@ start() {
   venv="$(install | sed -n 's/^AIRFLOW_VENV=//p')"
   [[ -n "${S3_ENDPOINT:-}" && -n "${S3_ACCESS_KEY_ID:-}" && -n "${S3_SECRET_ACCESS_KEY:-}" ]] ||
     die "S3_ENDPOINT, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must name the S3 server the DAGs use: start it first, e.g. 'set -a; eval \"\$(scripts/services/s3.sh start)\"; set +a'"
-  local dir port pid user password
+  local dir port pid user password bucket="${AIRFLOW_S3_BUCKET:-airflow-data}"
   dir="$(mktemp -d "${TMPDIR:-/tmp}/baton-airflow.XXXXXX")"
   mkdir -p "$dir/home"
   port="$(free_port)"
@@ -150,6 +153,7 @@ start() {
     export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="$(free_port)"
     export AWS_ENDPOINT_URL="$S3_ENDPOINT" AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$S3_SECRET_ACCESS_KEY"
     export AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE="$dir/aws-config"
+    export BATON_DAG_OUTPUT_BUCKET="$bucket"
     export PATH="$venv/bin:$PATH"
     # Its own session: stop kills the whole group (API server, scheduler, DAG processor, triggerer, task runners).
     exec setsid bash -c 'exec airflow standalone >>"$1/server.log" 2>&1' _ "$dir" </dev/null
@@ -179,6 +183,7 @@ start() {
   echo "AIRFLOW_VERSION=$("$venv/bin/python" -c 'import importlib.metadata as m;print(m.version("apache-airflow"))')"
   echo "AIRFLOW_USERNAME=$user"
   echo "AIRFLOW_PASSWORD=$password"
+  echo "AIRFLOW_S3_BUCKET=$bucket"
   echo "AIRFLOW_PID=$pid"
   echo "AIRFLOW_DIR=$dir"
 }

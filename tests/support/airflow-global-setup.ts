@@ -29,7 +29,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     await createBuckets(s3, Object.values(AIRFLOW_TEST_BUCKETS));
     const s3Ready = Date.now();
-    const airflow = await startAirflow(s3);
+    const airflow = await startAirflow(s3, { bucket: AIRFLOW_TEST_BUCKETS.dags });
     const startSeconds = (Date.now() - s3Ready) / 1000;
     console.log(`airflow: Airflow ${airflow.version} at ${airflow.url} ready in ${startSeconds.toFixed(1)} s, S3 at ${s3.endpoint} (${airflow.dir})`);
     const { url, version, username, password, dir } = airflow;

@@ -38,13 +38,15 @@ function runScript(args: string[], env: Record<string, string> = {}): Promise<st
 
 /**
  * Installs Airflow if needed (a venv cached under $BATON_CACHE_DIR) and starts
- * it on a free loopback port with the test DAGs, their S3 being `s3`; resolves
+ * it on a free loopback port with the test DAGs, their S3 being `s3` (output
+ * and stats in `bucket` unless a run's conf names another); resolves
  * once both DAGs are loaded. Airflow is also stopped when `ownerPid` (this
  * process by default) exits. Rejects with the script's message (e.g. what to
  * install when no suitable Python is found).
  */
-export async function startAirflow(s3: AirflowS3, options: { ownerPid?: number } = {}): Promise<AirflowServer> {
+export async function startAirflow(s3: AirflowS3, options: { ownerPid?: number; bucket?: string } = {}): Promise<AirflowServer> {
   const out = await runScript(["start"], {
+    ...(options.bucket ? { AIRFLOW_S3_BUCKET: options.bucket } : {}),
     AIRFLOW_OWNER_PID: String(options.ownerPid ?? process.pid),
     S3_ENDPOINT: s3.endpoint,
     S3_ACCESS_KEY_ID: s3.accessKeyId,

@@ -4,10 +4,15 @@ A run's conf names its input and where its results go, as Baton's
 airflow-adapter sends them:
 
   s3_input_uri   s3://bucket/key of the input (CSV with a header, or one value a line)
-  output_prefix  key prefix the run writes under; or
-  s3_output_uri  s3://bucket/prefix (its bucket is used with output_prefix too)
+  output_prefix  key prefix the run writes under (Baton's adapter sends it), in
+                 conf.output_bucket, else the bucket BATON_DAG_OUTPUT_BUCKET names
+                 (Airflow's own data bucket, which Baton's monitor copies from), else
+                 the bucket of s3_output_uri, else the input's; or, without it,
+  s3_output_uri  s3://bucket/prefix (else dags/<dag_id>/<run_id> in the input's bucket)
   fail           true: the run fails on purpose, after reading its input
   fail_reason    the message it fails with
+  fail_while     s3://bucket/key: the run fails while that object exists, with its
+                 content as the reason (fix the cause, delete it, retry: the run succeeds)
 
 The S3 server comes from the environment Airflow was started with
 (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION):
@@ -19,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import time
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -60,15 +66,26 @@ def run_io(conf: dict[str, Any], dag_id: str, run_id: str) -> RunIo:
     if prefix is not None:
         if not isinstance(prefix, str) or not prefix.strip("/"):
             raise DagConfError(f"conf.output_prefix: expected a non-empty key prefix, got {prefix!r}")
+        bucket = conf.get("output_bucket")
+        if bucket is not None and (not isinstance(bucket, str) or not bucket):
+            raise DagConfError(f"conf.output_bucket: expected a bucket name, got {bucket!r}")
+        output_bucket = bucket or os.environ.get("BATON_DAG_OUTPUT_BUCKET") or output_bucket
         output_prefix = prefix
     return RunIo(input_bucket, input_key, output_bucket, output_prefix.strip("/"))
 
 
-def fail_if_asked(conf: dict[str, Any], dag_id: str) -> None:
-    """The failure switch the tests use: conf.fail = true."""
+def fail_if_asked(conf: dict[str, Any], dag_id: str, client) -> None:
+    """The failure switches the tests use: conf.fail = true, or conf.fail_while naming an object that exists."""
     if conf.get("fail") is True:
         reason = conf.get("fail_reason") or f"{dag_id} failed on purpose (conf.fail is true)"
         raise RuntimeError(str(reason))
+    if conf.get("fail_while") is not None:
+        bucket, key = _s3_uri(conf, "fail_while")
+        try:
+            body = client.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8").strip()
+        except client.exceptions.NoSuchKey:
+            return
+        raise RuntimeError(body or f"{dag_id} failed on purpose ({conf['fail_while']} exists)")
 
 
 def s3_client():

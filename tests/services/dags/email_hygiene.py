@@ -34,7 +34,7 @@ def email_hygiene():
         where = dio.run_io(conf, "email_hygiene", run_id)
         client = dio.s3_client()
         addresses = dio.read_rows(client, where.input_bucket, where.input_key, "email")
-        dio.fail_if_asked(conf, "email_hygiene")
+        dio.fail_if_asked(conf, "email_hygiene", client)
 
         rows, seen = [], set()
         counts = {"valid": 0, "invalid": 0, "duplicate": 0}

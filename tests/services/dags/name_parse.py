@@ -30,7 +30,7 @@ def name_parse():
         where = dio.run_io(conf, "name_parse", run_id)
         client = dio.s3_client()
         names = dio.read_rows(client, where.input_bucket, where.input_key, "name")
-        dio.fail_if_asked(conf, "name_parse")
+        dio.fail_if_asked(conf, "name_parse", client)
 
         rows = []
         for raw in names:
