@@ -23,6 +23,7 @@ import { openObjectStores } from "./open-object-store.ts";
 import { openDagRuns } from "./open-dag-runs.ts";
 import { loadMwaaInvoke } from "./mwaa-client.ts";
 import type { DagRuns } from "../engine/dagruns/dag-runs.ts";
+import type { LocalDag } from "../adapters/airflow/local.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
 
@@ -42,8 +43,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** What a caller adds to the configuration: DAGs for the local executor (the seed's services register theirs). */
+export interface ServerExtras {
+  localDags?: Record<string, LocalDag>;
+}
+
 /** Starts Baton with `config`; resolves once it listens. */
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: Config, extras: ServerExtras = {}): Promise<RunningServer> {
   const store = await openStore(config);
   const logger = {
     info: (message: string, fields?: Record<string, unknown>) => console.log(message, fields ?? ""),
@@ -76,6 +82,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     objects: objectStores.objects,
     ...(config.AIRFLOW_S3_BUCKET ? { dagObjects: await openObjectStores({ ...config, BATON_OBJECT_STORE: "s3", S3_BUCKET: config.AIRFLOW_S3_BUCKET }).then((s) => s.objects) } : {}),
     ...(config.BATON_AIRFLOW === "mwaa" ? { mwaaInvoke: await loadMwaaInvoke(config.MWAA_REGION) } : {}),
+    localDags: extras.localDags,
     logError: logger.error,
   });
   const app = createApp({ engine, router, graphql, ingestion });

@@ -9,6 +9,7 @@ import type { EventSinkPolicy } from "../domain/tasks/event.ts";
 import type { Bus, CheckpointStore, EventStore, JqEvaluator, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import type { ReadModelChange } from "../projections/read-models.ts";
+import type { DagRunView } from "../projections/dag-runs.ts";
 import { type StatsItem, statsItemOf } from "../projections/workflow-stats.ts";
 import { dagRunCategory, workflowCategory } from "../projections/stream-categories.ts";
 import type { StreamRegistry } from "../projections/stream-registry.ts";
@@ -62,6 +63,9 @@ export interface EngineDeps {
   checkpointEvery?: number;
 }
 
+/** Told each new state of a DAG run, with the event that made it. */
+export type DagRunListener = (run: DagRunView, event: RecordedEvent) => void;
+
 /** Told each new state of a workflow, with the state before it (absent for a new workflow). */
 export type WorkflowListener = (workflow: WorkflowState, previous: WorkflowState | undefined) => void;
 
@@ -80,6 +84,7 @@ export async function createEngine(deps: EngineDeps) {
   let closed = false;
   let eventHandlers: EventHandlers | undefined; // created once the read models have caught up
   const workflowListeners = new Set<WorkflowListener>();
+  const dagRunListeners = new Set<DagRunListener>();
 
   // Modules are wired before the read side opens, but only see changes through this function.
   let onChange: (event: RecordedEvent, change: ReadModelChange) => void = () => {};
@@ -127,6 +132,11 @@ export async function createEngine(deps: EngineDeps) {
     if (workflow) workflows.workflowChanged(workflow.workflowId);
     eventHandlers?.observe(event, change);
     if (workflow) for (const listener of workflowListeners) listener(workflow, change.previous);
+    if (dagRunListeners.size > 0) {
+      const owner = dagRunCategory.prefix === event.streamId.slice(0, dagRunCategory.prefix.length) ? event.streamId.slice(dagRunCategory.prefix.length) : undefined;
+      const run = owner === undefined ? undefined : models.dagRuns.get(owner);
+      if (run) for (const listener of dagRunListeners) listener(run, event);
+    }
   };
   const sweeper = setInterval(() => {
     void timers.sweep();
@@ -214,6 +224,11 @@ export async function createEngine(deps: EngineDeps) {
     onWorkflowChange(listener: WorkflowListener): () => void {
       workflowListeners.add(listener);
       return () => workflowListeners.delete(listener);
+    },
+    /** Calls `listener` with each state a DAG run takes in the read models; returns the unsubscribe function. */
+    onDagRunChange(listener: DagRunListener): () => void {
+      dagRunListeners.add(listener);
+      return () => dagRunListeners.delete(listener);
     },
     // tasks
     poll: queues.poll,

@@ -326,4 +326,31 @@ describe("DAG-run monitor", () => {
     await until(() => calls >= 36, "three rounds of polls");
     expect(peak).toBe(4);
   });
+
+  it("a local run lost in a restart is run again under the same id, and completes", async () => {
+    const store = createMemoryEventStore();
+    const bus = createMemoryBus();
+    const received = completions(bus);
+    let runs = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const dags = {
+      name_parse: async () => {
+        runs++;
+        if (runs === 1) await gate;
+      },
+    };
+    const before = monitorOf({ store, bus, airflow: createLocalAirflow({ dags }) });
+    await request(store, requestOf("lost"));
+    before.own("lost");
+    await until(async () => (await eventTypes(store, "lost")).includes("DagRunStateObserved"), "the first poll");
+    await before.close();
+    release();
+    const after = monitorOf({ store, bus, airflow: createLocalAirflow({ dags }) });
+    after.resume([{ id: "lost", phase: "triggered", completionPublished: false }]);
+    await until(() => received.length === 1, "the completion");
+    expect(runs).toBe(2);
+    expect(received[0].data.status).toBe("success");
+    expect((await eventTypes(store, "lost")).filter((t) => t === "DagRunTriggered")).toHaveLength(1);
+  });
 });

@@ -15,6 +15,8 @@ export interface FakeAirflowOptions {
   password?: string;
   dags?: string[];
   finalState?: "success" | "failed";
+  /** Runs stay `running` until `release()`. */
+  hold?: boolean;
 }
 
 export interface RecordedRequest {
@@ -32,6 +34,7 @@ export async function startFakeAirflow(options: FakeAirflowOptions) {
   const failures: number[] = [];
   const tokens = new Set<string>();
   let tokenCount = 0;
+  let held = options.hold ?? false;
 
   const problem = (status: number, title: string, detail: string) => ({ status, body: { title, status, detail, type: `https://airflow.apache.org/docs/apache-airflow/stable/stable-rest-api-ref.html#section/Errors/${title.replace(/ /g, "")}` } });
 
@@ -83,7 +86,7 @@ export async function startFakeAirflow(options: FakeAirflowOptions) {
       const run = runs.get(`${dagId}/${decodeURIComponent(match[2])}`);
       if (!run) return problem(404, "DAGRun not found", `DAGRun with DAG ID: '${dagId}' and DagRun ID: '${match[2]}' not found`);
       const body = dagRun(run);
-      run.state = run.state === "queued" ? "running" : finalState;
+      run.state = run.state === "queued" || held ? "running" : finalState;
       return { status: 200, body };
     }
     return problem(405, "Method Not Allowed", request.method);
@@ -118,6 +121,10 @@ export async function startFakeAirflow(options: FakeAirflowOptions) {
     /** The next `count` requests answer `status`. */
     failNext(status: number, count = 1) {
       for (let i = 0; i < count; i++) failures.push(status);
+    },
+    /** Lets held runs finish. */
+    release() {
+      held = false;
     },
     /** Forget issued tokens, as a restarted API server would. */
     expireTokens: () => tokens.clear(),

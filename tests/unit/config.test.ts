@@ -32,6 +32,16 @@ describe("configuration from the environment", () => {
       S3_FORCE_PATH_STYLE: false,
       MINIO_REGION: "us-east-1",
       MINIO_RAW_DATA_BUCKET: "raw-data",
+      BATON_AIRFLOW: "local",
+      BATON_DAG_RUNS: true,
+      MWAA_REGION: "us-east-1",
+      BATON_DAG_TRIGGER_TOPIC: "airflow-trigger-requests",
+      BATON_DAG_POLL_INTERVAL_MS: 10000,
+      BATON_DAG_MONITOR_CONCURRENCY: 10,
+      BATON_DAG_TIMEOUT_MS: 3600000,
+      BATON_DAG_TRIGGER_ATTEMPTS: 3,
+      BATON_DAG_TRIGGER_BACKOFF_MS: 2000,
+      BATON_DAG_OUTPUT_PREFIX: "dagruns/{dagId}/{dagRunId}/",
     });
     expect(loadConfig({ PORT: "9090", BATON_EVENT_STORE: "memory", BATON_FSYNC: "false" })).toMatchObject({
       PORT: 9090,

@@ -4,8 +4,8 @@
  * triggered run is `queued`, becomes `running` when its function starts (on a
  * later turn of the event loop, as a scheduler would) and ends `success` or,
  * when the function throws, `failed`. Runs live in memory: after a restart
- * the executor no longer knows them and `state` says so (not transient), so
- * the monitor fails such a run with that reason instead of waiting forever.
+ * the executor no longer knows them and `state` says so (a 404), and the
+ * monitor runs such a run again under the same id.
  */
 import { AirflowCallError } from "../../domain/dagrun/airflow-error.ts";
 import type { Airflow, DagRunTrigger, DagRunTriggered } from "../../domain/ports.ts";

@@ -4,9 +4,9 @@
  * `{workflowId, taskId?, eventType?, data: {dag_id, completion_event_type?, ...}}`.
  * `dag_id` may also be `dagId`, at the top or in `data`; `data` (less
  * Baton's own keys) becomes the DAG's `conf`. The `dag_run_id` is derived from
- * the workflow and the id of the task attempt that published the request
- * (the message's `taskId` header), so a redelivered request names the same
- * run and a retried task a new one.
+ * the workflow and the task attempt that published the request (the
+ * message's `taskId` and `taskScheduledTime` headers), so a redelivered
+ * request names the same run, and a retried or rerun task a new one.
  */
 import { ValidationError } from "../errors.ts";
 import type { DagRunRequestedData } from "./events.ts";
@@ -14,6 +14,8 @@ import type { DagRunRequestedData } from "./events.ts";
 export interface TriggerRequestContext {
   /** The publishing task's id (the `taskId` header every KAFKA_PUBLISH carries); falls back to the message's `taskId`. */
   taskIdHeader?: string;
+  /** When that attempt was scheduled (the `taskScheduledTime` header). */
+  taskScheduledTimeHeader?: string;
   now: number;
   timeoutMs: number;
   /** Where the DAG writes its output and stats, before the run id is known: `{dagId}` and `{dagRunId}` are filled in. */
@@ -26,8 +28,13 @@ const text = (value: unknown): string | undefined => (typeof value === "string" 
 /** Characters Airflow accepts in a run id (its default `run_id` pattern); anything else becomes `_`. */
 export const safeRunId = (value: string) => value.replace(/[^A-Za-z0-9_.~:+-]/g, "_").slice(0, 250);
 
-/** The run id of one workflow task attempt: `<workflowId>-<taskId>`, the seed's `jobid-session_id` style. */
-export const dagRunIdFor = (workflowId: string, taskId: string) => safeRunId(`${workflowId}-${taskId}`);
+/**
+ * The run id of one workflow task attempt, the seed's `jobid-session_id`
+ * style: `<workflowId>-<taskId>`, plus `-<scheduledTime>` when known, since a
+ * rerun schedules the same task id again and must get a new run.
+ */
+export const dagRunIdFor = (workflowId: string, taskId: string, scheduledTime?: string) =>
+  safeRunId(`${workflowId}-${taskId}${scheduledTime ? `-${scheduledTime}` : ""}`);
 
 /** The completion's event type when the request names none: the seed's rule. */
 export function defaultCompletionEventType(taskId: string): string {
@@ -55,7 +62,7 @@ export function parseTriggerRequest(value: string, context: TriggerRequestContex
   const messageTaskId = text(message.taskId);
   const taskId = context.taskIdHeader ?? messageTaskId;
   if (!taskId) throw new ValidationError("DAG run request: taskId is required (the header or the message field)", [{ path: "taskId", message: "expected a non-empty string" }]);
-  const dagRunId = text(data.dag_run_id) ? safeRunId(String(data.dag_run_id)) : dagRunIdFor(workflowId, taskId);
+  const dagRunId = text(data.dag_run_id) ? safeRunId(String(data.dag_run_id)) : dagRunIdFor(workflowId, taskId, context.taskIdHeader ? context.taskScheduledTimeHeader : undefined);
   const eventType = text(data.completion_event_type) ?? text(message.completion_event_type) ?? defaultCompletionEventType(messageTaskId ?? taskId);
   const { dag_id: _a, dagId: _b, dag_run_id: _c, completion_event_type: _d, ...rest } = data;
   const outputPrefix = context.outputPrefix.replaceAll("{dagId}", dagId).replaceAll("{dagRunId}", dagRunId);

@@ -124,6 +124,13 @@ export function createDagRunMonitor(deps: DagRunMonitorDeps) {
       calls.state++;
       airflowState = await limit(() => airflow.state(dagId, dagRunId));
     } catch (error) {
+      if (error instanceof AirflowCallError && error.status === 404 && airflow.kind === "local") {
+        // The local executor keeps runs in memory: after a restart it no longer knows this one, so it runs it
+        // again under the same id (its DAGs write to fixed keys, so a second run replaces the first's output).
+        calls.trigger++;
+        await limit(() => airflow.trigger({ dagId, dagRunId, conf: state.request!.conf }));
+        return state;
+      }
       if (error instanceof AirflowCallError && !error.transient) {
         return (await run(dagRunId, { type: "RecordRunFailure", reason: error.message, at: clock() })).state;
       }

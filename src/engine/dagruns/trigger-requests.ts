@@ -47,6 +47,7 @@ export function consumeTriggerRequests(deps: TriggerRequestsDeps): BusSubscripti
     try {
       request = parseTriggerRequest(message.value, {
         taskIdHeader: message.headers?.taskId,
+        taskScheduledTimeHeader: message.headers?.taskScheduledTime,
         now: clock(),
         timeoutMs: deps.timeoutMs ?? 3_600_000,
         outputPrefix: deps.outputPrefix ?? DEFAULT_OUTPUT_PREFIX,
