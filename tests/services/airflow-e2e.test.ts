@@ -7,9 +7,13 @@
  * monitor polls it, copies the artifacts from S3 to the MinIO store (the
  * `minio` client), publishes the completion on `conductor-events`, and the
  * router completes the EVENT. A failing run fails the workflow; the retry
- * suggestion's rerun runs a new DAG run to success.
+ * suggestion's rerun runs a new DAG run to success. A restart of Baton while
+ * the DAG runs loses nothing and monitors the run once.
  */
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadConfig } from "../../src/api/config.ts";
@@ -50,6 +54,7 @@ const nameParseWorkflow = (name: string) => ({
               completion_event_type: "name_parse_completed",
               dp_config: NAME_PARSE_CONFIG,
               fail_while: "${workflow.input.fail_while}",
+              delay_seconds: "${workflow.input.delay_seconds}",
             },
           },
         },
@@ -64,12 +69,11 @@ const nameParseWorkflow = (name: string) => ({
   },
 });
 
-beforeAll(async () => {
-  s3 = s3Client(airflow.s3);
-  const config = loadConfig({
+/** Baton as `npm start` opens it: runs in the MinIO store, DAGs on the real Airflow, artifacts from Airflow's bucket. */
+const batonConfig = (store: Record<string, string>) =>
+  loadConfig({
     PORT: "0",
     HOST: "127.0.0.1",
-    BATON_EVENT_STORE: "memory",
     BATON_SWEEP_INTERVAL_MS: "50",
     BATON_OBJECT_STORE: "minio",
     S3_ENDPOINT: airflow.s3.endpoint,
@@ -83,8 +87,12 @@ beforeAll(async () => {
     AIRFLOW_PASSWORD: airflow.password,
     AIRFLOW_S3_BUCKET: buckets.dags,
     BATON_DAG_POLL_INTERVAL_MS: "500",
+    ...store,
   });
-  baton = await startServer(config);
+
+beforeAll(async () => {
+  s3 = s3Client(airflow.s3);
+  baton = await startServer(batonConfig({ BATON_EVENT_STORE: "memory" }));
   url = `http://127.0.0.1:${baton.port}`;
 });
 
@@ -102,9 +110,9 @@ async function text(bucket: string, key: string): Promise<string> {
   return (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
 }
 
-async function deploy(workflowName: string, input: Record<string, unknown>) {
+async function deploy(workflowName: string, input: Record<string, unknown>, at = url) {
   const workflowId = `np-${randomUUID()}`;
-  const answer = await http(url, "POST", "/workflow/deploy", {
+  const answer = await http(at, "POST", "/workflow/deploy", {
     workflow: nameParseWorkflow(workflowName),
     workflow_id: workflowId,
     trigger_conductor: true,
@@ -114,15 +122,15 @@ async function deploy(workflowName: string, input: Record<string, unknown>) {
   return { workflowId, deployed: answer.json() as { s3_input_uri: string; workflow_instance_id: string } };
 }
 
-async function finished(workflowId: string, timeoutMs = 240_000) {
+async function finished(workflowId: string, timeoutMs = 240_000, at = url) {
   return eventually(async () => {
-    const workflow = (await http(url, "GET", `/api/workflow/${workflowId}?includeTasks=true`)).json();
+    const workflow = (await http(at, "GET", `/api/workflow/${workflowId}?includeTasks=true`)).json();
     return ["COMPLETED", "FAILED", "TERMINATED", "TIMED_OUT"].includes(workflow.status) ? workflow : undefined;
   }, timeoutMs, 250);
 }
 
-async function dagRunsOf(workflowId: string): Promise<any[]> {
-  return (await http(url, "GET", `/api/dagruns?workflowId=${encodeURIComponent(workflowId)}`)).json();
+async function dagRunsOf(workflowId: string, at = url): Promise<any[]> {
+  return (await http(at, "GET", `/api/dagruns?workflowId=${encodeURIComponent(workflowId)}`)).json();
 }
 
 describe(`Name Parse through Baton and Airflow ${airflow.version}`, () => {
@@ -217,5 +225,49 @@ describe(`Name Parse through Baton and Airflow ${airflow.version}`, () => {
     expect(completed.output.dag_run_id).toBe(secondRun.id);
     const stats = JSON.parse(await text(buckets.objects, keyOf(completed.output.stats_url, buckets.objects)));
     expect(stats).toMatchObject({ dag_run_id: secondRun.id, records_in: 1, parsed: 1 });
+  });
+
+  it("a restart of Baton while the DAG runs loses nothing: the run is triggered once, monitored to its end once, the workflow completes", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "baton-airflow-restart-"));
+    const config = batonConfig({ BATON_EVENT_STORE: "file", DATA_DIR: dataDir, BATON_FSYNC: "false" });
+    let first: RunningServer | undefined = await startServer(config);
+    let second: RunningServer | undefined;
+    try {
+      const firstUrl = `http://127.0.0.1:${first.port}`;
+      const { workflowId } = await deploy("name_parse_e2e_restart", { input_data: "name\nKatherine Johnson\n", delay_seconds: 20 }, firstUrl);
+      // Stop Baton once Airflow runs the DAG.
+      const run = await eventually(async () => {
+        const [found] = await dagRunsOf(workflowId, firstUrl);
+        return found?.airflowState === "running" ? found : undefined;
+      }, 120_000, 250);
+      await first.close();
+      first = undefined;
+      expect((await api.dagRun("name_parse", run.id)).body.state).toBe("running");
+
+      second = await startServer(config);
+      const secondUrl = `http://127.0.0.1:${second.port}`;
+      const workflow = await finished(workflowId, 240_000, secondUrl);
+      expect(workflow.status, workflow.reasonForIncompletion).toBe("COMPLETED");
+      expect(workflow.output.dag_run_id).toBe(run.id);
+      expect(JSON.parse(await text(buckets.objects, keyOf(workflow.output.stats_url, buckets.objects)))).toMatchObject({ dag_run_id: run.id, records_in: 1, parsed: 1 });
+
+      // Once each: requested, triggered, succeeded, synced, published; and one run in Airflow.
+      const types = (await second.store.readStream(`dagrun-${run.id}`)).map((e) => e.type);
+      const count = (type: string) => types.filter((t) => t === type).length;
+      expect({ requested: count("DagRunRequested"), triggered: count("DagRunTriggered"), succeeded: count("DagRunSucceeded"), synced: count("DagRunArtifactsSynced"), published: count("DagRunCompletionPublished") }, types.join(", ")).toEqual({
+        requested: 1, triggered: 1, succeeded: 1, synced: 1, published: 1,
+      });
+      expect(await dagRunsOf(workflowId, secondUrl)).toHaveLength(1);
+      const inAirflow = await api.request<{ total_entries: number; dag_runs: { dag_run_id: string }[] }>("GET", `/api/v2/dags/name_parse/dagRuns?run_id_pattern=${encodeURIComponent(workflowId)}`);
+      expect(inAirflow.body.dag_runs.map((r) => r.dag_run_id)).toEqual([run.id]);
+      // The EVENT was completed once, by the completion the resumed monitor published.
+      const eventTask = workflow.tasks.find((t: { referenceTaskName: string }) => t.referenceTaskName === "wait_name_parse_ref");
+      const completions = (await second.store.readStream(`workflow-${workflowId}`)).filter((e) => e.type === "TaskCompleted" && (e.data as { taskId?: string }).taskId === eventTask.taskId);
+      expect(completions).toHaveLength(1);
+    } finally {
+      await first?.close();
+      await second?.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,6 +13,7 @@ airflow-adapter sends them:
   fail_reason    the message it fails with
   fail_while     s3://bucket/key: the run fails while that object exists, with its
                  content as the reason (fix the cause, delete it, retry: the run succeeds)
+  delay_seconds  how long the run works before writing (0-600; a long run for restart tests)
 
 The S3 server comes from the environment Airflow was started with
 (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION):
@@ -86,6 +87,16 @@ def fail_if_asked(conf: dict[str, Any], dag_id: str, client) -> None:
         except client.exceptions.NoSuchKey:
             return
         raise RuntimeError(body or f"{dag_id} failed on purpose ({conf['fail_while']} exists)")
+
+
+def delay_if_asked(conf: dict[str, Any]) -> None:
+    """conf.delay_seconds: keeps the run busy, so a test can act while it runs."""
+    delay = conf.get("delay_seconds")
+    if delay is None:
+        return
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= 600:
+        raise DagConfError(f"conf.delay_seconds: expected a number of seconds from 0 to 600, got {delay!r}")
+    time.sleep(delay)
 
 
 def s3_client():

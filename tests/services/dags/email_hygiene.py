@@ -35,6 +35,7 @@ def email_hygiene():
         client = dio.s3_client()
         addresses = dio.read_rows(client, where.input_bucket, where.input_key, "email")
         dio.fail_if_asked(conf, "email_hygiene", client)
+        dio.delay_if_asked(conf)
 
         rows, seen = [], set()
         counts = {"valid": 0, "invalid": 0, "duplicate": 0}

@@ -31,6 +31,7 @@ def name_parse():
         client = dio.s3_client()
         names = dio.read_rows(client, where.input_bucket, where.input_key, "name")
         dio.fail_if_asked(conf, "name_parse", client)
+        dio.delay_if_asked(conf)
 
         rows = []
         for raw in names:
