@@ -21,7 +21,7 @@
 # (its simple auth manager; the user is an admin).
 #
 # Environment: BATON_CACHE_DIR (default ~/.cache/baton), BATON_PYTHON (default the
-# first of python3.12, python3.11, python3.10 found), AIRFLOW_OWNER_PID (Airflow is
+# first of python3.11, python3.12, python3.10, python3.13 found), AIRFLOW_OWNER_PID (Airflow is
 # stopped when that process ends), AIRFLOW_START_TIMEOUT (seconds, default 240),
 # AIRFLOW_TEST_USERNAME / AIRFLOW_TEST_PASSWORD (default baton / a random one),
 # AIRFLOW_S3_BUCKET (default airflow-data: where the DAGs write output and stats
@@ -44,7 +44,8 @@ pick_python() {
   if [[ -n "${BATON_PYTHON:-}" ]]; then echo "$BATON_PYTHON"; return; fi
   local candidate
   # Airflow 3.1 supports Python 3.10-3.13.
-  for candidate in python3.12 python3.11 python3.10 python3.13 python3; do
+  # The constraints were resolved with 3.11: prefer it.
+  for candidate in python3.11 python3.12 python3.10 python3.13 python3; do
     if command -v "$candidate" >/dev/null 2>&1 &&
       "$candidate" -c 'import sys, venv, ensurepip; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 13) else 1)' 2>/dev/null; then
       echo "$candidate"
