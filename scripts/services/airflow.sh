@@ -23,6 +23,7 @@
 # Environment: BATON_CACHE_DIR (default ~/.cache/baton), BATON_PYTHON (default the
 # first of python3.11, python3.12, python3.10, python3.13 found), AIRFLOW_OWNER_PID (Airflow is
 # stopped when that process ends), AIRFLOW_START_TIMEOUT (seconds, default 240),
+# AIRFLOW_STOP_TIMEOUT (seconds to wait after SIGTERM before SIGKILL, default 30),
 # AIRFLOW_TEST_USERNAME / AIRFLOW_TEST_PASSWORD (default baton / a random one),
 # AIRFLOW_S3_BUCKET (default airflow-data: where the DAGs write output and stats
 # under the conf.output_prefix Baton sends; Baton's setting of the same name),
@@ -41,10 +42,14 @@ log() { echo "airflow.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
 
 pick_python() {
-  if [[ -n "${BATON_PYTHON:-}" ]]; then echo "$BATON_PYTHON"; return; fi
+  if [[ -n "${BATON_PYTHON:-}" ]]; then
+    "$BATON_PYTHON" -c 'import sys, venv, ensurepip; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 13) else 1)' 2>/dev/null ||
+      die "BATON_PYTHON=$BATON_PYTHON: expected a Python 3.10-3.13 interpreter with venv and ensurepip"
+    echo "$BATON_PYTHON"
+    return
+  fi
   local candidate
-  # Airflow 3.1 supports Python 3.10-3.13.
-  # The constraints were resolved with 3.11: prefer it.
+  # Airflow 3.1 supports Python 3.10-3.13; the constraints were resolved with 3.11, so it comes first.
   for candidate in python3.11 python3.12 python3.10 python3.13 python3; do
     if command -v "$candidate" >/dev/null 2>&1 &&
       "$candidate" -c 'import sys, venv, ensurepip; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 13) else 1)' 2>/dev/null; then
@@ -82,6 +87,8 @@ install() {
       find "$CACHE_ROOT" -maxdepth 1 -name 'airflow-*' -type d ! -path "$venv" -exec rm -rf {} + 2>/dev/null || true
       log "installed $("$venv/bin/python" -m pip freeze 2>/dev/null | grep -c '==') packages in $((SECONDS - started)) s"
     fi
+    # Release the lock: Airflow started after this must not inherit it.
+    exec 9>&-
   fi
   echo "AIRFLOW_VENV=$venv"
 }
@@ -124,7 +131,8 @@ PY
 
 start() {
   local venv
-  venv="$(install | sed -n 's/^AIRFLOW_VENV=//p')"
+  install >/dev/null
+  venv="$(venv_dir)"
   [[ -n "${S3_ENDPOINT:-}" && -n "${S3_ACCESS_KEY_ID:-}" && -n "${S3_SECRET_ACCESS_KEY:-}" ]] ||
     die "S3_ENDPOINT, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must name the S3 server the DAGs use: start it first, e.g. 'set -a; eval \"\$(scripts/services/s3.sh start)\"; set +a'"
   local dir port pid user password bucket="${AIRFLOW_S3_BUCKET:-airflow-data}"
@@ -191,9 +199,10 @@ start() {
 
 # Processes whose environment names this Airflow's home (task runners may leave the group).
 members() {
-  local dir="$1" entry
-  for entry in /proc/[0-9]*; do
-    grep -qsz "^AIRFLOW_HOME=$dir/home\$" "$entry/environ" 2>/dev/null && echo "${entry#/proc/}"
+  local file
+  for file in $(grep -lsz -- "^AIRFLOW_HOME=$1/home\$" /proc/[0-9]*/environ 2>/dev/null); do
+    file="${file#/proc/}"
+    [[ "${file%/environ}" != "$$" ]] && echo "${file%/environ}"
   done
   return 0
 }
@@ -204,14 +213,18 @@ stop() {
   pid="$(cat "$dir/airflow.pid")"
   # SIGTERM to the group; standalone stops its components, which end their task runners.
   kill -TERM -- "-$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do
+  local deadline=$((SECONDS + ${AIRFLOW_STOP_TIMEOUT:-30}))
+  while ((SECONDS < deadline)); do
     pids="$(members "$dir")"
     kill -0 "$pid" 2>/dev/null || [[ -n "$pids" ]] || break
     sleep 0.2
   done
   kill -KILL -- "-$pid" 2>/dev/null || true
   pids="$(members "$dir")"
-  [[ -z "$pids" ]] || kill -KILL $pids 2>/dev/null || true
+  if [[ -n "$pids" ]]; then
+    log "killing what did not stop within ${AIRFLOW_STOP_TIMEOUT:-30}s: $(echo $pids)"
+    kill -KILL $pids 2>/dev/null || true
+  fi
   rm -rf "$dir"
 }
 
