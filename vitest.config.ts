@@ -8,7 +8,7 @@ const kafkaTests = ["tests/services/kafka-*.test.ts", "tests/services/kafka/**/*
 const s3Tests = ["tests/services/s3-*.test.ts"];
 // Files that drive Baton through the official Python and Java SDKs (a cached venv,
 // a Maven-built scenario): each SDK's project provisions its client once.
-const pythonSdkTests = ["tests/services/python-sdk.test.ts"];
+const pythonSdkTests = ["tests/services/python-sdk.test.ts", "tests/services/python-sdk-auth.test.ts"];
 const javaSdkTests = ["tests/services/java-sdk.test.ts"];
 // Files that need a real Airflow (tests/support/airflow-global-setup.ts starts one, and its S3).
 const airflowTests = ["tests/services/airflow-*.test.ts"];

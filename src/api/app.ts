@@ -1,7 +1,10 @@
 import { Hono } from "hono";
 import type { Engine } from "../engine/engine.ts";
+import { type Auth, authPortOf, createAuth } from "./auth/auth.ts";
+import { principalOf } from "./auth/access.ts";
 import { graphqlWsRoute, type UpgradeHelper } from "./graphql/ws-transport.ts";
 import { type BatonGraphQL, createGraphQL } from "./graphql/yoga.ts";
+import { DEFAULT_INPUT_LIMITS, type InputLimits, inputLimitsMiddleware, servableJsonResponses } from "./input-limits.ts";
 import { adminRoutes, queueAdminRoutes } from "./rest/admin.ts";
 import { auditRoutes } from "./rest/audit.ts";
 import { dagRunRoutes } from "./rest/dag-runs.ts";
@@ -30,14 +33,23 @@ export interface AppDeps {
    * attaches graphql-ws to its HTTP server instead (graphql-ws-node.ts).
    */
   upgradeWebSocket?: UpgradeHelper;
+  /** Authentication, roles and browser safety (src/api/auth); off, with no CORS, by default. */
+  auth?: Auth;
+  /** Body size, JSON depth, search query and GraphQL document limits (BATON_MAX_*); the defaults when absent. */
+  limits?: InputLimits;
 }
 
 /** The portable HTTP app: one `fetch(Request)` for every runtime. */
-export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion, upgradeWebSocket }: AppDeps) {
+export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS }: AppDeps) {
   const app = new Hono();
-  const yoga = graphql ?? createGraphQL({ engine, router, logError });
-  if (upgradeWebSocket) app.get("/graphql", graphqlWsRoute(yoga, upgradeWebSocket));
-  app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw));
+  // Before auth: a body is bounded before anything (the token route included) reads it.
+  app.use(inputLimitsMiddleware(limits), servableJsonResponses());
+  const access = auth ?? createAuth({ mode: "off" }, authPortOf(engine));
+  // First of the routes, so every route below is behind it.
+  access.register(app);
+  const yoga = graphql ?? createGraphQL({ engine, router, logError, limits, plugins: [access.graphqlPlugin] });
+  if (upgradeWebSocket) app.get("/graphql", graphqlWsRoute(yoga, upgradeWebSocket, access));
+  app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw, { principal: principalOf(c) }));
   const health = () => ({ healthy: true, ...engine.readSideStatus() });
   app.get("/health", (c) => c.json(health()));
   app.get("/api/health", (c) => c.json(health()));
@@ -48,10 +60,10 @@ export function createApp({ engine, router, logError = (error) => console.error(
   app.route("/api/tasks", taskRoutes(engine));
   app.route("/api/event", eventRoutes(engine));
   app.route("/api/router", routerRoutes(router));
+  app.route("/api/dagruns", dagRunRoutes(engine));
   app.route("/api/admin", adminRoutes(engine));
   app.route("/api/queue", queueAdminRoutes(engine));
   app.get("/api/version", (c) => c.text(BATON_VERSION));
-  app.route("/api/dagruns", dagRunRoutes(engine));
   if (ingestion) app.route("/", ingestionRoutes({ engine, ...ingestion }));
   app.notFound((c) =>
     c.json({ status: 404, message: `No endpoint ${c.req.method} ${c.req.path}`, instance: c.req.path, retryable: false }, 404),

@@ -3,6 +3,7 @@ import { parseOrThrow } from "../domain/definitions/validate.ts";
 import { RouterMappingsJsonSchema } from "../domain/router/mappings.ts";
 import { parseEgressRule } from "../engine/system/egress-policy.ts";
 import { AIRFLOW_SETTINGS_MESSAGE, airflowSettingsComplete, DAG_RUN_CONFIG_ENTRIES } from "./config-dag-runs.ts";
+import { isServiceName, SERVICE_NAMES } from "../services/names.ts";
 
 const integer = (name: string, min: number, max: number) =>
   v.pipe(
@@ -42,6 +43,18 @@ const url = (name: string) =>
 const bucket = (name: string) =>
   v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, `${name} must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')`));
 
+/** `all`, `none`, or a comma-separated list of service names, each known. */
+const serviceList = (name: string) =>
+  v.pipe(
+    v.string(),
+    v.transform((value) => value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "")),
+    v.check(
+      (names) => names.length === 1 && (names[0] === "all" || names[0] === "none") || names.every(isServiceName),
+      `${name} must be all, none, or a comma-separated list of ${SERVICE_NAMES.join(", ")}`,
+    ),
+    v.transform((names) => (names[0] === "all" ? [...SERVICE_NAMES] : names[0] === "none" ? [] : [...new Set(names)]) as (typeof SERVICE_NAMES)[number][]),
+  );
+
 /** Environment variables Baton reads, with their defaults. */
 export const ConfigSchema = v.object({
   PORT: v.optional(integer("PORT", 0, 65535), "8080"),
@@ -65,6 +78,14 @@ export const ConfigSchema = v.object({
   BATON_WRITE_CACHE_SIZE: v.optional(integer("BATON_WRITE_CACHE_SIZE", 0, 10_000_000), "5000"),
   /** Events between two read-model checkpoints in DATA_DIR/checkpoints (Node entry; 0 turns them off). */
   BATON_CHECKPOINT_EVERY: v.optional(integer("BATON_CHECKPOINT_EVERY", 0, 100_000_000), "50000"),
+  /** User code (INLINE/javascript, conditions, jq): worker threads, waiting evaluations, time and memory limits, evaluations per decision. */
+  BATON_USER_CODE_WORKERS: v.optional(integer("BATON_USER_CODE_WORKERS", 1, 64), "2"),
+  BATON_USER_CODE_QUEUE: v.optional(integer("BATON_USER_CODE_QUEUE", 0, 1_000_000), "1000"),
+  BATON_SCRIPT_TIMEOUT_MS: v.optional(integer("BATON_SCRIPT_TIMEOUT_MS", 1, 600_000), "500"),
+  BATON_JQ_TIMEOUT_MS: v.optional(integer("BATON_JQ_TIMEOUT_MS", 1, 600_000), "500"),
+  BATON_SCRIPT_MEMORY_MB: v.optional(integer("BATON_SCRIPT_MEMORY_MB", 1, 4096), "32"),
+  BATON_USER_CODE_HEAP_MB: v.optional(integer("BATON_USER_CODE_HEAP_MB", 8, 65_536), "128"),
+  BATON_EVALUATIONS_PER_DECISION: v.optional(integer("BATON_EVALUATIONS_PER_DECISION", 1, 100_000), "100"),
   /** The sink-pattern event router: on or off, its completion topic, event type -> task ref mappings, hold time. */
   BATON_ROUTER_ENABLED: v.optional(boolean("BATON_ROUTER_ENABLED"), "true"),
   BATON_ROUTER_TOPIC: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("BATON_ROUTER_TOPIC must not be empty")), "conductor-events"),
@@ -98,6 +119,12 @@ export const ConfigSchema = v.object({
   S3_ACCESS_KEY_ID: v.optional(v.pipe(v.string(), v.nonEmpty("S3_ACCESS_KEY_ID must not be empty"))),
   S3_SECRET_ACCESS_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("S3_SECRET_ACCESS_KEY must not be empty"))),
   S3_FORCE_PATH_STYLE: v.optional(boolean("S3_FORCE_PATH_STYLE"), "false"),
+  /** Input limits at the edge (src/api/input-limits.ts): body bytes, JSON nesting, search query size, GraphQL document size. */
+  BATON_MAX_BODY_BYTES: v.optional(integer("BATON_MAX_BODY_BYTES", 1024, 1024 * 1024 * 1024), String(4 * 1024 * 1024)),
+  BATON_MAX_JSON_DEPTH: v.optional(integer("BATON_MAX_JSON_DEPTH", 8, 512), "128"),
+  BATON_MAX_SEARCH_QUERY_CHARS: v.optional(integer("BATON_MAX_SEARCH_QUERY_CHARS", 16, 1_000_000), "4096"),
+  BATON_MAX_SEARCH_QUERY_DEPTH: v.optional(integer("BATON_MAX_SEARCH_QUERY_DEPTH", 1, 100), "16"),
+  BATON_MAX_GRAPHQL_TOKENS: v.optional(integer("BATON_MAX_GRAPHQL_TOKENS", 100, 1_000_000), "20000"),
   /** The MinIO server holding the raw-data bucket that deployed workflows may name as their input. */
   MINIO_ENDPOINT: v.optional(url("MINIO_ENDPOINT")),
   MINIO_ACCESS_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_ACCESS_KEY must not be empty"))),
@@ -106,6 +133,45 @@ export const ConfigSchema = v.object({
   MINIO_RAW_DATA_BUCKET: v.optional(bucket("MINIO_RAW_DATA_BUCKET"), "raw-data"),
   /** The Airflow bridge (config-dag-runs.ts). */
   ...DAG_RUN_CONFIG_ENTRIES,
+  /** Authentication (src/api/auth): off for local use, or required on every route but the public ones. */
+  BATON_AUTH: v.optional(v.picklist(["off", "required"], "BATON_AUTH must be one of off, required"), "off"),
+  /** The HMAC secret tokens are signed with; generated into DATA_DIR/auth-secret when absent (file store). */
+  BATON_AUTH_SECRET: v.optional(v.pipe(v.string(), v.minLength(32, "BATON_AUTH_SECRET must be at least 32 characters"))),
+  BATON_TOKEN_TTL_SECONDS: v.optional(integer("BATON_TOKEN_TTL_SECONDS", 1, 7 * 24 * 3600), "3600"),
+  /** Browser origins allowed to call Baton from their pages (CORS); none by default. */
+  BATON_CORS_ORIGINS: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((value) => value.split(",").map((origin) => origin.trim()).filter((origin) => origin !== "")),
+      v.check(
+        (origins) => origins.every((origin) => /^https?:\/\/[^\s/]+$/.test(origin)),
+        "BATON_CORS_ORIGINS must be a comma-separated list of origins such as https://console.example.com (scheme and host, optional port, no path)",
+      ),
+    ),
+    "",
+  ),
+  /** GraphiQL on GET /graphql; it loads its assets from a CDN, so it is off unless asked for. */
+  BATON_GRAPHIQL: v.optional(boolean("BATON_GRAPHIQL"), "false"),
+  /** The seed's data services Baton runs in its own process, on its bus (src/services); unset: all on the in-process bus, none on Kafka. */
+  BATON_SERVICES: v.optional(serviceList("BATON_SERVICES")),
+  /** email-validator: share of requests answered with a simulated failure (0..1), to show failure and retry. */
+  BATON_EMAIL_VALIDATOR_FAULT_RATE: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, "BATON_EMAIL_VALIDATOR_FAULT_RATE must be a number from 0 to 1"),
+      v.transform(Number),
+    ),
+    "0",
+  ),
+  /** email-validator: look up MX records (off: syntax and domain-name checks only). */
+  BATON_EMAIL_VALIDATOR_MX_CHECK: v.optional(boolean("BATON_EMAIL_VALIDATOR_MX_CHECK"), "true"),
+  BATON_EMAIL_VALIDATOR_DNS_TIMEOUT_MS: v.optional(integer("BATON_EMAIL_VALIDATOR_DNS_TIMEOUT_MS", 100, 60_000), "5000"),
+  /** phone-validator: the country numbers without a +<country code> are read in (ISO 3166-1 alpha-2). */
+  BATON_PHONE_DEFAULT_COUNTRY: v.optional(
+    v.pipe(v.string(), v.toUpperCase(), v.regex(/^[A-Z]{2}$/, "BATON_PHONE_DEFAULT_COUNTRY must be an ISO 3166-1 alpha-2 country code such as US")),
+  ),
+  /** enricher, reverse-email: a JSON file of {companies, people} to look up in, instead of the bundled sample. */
+  BATON_DIRECTORY_FILE: v.optional(v.pipe(v.string(), v.nonEmpty("BATON_DIRECTORY_FILE must not be empty"))),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;
@@ -159,6 +225,13 @@ const rawDataNeedsKeys = v.forward(
 );
 
 const airflowNeedsItsSettings = v.forward(v.check((config: Config) => airflowSettingsComplete(config), AIRFLOW_SETTINGS_MESSAGE), ["BATON_AIRFLOW"]);
+const sharedStoreNeedsAuthSecret = v.forward(
+  v.check(
+    (config: Config) => config.BATON_AUTH !== "required" || config.BATON_EVENT_STORE !== "esdb" || config.BATON_AUTH_SECRET !== undefined,
+    "BATON_AUTH_SECRET is required when BATON_AUTH is required with BATON_EVENT_STORE=esdb (every process must sign tokens alike)",
+  ),
+  ["BATON_AUTH_SECRET"],
+);
 
 /**
  * Reads the configuration from an environment map (e.g. `process.env`), or
@@ -171,7 +244,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (value !== undefined && value !== "") known[key] = value;
   }
   return parseOrThrow(
-    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys, airflowNeedsItsSettings),
+    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys, sharedStoreNeedsAuthSecret, airflowNeedsItsSettings),
     known,
     "configuration",
   );

@@ -8,7 +8,7 @@ import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
-import { graphqlWsServerOptions, rebuildGraphQLError } from "./graphql/ws-transport.ts";
+import { type GraphQLWsAccess, graphqlWsServerOptions, rebuildGraphQLError } from "./graphql/ws-transport.ts";
 import type { BatonGraphQL } from "./graphql/yoga.ts";
 
 /**
@@ -19,10 +19,24 @@ import type { BatonGraphQL } from "./graphql/yoga.ts";
  */
 const NodeGraphQLError = (createRequire(import.meta.url)("graphql") as typeof import("graphql")).GraphQLError;
 
-/** Serves graphql-ws subscriptions (and queries/mutations) on `server`; returns the closer. */
-export function attachGraphQLWebSocket(server: Server, yoga: BatonGraphQL): { close(): Promise<void> } {
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
-  const disposable = useServer(graphqlWsServerOptions(yoga, rebuildGraphQLError(NodeGraphQLError)), wss);
+/**
+ * Serves graphql-ws subscriptions (and queries/mutations) on `server`; returns
+ * the closer. `access` refuses upgrades from other sites' pages and checks each
+ * connection's token (src/api/auth).
+ */
+export function attachGraphQLWebSocket(server: Server, yoga: BatonGraphQL, access?: GraphQLWsAccess): { close(): Promise<void> } {
+  const wss = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    verifyClient: access
+      ? ({ origin, req }: { origin?: string; req: { headers: { host?: string } } }, done: (ok: boolean, status?: number, message?: string) => void) => {
+          const host = req.headers.host ?? "localhost";
+          const allowed = [`http://${host}/`, `https://${host}/`].some((url) => access.originAllowed(origin || undefined, url));
+          done(allowed, allowed ? undefined : 403, allowed ? undefined : "Forbidden: origin not in BATON_CORS_ORIGINS");
+        }
+      : undefined,
+  });
+  const disposable = useServer(graphqlWsServerOptions(yoga, rebuildGraphQLError(NodeGraphQLError), access), wss);
   return {
     async close() {
       for (const client of wss.clients) client.terminate();

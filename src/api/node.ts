@@ -2,9 +2,11 @@
  * Node.js composition root: `npm start`. Reads the environment, opens the
  * event store, runs the engine and serves the HTTP app until SIGTERM/SIGINT.
  */
-import { loadEvaluators } from "../adapters/evaluators/index.ts";
+import { nodeWorkerSpawner } from "../adapters/evaluators/node-workers.ts";
 import { DirectoryInUseError } from "../adapters/eventstore/directory-lock.ts";
+import { LogDamageError } from "../adapters/eventstore/file-damage.ts";
 import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { lookup } from "node:dns/promises";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,12 +15,16 @@ import type { EventStore } from "../domain/ports.ts";
 import { createFsCheckpointStore } from "../adapters/checkpoints/fs.ts";
 import { createEngine, type Engine, type EngineDeps } from "../engine/engine.ts";
 import { createApp } from "./app.ts";
+import { authPortOf, createAuth } from "./auth/auth.ts";
+import { openAuthSettings } from "./open-auth.ts";
 import { type Config, loadConfig } from "./config.ts";
+import { inputLimitsOf } from "./input-limits.ts";
 import { openBus } from "./open-bus.ts";
 import { openRouter } from "./open-router.ts";
 import { egressPolicy } from "./egress.ts";
 import { memoryBounds } from "./memory-bounds.ts";
 import { openStore } from "./open-store.ts";
+import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
 import { openObjectStores } from "./open-object-store.ts";
 import { openDagRuns } from "./open-dag-runs.ts";
 import { loadMwaaInvoke } from "./mwaa-client.ts";
@@ -26,6 +32,8 @@ import type { DagRuns } from "../engine/dagruns/dag-runs.ts";
 import type { LocalDag } from "../adapters/airflow/local.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
+import { inProcessServices, startServices } from "../services/start-services.ts";
+import type { ServiceAdapters } from "../services/service.ts";
 
 /** Read-model checkpoints under DATA_DIR for the durable stores (the memory store starts empty anyway). */
 function checkpointsOf(config: Config): Pick<EngineDeps, "checkpoints" | "checkpointEvery"> {
@@ -43,13 +51,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** What a caller adds to the configuration: DAGs for the local executor (the seed's services register theirs). */
-export interface ServerExtras {
-  localDags?: Record<string, LocalDag>;
+/** What tests put in place of the data services' defaults: adapters (no DNS) and the fault-rate generator. */
+export interface ServiceOverrides {
+  adapters?: ServiceAdapters;
+  random?: () => number;
 }
 
-/** Starts Baton with `config`; resolves once it listens. */
-export async function startServer(config: Config, extras: ServerExtras = {}): Promise<RunningServer> {
+/** Starts Baton with `config`; resolves once it listens. `localDags` are DAGs for the local executor (BATON_AIRFLOW=local). */
+export async function startServer(
+  config: Config,
+  options: { services?: ServiceOverrides; localDags?: Record<string, LocalDag> } = {},
+): Promise<RunningServer> {
   const store = await openStore(config);
   const logger = {
     info: (message: string, fields?: Record<string, unknown>) => console.log(message, fields ?? ""),
@@ -59,21 +71,48 @@ export async function startServer(config: Config, extras: ServerExtras = {}): Pr
     await store.close();
     throw error;
   });
+  // User code runs on worker threads, never on this event loop.
+  const userCode = await openUserCodePool(config, nodeWorkerSpawner({ heapMb: config.BATON_USER_CODE_HEAP_MB }), logger.error).catch(async (error: unknown) => {
+    await bus?.close();
+    await store.close();
+    throw error;
+  });
   const engine = await createEngine({
     store,
     bus,
-    evaluators: await loadEvaluators(),
+    userCode,
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     logger,
     egress: egressPolicy(config, async (host) => (await lookup(host, { all: true })).map((entry) => entry.address)),
     eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
+    ...userCodeLimits(config),
+    eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
     ...checkpointsOf(config),
   });
   const router = await openRouter(config, engine, store, logger.error);
+  // The seed's data services, on the engine's bus, so its workflows complete in this process alone.
+  const services = await startServices(inProcessServices(config), {
+    bus: engine.bus,
+    completionTopic: config.BATON_ROUTER_TOPIC,
+    settings: config,
+    logger,
+    clock: Date.now,
+    random: options.services?.random ?? Math.random,
+    ...(options.services?.adapters ? { adapters: options.services.adapters } : {}),
+  }).catch(async (error: unknown) => {
+    await router?.close();
+    await engine.close();
+    await userCode.close();
+    await bus?.close();
+    await store.close();
+    throw error;
+  });
   // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).
   const typeDefs = await readFile(new URL("../../schema.graphql", import.meta.url), "utf8");
-  const graphql = createGraphQL({ engine, router, typeDefs, graphiql: process.env.NODE_ENV !== "production" });
+  const auth = createAuth(await openAuthSettings(config, (c) => getConnInfo(c).remote.address ?? "unknown"), authPortOf(engine));
+  const limits = inputLimitsOf(config);
+  const graphql = createGraphQL({ engine, router, typeDefs, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
   const objectStores = await openObjectStores(config);
   const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
   const dagRuns = await openDagRuns(config, {
@@ -82,10 +121,10 @@ export async function startServer(config: Config, extras: ServerExtras = {}): Pr
     objects: objectStores.objects,
     ...(config.AIRFLOW_S3_BUCKET ? { dagObjects: await openObjectStores({ ...config, BATON_OBJECT_STORE: "s3", S3_BUCKET: config.AIRFLOW_S3_BUCKET }).then((s) => s.objects) } : {}),
     ...(config.BATON_AIRFLOW === "mwaa" ? { mwaaInvoke: await loadMwaaInvoke(config.MWAA_REGION) } : {}),
-    localDags: extras.localDags,
+    localDags: options.localDags,
     logError: logger.error,
   });
-  const app = createApp({ engine, router, graphql, ingestion });
+  const app = createApp({ engine, router, graphql, ingestion, auth, limits });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).
@@ -94,7 +133,7 @@ export async function startServer(config: Config, extras: ServerExtras = {}): Pr
       () => resolve(s),
     );
   });
-  const graphqlWs = attachGraphQLWebSocket(server as Server, graphql);
+  const graphqlWs = attachGraphQLWebSocket(server as Server, graphql, auth);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   return {
@@ -105,9 +144,11 @@ export async function startServer(config: Config, extras: ServerExtras = {}): Pr
     async close() {
       await graphqlWs.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.close();
       await dagRuns?.close();
       await router?.close();
       await engine.close();
+      await userCode.close();
       await bus?.close();
       await store.close();
     },
@@ -126,8 +167,11 @@ async function main(): Promise<void> {
   console.log(
     `baton: listening on http://${config.HOST}:${running.port} (event store: ${config.BATON_EVENT_STORE}${
       config.BATON_EVENT_STORE === "file" ? ` in ${config.DATA_DIR}` : ""
-    }; bus: ${config.BATON_BUS === "kafka" ? `kafka at ${config.KAFKA_BROKERS?.join(",")}` : "in-process"})`,
+    }; bus: ${config.BATON_BUS === "kafka" ? `kafka at ${config.KAFKA_BROKERS?.join(",")}` : "in-process"}; auth: ${config.BATON_AUTH})`,
   );
+  if (config.BATON_AUTH === "required" && !running.engine.listApiKeys().some((key) => key.role === "admin" && key.revokedAt === undefined)) {
+    console.error("baton: BATON_AUTH=required and no admin key exists: stop the server and run `npm run baton -- keys create --name admin --role admin`");
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -142,8 +186,8 @@ async function main(): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("src/api/node.ts")) {
   main().catch((error) => {
-    // A DATA_DIR in use is an expected refusal, not a crash: its message says everything, a stack trace would bury it.
-    if (error instanceof DirectoryInUseError) console.error(`baton: failed to start: ${error.message}`);
+    // A DATA_DIR in use or a damaged log is an expected refusal, not a crash: its message says everything, a stack trace would bury it.
+    if (error instanceof DirectoryInUseError || error instanceof LogDamageError) console.error(`baton: failed to start: ${error.message}`);
     else console.error("baton: failed to start:", error);
     process.exit(1);
   });

@@ -7,7 +7,8 @@ import type { Config } from "./config.ts";
  * consuming once this resolves; undefined when it is off.
  */
 export async function openRouter(
-  config: Pick<Config, "BATON_ROUTER_ENABLED" | "BATON_ROUTER_TOPIC" | "BATON_ROUTER_MAPPINGS" | "BATON_ROUTER_HOLD_MS">,
+  config: Pick<Config, "BATON_ROUTER_ENABLED" | "BATON_ROUTER_TOPIC" | "BATON_ROUTER_MAPPINGS" | "BATON_ROUTER_HOLD_MS"> &
+    Partial<Pick<Config, "BATON_MAX_JSON_DEPTH">>,
   engine: RouterEngine & { bus: Bus },
   store: EventStore,
   logError?: (message: string, fields?: Record<string, unknown>) => void,
@@ -20,6 +21,7 @@ export async function openRouter(
     topic: config.BATON_ROUTER_TOPIC,
     mappings: config.BATON_ROUTER_MAPPINGS,
     holdMs: config.BATON_ROUTER_HOLD_MS,
+    maxJsonDepth: config.BATON_MAX_JSON_DEPTH,
     logError,
   });
   // Before Baton takes requests: a new consumer group starts at the latest offset,

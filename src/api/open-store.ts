@@ -5,6 +5,7 @@
 import { openFileEventStore } from "../adapters/eventstore/file.ts";
 import { openFileSnapshot } from "../adapters/eventstore/file-snapshot.ts";
 import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
+import { join } from "node:path";
 import type { EventStore } from "../domain/ports.ts";
 import type { Config } from "./config.ts";
 
@@ -25,7 +26,11 @@ export async function openStore(config: Config, options: OpenStoreOptions = {}):
     fsync: config.BATON_FSYNC,
     cacheBytes: config.BATON_READ_CACHE_MB * 1024 * 1024,
     onRepair: (info) =>
-      console.error(`baton: cut a torn tail of ${info.droppedBytes} bytes at offset ${info.offset} of the event log (${info.reason})`),
+      console.error(
+        info.droppedBytes > 0
+          ? `baton: cut a torn tail of ${info.droppedBytes} bytes at byte offset ${info.offset} of ${join(config.DATA_DIR, "events.log")} (${info.reason})`
+          : `baton: ${join(config.DATA_DIR, "events.log")} at byte offset ${info.offset}: ${info.reason}`,
+      ),
   });
 }
 

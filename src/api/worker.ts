@@ -2,6 +2,9 @@
  * Cloudflare workerd entry. The engine is created on the first request (timers
  * may not start at global scope there) on the in-memory store: state lives only
  * as long as the isolate. A durable store for the edge is not built yet.
+ * workerd has no worker threads, so user code runs in-thread (the engine's
+ * fallback for `evaluators`): QuickJS's interrupt and the platform's CPU limit
+ * stop scripts; a jq filter that never ends cannot be stopped here.
  */
 import { loadEvaluators } from "../adapters/evaluators/index.ts";
 import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";

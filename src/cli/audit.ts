@@ -1,3 +1,4 @@
+import { SERVED_JSON_DEPTH, servableJson } from "../domain/json-depth.ts";
 import { type TimelineEntry, workflowTimeline } from "../projections/timeline.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CliIo } from "./cli-error.ts";
@@ -35,12 +36,12 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
     if ((await opened.store.readStream(workflowStream(id), { maxCount: 1 })).length === 0) {
       const events = await dagRunEvents(opened.store, id);
       if (events.length > 0) {
-        io.out(flags.json ? JSON.stringify(events.map(({ revision, type, created, data, metadata }) => ({ revision, type, time: created, data, source: metadata.source })), null, 2) : dagRunTable(events));
+        io.out(flags.json ? servableJson(events.map(({ revision, type, created, data, metadata }) => ({ revision, type, time: created, data, source: metadata.source })), SERVED_JSON_DEPTH, 2) : dagRunTable(events));
         return 0;
       }
     }
     const timeline = workflowTimeline(await workflowEvents(opened.store, id, opened.description));
-    io.out(flags.json ? JSON.stringify(timeline, null, 2) : timelineTable(timeline));
+    io.out(flags.json ? servableJson(timeline, SERVED_JSON_DEPTH, 2) : timelineTable(timeline));
     return 0;
   } finally {
     await opened.store.close();

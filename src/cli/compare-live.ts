@@ -1,3 +1,4 @@
+import { servableJson } from "../domain/json-depth.ts";
 import type { EventStore } from "../domain/ports.ts";
 import { workflowStream } from "../domain/streams.ts";
 import type { WorkflowEvent } from "../domain/workflow/events.ts";
@@ -21,7 +22,8 @@ export interface LiveComparison {
   differences: Difference[];
 }
 
-const plain = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+// As the server serialises its answer: a value too deep to stringify is cut short the same way (servableJson).
+const plain = (value: unknown) => JSON.parse(servableJson(value)) as unknown;
 
 /**
  * Compares every replayed workflow with the server's answer to
@@ -81,8 +83,11 @@ export async function compareWithServer(
   };
 }
 
-async function getJson(url: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { headers: { accept: "application/json" } });
+/** A GET that sends `token` (a server with BATON_AUTH=required needs a reader's) in X-Authorization. */
+export const getJsonWithToken = (token: string | undefined) => (url: string) => getJson(url, token);
+
+async function getJson(url: string, token?: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url, { headers: { accept: "application/json", ...(token ? { "x-authorization": token } : {}) } });
   const text = await response.text();
   try {
     return { status: response.status, body: text === "" ? undefined : JSON.parse(text) };

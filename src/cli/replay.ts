@@ -2,7 +2,7 @@ import { rebuildBySubscription, replayAll } from "../engine/replay.ts";
 import { snapshotReadModels } from "../projections/read-model-snapshot.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CliIo } from "./cli-error.ts";
-import { compareWithServer } from "./compare-live.ts";
+import { compareWithServer, getJsonWithToken } from "./compare-live.ts";
 import { summarizeDifferences } from "./difference-summary.ts";
 import { jsonDifferences } from "./json-diff.ts";
 import { openConfiguredStore } from "./open.ts";
@@ -33,7 +33,8 @@ export async function replayCommand(args: string[], io: CliIo): Promise<number> 
     );
 
     if (flags.url !== undefined) {
-      const live = await compareWithServer(result.models, flags.url, opened.reopen);
+      // BATON_TOKEN: a reader's token, for a server with BATON_AUTH=required.
+      const live = await compareWithServer(result.models, flags.url, opened.reopen, getJsonWithToken(io.env.BATON_TOKEN));
       const what = `compared replayed workflows with the live server at ${flags.url} (GET /api/workflow/{id} for ${live.checked} workflows` +
         `${live.liveWorkflows === undefined ? "" : `; the server holds ${live.liveWorkflows}`}` +
         `${live.rechecked > 0 ? `; ${live.rechecked} changed while comparing and matched after re-reading the store` : ""})`;

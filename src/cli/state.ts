@@ -1,3 +1,4 @@
+import { SERVED_JSON_DEPTH, servableJson } from "../domain/json-depth.ts";
 import { isDomainError } from "../domain/errors.ts";
 import { type PointInTime, stateAt } from "../projections/time-travel.ts";
 import { parseCommandArgs } from "./args.ts";
@@ -37,7 +38,7 @@ export async function stateCommand(args: string[], io: CliIo): Promise<number> {
       if (isDomainError(error)) throw new UsageError(`state: --at ${flags.at}: ${error.message}`);
       throw error;
     }
-    io.out(JSON.stringify(json, null, 2));
+    io.out(servableJson(json, SERVED_JSON_DEPTH, 2));
     return 0;
   } finally {
     await opened.store.close();

@@ -118,6 +118,20 @@ export interface JqEvaluator {
   evaluate(filter: string, input: unknown): Evaluation<unknown[]>;
 }
 
+/**
+ * Runs user code where it cannot block the server: a pool of worker threads
+ * with hard time and memory limits (Node, Deno, Bun), or in-thread with
+ * QuickJS's interrupt where there are no threads (workerd). A missing method
+ * means that language is not available. Every limit comes back as an error
+ * naming the limit, never as a hang.
+ */
+export interface UserCodeRunner {
+  javascript?(expression: string, bindings: Record<string, unknown>): Promise<Evaluation<unknown>>;
+  jq?(filter: string, input: unknown): Promise<Evaluation<unknown[]>>;
+  /** Stops the workers; later evaluations fail. */
+  close(): Promise<void>;
+}
+
 /** A message on the bus (Kafka record or in-process equivalent). */
 export interface BusMessage {
   key?: string;

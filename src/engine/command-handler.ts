@@ -1,6 +1,7 @@
 import type { Decider, DomainEvent } from "../domain/decider.ts";
 import { ConcurrencyError } from "../domain/errors.ts";
-import type { EventMetadata, EventStore, NewEvent } from "../domain/ports.ts";
+import type { Evaluation, EventMetadata, EventStore, NewEvent } from "../domain/ports.ts";
+import { EvaluationNeeded, type UserCodeRequest } from "../domain/user-code.ts";
 import { eventId, UUID } from "./deterministic-id.ts";
 import { createLruCache } from "./lru-cache.ts";
 
@@ -18,6 +19,20 @@ export interface CommandHandlerDeps {
   newId: () => string;
   /** Streams whose folded state is kept for the next command (least recently used go first). */
   cacheSize?: number;
+  /** Runs the user code a decision asks for (`EvaluationNeeded`) off the thread; without it the request propagates. */
+  runUserCode?: (request: UserCodeRequest) => Promise<Evaluation<unknown>>;
+}
+
+/**
+ * What one command keeps across its runs of `decide`: the answers of the user
+ * code it needed (kept across conflicts too: the code need not run again),
+ * and, per attempt, the time and ids the first run used, so every re-run sees
+ * the same inputs and finds its answers.
+ */
+export interface DecisionRun {
+  answers: Map<string, Evaluation<unknown>>;
+  ids: string[];
+  now?: number;
 }
 
 /** What a handled command did. */
@@ -45,14 +60,37 @@ interface Folded {
  * decide again. The cache is only ever a guess: a stale entry costs one
  * conflict, never a wrong write, so several processes may share a store.
  */
-export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_CACHE_SIZE }: CommandHandlerDeps) {
+export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_CACHE_SIZE, runUserCode }: CommandHandlerDeps) {
   const cache = createLruCache<string, Folded>(cacheSize);
+
+  /**
+   * Decides, running each evaluation the decision stops for and deciding again.
+   * Each stop adds a new answer, and the memo evaluators stop deciding for more
+   * once they hold their limit, so the re-runs are bounded.
+   */
+  async function decideWithUserCode<State, Command, Event extends DomainEvent, Context>(
+    decider: Decider<State, Command, Event, Context, unknown>,
+    command: Command,
+    state: State,
+    context: (run: DecisionRun) => Context,
+    run: DecisionRun,
+  ): Promise<Event[]> {
+    for (;;) {
+      try {
+        return decider.decide(command, state, context(run));
+      } catch (error) {
+        if (!(error instanceof EvaluationNeeded) || runUserCode === undefined) throw error;
+        if (run.answers.has(error.key)) throw new Error(`the decision asked again for an evaluation it has the answer to (${error.request.kind})`);
+        run.answers.set(error.key, await runUserCode(error.request));
+      }
+    }
+  }
 
   async function handle<State, Command, Event extends DomainEvent, Context, Reaction = never>(
     decider: Decider<State, Command, Event, Context, Reaction>,
     streamId: string,
     command: Command,
-    context: () => Context,
+    context: (run: DecisionRun) => Context,
     metadata: EventMetadata | ((state: State) => EventMetadata),
     /** Checks the state before deciding (e.g. "the workflow exists"), with the caller's own error. */
     precondition?: (state: State) => void,
@@ -63,9 +101,10 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
       folded = await load(decider, streamId);
       cache.set(streamId, folded);
     }
+    const answers = new Map<string, Evaluation<unknown>>();
     for (let attempt = 1; ; attempt++) {
       precondition?.(folded.state);
-      const events = decider.decide(command, folded.state, context());
+      const events = await decideWithUserCode(decider, command, folded.state, context, { answers, ids: [] });
       if (events.length === 0) return { events, reactions: [], state: folded.state, revision: folded.revision };
       const revision = folded.revision;
       const meta = typeof metadata === "function" ? metadata(folded.state) : metadata;

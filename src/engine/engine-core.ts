@@ -8,7 +8,7 @@ import type { WorkflowReaction } from "../domain/workflow/reactions.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import type { ReadModels } from "../projections/read-models.ts";
 import { workflowCategory } from "../projections/stream-categories.ts";
-import { type CommandHandler, type CommandOutcome } from "./command-handler.ts";
+import { type CommandHandler, type CommandOutcome, type DecisionRun } from "./command-handler.ts";
 import { createKeyedLock } from "./keyed-lock.ts";
 
 export interface Logger {
@@ -46,7 +46,7 @@ export interface EngineCore {
     decider: Decider<State, Command, Event, Context, Reaction>,
     streamId: string,
     command: Command,
-    context: () => Context,
+    context: (run: DecisionRun) => Context,
     metadata: EventMetadata | ((state: State) => EventMetadata),
     options?: CommandOptions & { precondition?: (state: State) => void },
   ): Promise<CommandOutcome<State, Event, Reaction>>;
@@ -65,7 +65,8 @@ export interface EngineCore {
 export interface EngineCoreDeps
   extends Pick<EngineCore, "store" | "bus" | "clock" | "newId" | "logger" | "models" | "caughtUpTo" | "loadWorkflow" | "isClosed"> {
   handle: CommandHandler;
-  decisionContext: () => DecisionContext;
+  /** The workflow decider's context for one run of `decide` (see DecisionRun). */
+  decisionContext: (run: DecisionRun) => DecisionContext;
   /** Runs the side effects a workflow decision asked for, now that its events are stored (not awaited). */
   react(workflowId: string, reactions: WorkflowReaction[], state: WorkflowState): void;
 }

@@ -6,13 +6,16 @@
  */
 import { createMemoryBus } from "../adapters/bus/memory.ts";
 import type { EventSinkPolicy } from "../domain/tasks/event.ts";
-import type { Bus, CheckpointStore, EventStore, JqEvaluator, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
+import { inThreadUserCode } from "../adapters/evaluators/in-thread.ts";
+import type { Bus, CheckpointStore, Evaluation, EventStore, JqEvaluator, RecordedEvent, ScriptEvaluator, UserCodeRunner } from "../domain/ports.ts";
+import { memoEvaluators, type UserCodeRequest } from "../domain/user-code.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import type { ReadModelChange } from "../projections/read-models.ts";
 import type { DagRunView } from "../projections/dag-runs.ts";
 import { type StatsItem, statsItemOf } from "../projections/workflow-stats.ts";
 import { dagRunCategory, workflowCategory } from "../projections/stream-categories.ts";
 import type { StreamRegistry } from "../projections/stream-registry.ts";
+import { createApiKeys } from "./api-keys.ts";
 import { createCommandHandler } from "./command-handler.ts";
 import { createDefinitions } from "./definitions.ts";
 import { createEngineCore, type Logger } from "./engine-core.ts";
@@ -33,8 +36,16 @@ export interface EngineDeps {
   store: EventStore;
   /** Topics for KAFKA_PUBLISH and EVENT tasks (an in-process bus by default). */
   bus?: Bus;
-  /** Sandboxes for user JavaScript and jq; tasks that need one fail clearly without it. */
+  /**
+   * Where user JavaScript and jq run: a worker pool (worker-pool.ts) in servers.
+   * Without it, `evaluators` run in-thread (tests, workerd); a task whose
+   * language has neither fails clearly.
+   */
+  userCode?: UserCodeRunner;
+  /** Synchronous sandboxes, run in-thread when `userCode` is not given. */
   evaluators?: { javascript?: ScriptEvaluator; jq?: JqEvaluator };
+  /** Distinct evaluations of user code one command may run (default 100); past it they fail. */
+  evaluationsPerDecision?: number;
   /** The fetch HTTP tasks use (the runtime's by default). */
   fetch?: typeof fetch;
   /** Where HTTP tasks may connect; without one, anywhere but the default deny list (link-local and cloud metadata). */
@@ -71,6 +82,17 @@ export type WorkflowListener = (workflow: WorkflowState, previous: WorkflowState
 
 const silentLogger: Logger = { info: () => {}, error: () => {} };
 
+/** Distinct evaluations of user code one command may run, by default. */
+export const DEFAULT_EVALUATIONS_PER_DECISION = 100;
+
+/** One evaluation a decision stopped for, on the runner. */
+function runUserCode(userCode: UserCodeRunner, request: UserCodeRequest): Promise<Evaluation<unknown>> {
+  if (request.kind === "javascript") {
+    return userCode.javascript?.(request.expression, request.bindings) ?? Promise.resolve({ ok: false, error: "no JavaScript evaluator is configured" });
+  }
+  return userCode.jq?.(request.filter, request.input) ?? Promise.resolve({ ok: false, error: "no jq evaluator is configured" });
+}
+
 /**
  * Opens the engine on `deps.store`: catches the read models up, finishes what
  * reactors had started before a restart, then starts the timer sweep.
@@ -85,6 +107,12 @@ export async function createEngine(deps: EngineDeps) {
   let eventHandlers: EventHandlers | undefined; // created once the read models have caught up
   const workflowListeners = new Set<WorkflowListener>();
   const dagRunListeners = new Set<DagRunListener>();
+  const userCode = deps.userCode ?? inThreadUserCode(deps.evaluators);
+  const memoLimits = {
+    maxEvaluations: deps.evaluationsPerDecision ?? DEFAULT_EVALUATIONS_PER_DECISION,
+    exceeded: `more than ${deps.evaluationsPerDecision ?? DEFAULT_EVALUATIONS_PER_DECISION} evaluations of user code in one decision (BATON_EVALUATIONS_PER_DECISION)`,
+  };
+  const available = { javascript: userCode.javascript !== undefined, jq: userCode.jq !== undefined };
 
   // Modules are wired before the read side opens, but only see changes through this function.
   let onChange: (event: RecordedEvent, change: ReadModelChange) => void = () => {};
@@ -106,10 +134,19 @@ export async function createEngine(deps: EngineDeps) {
     newId,
     logger,
     models,
-    handle: createCommandHandler({ store, newId, cacheSize: deps.writeCacheSize }),
+    handle: createCommandHandler({ store, newId, cacheSize: deps.writeCacheSize, runUserCode: (request) => runUserCode(userCode, request) }),
     caughtUpTo: readSide.caughtUpTo,
     loadWorkflow: readSide.loadWorkflow,
-    decisionContext: () => ({ now: clock(), newId, evaluators: deps.evaluators, taskDef: definitions.findTaskDef }),
+    decisionContext: (run) => {
+      // Every re-run of one attempt sees the same time and ids, so it asks for the same evaluations.
+      run.now ??= clock();
+      let next = 0;
+      const replayedId = () => {
+        run.ids[next] ??= newId();
+        return run.ids[next++]!;
+      };
+      return { now: run.now, newId: replayedId, evaluators: memoEvaluators(run.answers, memoLimits, available), taskDef: definitions.findTaskDef };
+    },
     react: (workflowId, reactions, state) => reactors.react(workflowId, reactions, state),
     isClosed: () => closed,
   });
@@ -125,6 +162,7 @@ export async function createEngine(deps: EngineDeps) {
     eventSinks,
   });
   const messageCompletions = createMessageCompletions(core);
+  const apiKeys = createApiKeys(core);
 
   onChange = (event, change) => {
     for (const queue of change.queuesFed) queues.queueFed(queue);
@@ -150,7 +188,7 @@ export async function createEngine(deps: EngineDeps) {
     bus,
     models,
     caughtUpTo: readSide.caughtUpTo,
-    evaluator: deps.evaluators?.javascript,
+    userCode,
     clock,
     newId,
     logError: (message, fields) => logger.error(message, fields),
@@ -245,6 +283,8 @@ export async function createEngine(deps: EngineDeps) {
     readSideStatus: () => ({ workflows: models.workflows.size, position: models.position }),
     pollData: queues.pollData,
     allPollData: queues.allPollData,
+    /** API keys (authentication): create and revoke through `apikey-<id>` streams, read from the read models. */
+    ...apiKeys,
     /** Stops sweeping and subscriptions; pending long polls return empty. */
     async close(): Promise<void> {
       closed = true;

@@ -5,7 +5,8 @@ import type { EventHandlerCommand } from "../domain/event-handlers/decider.ts";
 import type { EventExecution, EventExecutionEvent, EventHandlerEvent, HeldTaskAction } from "../domain/event-handlers/events.ts";
 import type { EventHandler, EventHandlerAction } from "../domain/event-handlers/schema.ts";
 import { NotFoundError } from "../domain/errors.ts";
-import type { Bus, BusSubscription, DeliveredMessage, EventSource, EventStore, Evaluation, RecordedEvent, ScriptEvaluator } from "../domain/ports.ts";
+import { DEFAULT_MAX_JSON_DEPTH, depthExcessMessage, jsonTextDepthExcess } from "../domain/json-depth.ts";
+import type { Bus, BusSubscription, DeliveredMessage, EventSource, EventStore, Evaluation, RecordedEvent, UserCodeRunner } from "../domain/ports.ts";
 import { EVENT_HANDLER_STREAM_PREFIX, eventExecutionStream } from "../domain/streams.ts";
 import { eventHandlerCategory } from "../projections/stream-categories.ts";
 import type { ReadModelChange, ReadModels } from "../projections/read-models.ts";
@@ -17,6 +18,8 @@ import { DEFAULT_HOLD_MS } from "./task-holds.ts";
 export interface EventHandlerOptions {
   /** How long a complete_task / fail_task whose task is not waiting yet is held before it fails. */
   holdMs?: number;
+  /** A message nested deeper is not acted on: each handler records a FAILED execution saying so (BATON_MAX_JSON_DEPTH; 128 by default). */
+  maxJsonDepth?: number;
 }
 
 export interface EventHandlerDeps extends EventHandlerOptions {
@@ -27,8 +30,8 @@ export interface EventHandlerDeps extends EventHandlerOptions {
   workflows: WorkflowOperations;
   /** Resolves once the read models include `position` (read-your-writes). */
   caughtUpTo: (position: number | undefined) => Promise<void>;
-  /** Runs handler conditions; a handler with a condition fails clearly without one. */
-  evaluator?: ScriptEvaluator;
+  /** Runs handler conditions (off the thread in servers); a handler with a condition fails clearly without JavaScript. */
+  userCode?: UserCodeRunner;
   clock: () => number;
   newId: () => string;
   logError: (message: string, fields?: Record<string, unknown>) => void;
@@ -112,11 +115,14 @@ export function createEventHandlers(deps: EventHandlerDeps) {
 
   async function onMessage(topic: string, message: DeliveredMessage): Promise<void> {
     const messageId = `${message.topic}:${message.partition}:${message.offset}`;
-    const payload = parsePayload(message.value);
+    const maxDepth = deps.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+    const excess = jsonTextDepthExcess(message.value, maxDepth);
+    const payload = excess === undefined ? parsePayload(message.value) : undefined;
     for (const handler of [...models.eventHandlers.values()]) {
       if (!handler.active || topicOf(handler.event) !== topic || closed) continue;
       try {
-        await runHandler(handler, messageId, message.value, payload);
+        if (excess !== undefined) await refuse(handler, messageId, `message refused: ${depthExcessMessage(excess)}`);
+        else await runHandler(handler, messageId, message.value, payload, maxDepth);
       } catch (error) {
         deps.logError("event handler failed", { handler: handler.name, messageId, error: errorText(error) });
       }
@@ -133,7 +139,14 @@ export function createEventHandlers(deps: EventHandlerDeps) {
     return existing !== undefined && existing.created >= startedAt;
   }
 
-  async function runHandler(handler: EventHandler, messageId: string, raw: string, payload: unknown): Promise<void> {
+  /** A message the handler cannot take (nested too deep): one FAILED execution with the reason, no action run. */
+  async function refuse(handler: EventHandler, messageId: string, reason: string): Promise<void> {
+    const id = `${messageId}_0`;
+    if (handledAlready(handler, id)) return;
+    await recordSafely({ id, messageId, name: handler.name, event: handler.event, created: clock(), status: "FAILED", output: { exception: reason } });
+  }
+
+  async function runHandler(handler: EventHandler, messageId: string, raw: string, payload: unknown, maxDepth: number): Promise<void> {
     const base = (index: number, action?: EventHandlerAction["action"]) => ({
       id: `${messageId}_${index}`,
       messageId,
@@ -145,7 +158,7 @@ export function createEventHandlers(deps: EventHandlerDeps) {
     const condition = handler.condition?.trim();
     if (condition) {
       if (handledAlready(handler, `${messageId}_0`)) return;
-      const verdict = evaluateCondition(handler, condition, payload);
+      const verdict = await evaluateCondition(handler, condition, payload, maxDepth);
       if (!verdict.ok) return recordSafely({ ...base(0), status: "FAILED", output: { exception: verdict.error, condition } });
       if (!conditionMet(verdict.value)) return recordSafely({ ...base(0), status: "SKIPPED", output: { msg: raw, condition } });
     }
@@ -156,16 +169,16 @@ export function createEventHandlers(deps: EventHandlerDeps) {
   }
 
   /** Conductor: `$` is the payload with inline JSON expanded; `value-param` reads one payload key. */
-  function evaluateCondition(handler: EventHandler, condition: string, payload: unknown): Evaluation<unknown> {
-    const input = expandInlineJson(payload);
+  async function evaluateCondition(handler: EventHandler, condition: string, payload: unknown, maxDepth: number): Promise<Evaluation<unknown>> {
+    const input = expandInlineJson(payload, maxDepth);
     if (handler.evaluatorType === "value-param") {
       return { ok: true, value: input !== null && typeof input === "object" ? (input as Record<string, unknown>)[condition] : undefined };
     }
-    if (!deps.evaluator) {
+    if (!deps.userCode?.javascript) {
       return { ok: false, error: `condition '${condition}' needs a JavaScript evaluator, and none is configured (evaluators.javascript)` };
     }
     try {
-      return deps.evaluator.evaluate(condition, { $: input });
+      return await deps.userCode.javascript(condition, { $: input });
     } catch (error) {
       return { ok: false, error: errorText(error) };
     }

@@ -60,8 +60,16 @@ export async function openReadSide(deps: ReadSideDeps) {
   function writeCheckpoint(): Promise<void> {
     if (!deps.checkpoints || writing) return writing ?? Promise.resolve();
     const extra: CheckpointExtra = { retention: retention.exported(), lastEventId };
-    const text = encodeCheckpoint(models, registry, extra);
     sinceCheckpoint = 0;
+    let text: string;
+    try {
+      text = encodeCheckpoint(models, registry, extra);
+    } catch (error) {
+      // A stored value nested too deep for JSON.stringify (from before the input limits):
+      // no checkpoint this time, and start-up replays the log; the read models go on.
+      warn(`could not encode the read-model checkpoint: ${error instanceof Error ? error.message : String(error)}`);
+      return Promise.resolve();
+    }
     writing = deps.checkpoints
       .save(READ_MODEL_CHECKPOINT, text)
       .catch((error) => warn(`could not write the read-model checkpoint: ${error instanceof Error ? error.message : String(error)}`))

@@ -5,6 +5,9 @@ import type { EngineCore } from "./engine-core.ts";
  * WAIT, callbacks, timeouts; rebuilt from events, so they survive restarts);
  * a sweep runs CheckTimeouts on each workflow whose time has come.
  */
+/** Workflows whose due timers one sweep handles at the same time. */
+const SWEEP_LANES = 8;
+
 export function createTimers(core: EngineCore) {
   let sweeping = false;
   return {
@@ -14,14 +17,19 @@ export function createTimers(core: EngineCore) {
       sweeping = true;
       try {
         const now = core.clock();
-        for (const [workflowId, due] of [...core.models.timers]) {
-          if (due > now || core.isClosed()) continue;
-          try {
-            await core.runWorkflowCommand(workflowId, { type: "CheckTimeouts" }, { kind: "timer" }, { awaitRead: false });
-          } catch (error) {
-            core.logger.error("timeout sweep failed", { workflowId, error: String(error) });
+        const due = [...core.models.timers].filter(([, at]) => at <= now).map(([workflowId]) => workflowId);
+        // A few workflows at a time: one whose user code takes its full time limit
+        // (on a worker) must not hold up every other due timer behind it.
+        const lane = async () => {
+          for (let workflowId = due.shift(); workflowId !== undefined && !core.isClosed(); workflowId = due.shift()) {
+            try {
+              await core.runWorkflowCommand(workflowId, { type: "CheckTimeouts" }, { kind: "timer" }, { awaitRead: false });
+            } catch (error) {
+              core.logger.error("timeout sweep failed", { workflowId, error: String(error) });
+            }
           }
-        }
+        };
+        await Promise.all(Array.from({ length: SWEEP_LANES }, lane));
       } finally {
         sweeping = false;
       }

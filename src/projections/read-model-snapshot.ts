@@ -1,3 +1,4 @@
+import { plainJsonCopy } from "../domain/json-depth.ts";
 import { toWorkflowJson } from "./conductor-json.ts";
 import type { QueueEntry, ReadModels } from "./read-models.ts";
 
@@ -26,8 +27,19 @@ export interface ReadModelSnapshot {
 const byKey = <T>(entries: Iterable<[string, T]>): Record<string, T> =>
   Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-/** JSON round trip: drops undefined fields, as a REST answer would. */
-const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+/**
+ * JSON round trip: drops undefined fields, as a REST answer would. A stored
+ * value too deep for the runtime's stringify (from before the input limits)
+ * is copied the same way without recursion, so replay still compares it.
+ */
+function plain<T>(value: T): T {
+  try {
+    return JSON.parse(JSON.stringify(value)) as T;
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return plainJsonCopy(value) as T;
+  }
+}
 
 export function snapshotReadModels(models: ReadModels): ReadModelSnapshot {
   return plain({

@@ -34,9 +34,45 @@ function queryError(query: string, detail: string): ValidationError {
 
 const unquote = (token: string) => (/^(['"]).*\1$/.test(token) ? token.slice(1, -1) : token);
 
+/** How long a query may be and how deep its parentheses may nest (settings at the edge; these are the defaults). */
+export interface QueryLimits {
+  maxChars: number;
+  maxDepth: number;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxChars: 4096, maxDepth: 16 };
+
+/** The deepest nesting any configuration may allow: the parser recurses once per parenthesis. */
+export const MAX_QUERY_DEPTH = 100;
+
+function limitError(detail: string, setting: string, query: string): ValidationError {
+  return new ValidationError(`query: ${detail} (the limit is ${setting})`, [
+    { path: "query", message: `${detail} (the limit is ${setting})`, invalidValue: query.length > 200 ? `${query.slice(0, 200)}…` : query },
+  ]);
+}
+
+/** Refuses a query longer, or nested deeper, than the limits, before it is parsed. */
+function checkQueryLimits(query: string, limits: QueryLimits): void {
+  if (query.length > limits.maxChars) {
+    throw limitError(`${query.length} characters, more than ${limits.maxChars}`, "BATON_MAX_SEARCH_QUERY_CHARS", query);
+  }
+  const maxDepth = Math.min(limits.maxDepth, MAX_QUERY_DEPTH);
+  let depth = 0;
+  let quote = "";
+  for (const char of query) {
+    if (quote !== "") {
+      if (char === quote) quote = "";
+    } else if (char === "'" || char === '"') quote = char;
+    else if (char === "(") {
+      if (++depth > maxDepth) throw limitError(`parentheses nested deeper than ${maxDepth}`, "BATON_MAX_SEARCH_QUERY_DEPTH", query);
+    } else if (char === ")") depth--;
+  }
+}
+
 /** Parses a query; an empty or blank query matches everything (undefined). */
-export function parseQuery(query: string | undefined): Condition | undefined {
+export function parseQuery(query: string | undefined, limits: QueryLimits = DEFAULT_QUERY_LIMITS): Condition | undefined {
   if (query === undefined || query.trim() === "" || query.trim() === "*") return undefined;
+  checkQueryLimits(query, limits);
   const tokens = tokenize(query);
   let i = 0;
   const peek = () => tokens[i];
@@ -103,9 +139,14 @@ function compareValue(actual: string | number, expected: string): number {
 export function matches(condition: Condition | undefined, fields: Record<string, string | number | undefined>): boolean {
   if (condition === undefined) return true;
   if (condition.kind !== "compare") {
-    return condition.kind === "and"
-      ? matches(condition.left, fields) && matches(condition.right, fields)
-      : matches(condition.left, fields) || matches(condition.right, fields);
+    // `a AND b AND c ...` parses left-deep: walk its spine in a loop, so only
+    // parentheses (bounded by the query limits) cost stack.
+    const kind = condition.kind;
+    const operands: Condition[] = [];
+    let spine: Condition = condition;
+    for (; spine.kind === kind; spine = spine.left) operands.push(spine.right);
+    operands.push(spine);
+    return kind === "and" ? operands.every((operand) => matches(operand, fields)) : operands.some((operand) => matches(operand, fields));
   }
   const actual = fields[condition.field];
   if (actual === undefined) return condition.op === "!=";

@@ -1,6 +1,7 @@
 import { ValidationError } from "../domain/errors.ts";
+import { servableJson } from "../domain/json-depth.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
-import { matches, parseQuery } from "./search-query.ts";
+import { matches, parseQuery, type QueryLimits } from "./search-query.ts";
 import { toWorkflowSummary, type WorkflowSummary } from "./summary.ts";
 
 export interface SearchRequest {
@@ -10,6 +11,8 @@ export interface SearchRequest {
   sort?: string;
   freeText?: string;
   query?: string;
+  /** The edge's query size limits (BATON_MAX_SEARCH_QUERY_*); the defaults otherwise. */
+  queryLimits?: QueryLimits;
 }
 
 export interface SearchResult<T> {
@@ -77,8 +80,9 @@ function freeTextOf(workflow: WorkflowState): string[] {
     workflow.correlationId ?? "",
     workflow.definition.name,
     workflow.reasonForIncompletion ?? "",
-    JSON.stringify(workflow.input),
-    JSON.stringify(workflow.output),
+    // A stored value too deep to stringify is searched in its shortened text, never fails the search.
+    servableJson(workflow.input),
+    servableJson(workflow.output),
   ];
 }
 
@@ -151,7 +155,7 @@ export function findWorkflows(sources: Iterable<Iterable<Searchable>>, request: 
       { path: "size", message: `must be <= ${MAX_SEARCH_SIZE}`, invalidValue: size },
     ]);
   }
-  const condition = parseQuery(request.query);
+  const condition = parseQuery(request.query, request.queryLimits);
   const hits: Searchable[] = [];
   for (const source of sources) {
     for (const item of source) {

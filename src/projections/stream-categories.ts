@@ -3,6 +3,8 @@
  * `defineCategory` value here and its entry in `BUILT_IN_CATEGORIES`.
  */
 import { dagRunDecider } from "../domain/dagrun/decider.ts";
+import { API_KEY_STREAM_PREFIX } from "../domain/api-keys/api-key.ts";
+import { apiKeyDecider } from "../domain/api-keys/decider.ts";
 import { eventHandlerDecider } from "../domain/event-handlers/decider.ts";
 import { idempotencyDecider } from "../domain/idempotency.ts";
 import { taskDefDecider, workflowDefDecider } from "../domain/metadata/deciders.ts";
@@ -18,6 +20,7 @@ import {
 } from "../domain/streams.ts";
 import { workflowDecider } from "../domain/workflow/decider.ts";
 import { dagRunProjection } from "./dag-runs.ts";
+import { apiKeyProjection } from "./api-keys.ts";
 import { taskDefProjection, workflowDefProjection } from "./definition-projections.ts";
 import { eventExecutionProjection, eventHandlerProjection } from "./event-handlers.ts";
 import { createStreamRegistry, defineCategory } from "./stream-registry.ts";
@@ -76,6 +79,14 @@ export const dagRunCategory = defineCategory({
   projection: dagRunProjection,
 });
 
+/** API keys (`apikey-<keyId>`): who may call Baton when BATON_AUTH=required. */
+export const apiKeyCategory = defineCategory({
+  name: "apikey",
+  prefix: API_KEY_STREAM_PREFIX,
+  decider: apiKeyDecider,
+  projection: apiKeyProjection,
+});
+
 export const BUILT_IN_CATEGORIES = [
   workflowCategory,
   workflowDefCategory,
@@ -85,6 +96,7 @@ export const BUILT_IN_CATEGORIES = [
   eventExecutionCategory,
   routerCategory,
   dagRunCategory,
+  apiKeyCategory,
 ] as const;
 
 /** The registry a Baton process runs with. */

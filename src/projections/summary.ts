@@ -1,3 +1,4 @@
+import { servableJson } from "../domain/json-depth.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import { failedTaskNames } from "./conductor-json.ts";
 
@@ -30,8 +31,9 @@ export interface WorkflowSummary {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function toWorkflowSummary(workflow: WorkflowState): WorkflowSummary {
-  const input = JSON.stringify(workflow.input);
-  const output = JSON.stringify(workflow.output);
+  // servableJson: a stored value too deep for JSON.stringify is shown cut short instead of failing every search.
+  const input = servableJson(workflow.input);
+  const output = servableJson(workflow.output);
   const failed = failedTaskNames(workflow);
   return {
     workflowType: workflow.definition.name,

@@ -1,4 +1,5 @@
 import { ValidationError } from "../domain/errors.ts";
+import { servableJson } from "../domain/json-depth.ts";
 import type { TaskState, WorkflowState } from "../domain/workflow/state.ts";
 import { MAX_SEARCH_SIZE, type SearchFields, type SearchRequest, type SearchResult, sortComparator } from "./search.ts";
 import { matches, parseQuery } from "./search-query.ts";
@@ -58,7 +59,7 @@ function taskFields({ workflow, task }: TaskHit): SearchFields {
 function matchesFreeText({ workflow, task }: TaskHit, freeText: string | undefined): boolean {
   if (freeText === undefined || freeText.trim() === "" || freeText.trim() === "*") return true;
   const needle = freeText.trim().toLowerCase();
-  return [task.taskId, task.taskDefName, task.referenceTaskName, workflow.workflowId, JSON.stringify(task.inputData), JSON.stringify(task.outputData)]
+  return [task.taskId, task.taskDefName, task.referenceTaskName, workflow.workflowId, servableJson(task.inputData), servableJson(task.outputData)]
     .some((text) => text.toLowerCase().includes(needle));
 }
 
@@ -77,7 +78,7 @@ export function searchTasks(workflows: Iterable<WorkflowState>, request: SearchR
       { path: "size", message: `must be <= ${MAX_SEARCH_SIZE}`, invalidValue: size },
     ]);
   }
-  const condition = parseQuery(request.query);
+  const condition = parseQuery(request.query, request.queryLimits);
   const hits: TaskHit[] = [];
   for (const workflow of workflows) {
     for (const task of workflow.tasks) {
@@ -90,8 +91,8 @@ export function searchTasks(workflows: Iterable<WorkflowState>, request: SearchR
 }
 
 /** The workflows that have at least one task matching the request's query and free text. */
-export function workflowsWithMatchingTasks(workflows: Iterable<WorkflowState>, request: Pick<SearchRequest, "query" | "freeText">): WorkflowState[] {
-  const condition = parseQuery(request.query);
+export function workflowsWithMatchingTasks(workflows: Iterable<WorkflowState>, request: Pick<SearchRequest, "query" | "freeText" | "queryLimits">): WorkflowState[] {
+  const condition = parseQuery(request.query, request.queryLimits);
   const found: WorkflowState[] = [];
   for (const workflow of workflows) {
     if (workflow.tasks.some((task) => matches(condition, taskFields({ workflow, task })) && matchesFreeText({ workflow, task }, request.freeText))) {
@@ -116,8 +117,8 @@ export function toTaskSummary({ workflow, task }: TaskHit): TaskSummary {
     queueWaitTime: task.startTime > 0 ? Math.max(0, task.startTime - task.scheduledTime) : 0,
     taskDefName: task.taskDefName,
     taskType: task.taskType,
-    input: JSON.stringify(task.inputData),
-    output: JSON.stringify(task.outputData),
+    input: servableJson(task.inputData),
+    output: servableJson(task.outputData),
     taskId: task.taskId,
     workflowPriority: workflow.priority,
     domain: task.domain,

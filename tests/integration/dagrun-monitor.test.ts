@@ -12,6 +12,8 @@ import type { Airflow, Bus, EventStore } from "../../src/domain/ports.ts";
 import { createDagRunMonitor, type DagRunMonitor } from "../../src/engine/dagruns/monitor.ts";
 import { createCommandHandler } from "../../src/engine/command-handler.ts";
 import { dagRunDecider } from "../../src/domain/dagrun/decider.ts";
+import { consumeMonitorQueue, requestDagRun } from "../../src/engine/dagruns/request-dag-run.ts";
+import { ValidationError } from "../../src/domain/errors.ts";
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -352,5 +354,25 @@ describe("DAG-run monitor", () => {
     expect(runs).toBe(2);
     expect(received[0].data.status).toBe("success");
     expect((await eventTypes(store, "lost")).filter((t) => t === "DagRunTriggered")).toHaveLength(1);
+  });
+
+  it("requestDagRun records the request and hands the run over dag-monitor-queue; a malformed hand-off names the field", async () => {
+    const store = createMemoryEventStore();
+    const handlerErrors: unknown[] = [];
+    const bus = createMemoryBus((error) => handlerErrors.push(error));
+    const received = completions(bus);
+    const monitor = monitorOf({ store, bus, airflow: scriptedAirflow() });
+    const queue = consumeMonitorQueue({ bus, monitor });
+    closers.push(() => queue.close());
+    const handOffs: string[] = [];
+    bus.subscribe("dag-monitor-queue", async (m) => void handOffs.push(m.value), { group: "observer" });
+    const handle = createCommandHandler({ store, newId: () => crypto.randomUUID() });
+    await requestDagRun({ handle, bus }, requestOf("q1"), { kind: "system" });
+    await until(() => received.length === 1, "the completion");
+    expect(handOffs.map((v) => JSON.parse(v))).toEqual([{ dagRunId: "q1", dagId: "name_parse", workflowId: "wf-1" }]);
+    await bus.publish("dag-monitor-queue", { value: JSON.stringify({ dagId: "x" }) });
+    await until(() => handlerErrors.length === 1, "the refusal");
+    expect(handlerErrors[0]).toBeInstanceOf(ValidationError);
+    expect((handlerErrors[0] as ValidationError).fieldErrors[0]!.path).toBe("dagRunId");
   });
 });

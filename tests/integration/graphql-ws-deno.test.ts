@@ -34,7 +34,7 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${port}`;
   child = spawn(deno, ["run", "--allow-all", "src/api/deno.ts"], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", BATON_EVENT_STORE: "memory", BATON_SWEEP_INTERVAL_MS: "50" },
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", BATON_EVENT_STORE: "memory", BATON_SWEEP_INTERVAL_MS: "50", BATON_GRAPHIQL: "true" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.on("data", (chunk) => (output += chunk));
@@ -70,6 +70,13 @@ describe("GraphQL subscriptions over graphql-ws on Deno", () => {
     const [request, response] = (await once(socket, "unexpected-response")) as [{ destroy(): void }, { statusCode: number }];
     expect(response.statusCode).toBe(400);
     request.destroy();
+
+    // Another site's page may not open one (cross-site WebSocket hijacking).
+    const foreign = new WebSocket(`${url.replace("http", "ws")}/graphql`, ["graphql-transport-ws"], { headers: { origin: "https://evil.example" } });
+    foreign.on("error", () => {});
+    const [refusedRequest, refused] = (await once(foreign, "unexpected-response")) as [{ destroy(): void }, { statusCode: number }];
+    expect(refused.statusCode).toBe(403);
+    refusedRequest.destroy();
   });
 
   it("streams a workflow's events in order, then its status change", async () => {

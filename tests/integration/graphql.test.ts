@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { createApp } from "../../src/api/app.ts";
+import { createGraphQL } from "../../src/api/graphql/yoga.ts";
 import { inProcessApp } from "../support/app.ts";
 
 /**
@@ -304,9 +306,13 @@ describe("GraphQL errors and limits", () => {
     expect(text).toContain('{"data":{"stats":{"total":0,"byTypeAndStatus":[]}}}');
   });
 
-  it("serves GraphiQL on GET /graphql", async () => {
+  it("serves GraphiQL on GET /graphql only when asked to (BATON_GRAPHIQL)", async () => {
     const h = await harness();
-    const response = await h.app.request("/graphql", { headers: { accept: "text/html" } });
+    const off = await h.app.request("/graphql", { headers: { accept: "text/html" } });
+    expect(off.status).toBe(406);
+    expect(await off.text()).not.toMatch(/GraphiQL|graphiql/);
+    const on = createApp({ engine: h.engine, graphql: createGraphQL({ engine: h.engine, graphiql: true }) });
+    const response = await on.request("/graphql", { headers: { accept: "text/html" } });
     expect(response.status).toBe(200);
     expect(await response.text()).toMatch(/GraphiQL|graphiql/);
   });

@@ -16,7 +16,7 @@ export interface TestBaton extends RunningServer {
  * temp dir by default), or on EventStoreDB at `esdbUrl` (e.g. the stand-in's).
  */
 export async function startBaton(
-  options: { store?: "memory" | "file" | "esdb"; dataDir?: string; esdbUrl?: string } = {},
+  options: { store?: "memory" | "file" | "esdb"; dataDir?: string; esdbUrl?: string; env?: Record<string, string> } = {},
 ): Promise<TestBaton> {
   const store = options.store ?? "memory";
   const dataDir = store === "file" ? (options.dataDir ?? (await mkdtemp(join(tmpdir(), "baton-test-")))) : undefined;
@@ -27,6 +27,7 @@ export async function startBaton(
     DATA_DIR: dataDir,
     ESDB_URL: options.esdbUrl,
     BATON_SWEEP_INTERVAL_MS: "50",
+    ...options.env,
   });
   const server = await startServer(config);
   return { ...server, url: `http://127.0.0.1:${server.port}`, dataDir };

@@ -19,6 +19,13 @@ describe("configuration from the environment", () => {
       BATON_SEARCHABLE_FINISHED: 50000,
       BATON_WRITE_CACHE_SIZE: 5000,
       BATON_CHECKPOINT_EVERY: 50000,
+      BATON_USER_CODE_WORKERS: 2,
+      BATON_USER_CODE_QUEUE: 1000,
+      BATON_SCRIPT_TIMEOUT_MS: 500,
+      BATON_JQ_TIMEOUT_MS: 500,
+      BATON_SCRIPT_MEMORY_MB: 32,
+      BATON_USER_CODE_HEAP_MB: 128,
+      BATON_EVALUATIONS_PER_DECISION: 100,
       BATON_BUS: "memory",
       KAFKA_GROUP_ID: "baton",
       KAFKA_CREATE_TOPICS: true,
@@ -42,6 +49,18 @@ describe("configuration from the environment", () => {
       BATON_DAG_TRIGGER_ATTEMPTS: 3,
       BATON_DAG_TRIGGER_BACKOFF_MS: 2000,
       BATON_DAG_OUTPUT_PREFIX: "dagruns/{dagId}/{dagRunId}/",
+      BATON_AUTH: "off",
+      BATON_TOKEN_TTL_SECONDS: 3600,
+      BATON_CORS_ORIGINS: [],
+      BATON_GRAPHIQL: false,
+      BATON_MAX_BODY_BYTES: 4194304,
+      BATON_MAX_JSON_DEPTH: 128,
+      BATON_MAX_SEARCH_QUERY_CHARS: 4096,
+      BATON_MAX_SEARCH_QUERY_DEPTH: 16,
+      BATON_MAX_GRAPHQL_TOKENS: 20000,
+      BATON_EMAIL_VALIDATOR_FAULT_RATE: 0,
+      BATON_EMAIL_VALIDATOR_MX_CHECK: true,
+      BATON_EMAIL_VALIDATOR_DNS_TIMEOUT_MS: 5000,
     });
     expect(loadConfig({ PORT: "9090", BATON_EVENT_STORE: "memory", BATON_FSYNC: "false" })).toMatchObject({
       PORT: 9090,
@@ -62,10 +81,29 @@ describe("configuration from the environment", () => {
     [{ BATON_BUS: "kafka" }, /KAFKA_BROKERS is required when BATON_BUS is kafka/],
     [{ BATON_BUS: "kafka", KAFKA_BROKERS: "localhost" }, /KAFKA_BROKERS must be a comma-separated list of host:port/],
     [{ KAFKA_CREATE_TOPICS: "maybe" }, /KAFKA_CREATE_TOPICS must be true or false/],
+    [{ BATON_AUTH: "on" }, /BATON_AUTH must be one of off, required/],
+    [{ BATON_AUTH_SECRET: "short" }, /BATON_AUTH_SECRET must be at least 32 characters/],
+    [{ BATON_AUTH: "required", BATON_EVENT_STORE: "esdb", ESDB_URL: "esdb://localhost:2113" }, /BATON_AUTH_SECRET is required when BATON_AUTH is required with BATON_EVENT_STORE=esdb/],
+    [{ BATON_TOKEN_TTL_SECONDS: "0" }, /BATON_TOKEN_TTL_SECONDS must be >= 1/],
+    [{ BATON_CORS_ORIGINS: "https://ok.example, *" }, /BATON_CORS_ORIGINS must be a comma-separated list of origins/],
+    [{ BATON_CORS_ORIGINS: "https://console.example.com/app" }, /BATON_CORS_ORIGINS must be a comma-separated list of origins/],
+    [{ BATON_GRAPHIQL: "yes" }, /BATON_GRAPHIQL must be true or false/],
     [{ BATON_EVENT_SINK_WAITS: "conductor" }, /BATON_EVENT_SINK_WAITS must be true or false/],
+    [{ BATON_SCRIPT_TIMEOUT_MS: "0" }, /BATON_SCRIPT_TIMEOUT_MS must be >= 1/],
+    [{ BATON_USER_CODE_WORKERS: "two" }, /BATON_USER_CODE_WORKERS must be a whole number/],
+    [{ BATON_MAX_BODY_BYTES: "4MB" }, /BATON_MAX_BODY_BYTES must be a whole number/],
+    [{ BATON_MAX_JSON_DEPTH: "5000" }, /BATON_MAX_JSON_DEPTH must be <= 512/],
+    [{ BATON_MAX_SEARCH_QUERY_DEPTH: "0" }, /BATON_MAX_SEARCH_QUERY_DEPTH must be >= 1/],
+    [{ BATON_MAX_GRAPHQL_TOKENS: "many" }, /BATON_MAX_GRAPHQL_TOKENS must be a whole number/],
   ])("rejects %o naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ValidationError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("reads the authentication settings", () => {
+    expect(
+      loadConfig({ BATON_AUTH: "required", BATON_AUTH_SECRET: "x".repeat(32), BATON_TOKEN_TTL_SECONDS: "600", BATON_CORS_ORIGINS: "https://a.example, http://localhost:3000" }),
+    ).toMatchObject({ BATON_AUTH: "required", BATON_TOKEN_TTL_SECONDS: 600, BATON_CORS_ORIGINS: ["https://a.example", "http://localhost:3000"] });
   });
 
   it("reads the Kafka bus settings", () => {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { DirectoryInUseError, openFileEventStore } from "../../src/adapters/eventstore/file.ts";
+import { DirectoryInUseError, LogDamageError, openFileEventStore } from "../../src/adapters/eventstore/file.ts";
 import { openFileSnapshot } from "../../src/adapters/eventstore/file-snapshot.ts";
 import type { FileEventStoreOptions } from "../../src/adapters/eventstore/file.ts";
 import type { EventStore, NewEvent } from "../../src/domain/ports.ts";
@@ -204,29 +204,16 @@ describe("file event store", () => {
       await expectRepairedTo(offsets[2] ?? -1, size - 5 - (offsets[2] ?? 0), /incomplete/, ["a0", "a1", "b0"]);
     });
 
-    it("cuts a last record whose checksum does not match", async () => {
+    it("cuts a torn last record whose data looks like a record header", async () => {
       const offsets = await writeThreeRecords();
+      const store = await openStore();
+      await store.append("t", [event("b1", { note: "0badf00d {", more: '"streamId":' })], 0);
+      await store.close();
       const size = (await readFile(logFile)).length;
-      await flipByte((offsets[2] ?? 0) + 30);
-      await expectRepairedTo(offsets[2] ?? -1, size - (offsets[2] ?? 0), /checksum mismatch/, ["a0", "a1", "b0"]);
-    });
-
-    it("cuts a last record with a valid checksum over unparsable JSON", async () => {
-      await writeThreeRecords();
-      const goodSize = (await readFile(logFile)).length;
-      const body = Buffer.from('{"streamId":');
-      const line = `${crc32(body).toString(16).padStart(8, "0")} ${body.toString()}\n`;
-      await appendFile(logFile, line);
-      await expectRepairedTo(goodSize, line.length, /unparsable JSON/, ["a0", "a1", "b0", "a2"]);
-    });
-
-    it("cuts a last record split in two by a damaged byte", async () => {
-      const offsets = await writeThreeRecords();
-      const size = (await readFile(logFile)).length;
-      const bytes = await readFile(logFile);
-      bytes[(offsets[2] ?? 0) + 20] = 0x0a;
-      await writeFile(logFile, bytes);
-      await expectRepairedTo(offsets[2] ?? -1, size - (offsets[2] ?? 0), /checksum mismatch/, ["a0", "a1", "b0"]);
+      const lastOffset = (await readFile(logFile, "latin1")).split("\n").slice(0, 3).reduce((sum, line) => sum + line.length + 1, 0);
+      expect(lastOffset).toBeGreaterThan(offsets[2] ?? 0);
+      await truncate(logFile, size - 5);
+      await expectRepairedTo(lastOffset, size - 5 - lastOffset, /incomplete/, ["a0", "a1", "b0", "a2"]);
     });
 
     it("repairs even without an onRepair listener", async () => {
@@ -255,6 +242,174 @@ describe("file event store", () => {
       const [last] = await reopened.readAll({ fromPosition: kept.length });
       expect(last).toMatchObject({ streamId: "s", revision: revisionOfS + 1, position: kept.length });
     }
+  });
+
+  describe("damage that is not a torn tail stops the open, touching nothing", () => {
+    /** Opening fails with LogDamageError naming the file, offset and finding, leaves the file as it was, and frees the directory. */
+    async function expectRefused(offset: number, found: RegExp): Promise<LogDamageError> {
+      const before = await readFile(logFile);
+      const onRepair = vi.fn();
+      const error = await openFileEventStore({ dir, onRepair }).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      expect(error).toBeInstanceOf(LogDamageError);
+      const damage = error as LogDamageError;
+      expect(damage.message).toContain(`${logFile}: damaged record at byte offset ${offset} (`);
+      expect(damage.offset).toBe(offset);
+      expect(damage.found).toMatch(found);
+      expect(damage.message).toContain(`npm run baton -- repair --data-dir ${dir}`);
+      expect(onRepair).not.toHaveBeenCalled();
+      expect((await readFile(logFile)).equals(before)).toBe(true);
+      expect(existsSync(join(dir, "baton.lock"))).toBe(false);
+      return damage;
+    }
+
+    it("a log converted to CRLF line endings", async () => {
+      await writeThreeRecords();
+      await writeFile(logFile, (await readFile(logFile, "utf8")).replaceAll("\n", "\r\n"));
+      await expectRefused(0, /carriage return before the newline \(CRLF line endings\).*editor or copy tool/);
+    });
+
+    it("a log with a trailing space on every line", async () => {
+      await writeThreeRecords();
+      await writeFile(logFile, (await readFile(logFile, "utf8")).replaceAll("\n", " \n"));
+      await expectRefused(0, /trailing whitespace after the record/);
+    });
+
+    it("a log that starts with a UTF-8 byte order mark", async () => {
+      await writeThreeRecords();
+      await writeFile(logFile, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), await readFile(logFile)]));
+      await expectRefused(0, /UTF-8 byte order mark/);
+    });
+
+    it("a flipped byte in the last complete record", async () => {
+      const offsets = await writeThreeRecords();
+      await flipByte((offsets[2] ?? 0) + 30);
+      await expectRefused(offsets[2] ?? -1, /^checksum mismatch$/);
+    });
+
+    it("a flipped byte in a record in the middle", async () => {
+      const offsets = await writeThreeRecords();
+      await flipByte((offsets[1] ?? 0) + 30);
+      await expectRefused(offsets[1] ?? -1, /^checksum mismatch$/);
+    });
+
+    it("a last complete record with a valid checksum over unparsable JSON", async () => {
+      await writeThreeRecords();
+      const goodSize = (await readFile(logFile)).length;
+      const body = Buffer.from('{"streamId":');
+      await appendFile(logFile, `${crc32(body).toString(16).padStart(8, "0")} ${body.toString()}\n`);
+      await expectRefused(goodSize, /^unparsable JSON$/);
+    });
+
+    it("a last record split in two by a byte damaged into a newline", async () => {
+      const offsets = await writeThreeRecords();
+      const bytes = await readFile(logFile);
+      bytes[(offsets[2] ?? 0) + 20] = 0x0a;
+      await writeFile(logFile, bytes);
+      await expectRefused(offsets[2] ?? -1, /^checksum mismatch$/);
+    });
+
+    it("a last record whose newline was damaged into another byte", async () => {
+      await writeThreeRecords();
+      const bytes = await readFile(logFile);
+      bytes[bytes.length - 1] = 0x0b;
+      await writeFile(logFile, bytes);
+      const offsets = (await readFile(logFile, "latin1")).split("\n");
+      await expectRefused(offsets[0]!.length + offsets[1]!.length + 2, /newline is byte 0x0b/);
+    });
+
+    it("a log whose newlines were all converted to CR (one incomplete line of many records)", async () => {
+      await writeThreeRecords();
+      await writeFile(logFile, (await readFile(logFile, "utf8")).replaceAll("\n", "\r"));
+      await expectRefused(0, /not the start of one record/);
+    });
+
+    it("a blank line between records", async () => {
+      const offsets = await writeThreeRecords();
+      const bytes = await readFile(logFile);
+      await writeFile(logFile, Buffer.concat([bytes.subarray(0, offsets[1]), Buffer.from("\n"), bytes.subarray(offsets[1])]));
+      await expectRefused(offsets[1] ?? -1, /^an empty line$/);
+    });
+
+    it("damage in each of the last 5 records (10 acknowledged events)", async () => {
+      const store = await openStore();
+      for (let i = 0; i < 8; i++) await store.append("many", [event(`m${2 * i}`), event(`m${2 * i + 1}`)], i === 0 ? "no_stream" : 2 * i - 1);
+      await store.close();
+      const lines = (await readFile(logFile, "latin1")).split("\n").slice(0, -1);
+      const offsets = lines.map((_, index) => lines.slice(0, index).reduce((offset, line) => offset + line.length + 1, 0));
+      for (const offset of offsets.slice(-5)) await flipByte(offset + 30);
+      await expectRefused(offsets[3] ?? -1, /^checksum mismatch$/);
+    });
+
+    it("a read-only snapshot refuses a damaged last record too, rather than show a log without it", async () => {
+      const offsets = await writeThreeRecords();
+      await flipByte((offsets[2] ?? 0) + 30);
+      await expect(openFileSnapshot(dir)).rejects.toThrow(`${logFile}: damaged record at byte offset ${offsets[2]} (checksum mismatch)`);
+    });
+
+    it("keeps a whole last record that lacks only its newline, and ends it", async () => {
+      await writeThreeRecords();
+      const size = (await readFile(logFile)).length;
+      await truncate(logFile, size - 1);
+      const onRepair = vi.fn();
+      const store = await openStore({ onRepair });
+      expect(await ids(store)).toEqual(["a0", "a1", "b0", "a2"]);
+      expect(onRepair).toHaveBeenCalledWith(expect.objectContaining({ droppedBytes: 0, reason: expect.stringMatching(/added the newline/) }));
+      await store.append("s", [event("a3")], 2);
+      await store.close();
+      const reopened = await openStore();
+      expect(await ids(reopened)).toEqual(["a0", "a1", "b0", "a2", "a3"]);
+    });
+  });
+
+  describe("exhaustively, on a small log", () => {
+    it("a flipped bit at any byte stops the open; nothing is dropped", async () => {
+      await writeThreeRecords();
+      const original = await readFile(logFile);
+      for (let at = 0; at < original.length; at++) {
+        const damaged = Buffer.from(original);
+        damaged[at] = (damaged[at] ?? 0) ^ 0x01;
+        await writeFile(logFile, damaged);
+        // The snapshot scans as the store does, without the lock's synced files: hundreds of opens stay fast.
+        const opened = await openFileSnapshot(dir).then(
+          async (store) => {
+            await store.close();
+            return "opened";
+          },
+          (error: unknown) => (error instanceof LogDamageError ? "refused" : String(error)),
+        );
+        expect(opened, `bit flipped at byte ${at}`).toBe("refused");
+      }
+      // And the store itself, on a flip in the last record.
+      const damaged = Buffer.from(original);
+      damaged[original.length - 3] = (damaged[original.length - 3] ?? 0) ^ 0x01;
+      await writeFile(logFile, damaged);
+      await expect(openFileEventStore({ dir })).rejects.toBeInstanceOf(LogDamageError);
+      expect((await readFile(logFile)).equals(damaged)).toBe(true);
+    });
+
+    it("a crash at every 10th byte and at every byte near a record end keeps exactly the records written whole, and reports any cut", async () => {
+      const offsets = await writeThreeRecords();
+      const original = await readFile(logFile);
+      const ends = [...offsets.slice(1), original.length];
+      const all = ["a0", "a1", "b0", "a2"];
+      const eventsOf = [2, 1, 1];
+      const lengths = new Set([0, ...ends.flatMap((end) => [end - 2, end - 1, end, end + 1])]);
+      for (let length = 0; length <= original.length; length += 10) lengths.add(length);
+      for (const length of [...lengths].filter((n) => n <= original.length)) {
+        await writeFile(logFile, original.subarray(0, length));
+        const onRepair = vi.fn();
+        const store = await openFileEventStore({ dir, onRepair, fsync: false });
+        // A record is kept once all its bytes but the newline are there.
+        const whole = ends.filter((end) => end - 1 <= length).length;
+        const kept = all.slice(0, eventsOf.slice(0, whole).reduce((sum, n) => sum + n, 0));
+        expect(await ids(store), `cut at ${length}`).toEqual(kept);
+        expect(onRepair.mock.calls.length, `cut at ${length}`).toBe(ends.includes(length) || length === 0 ? 0 : 1);
+        await store.close();
+      }
+    });
   });
 
   describe("damage before intact records", () => {

@@ -8,7 +8,7 @@ import type { WorkflowEvent } from "../../src/domain/workflow/events.ts";
 import { foldWorkflow } from "../../src/domain/workflow/evolve.ts";
 import type { WorkflowState } from "../../src/domain/workflow/state.ts";
 import { MAX_SEARCH_SIZE, type SearchRequest, searchWorkflows } from "../../src/projections/search.ts";
-import { parseQuery } from "../../src/projections/search-query.ts";
+import { matches, parseQuery } from "../../src/projections/search-query.ts";
 import { at, simpleTask, started, workflowDef } from "../support/decider-spec.ts";
 import { validationErrorOf } from "../support/errors.ts";
 
@@ -178,5 +178,35 @@ describe("results", () => {
       parentWorkflowId: "",
     });
     expect(typeof summary!.input).toBe("string");
+  });
+});
+
+describe("query limits", () => {
+  it("refuses a query longer than its limit, naming the setting, before reading it", () => {
+    const query = `workflowId IN (${Array.from({ length: 1000 }, (_, i) => `id${i}`).join(",")})`;
+    const error = validationErrorOf(() => parseQuery(query));
+    expect(error.message).toMatch(/^query: \d+ characters, more than 4096 \(the limit is BATON_MAX_SEARCH_QUERY_CHARS\)$/);
+    expect(error.fieldErrors[0]?.path).toBe("query");
+    expect(parseQuery(query, { maxChars: 100_000, maxDepth: 16 })).toMatchObject({ kind: "compare", op: "IN" });
+  });
+
+  it("refuses parentheses nested deeper than the limit (3,500 '(' used to overflow the parser)", () => {
+    const error = validationErrorOf(() => parseQuery("(".repeat(3500), { maxChars: 10_000, maxDepth: 16 }));
+    expect(error.message).toBe("query: parentheses nested deeper than 16 (the limit is BATON_MAX_SEARCH_QUERY_DEPTH)");
+    const nested = `${"(".repeat(16)}status = RUNNING${")".repeat(16)}`;
+    expect(parseQuery(nested)).toMatchObject({ kind: "compare", field: "status" });
+    expect(validationErrorOf(() => parseQuery(`(${nested})`)).message).toMatch(/nested deeper than 16/);
+    // Parentheses inside quoted values are text, not nesting.
+    expect(parseQuery(`correlationId = '${"(".repeat(40)}'`)).toMatchObject({ values: ["(".repeat(40)] });
+  });
+
+  it("evaluates a long AND chain without recursing once per term", () => {
+    const query = Array.from({ length: 20_000 }, () => "status = RUNNING").join(" AND ");
+    const condition = parseQuery(query, { maxChars: 1_000_000, maxDepth: 16 });
+    expect(matches(condition, { status: "RUNNING" })).toBe(true);
+    expect(matches(condition, { status: "FAILED" })).toBe(false);
+    const either = parseQuery(Array.from({ length: 20_000 }, (_, i) => `workflowId = w${i}`).join(" OR "), { maxChars: 1_000_000, maxDepth: 16 });
+    expect(matches(either, { workflowId: "w19999" })).toBe(true);
+    expect(matches(either, { workflowId: "nope" })).toBe(false);
   });
 });

@@ -37,6 +37,11 @@ export interface ScriptEvaluatorOptions {
    * start-up size, so the true ceiling is up to that much higher.
    */
   memoryBytes?: number;
+  /**
+   * The settings behind the limits, named in the errors when given (e.g.
+   * `script exceeded the 500 ms time limit (BATON_SCRIPT_TIMEOUT_MS)`).
+   */
+  settings?: { timeout: string; memory: string };
 }
 
 /**
@@ -89,6 +94,11 @@ export async function createScriptEvaluator(options: ScriptEvaluatorOptions = {}
   const timeoutMs = positive("timeoutMs", options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const memoryBytes = positive("memoryBytes", options.memoryBytes ?? DEFAULT_MEMORY_BYTES);
   const maximumPages = Math.ceil((WASM_INITIAL_BYTES + memoryBytes) / WASM_PAGE_BYTES);
+  const { settings } = options;
+  const timeLimitError = settings ? `script exceeded the ${timeoutMs} ms time limit (${settings.timeout})` : `script timed out after ${timeoutMs} ms`;
+  const memoryLimitError = settings
+    ? `script exceeded the ${formatMiB(memoryBytes)} memory limit (${settings.memory})`
+    : `script exceeded the memory limit of ${memoryBytes} bytes`;
   // Set when the cap refuses to grow a memory during the current evaluation: QuickJS
   // throws `null` when it cannot even allocate its "out of memory" error.
   let growthRefused = false;
@@ -131,8 +141,8 @@ export async function createScriptEvaluator(options: ScriptEvaluatorOptions = {}
     context.dispose();
     runtime.dispose();
     if (outcome.ok) return outcome;
-    if (timedOut) return { ok: false, error: `script timed out after ${timeoutMs} ms` };
-    if (isOutOfMemory(outcome.thrown) || (outcome.thrown === null && growthRefused)) return { ok: false, error: `script exceeded the memory limit of ${memoryBytes} bytes` };
+    if (timedOut) return { ok: false, error: timeLimitError };
+    if (isOutOfMemory(outcome.thrown) || (outcome.thrown === null && growthRefused)) return { ok: false, error: memoryLimitError };
     return { ok: false, error: describeThrown(outcome.thrown) };
   }
 
@@ -147,7 +157,7 @@ export async function createScriptEvaluator(options: ScriptEvaluatorOptions = {}
       // quickjs-emscripten copies these strings into the sandbox without checking that
       // the allocation succeeded; at most 3 bytes per UTF-16 unit, half the budget.
       if ((bindingsJson.length + expression.length) * 3 > memoryBytes / 2) {
-        return { ok: false, error: `bindings and script exceed the memory limit of ${memoryBytes} bytes` };
+        return { ok: false, error: settings ? `bindings and script exceed the ${formatMiB(memoryBytes)} memory limit (${settings.memory})` : `bindings and script exceed the memory limit of ${memoryBytes} bytes` };
       }
       const quickjs = modules.current();
       if (quickjs === undefined) return { ok: false, error: "the JavaScript sandbox is restarting after a crash; try again" };
@@ -212,6 +222,10 @@ function isErrorLike(value: unknown): value is { name?: unknown; message: unknow
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function formatMiB(bytes: number): string {
+  return `${Math.round((bytes / (1024 * 1024)) * 100) / 100} MiB`;
 }
 
 function positive(name: string, value: number): number {

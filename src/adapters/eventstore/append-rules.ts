@@ -71,11 +71,19 @@ export function toStoredEvents(newEvents: readonly NewEvent[], created: number):
   return newEvents.map(({ id, type, data, metadata }) => ({ id, type, data, metadata: metadata ?? {}, created }));
 }
 
-/** Freezes `value` and everything in it: stored events are shared by every reader. */
+/**
+ * Freezes `value` and everything in it: stored events are shared by every
+ * reader. Walks with its own stack: a log may hold values nested deeper than
+ * the call stack (written before the input limits), and reading them must work.
+ */
 export function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item === "object" && item !== null && !Object.isFrozen(item)) {
+      Object.freeze(item);
+      for (const child of Object.values(item)) pending.push(child);
+    }
   }
   return value;
 }

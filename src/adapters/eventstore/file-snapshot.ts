@@ -3,8 +3,11 @@
  * (`baton replay`, `audit`, `state`) that may run beside a live server.
  *
  * Unlike `openFileEventStore` it never creates, repairs or writes anything,
- * and takes no lock: a damaged tail is most likely a record the server is
- * writing right now, so it is skipped, not cut. Appends are refused; events
+ * and takes no lock: a torn tail is most likely a record the server is
+ * writing right now, so it is skipped, not cut, and so is a last record whose
+ * newline is still being written. Any other damage fails the open, as it
+ * fails the store's (`LogDamageError`): a tool must not show a log that
+ * silently lacks events. Appends are refused; events
  * appended after opening are not seen (open again for a newer snapshot).
  * Like the store, it indexes the log and reads events from disk on demand, so
  * looking up one workflow in a large log stays cheap. The log only grows while

@@ -9,10 +9,12 @@
  * the log in chunks, never all of it at once (unless `readAll` is asked for
  * all of it).
  *
- * Opening verifies every record (file-scan.ts) and indexes it. A torn or
- * damaged tail, which is what a crash mid-write leaves, is cut off and
- * reported via `onRepair`; damage followed by intact records fails the open
- * with the file, byte offset and reason.
+ * Opening verifies every record (file-scan.ts) and indexes it. A torn tail
+ * (an incomplete last line: what a crash mid-write leaves) is cut off and
+ * reported via `onRepair`. Any other damage, the last complete record's
+ * included, fails the open with `LogDamageError` naming the file, the byte
+ * offset, what was found and how to repair it (`baton repair`,
+ * file-repair.ts): the store never drops an acknowledged event by itself.
  *
  * Appending: the expected revision is checked, and positions are assigned,
  * when the append is queued, against every event including queued ones, so
@@ -46,6 +48,8 @@ import { assertValidExpected, conflict, expectationHolds, isRetry, retryRange, t
 import { createBatchCache } from "./batch-cache.ts";
 import { lockDirectory } from "./directory-lock.ts";
 import { toRecordedEvents } from "./event-log.ts";
+import type { EventBatch } from "./event-log.ts";
+import { LogDamageError } from "./file-damage.ts";
 import { createLogIndex } from "./file-index.ts";
 import type { LogIndex } from "./file-index.ts";
 import { createLogReader } from "./file-reader.ts";
@@ -58,6 +62,7 @@ import { createSubscriptionHub } from "./subscriptions.ts";
 
 export type { RepairInfo } from "./file-scan.ts";
 export { DirectoryInUseError } from "./directory-lock.ts";
+export { LogDamageError } from "./file-damage.ts";
 
 /** Options of `openFileEventStore`. */
 export interface FileEventStoreOptions {
@@ -67,7 +72,7 @@ export interface FileEventStoreOptions {
   fsync?: boolean;
   /** Clock for `created`; defaults to `Date.now`. */
   now?: () => number;
-  /** Told when opening cut a damaged tail off the log. */
+  /** Told when opening cut a torn tail off the log (or completed a last record that lacked its newline). */
   onRepair?: (info: RepairInfo) => void;
   /** Decoded records kept in memory for reads, counted by their size in the file; default `DEFAULT_CACHE_BYTES`. */
   cacheBytes?: number;
@@ -77,6 +82,7 @@ export interface FileEventStoreOptions {
 export const DEFAULT_CACHE_BYTES = 4 * 1024 * 1024;
 
 const EMPTY = Buffer.alloc(0);
+const NEWLINE = Buffer.from("\n", "latin1");
 
 /**
  * Opens (or creates) the log in `options.dir` and indexes it; see the module
@@ -193,7 +199,11 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
   }
 }
 
-/** Opens the log, indexes every intact record and cuts a torn tail; closes the file on failure. */
+/**
+ * Opens the log and indexes every record; cuts a torn tail and completes a
+ * last record that lacks only its newline, telling `onRepair` either way.
+ * Closes the file on failure (a `LogDamageError` for any other damage).
+ */
 async function openAndIndex(
   dir: string,
   file: string,
@@ -203,13 +213,23 @@ async function openAndIndex(
   const handle = await openLogFile(dir, file, fsync);
   try {
     const index = createLogIndex();
-    const damage = await scanLog(handle, file, (batch, span) => {
-      index.add(batch.streamId, batch.revision, batch.position, batch.events.length, span.length);
-    });
-    if (damage) {
-      await handle.truncate(damage.offset);
+    const addToIndex = (batch: EventBatch, length: number) => index.add(batch.streamId, batch.revision, batch.position, batch.events.length, length);
+    // scanLog reports a record the index rejects as damage at that record.
+    const tail = await scanLog(handle, file, (batch, span) => addToIndex(batch, span.length));
+    if (tail?.kind === "torn") {
+      await handle.truncate(tail.offset);
       if (fsync) await handle.datasync();
-      onRepair?.(damage);
+      onRepair?.({ offset: tail.offset, droppedBytes: tail.droppedBytes, reason: tail.reason });
+    } else if (tail?.kind === "unterminated") {
+      try {
+        addToIndex(tail.batch, tail.length);
+      } catch (error) {
+        throw Object.assign(new LogDamageError(file, tail.offset, `invalid record: ${(error as Error).message}`, dir), { cause: error });
+      }
+      // Whole and valid (an editor may drop a file's last newline): keep it, and end it so the next append starts a line.
+      await handle.write(NEWLINE);
+      if (fsync) await handle.datasync();
+      onRepair?.({ offset: tail.offset, droppedBytes: 0, reason: "the last record was whole but had no newline; added the newline and kept it" });
     }
     return { handle, index };
   } catch (error) {

@@ -12,6 +12,7 @@ import type { EventSource, RecordedEvent } from "../../domain/ports.ts";
 import type { Engine } from "../../engine/engine.ts";
 import { restartPointFor } from "../../projections/retry-suggestion.ts";
 import { MAX_SEARCH_SIZE } from "../../projections/search.ts";
+import type { QueryLimits } from "../../projections/search-query.ts";
 import { type PointInTime, stateAt } from "../../projections/time-travel.ts";
 import { workflowTimeline } from "../../projections/timeline.ts";
 import type { RouterView } from "../rest/router.ts";
@@ -27,6 +28,8 @@ export interface GraphQLDeps {
   /** Queries, mutations and subscriptions together call this much of the engine. */
   engine: ResolverPort & SubscriptionPort & DagRunPort;
   router?: RouterView;
+  /** The search query limits of the edge (BATON_MAX_SEARCH_QUERY_*). */
+  searchQueryLimits?: QueryLimits;
 }
 
 type Args = Record<string, any>;
@@ -53,7 +56,7 @@ function pointInTime(revision: unknown, time: unknown): PointInTime {
 }
 
 /** The Query and Mutation resolvers; each field of `schema.graphql` has exactly one. */
-export function createResolvers({ engine, router }: { engine: ResolverPort; router?: RouterView }) {
+export function createResolvers({ engine, router, searchQueryLimits }: { engine: ResolverPort; router?: RouterView; searchQueryLimits?: QueryLimits }) {
   async function streamOf(workflowId: string): Promise<RecordedEvent[]> {
     const events = await engine.readWorkflowEvents(workflowId);
     if (events.length === 0) throw new NotFoundError(`No such workflow found by id: ${workflowId}`);
@@ -84,6 +87,7 @@ export function createResolvers({ engine, router }: { engine: ResolverPort; rout
         sort: sort ?? undefined,
         start: boundedInt(start ?? 0, "search.start", 0, Number.MAX_SAFE_INTEGER),
         size: boundedInt(size ?? 100, "search.size", 0, MAX_SEARCH_SIZE),
+        queryLimits: searchQueryLimits,
       });
     },
     workflowDef: (_: unknown, { name, version }: Args) => workflowDefView(engine.getWorkflowDef(name, version ?? undefined)),

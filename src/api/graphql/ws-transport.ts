@@ -41,12 +41,20 @@ export interface GraphQLWsExtra {
   socket?: unknown;
 }
 
-/** graphql-ws server options that execute every operation through `yoga`. */
+/** What graphql-ws asks of authentication (src/api/auth/auth.ts): whether a connection may open, and from which page. */
+export interface GraphQLWsAccess {
+  onGraphQLWsConnect(ctx: { connectionParams?: Readonly<Record<string, unknown>>; extra: object }): Promise<boolean>;
+  originAllowed(origin: string | undefined, requestUrl: string): boolean;
+}
+
+/** graphql-ws server options that execute every operation through `yoga`; `access` checks each connection's token. */
 export function graphqlWsServerOptions<E extends GraphQLWsExtra>(
   yoga: BatonGraphQL,
   toGraphQLError: (error: ErrorFields) => GraphQLError = rebuildGraphQLError(),
+  access?: Pick<GraphQLWsAccess, "onGraphQLWsConnect">,
 ): ServerOptions<Record<string, unknown> | undefined, E> {
   return {
+    onConnect: access ? (ctx) => access.onGraphQLWsConnect(ctx) : undefined,
     execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
     subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
     onSubscribe: async (ctx, _id, params) => {
@@ -95,10 +103,14 @@ export type UpgradeHelper = UpgradeWebSocket<any, any>;
  * without it are refused (400); every other request goes on (to GraphiQL and
  * yoga's HTTP handling).
  */
-export function graphqlWsRoute(yoga: BatonGraphQL, upgradeWebSocket: UpgradeHelper): MiddlewareHandler {
-  const server = makeServer<Record<string, unknown> | undefined, GraphQLWsExtra>(graphqlWsServerOptions(yoga));
+export function graphqlWsRoute(yoga: BatonGraphQL, upgradeWebSocket: UpgradeHelper, access?: GraphQLWsAccess): MiddlewareHandler {
+  const server = makeServer<Record<string, unknown> | undefined, GraphQLWsExtra>(graphqlWsServerOptions(yoga, rebuildGraphQLError(), access));
   return async (c: Context, next) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return next();
+    // Browsers let any page open a WebSocket anywhere; only the allowed ones may (cross-site WebSocket hijacking).
+    if (access && !access.originAllowed(c.req.header("origin"), c.req.url)) {
+      return c.json({ status: 403, message: `WebSocket from origin ${c.req.header("origin")} refused: add it to BATON_CORS_ORIGINS to allow it`, retryable: false }, 403);
+    }
     const offered = c.req.header("sec-websocket-protocol") ?? "";
     if (handleProtocols(offered) !== GRAPHQL_TRANSPORT_WS_PROTOCOL) {
       return c.json(

@@ -1,7 +1,9 @@
 import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
-import { createSchema, createYoga, type YogaServerInstance } from "graphql-yoga";
+import { createSchema, createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../input-limits.ts";
 import { maskUnexpectedErrors } from "./errors.ts";
+import { useInputLimits } from "./input-limits-plugin.ts";
 import { JSONScalar } from "./json-scalar.ts";
 import { createResolvers, type GraphQLDeps } from "./resolvers.ts";
 import { typeDefs as generatedTypeDefs } from "./schema.generated.ts";
@@ -16,10 +18,14 @@ export const MAX_QUERY_COST = 5000;
 export interface GraphQLOptions extends GraphQLDeps {
   /** The SDL; the generated copy of `schema.graphql` by default (the Node entry reads the file). */
   typeDefs?: string;
-  /** Serve GraphiQL on `GET /graphql` (development). */
+  /** Serve GraphiQL on `GET /graphql` (BATON_GRAPHIQL; off by default: yoga's GraphiQL loads its assets from a CDN). */
   graphiql?: boolean;
+  /** More yoga plugins (authorisation per operation, src/api/auth/graphql-access.ts). */
+  plugins?: Plugin[];
   logError?: (error: unknown) => void;
   statsIntervalMs?: number;
+  /** Document tokens and nesting, variables' nesting, search query size (BATON_MAX_*). */
+  limits?: InputLimits;
 }
 
 export type BatonGraphQL = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
@@ -45,21 +51,27 @@ export function createGraphQL({
   engine,
   router,
   typeDefs = generatedTypeDefs,
-  graphiql = true,
+  graphiql = false,
+  plugins = [],
   logError = (error) => console.error(error),
   statsIntervalMs,
+  limits = DEFAULT_INPUT_LIMITS,
 }: GraphQLOptions): BatonGraphQL {
   return createYoga({
     graphqlEndpoint: "/graphql",
-    schema: createSchema({ typeDefs, resolvers: batonResolvers({ engine, router }, { statsIntervalMs }) }),
+    schema: createSchema({ typeDefs, resolvers: batonResolvers({ engine, router, searchQueryLimits: limits.searchQuery }, { statsIntervalMs }) }),
     graphiql: graphiql ? { title: "Baton GraphQL", subscriptionsProtocol: "WS" } : false,
     landingPage: false,
+    // CORS is the app's (BATON_CORS_ORIGINS, src/api/auth/auth.ts); yoga's own would reflect any origin.
+    cors: false,
     maskedErrors: { maskError: maskUnexpectedErrors(logError) },
     logging: false,
     plugins: [
+      useInputLimits(limits),
       // exposeLimits: the error says the limit and what the query reached.
       maxDepthPlugin({ n: MAX_QUERY_DEPTH, exposeLimits: true }),
       costLimitPlugin({ maxCost: MAX_QUERY_COST, exposeLimits: true }),
+      ...plugins,
     ],
   });
 }

@@ -3,13 +3,15 @@ import type * as v from "valibot";
 import { ValidationError } from "../../domain/errors.ts";
 import type { EventSource } from "../../domain/ports.ts";
 import { parseOrThrow } from "../../domain/definitions/validate.ts";
+import { checkJsonTextDepth, limitsOf } from "../input-limits.ts";
 
-/** Reads the JSON body, or throws a 400 naming the problem (empty, malformed). */
+/** Reads the JSON body, or throws a 400 naming the problem (empty, malformed, nested too deep). */
 export async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") {
     throw new ValidationError("Request body is empty; expected JSON", [{ path: "(body)", message: "expected a JSON body" }]);
   }
+  checkJsonTextDepth(text, limitsOf(c).maxJsonDepth);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -79,6 +81,7 @@ export function emptyOk(c: Context) {
 export async function optionalJsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") return {};
+  checkJsonTextDepth(text, limitsOf(c).maxJsonDepth);
   try {
     return JSON.parse(text);
   } catch (error) {

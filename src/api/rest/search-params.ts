@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { ValidationError } from "../../domain/errors.ts";
 import { MAX_SEARCH_SIZE, type SearchRequest } from "../../projections/search.ts";
+import { limitsOf } from "../input-limits.ts";
 import { intQuery } from "./request.ts";
 
 /**
@@ -24,6 +25,7 @@ export function searchRequestOf(c: Context): SearchRequest {
     sort: c.req.query("sort"),
     freeText: c.req.query("freeText"),
     query: c.req.query("query") ?? (startRaw !== undefined && !startIsNumber ? startRaw : undefined),
+    queryLimits: limitsOf(c).searchQuery,
   };
 }
 

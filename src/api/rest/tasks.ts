@@ -177,7 +177,7 @@ export function taskRoutes(engine: TaskRoutesPort) {
   app.get("/queue/polldata", (c) => {
     const taskType = c.req.query("taskType");
     if (!taskType) {
-      return c.json({ status: 400, message: "taskType: query parameter is required", retryable: false }, 400);
+      throw new ValidationError("taskType: query parameter is required", [{ path: "taskType", message: "expected a task type" }]);
     }
     return c.json(engine.pollData(taskType));
   });

@@ -1,4 +1,5 @@
 import { type ExpressionDocument, resolveValue } from "../expressions.ts";
+import { DEFAULT_MAX_JSON_DEPTH, jsonTextDepthExcess } from "../json-depth.ts";
 import type { Evaluation } from "../ports.ts";
 import type { ResolvedTaskDetails } from "./events.ts";
 import type { EventHandlerAction } from "./schema.ts";
@@ -41,14 +42,22 @@ export function parsePayload(text: string): unknown {
  * Conductor's `JsonUtils.expand`: string values that hold a JSON object or
  * array (`"{...}"`, `"[...]"`) become that object or array, at any depth.
  */
-export function expandInlineJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(expandInlineJson);
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, expandInlineJson(item)]));
+export function expandInlineJson(value: unknown, maxDepth = DEFAULT_MAX_JSON_DEPTH): unknown {
+  return expandWithin(value, maxDepth, 0);
+}
+
+// The message was refused when nested deeper than maxDepth; a string holding JSON that would
+// take the expanded value past it stays a string, so expanding never recurses without bound.
+function expandWithin(value: unknown, maxDepth: number, depth: number): unknown {
+  if (depth >= maxDepth) return value;
+  if (Array.isArray(value)) return value.map((item) => expandWithin(item, maxDepth, depth + 1));
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, expandWithin(item, maxDepth, depth + 1)]));
   if (typeof value === "string") {
     const trimmed = value.trim();
     if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) return value;
+    if (jsonTextDepthExcess(trimmed, maxDepth - depth) !== undefined) return value;
     try {
-      return expandInlineJson(JSON.parse(trimmed));
+      return expandWithin(JSON.parse(trimmed), maxDepth, depth);
     } catch {
       return value;
     }

@@ -23,7 +23,16 @@ export interface ServiceConfig {
   json: unknown;
 }
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@_", parseAttributeValue: true, trimValues: true });
+/** Elements may nest this deep (fast-xml-parser's default, stated so it is a decision). */
+export const MAX_XML_DEPTH = 100;
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@_",
+  parseAttributeValue: true,
+  trimValues: true,
+  maxNestedTags: MAX_XML_DEPTH,
+});
 
 /** Converts one XML document to JSON, or throws a ValidationError naming `field`. */
 export function xmlToJson(xml: string, field: string): unknown {
@@ -33,10 +42,18 @@ export function xmlToJson(xml: string, field: string): unknown {
     ]);
   };
   if (xml.trim() === "") fail("the document is empty");
+  // A DOCTYPE can declare entities, external ones included (file or network reads): a service configuration needs none.
+  if (/<!(DOCTYPE|ENTITY)/i.test(xml)) fail("DOCTYPE and ENTITY declarations are not accepted");
   const verdict = XMLValidator.validate(xml);
   if (verdict !== true) fail(`${verdict.err.msg} (line ${verdict.err.line}, column ${verdict.err.col})`);
   if (!xml.trimEnd().endsWith(">")) fail("text after the root element");
-  const json = parser.parse(xml) as Record<string, unknown>;
+  let json: Record<string, unknown> = {};
+  try {
+    json = parser.parse(xml) as Record<string, unknown>;
+  } catch (error) {
+    // fast-xml-parser's own limits (elements nested more than MAX_XML_DEPTH, entities) are the document's fault.
+    fail(error instanceof Error ? error.message : String(error));
+  }
   // The validator accepts several top-level elements; a document has exactly one root.
   const roots = Object.keys(json).filter((key) => !key.startsWith("?"));
   if (roots.length === 0) fail("no root element");

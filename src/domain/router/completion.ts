@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { issuePath } from "../definitions/validate.ts";
+import { DEFAULT_MAX_JSON_DEPTH, depthExcessMessage, jsonTextDepthExcess } from "../json-depth.ts";
 
 /**
  * A completion event as the seed system's microservices publish it on
@@ -28,8 +29,10 @@ export type ParsedCompletion = { ok: true; value: CompletionEvent } | { ok: fals
 
 const blankToUndefined = (value: string | null | undefined) => (value === null || value === undefined || value.trim() === "" ? undefined : value.trim());
 
-/** Parses a bus message's text; the reason names the field and what was expected. */
-export function parseCompletion(text: string): ParsedCompletion {
+/** Parses a bus message's text; the reason names the field and what was expected (or where it nests too deep). */
+export function parseCompletion(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH): ParsedCompletion {
+  const excess = jsonTextDepthExcess(text, maxDepth);
+  if (excess !== undefined) return { ok: false, reason: depthExcessMessage(excess) };
   let json: unknown;
   try {
     json = JSON.parse(text);

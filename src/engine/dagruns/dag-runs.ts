@@ -8,6 +8,7 @@ import type { Airflow, Bus, EventStore } from "../../domain/ports.ts";
 import type { ArtifactStores } from "./artifacts.ts";
 import { createDagRunMonitor, type DagRunMonitorOptions, type KnownDagRun } from "./monitor.ts";
 import { consumeTriggerRequests } from "./trigger-requests.ts";
+import { consumeMonitorQueue } from "./request-dag-run.ts";
 
 export interface DagRunsDeps extends DagRunMonitorOptions {
   store: EventStore;
@@ -18,6 +19,8 @@ export interface DagRunsDeps extends DagRunMonitorOptions {
   knownRuns: () => Iterable<KnownDagRun>;
   /** The request topic (`airflow-trigger-requests`). */
   triggerTopic?: string;
+  /** The hand-off topic between adapters and monitors (`dag-monitor-queue`). */
+  monitorTopic?: string;
   timeoutMs?: number;
   outputPrefix?: string;
   clock?: () => number;
@@ -29,8 +32,9 @@ export interface DagRunsDeps extends DagRunMonitorOptions {
 export async function startDagRuns(deps: DagRunsDeps) {
   const monitor = createDagRunMonitor(deps);
   const resumed = monitor.resume(deps.knownRuns());
-  const subscription = consumeTriggerRequests({ ...deps, monitor, topic: deps.triggerTopic });
-  await subscription.ready;
+  const handOffs = consumeMonitorQueue({ bus: deps.bus, monitor, topic: deps.monitorTopic });
+  const subscription = consumeTriggerRequests({ ...deps, topic: deps.triggerTopic });
+  await Promise.all([handOffs.ready, subscription.ready]);
   return {
     airflow: deps.airflow,
     monitor,
@@ -38,6 +42,7 @@ export async function startDagRuns(deps: DagRunsDeps) {
     resumed,
     async close(): Promise<void> {
       await subscription.close();
+      await handOffs.close();
       await monitor.close();
     },
   };

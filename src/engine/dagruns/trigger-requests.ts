@@ -1,21 +1,20 @@
 /**
  * The airflow-adapter service (the seed's): consumes DAG-run requests from
  * `airflow-trigger-requests`, records each as the first event of its
- * `dagrun-<dagRunId>` stream, and hands the run to the monitor, which
- * triggers it. The handler settles once the request is stored, so a bus that
+ * `dagrun-<dagRunId>` stream, and hands the run to the monitor through
+ * `dag-monitor-queue` (request-dag-run.ts); the monitor triggers it. The handler settles once the request is stored, so a bus that
  * commits after it loses nothing: a crash before the trigger leaves a
  * requested run that the monitor resumes from the streams. A request that
  * cannot be read but names its workflow is answered with a failed completion
  * (the workflow's EVENT fails with the reason, as the seed's adapter did);
  * one that does not even name its workflow is thrown back for dead-lettering.
  */
-import { dagRunDecider } from "../../domain/dagrun/decider.ts";
 import { parseTriggerRequest } from "../../domain/dagrun/trigger-request.ts";
 import { ValidationError } from "../../domain/errors.ts";
 import type { Bus, BusSubscription, DeliveredMessage, EventStore } from "../../domain/ports.ts";
-import { dagRunCategory } from "../../projections/stream-categories.ts";
 import { createCommandHandler } from "../command-handler.ts";
-import { DEFAULT_COMPLETION_TOPIC, type DagRunMonitor } from "./monitor.ts";
+import { DEFAULT_COMPLETION_TOPIC } from "./monitor.ts";
+import { requestDagRun } from "./request-dag-run.ts";
 
 /** The seed's request topic. */
 export const DEFAULT_TRIGGER_TOPIC = "airflow-trigger-requests";
@@ -27,8 +26,9 @@ export const DEFAULT_OUTPUT_PREFIX = "dagruns/{dagId}/{dagRunId}/";
 export interface TriggerRequestsDeps {
   store: EventStore;
   bus: Bus;
-  monitor: Pick<DagRunMonitor, "own">;
   topic?: string;
+  /** Where runs are handed to the monitor (`dag-monitor-queue`). */
+  monitorTopic?: string;
   completionTopic?: string;
   /** A run not finished this long after its request times out (1 h by default). */
   timeoutMs?: number;
@@ -38,7 +38,7 @@ export interface TriggerRequestsDeps {
 }
 
 export function consumeTriggerRequests(deps: TriggerRequestsDeps): BusSubscription {
-  const { store, bus, monitor, topic = DEFAULT_TRIGGER_TOPIC, completionTopic = DEFAULT_COMPLETION_TOPIC } = deps;
+  const { store, bus, topic = DEFAULT_TRIGGER_TOPIC, completionTopic = DEFAULT_COMPLETION_TOPIC } = deps;
   const clock = deps.clock ?? Date.now;
   const handle = createCommandHandler({ store, newId: deps.newId ?? (() => crypto.randomUUID()), cacheSize: 1000 });
 
@@ -66,11 +66,7 @@ export function consumeTriggerRequests(deps: TriggerRequestsDeps): BusSubscripti
       return;
     }
     const source = { kind: "system" as const, detail: `${message.topic}/${message.partition}/${message.offset}`, message: { topic: message.topic, partition: message.partition, offset: message.offset, ...(message.key ? { key: message.key } : {}) } };
-    await handle(dagRunDecider, dagRunCategory.streamOf(request.dagRunId), { type: "RequestDagRun", request }, () => undefined, {
-      source,
-      correlationId: request.workflowId,
-    });
-    monitor.own(request.dagRunId);
+    await requestDagRun({ handle, bus, monitorTopic: deps.monitorTopic }, request, source);
   }
   return bus.subscribe(topic, onMessage, { group: TRIGGER_SUBSCRIBER });
 }

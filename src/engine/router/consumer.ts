@@ -15,6 +15,8 @@ export interface ConsumerDeps {
   route: Route;
   unmatched: UnmatchedRecords;
   counts: RouterCounts;
+  /** Messages nested deeper are malformed (BATON_MAX_JSON_DEPTH). */
+  maxJsonDepth?: number;
 }
 
 /**
@@ -24,10 +26,10 @@ export interface ConsumerDeps {
  * only after what it caused is appended, so a bus that commits after the
  * handler loses nothing.
  */
-export function consumeCompletions({ bus, topic, route, unmatched, counts }: ConsumerDeps) {
+export function consumeCompletions({ bus, topic, route, unmatched, counts, maxJsonDepth }: ConsumerDeps) {
   async function onMessage(delivered: DeliveredMessage): Promise<void> {
     const origin = originOf(delivered);
-    const parsed = parseCompletion(delivered.value);
+    const parsed = parseCompletion(delivered.value, maxJsonDepth);
     if (!parsed.ok) {
       await unmatched.record(origin, delivered.value, "malformed", parsed.reason);
       counts.malformed++;

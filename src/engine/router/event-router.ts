@@ -39,6 +39,8 @@ export interface EventRouterDeps {
   mappings?: RouterMappings;
   /** How long a completion whose task does not wait yet is held (5 minutes by default). */
   holdMs?: number;
+  /** A message nested deeper is recorded as malformed and dead-lettered (BATON_MAX_JSON_DEPTH; 128 by default). */
+  maxJsonDepth?: number;
   newId?: () => string;
   logError?: (message: string, fields?: Record<string, unknown>) => void;
 }
@@ -76,7 +78,7 @@ export async function createEventRouter(deps: EventRouterDeps) {
   });
   const route = createRouting({ workflows, mappings: deps.mappings ?? {}, policy: engine.eventSinks ?? {}, counts, complete, holds, unmatched });
   const stopListening = engine.onWorkflowChange((workflow) => holds.workflowChanged(workflow.workflowId));
-  const subscription = consumeCompletions({ bus, topic, route, unmatched, counts });
+  const subscription = consumeCompletions({ bus, topic, route, unmatched, counts, maxJsonDepth: deps.maxJsonDepth });
 
   return {
     topic,
