@@ -64,6 +64,16 @@ export const ConfigSchema = v.object({
   BATON_WRITE_CACHE_SIZE: v.optional(integer("BATON_WRITE_CACHE_SIZE", 0, 10_000_000), "5000"),
   /** Events between two read-model checkpoints in DATA_DIR/checkpoints (Node entry; 0 turns them off). */
   BATON_CHECKPOINT_EVERY: v.optional(integer("BATON_CHECKPOINT_EVERY", 0, 100_000_000), "50000"),
+  /** Several Baton processes on one EventStoreDB share the work by partition (ownership.ts); off: this process does all of it. */
+  BATON_CLUSTER: v.optional(boolean("BATON_CLUSTER"), "false"),
+  /** Partitions workflows hash onto; the same on every member. */
+  BATON_PARTITIONS: v.optional(integer("BATON_PARTITIONS", 1, 4096), "64"),
+  /** How often a member heartbeats into the store and re-reads the members. */
+  BATON_HEARTBEAT_MS: v.optional(integer("BATON_HEARTBEAT_MS", 50, 60_000), "1000"),
+  /** A member silent this long is dead; its partitions are taken over within this plus one heartbeat. */
+  BATON_TAKEOVER_MS: v.optional(integer("BATON_TAKEOVER_MS", 100, 600_000), "5000"),
+  /** This member's name (default: host, process id and a random suffix, new on every start). */
+  BATON_NODE_ID: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._:-]{1,100}$/, "BATON_NODE_ID must be 1-100 letters, digits, '.', '_', ':' or '-'"))),
   /** The sink-pattern event router: on or off, its completion topic, event type -> task ref mappings, hold time. */
   BATON_ROUTER_ENABLED: v.optional(boolean("BATON_ROUTER_ENABLED"), "true"),
   BATON_ROUTER_TOPIC: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("BATON_ROUTER_TOPIC must not be empty")), "conductor-events"),
@@ -113,6 +123,22 @@ const esdbNeedsUrl = v.forward(
     "ESDB_URL is required when BATON_EVENT_STORE is esdb (e.g. esdb://localhost:2113?tls=false)",
   ),
   ["ESDB_URL"],
+);
+
+const clusterNeedsEsdb = v.forward(
+  v.check(
+    (config: Config) => !config.BATON_CLUSTER || config.BATON_EVENT_STORE === "esdb",
+    "BATON_CLUSTER needs BATON_EVENT_STORE=esdb (the file store allows one process, the memory store is private to one)",
+  ),
+  ["BATON_CLUSTER"],
+);
+
+const takeoverAfterHeartbeats = v.forward(
+  v.check(
+    (config: Config) => config.BATON_TAKEOVER_MS >= 2 * config.BATON_HEARTBEAT_MS,
+    "BATON_TAKEOVER_MS must be at least twice BATON_HEARTBEAT_MS, or one late heartbeat would look like a death",
+  ),
+  ["BATON_TAKEOVER_MS"],
 );
 
 const kafkaNeedsBrokers = v.forward(
@@ -166,7 +192,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (value !== undefined && value !== "") known[key] = value;
   }
   return parseOrThrow(
-    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys),
+    v.pipe(ConfigSchema, esdbNeedsUrl, clusterNeedsEsdb, takeoverAfterHeartbeats, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys),
     known,
     "configuration",
   );

@@ -9,6 +9,7 @@ import { serve } from "@hono/node-server";
 import { lookup } from "node:dns/promises";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { hostname } from "node:os";
 import type { Server } from "node:http";
 import type { EventStore } from "../domain/ports.ts";
 import { createFsCheckpointStore } from "../adapters/checkpoints/fs.ts";
@@ -28,6 +29,15 @@ import { createGraphQL } from "./graphql/yoga.ts";
 function checkpointsOf(config: Config): Pick<EngineDeps, "checkpoints" | "checkpointEvery"> {
   if (config.BATON_EVENT_STORE === "memory" || config.BATON_CHECKPOINT_EVERY === 0) return {};
   return { checkpoints: createFsCheckpointStore(join(config.DATA_DIR, "checkpoints")), checkpointEvery: config.BATON_CHECKPOINT_EVERY };
+}
+
+/** Partitioned ownership with the other processes on the same EventStoreDB, when BATON_CLUSTER is on. */
+function clusterOf(config: Config): Pick<EngineDeps, "cluster"> {
+  if (!config.BATON_CLUSTER) return {};
+  const nodeId = config.BATON_NODE_ID ?? `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  return {
+    cluster: { nodeId, partitions: config.BATON_PARTITIONS, heartbeatMs: config.BATON_HEARTBEAT_MS, takeoverMs: config.BATON_TAKEOVER_MS },
+  };
 }
 
 export interface RunningServer {
@@ -59,6 +69,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
     ...checkpointsOf(config),
+    ...clusterOf(config),
   });
   const router = await openRouter(config, engine, store, logger.error);
   // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).

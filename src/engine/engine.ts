@@ -24,6 +24,9 @@ import type { RetentionOptions } from "./workflow-retention.ts";
 import { createTaskQueues } from "./task-queues.ts";
 import { createTimers } from "./timers.ts";
 import { createWorkflowCommands } from "./workflow-commands.ts";
+import { type ClusterOptions, joinCluster, type Ownership, soleOwnership } from "./ownership.ts";
+import { partitionOf } from "../domain/cluster/partitions.ts";
+import { workflowReactions } from "../domain/workflow/reactions.ts";
 
 export type { Logger } from "./engine-core.ts";
 export type { PollData, PollOptions } from "./task-queues.ts";
@@ -60,6 +63,12 @@ export interface EngineDeps {
   checkpoints?: CheckpointStore;
   /** Events applied between two read-model checkpoints. */
   checkpointEvery?: number;
+  /**
+   * Share the work with other Baton processes on the same store (`BATON_CLUSTER`):
+   * each runs the timers and reactors of its partitions only (ownership.ts).
+   * Without it this process runs them for every workflow.
+   */
+  cluster?: ClusterOptions;
 }
 
 /** Told each new state of a workflow, with the state before it (absent for a new workflow). */
@@ -93,6 +102,8 @@ export async function createEngine(deps: EngineDeps) {
     onChange: (event, change) => onChange(event, change),
   });
   const models = readSide.models;
+  // Until the first heartbeat answers, a cluster member owns nothing.
+  let ownership: Ownership = deps.cluster ? { ...soleOwnership, owns: () => false, clustered: true } : soleOwnership;
 
   const core = createEngineCore({
     store,
@@ -107,6 +118,7 @@ export async function createEngine(deps: EngineDeps) {
     decisionContext: () => ({ now: clock(), newId, evaluators: deps.evaluators, taskDef: definitions.findTaskDef }),
     react: (workflowId, reactions, state) => reactors.react(workflowId, reactions, state),
     isClosed: () => closed,
+    owns: (workflowId) => ownership.owns(workflowId),
   });
   const eventSinks: EventSinkPolicy = { ...deps.eventSinks };
   const definitions = createDefinitions(core, { eventSinks });
@@ -125,6 +137,11 @@ export async function createEngine(deps: EngineDeps) {
     for (const queue of change.queuesFed) queues.queueFed(queue);
     const workflow = change.workflow;
     if (workflow) workflows.workflowChanged(workflow.workflowId);
+    if (workflow && !core.reactedLocally(workflow.workflowId, event.revision) && ownership.clustered && core.owns(workflow.workflowId)) {
+      // Another process decided this for a workflow this process owns: its side effects run here.
+      const reactions = workflowReactions(change.previous ?? workflowCategory.decider.initialState, workflow);
+      if (reactions.length > 0) reactors.react(workflow.workflowId, reactions, workflow);
+    }
     eventHandlers?.observe(event, change);
     if (workflow) for (const listener of workflowListeners) listener(workflow, change.previous);
   };
@@ -133,7 +150,27 @@ export async function createEngine(deps: EngineDeps) {
     reactors.drainAll();
   }, deps.sweepIntervalMs ?? 250);
 
-  await reactors.recover();
+  if (deps.cluster) {
+    const cluster = deps.cluster;
+    const inGained = (gained: ReadonlySet<number>) => (workflowId: string) => gained.has(partitionOf(workflowId, cluster.partitions));
+    let joined = false;
+    let firstShare: ReadonlySet<number> = new Set();
+    const member = await joinCluster({
+      ...cluster,
+      store,
+      clock,
+      newId,
+      logger,
+      caughtUpTo: readSide.caughtUpTo,
+      // Gained partitions (from a member that died or left): finish their in-flight reactors; timers follow `owns`.
+      onAcquired: (gained) => (joined ? reactors.recover(inGained(gained)) : void (firstShare = gained)),
+    });
+    ownership = member;
+    joined = true;
+    await reactors.recover(inGained(firstShare));
+  } else {
+    await reactors.recover();
+  }
   eventHandlers = createEventHandlers({
     ...deps.eventHandlers,
     store,
@@ -224,6 +261,8 @@ export async function createEngine(deps: EngineDeps) {
     queueSize: queues.queueSize,
     /** Tasks waiting in each queue, by queue name. */
     queueSizes: (): Record<string, number> => Object.fromEntries([...models.queues].map(([queue, entries]) => [queue, entries.size])),
+    /** What `/health` reports of ownership: the partitions this process owns, its members, takeovers and lag. */
+    ownershipStatus: () => ownership.status(),
     /** What `/health` reports: workflows held in memory and the last position the read models applied. */
     readSideStatus: () => ({ workflows: models.workflows.size, position: models.position }),
     pollData: queues.pollData,
@@ -232,6 +271,7 @@ export async function createEngine(deps: EngineDeps) {
     async close(): Promise<void> {
       closed = true;
       clearInterval(sweeper);
+      await ownership.close({ leave: true });
       queues.wakeAll();
       workflows.wakeAll();
       await eventHandlers?.close();

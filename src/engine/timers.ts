@@ -3,7 +3,7 @@ import type { EngineCore } from "./engine-core.ts";
 /**
  * Timers: the read models keep each workflow's next due time (retry delays,
  * WAIT, callbacks, timeouts; rebuilt from events, so they survive restarts);
- * a sweep runs CheckTimeouts on each workflow whose time has come.
+ * a sweep runs CheckTimeouts on each owned workflow whose time has come.
  */
 export function createTimers(core: EngineCore) {
   let sweeping = false;
@@ -15,7 +15,8 @@ export function createTimers(core: EngineCore) {
       try {
         const now = core.clock();
         for (const [workflowId, due] of [...core.models.timers]) {
-          if (due > now || core.isClosed()) continue;
+          // Another process's workflow: its owner sweeps it.
+          if (due > now || core.isClosed() || !core.owns(workflowId)) continue;
           try {
             await core.runWorkflowCommand(workflowId, { type: "CheckTimeouts" }, { kind: "timer" }, { awaitRead: false });
           } catch (error) {
