@@ -119,7 +119,18 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
     return { state, revision };
   }
 
-  return handle;
+  /**
+   * Told each event the read side applies: a cached state older than it was
+   * overtaken by another process's write and is dropped. Without this, a
+   * decision that appends nothing (a timer check on a stale state) would never
+   * meet the conflict that corrects a stale entry.
+   */
+  function observed(streamId: string, revision: number): void {
+    const folded = cache.peek(streamId);
+    if (folded && folded.revision < revision) cache.delete(streamId);
+  }
+
+  return Object.assign(handle, { observed });
 }
 
 export type CommandHandler = ReturnType<typeof createCommandHandler>;

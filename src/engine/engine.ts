@@ -105,6 +105,7 @@ export async function createEngine(deps: EngineDeps) {
   // Until the first heartbeat answers, a cluster member owns nothing.
   let ownership: Ownership = deps.cluster ? { ...soleOwnership, owns: () => false, clustered: true } : soleOwnership;
 
+  const handle = createCommandHandler({ store, newId, cacheSize: deps.writeCacheSize });
   const core = createEngineCore({
     store,
     bus,
@@ -112,7 +113,7 @@ export async function createEngine(deps: EngineDeps) {
     newId,
     logger,
     models,
-    handle: createCommandHandler({ store, newId, cacheSize: deps.writeCacheSize }),
+    handle,
     caughtUpTo: readSide.caughtUpTo,
     loadWorkflow: readSide.loadWorkflow,
     decisionContext: () => ({ now: clock(), newId, evaluators: deps.evaluators, taskDef: definitions.findTaskDef }),
@@ -134,6 +135,8 @@ export async function createEngine(deps: EngineDeps) {
   const messageCompletions = createMessageCompletions(core);
 
   onChange = (event, change) => {
+    // Another process may have written this: a write-side state older than it is stale.
+    handle.observed(event.streamId, event.revision);
     for (const queue of change.queuesFed) queues.queueFed(queue);
     const workflow = change.workflow;
     if (workflow) workflows.workflowChanged(workflow.workflowId);
