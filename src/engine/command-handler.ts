@@ -18,6 +18,12 @@ export interface CommandHandlerDeps {
   newId: () => string;
   /** Streams whose folded state is kept for the next command (least recently used go first). */
   cacheSize?: number;
+  /**
+   * Other processes write the same streams: a command refused, or deciding
+   * nothing, on a cached state is decided again on the stream as stored (a
+   * stale entry would otherwise never meet the conflict that corrects it).
+   */
+  verifyCachedNoOps?: boolean;
 }
 
 /** What a handled command did. */
@@ -45,7 +51,7 @@ interface Folded {
  * decide again. The cache is only ever a guess: a stale entry costs one
  * conflict, never a wrong write, so several processes may share a store.
  */
-export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_CACHE_SIZE }: CommandHandlerDeps) {
+export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_CACHE_SIZE, verifyCachedNoOps = false }: CommandHandlerDeps) {
   const cache = createLruCache<string, Folded>(cacheSize);
 
   async function handle<State, Command, Event extends DomainEvent, Context, Reaction = never>(
@@ -59,13 +65,29 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
   ): Promise<CommandOutcome<State, Event, Reaction>> {
     // Entries of one stream are only ever written by `handle` with that stream's decider.
     let folded = cache.get(streamId) as { state: State; revision: number } | undefined;
+    // A cached state is proven by the append it leads to; a refusal or a no-op on it is not,
+    // so with other writers (`verifyCachedNoOps`) those are decided again on the stream as stored.
+    let unproven = folded !== undefined && verifyCachedNoOps;
     if (!folded) {
       folded = await load(decider, streamId);
       cache.set(streamId, folded);
     }
     for (let attempt = 1; ; attempt++) {
-      precondition?.(folded.state);
-      const events = decider.decide(command, folded.state, context());
+      let events: Event[];
+      try {
+        precondition?.(folded.state);
+        events = decider.decide(command, folded.state, context());
+      } catch (error) {
+        if (!unproven) throw error;
+        unproven = false;
+        folded = await reload(decider, streamId);
+        continue;
+      }
+      if (events.length === 0 && unproven) {
+        unproven = false;
+        folded = await reload(decider, streamId);
+        continue;
+      }
       if (events.length === 0) return { events, reactions: [], state: folded.state, revision: folded.revision };
       const revision = folded.revision;
       const meta = typeof metadata === "function" ? metadata(folded.state) : metadata;
@@ -88,10 +110,16 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
       } catch (error) {
         cache.delete(streamId);
         if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
-        folded = await load(decider, streamId);
-        cache.set(streamId, folded);
+        unproven = false;
+        folded = await reload(decider, streamId);
       }
     }
+  }
+
+  async function reload<State, Event extends DomainEvent>(decider: Decider<State, never, Event, never, unknown>, streamId: string) {
+    const folded = await load(decider, streamId);
+    cache.set(streamId, folded);
+    return folded;
   }
 
   async function appendWithRetry(streamId: string, events: NewEvent[], expected: number | "no_stream") {

@@ -105,7 +105,7 @@ export async function createEngine(deps: EngineDeps) {
   // Until the first heartbeat answers, a cluster member owns nothing.
   let ownership: Ownership = deps.cluster ? { ...soleOwnership, owns: () => false, clustered: true } : soleOwnership;
 
-  const handle = createCommandHandler({ store, newId, cacheSize: deps.writeCacheSize });
+  const handle = createCommandHandler({ store, newId, cacheSize: deps.writeCacheSize, verifyCachedNoOps: deps.cluster !== undefined });
   const core = createEngineCore({
     store,
     bus,

@@ -28,7 +28,7 @@ export interface OwnershipStatus {
   node?: string;
   members?: string[];
   partitions: { total: number; owned: number[] };
-  /** Partitions this process took over from another member since it started. */
+  /** Partitions this process gained after its first heartbeat (from members that died or left). */
   takeovers: number;
   /** Milliseconds between this process's last heartbeat append and its read models reaching it. */
   lagMs?: number;
@@ -65,8 +65,8 @@ export interface ClusterOwnershipDeps extends ClusterOptions {
   onAcquired(partitions: ReadonlySet<number>): void | Promise<void>;
 }
 
-/** Pages of the members stream read per heartbeat, newest first, until they are older than the takeover time. */
-const PAGE = 256;
+/** The first page of the members stream read per heartbeat (newest first); later pages double until older than the takeover time. */
+const FIRST_PAGE = 32;
 
 /**
  * Joins the members in the store and resolves after the first heartbeat, with
@@ -88,13 +88,13 @@ export async function joinCluster(deps: ClusterOwnershipDeps): Promise<Ownership
     const seen: SeenMembershipEvent[] = [];
     let now: number | undefined;
     let from: number | undefined;
-    for (;;) {
-      const page = await store.readStream(MEMBERS_STREAM, { direction: "backwards", maxCount: PAGE, fromRevision: from });
+    for (let size = FIRST_PAGE; ; size *= 2) {
+      const page = await store.readStream(MEMBERS_STREAM, { direction: "backwards", maxCount: size, fromRevision: from });
       seen.push(...page);
       // The store's own time for "now": when it recorded this heartbeat.
       now ??= page.find((event) => event.id === id)?.created ?? page[0]?.created ?? 0;
       const oldest = page[page.length - 1];
-      if (page.length < PAGE || !oldest || oldest.revision === 0 || oldest.created <= now - takeoverMs) return { seen, now };
+      if (page.length < size || !oldest || oldest.revision === 0 || oldest.created <= now - takeoverMs) return { seen, now };
       from = oldest.revision - 1;
     }
   }

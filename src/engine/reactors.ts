@@ -87,11 +87,17 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
   function scheduleSystemDrain(queue: string): void {
     if (core.isClosed() || draining.has(queue) || pollableEntries(models, queue, core.clock(), 1, running, owned).length === 0) return;
     draining.add(queue);
+    // Each task once per drain: a claim refused without I/O (the read models still list a task the
+    // write side knows is taken) would otherwise be retried in a microtask loop that starves the
+    // very subscription that would remove it. The next drain tries it again.
+    const tried = new Set<string>();
+    const untried = (entry: { workflowId: string; taskId: string }) => owned(entry) && !tried.has(entry.taskId);
     void (async () => {
       try {
         for (;;) {
-          const ready = pollableEntries(models, queue, core.clock(), 32, running, owned);
+          const ready = pollableEntries(models, queue, core.clock(), 32, running, untried);
           if (ready.length === 0 || core.isClosed()) break;
+          for (const entry of ready) tried.add(entry.taskId);
           await Promise.all(ready.map((entry) => claimAndRun(entry.workflowId, entry.taskId)));
         }
       } finally {

@@ -47,6 +47,18 @@ describe("the write-side cache with another writer", () => {
     expect((await store.readStream("alarm-1")).map((e) => e.type)).toEqual(["Armed", "Fired"]);
   });
 
+  it("with other writers, decides a refusal or a no-op again on the stored stream, even when no event was observed", async () => {
+    const store = createMemoryEventStore();
+    const newId = () => crypto.randomUUID();
+    const owner = createCommandHandler({ store, newId, verifyCachedNoOps: true });
+    const other = createCommandHandler({ store, newId });
+    const run = (handle: typeof owner, command: Command) => handle(alarm, "alarm-3", command, () => undefined, {});
+    expect((await run(owner, { type: "Check", now: 0 })).events).toEqual([]);
+    await run(other, { type: "Arm", at: 10 });
+    // No observed(): the read side may not have reached the event, or a load raced it.
+    expect((await run(owner, { type: "Check", now: 20 })).events).toEqual([{ type: "Fired", data: {} }]);
+  });
+
   it("keeps a cached state that is as new as the event observed", async () => {
     const store = createMemoryEventStore();
     let reads = 0;
