@@ -57,7 +57,6 @@ describe("three Baton processes on EventStoreDB (stand-in), one SIGKILLed", () =
   });
 
   it("completes every workflow, hands no attempt out twice, fires every timer once, and replays equal on every process", async () => {
-    const t0 = Date.now();
     standin = await startEsdbStandin();
     const esdb = standin.connectionString;
     const ports = [await freePort(), await freePort(), await freePort()];
@@ -149,7 +148,6 @@ describe("three Baton processes on EventStoreDB (stand-in), one SIGKILLed", () =
     }, 60_000, 100);
     const before = await statusesVia(urls[0]!);
     expect(before.filter((s) => s === "RUNNING").length).toBeGreaterThan(WORKFLOWS / 3);
-    console.log("kill at", Date.now() - t0, "completed", before.filter((s) => s === "COMPLETED").length);
     const victim = shares[1]!;
     const takeoversBefore = (await Promise.all([urls[0]!, urls[2]!].map(ownershipOf))).reduce((sum, o) => sum + o.takeovers, 0);
     const killedAt = Date.now();
@@ -162,7 +160,6 @@ describe("three Baton processes on EventStoreDB (stand-in), one SIGKILLed", () =
       return now.every((o) => !o.members.includes(victim.node)) && now.flatMap((o) => o.partitions.owned).length === PARTITIONS ? true : undefined;
     }, 20_000, 50);
     const tookMs = Date.now() - killedAt;
-    console.log("takeover in", tookMs);
     expect(tookMs).toBeLessThan(TAKEOVER_MS + 2 * HEARTBEAT_MS + 5_000);
     const after = await Promise.all(survivors.map(ownershipOf));
     expect(after.reduce((sum, o) => sum + o.takeovers, 0) - takeoversBefore).toBeGreaterThanOrEqual(victim.partitions.owned.length);
@@ -173,7 +170,6 @@ describe("three Baton processes on EventStoreDB (stand-in), one SIGKILLed", () =
     await eventually(async () => ((await Promise.all(urls.map(ownershipOf))).every((o) => o.members.length === 3) ? true : undefined), 20_000, 100);
 
     await eventually(async () => ((await statusesVia(urls[2]!)).every((s) => s === "COMPLETED") ? true : undefined), 120_000, 250);
-    console.log("all completed at", Date.now() - t0);
     for (const handler of handlers.splice(0)) await handler.stopWorkers();
 
     // The same JSON on every process.
