@@ -19,11 +19,13 @@ export interface CommandHandlerDeps {
   /** Streams whose folded state is kept for the next command (least recently used go first). */
   cacheSize?: number;
   /**
-   * Other processes write the same streams: a command refused, or deciding
-   * nothing, on a cached state is decided again on the stream as stored (a
-   * stale entry would otherwise never meet the conflict that corrects it).
+   * The newest revision of a stream the read side has applied, where it knows
+   * one: a cached state older than that is overtaken and folded again before
+   * deciding. This closes the race `observed` cannot: a fold that read the
+   * stream just before another process's append, cached after the read side
+   * told the handler about that append.
    */
-  verifyCachedNoOps?: boolean;
+  knownRevision?: (streamId: string) => number | undefined;
 }
 
 /** What a handled command did. */
@@ -51,7 +53,7 @@ interface Folded {
  * decide again. The cache is only ever a guess: a stale entry costs one
  * conflict, never a wrong write, so several processes may share a store.
  */
-export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_CACHE_SIZE, verifyCachedNoOps = false }: CommandHandlerDeps) {
+export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_CACHE_SIZE, knownRevision }: CommandHandlerDeps) {
   const cache = createLruCache<string, Folded>(cacheSize);
 
   async function handle<State, Command, Event extends DomainEvent, Context, Reaction = never>(
@@ -65,29 +67,15 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
   ): Promise<CommandOutcome<State, Event, Reaction>> {
     // Entries of one stream are only ever written by `handle` with that stream's decider.
     let folded = cache.get(streamId) as { state: State; revision: number } | undefined;
-    // A cached state is proven by the append it leads to; a refusal or a no-op on it is not,
-    // so with other writers (`verifyCachedNoOps`) those are decided again on the stream as stored.
-    let unproven = folded !== undefined && verifyCachedNoOps;
+    // Another writer got further than the cache (the read models saw it): fold the stream again.
+    if (folded && (knownRevision?.(streamId) ?? -1) > folded.revision) folded = undefined;
     if (!folded) {
       folded = await load(decider, streamId);
       cache.set(streamId, folded);
     }
     for (let attempt = 1; ; attempt++) {
-      let events: Event[];
-      try {
-        precondition?.(folded.state);
-        events = decider.decide(command, folded.state, context());
-      } catch (error) {
-        if (!unproven) throw error;
-        unproven = false;
-        folded = await reload(decider, streamId);
-        continue;
-      }
-      if (events.length === 0 && unproven) {
-        unproven = false;
-        folded = await reload(decider, streamId);
-        continue;
-      }
+      precondition?.(folded.state);
+      const events = decider.decide(command, folded.state, context());
       if (events.length === 0) return { events, reactions: [], state: folded.state, revision: folded.revision };
       const revision = folded.revision;
       const meta = typeof metadata === "function" ? metadata(folded.state) : metadata;
@@ -110,7 +98,6 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
       } catch (error) {
         cache.delete(streamId);
         if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
-        unproven = false;
         folded = await reload(decider, streamId);
       }
     }

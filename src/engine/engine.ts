@@ -105,7 +105,15 @@ export async function createEngine(deps: EngineDeps) {
   // Until the first heartbeat answers, a cluster member owns nothing.
   let ownership: Ownership = deps.cluster ? { ...soleOwnership, owns: () => false, clustered: true } : soleOwnership;
 
-  const handle = createCommandHandler({ store, newId, cacheSize: deps.writeCacheSize, verifyCachedNoOps: deps.cluster !== undefined });
+  const handle = createCommandHandler({
+    store,
+    newId,
+    cacheSize: deps.writeCacheSize,
+    knownRevision: (streamId) => {
+      const owner = readSide.registry.categoryOf(streamId);
+      return owner?.category === workflowCategory ? models.workflows.get(owner.key)?.revision : undefined;
+    },
+  });
   const core = createEngineCore({
     store,
     bus,
