@@ -145,7 +145,7 @@ describe("three Baton processes on EventStoreDB (stand-in), one SIGKILLed", () =
     await eventually(async () => {
       const done = (await statusesVia(urls[0]!)).filter((s) => s === "COMPLETED").length;
       return done >= 10 ? done : undefined;
-    }, 60_000, 100);
+    }, 180_000, 100);
     const before = await statusesVia(urls[0]!);
     expect(before.filter((s) => s === "RUNNING").length).toBeGreaterThan(WORKFLOWS / 3);
     const victim = shares[1]!;
@@ -226,5 +226,5 @@ describe("three Baton processes on EventStoreDB (stand-in), one SIGKILLed", () =
       expect(replay.output).toMatch(/result: equal/);
       expect(replay.status).toBe(0);
     }
-  }, 300_000);
+  }, 420_000);
 });
