@@ -148,7 +148,7 @@ describe("the data services as their own processes on Kafka", () => {
     const instances = new Set(answeredBy.values());
     expect(instances.size, JSON.stringify([...answeredBy])).toBe(2);
     for (const instance of instances) expect(instance).toMatch(/^.+:\d+$/);
-  });
+  }, 240_000);
 
   it("shuts down on SIGTERM, closing its consumers, and leaves no process behind", async () => {
     const worker = workers.pop()!;
