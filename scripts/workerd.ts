@@ -4,6 +4,7 @@
  * and listens on HOST:PORT (default 127.0.0.1:8787) until SIGINT/SIGTERM.
  * A deployment with wrangler takes the same bundle and module rules.
  */
+import { dirname } from "node:path";
 import { Miniflare } from "miniflare";
 import { buildWorker } from "./build-worker.ts";
 
@@ -17,7 +18,8 @@ export const WORKERD_SETTINGS = {
 
 export async function serveWorker({ host = "127.0.0.1", port = 8787, outDir }: { host?: string; port?: number; outDir?: string } = {}) {
   const { scriptPath } = await buildWorker(outDir);
-  const miniflare = new Miniflare({ ...WORKERD_SETTINGS, scriptPath, host, port });
+  // Module names are paths relative to modulesRoot: the bundle's own directory, wherever it is.
+  const miniflare = new Miniflare({ ...WORKERD_SETTINGS, scriptPath, modulesRoot: dirname(scriptPath), host, port });
   const url = await miniflare.ready;
   return { url, dispose: () => miniflare.dispose() };
 }

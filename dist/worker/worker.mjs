@@ -49,8 +49,8 @@ var QuickJSFFI;
 var init_ffi = __esm({
   "../main/node_modules/@jitl/quickjs-wasmfile-release-sync/dist/ffi.mjs"() {
     QuickJSFFI = class {
-      constructor(module2) {
-        this.module = module2;
+      constructor(module) {
+        this.module = module;
         this.DEBUG = false;
         this.QTS_Throw = this.module.cwrap("QTS_Throw", "number", ["number", "number"]);
         this.QTS_NewError = this.module.cwrap("QTS_NewError", "number", ["number"]);
@@ -127,7 +127,7 @@ var init_ffi = __esm({
 
 // ../main/node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.cloudflare.cjs
 var require_emscripten_module_cloudflare = __commonJS({
-  "../main/node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.cloudflare.cjs"(exports2, module2) {
+  "../main/node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.cloudflare.cjs"(exports2, module) {
     var QuickJSRaw = (() => {
       var _scriptName = globalThis.document?.currentScript?.src;
       return async function(moduleArg = {}) {
@@ -561,9 +561,9 @@ var require_emscripten_module_cloudflare = __commonJS({
         return moduleRtn;
       };
     })();
-    if (typeof exports2 === "object" && typeof module2 === "object") {
-      module2.exports = QuickJSRaw;
-      module2.exports.default = QuickJSRaw;
+    if (typeof exports2 === "object" && typeof module === "object") {
+      module.exports = QuickJSRaw;
+      module.exports.default = QuickJSRaw;
     } else if (typeof define === "function" && define["amd"]) define([], () => QuickJSRaw);
   }
 });
@@ -957,8 +957,8 @@ Lifetime used`) : new QuickJSUseAfterFree("Lifetime not alive");
       }
     };
     ModuleMemory = class {
-      constructor(module2) {
-        this.module = module2;
+      constructor(module) {
+        this.module = module;
       }
       toPointerArray(handleArray) {
         let typedArray = new Int32Array(handleArray.map((handle) => handle.value)), numBytes = typedArray.length * typedArray.BYTES_PER_ELEMENT, ptr = this.module._malloc(numBytes);
@@ -1578,7 +1578,7 @@ ${cause.stack}Host: ${hostStack}`), Object.assign(exception, rest), exception;
       }
     };
     QuickJSModuleCallbacks = class {
-      constructor(module2) {
+      constructor(module) {
         this.contextCallbacks = /* @__PURE__ */ new Map();
         this.runtimeCallbacks = /* @__PURE__ */ new Map();
         this.suspendedCount = 0;
@@ -1623,7 +1623,7 @@ ${cause.stack}Host: ${hostStack}`), Object.assign(exception, rest), exception;
             return console.error("[C to host module loader error: returning null]", error), 0;
           }
         }) });
-        this.module = module2, this.module.callbacks = this.cToHostCallbacks;
+        this.module = module, this.module.callbacks = this.cToHostCallbacks;
       }
       setRuntimeCallbacks(rt, callbacks) {
         this.runtimeCallbacks.set(rt, callbacks);
@@ -1662,8 +1662,8 @@ Attempted to suspend at:`);
       }
     };
     QuickJSWASMModule = class {
-      constructor(module2, ffi) {
-        this.module = module2, this.ffi = ffi, this.callbacks = new QuickJSModuleCallbacks(module2);
+      constructor(module, ffi) {
+        this.module = module, this.ffi = ffi, this.callbacks = new QuickJSModuleCallbacks(module);
       }
       newRuntime(options = {}) {
         let rt = new Lifetime(this.ffi.QTS_NewRuntime(), void 0, (rt_ptr) => {
@@ -1713,7 +1713,7 @@ var init_module_ES6BEMUI = __esm({
 
 // ../main/node_modules/ipaddr.js/lib/ipaddr.js
 var require_ipaddr = __commonJS({
-  "../main/node_modules/ipaddr.js/lib/ipaddr.js"(exports2, module2) {
+  "../main/node_modules/ipaddr.js/lib/ipaddr.js"(exports2, module) {
     (function(root) {
       "use strict";
       const ipv4Part = "(0?\\d+|0x[a-f0-9]+)";
@@ -2513,8 +2513,8 @@ var require_ipaddr = __commonJS({
         }
         return defaultName;
       };
-      if (typeof module2 !== "undefined" && module2.exports) {
-        module2.exports = ipaddr2;
+      if (typeof module !== "undefined" && module.exports) {
+        module.exports = ipaddr2;
       } else {
         root.ipaddr = ipaddr2;
       }
@@ -2524,295 +2524,34 @@ var require_ipaddr = __commonJS({
 
 // ../main/node_modules/@whatwg-node/fetch/dist/global-ponyfill.js
 var require_global_ponyfill = __commonJS({
-  "../main/node_modules/@whatwg-node/fetch/dist/global-ponyfill.js"(exports2, module2) {
-    module2.exports.fetch = globalThis.fetch;
-    module2.exports.Headers = globalThis.Headers;
-    module2.exports.Request = globalThis.Request;
-    module2.exports.Response = globalThis.Response;
-    module2.exports.FormData = globalThis.FormData;
-    module2.exports.ReadableStream = globalThis.ReadableStream;
-    module2.exports.WritableStream = globalThis.WritableStream;
-    module2.exports.TransformStream = globalThis.TransformStream;
-    module2.exports.CompressionStream = globalThis.CompressionStream;
-    module2.exports.DecompressionStream = globalThis.DecompressionStream;
-    module2.exports.TextDecoderStream = globalThis.TextDecoderStream;
-    module2.exports.TextEncoderStream = globalThis.TextEncoderStream;
-    module2.exports.Blob = globalThis.Blob;
-    module2.exports.File = globalThis.File;
-    module2.exports.crypto = globalThis.crypto;
-    module2.exports.btoa = globalThis.btoa;
-    module2.exports.TextEncoder = globalThis.TextEncoder;
-    module2.exports.TextDecoder = globalThis.TextDecoder;
-    module2.exports.URLPattern = globalThis.URLPattern;
-    module2.exports.URL = globalThis.URL;
-    module2.exports.URLSearchParams = globalThis.URLSearchParams;
-    module2.exports.createFetch = () => globalThis;
+  "../main/node_modules/@whatwg-node/fetch/dist/global-ponyfill.js"(exports2, module) {
+    module.exports.fetch = globalThis.fetch;
+    module.exports.Headers = globalThis.Headers;
+    module.exports.Request = globalThis.Request;
+    module.exports.Response = globalThis.Response;
+    module.exports.FormData = globalThis.FormData;
+    module.exports.ReadableStream = globalThis.ReadableStream;
+    module.exports.WritableStream = globalThis.WritableStream;
+    module.exports.TransformStream = globalThis.TransformStream;
+    module.exports.CompressionStream = globalThis.CompressionStream;
+    module.exports.DecompressionStream = globalThis.DecompressionStream;
+    module.exports.TextDecoderStream = globalThis.TextDecoderStream;
+    module.exports.TextEncoderStream = globalThis.TextEncoderStream;
+    module.exports.Blob = globalThis.Blob;
+    module.exports.File = globalThis.File;
+    module.exports.crypto = globalThis.crypto;
+    module.exports.btoa = globalThis.btoa;
+    module.exports.TextEncoder = globalThis.TextEncoder;
+    module.exports.TextDecoder = globalThis.TextDecoder;
+    module.exports.URLPattern = globalThis.URLPattern;
+    module.exports.URL = globalThis.URL;
+    module.exports.URLSearchParams = globalThis.URLSearchParams;
+    module.exports.createFetch = () => globalThis;
   }
 });
 
 // src/api/worker.ts
 import quickjsWasm from "./emscripten-module.wasm";
-
-// ../main/node_modules/hono/dist/utils/url.js
-var splitPath = (path) => {
-  const paths = path.split("/");
-  if (paths[0] === "") paths.shift();
-  return paths;
-};
-var splitRoutingPath = (routePath2) => {
-  const { groups, path } = extractGroupsFromPath(routePath2);
-  const paths = splitPath(path);
-  return replaceGroupMarks(paths, groups);
-};
-var extractGroupsFromPath = (path) => {
-  const groups = [];
-  path = path.replace(/\{[^}]+\}/g, (match2, index2) => {
-    const mark = `@${index2}`;
-    groups.push([mark, match2]);
-    return mark;
-  });
-  return {
-    groups,
-    path
-  };
-};
-var replaceGroupMarks = (paths, groups) => {
-  for (let i = groups.length - 1; i >= 0; i--) {
-    const [mark] = groups[i];
-    for (let j = paths.length - 1; j >= 0; j--) if (paths[j].includes(mark)) {
-      paths[j] = paths[j].replace(mark, groups[i][1]);
-      break;
-    }
-  }
-  return paths;
-};
-var patternCache = {};
-var getPattern = (label, next) => {
-  if (label === "*") return "*";
-  const match2 = label.match(/^\:([^\{\}]+)(?:\{(.+)\})?$/);
-  if (match2) {
-    const cacheKey = `${label}#${next}`;
-    if (!patternCache[cacheKey]) {
-      if (match2[2]) patternCache[cacheKey] = next && next[0] !== ":" && next[0] !== "*" ? [
-        cacheKey,
-        match2[1],
-        new RegExp(`^${match2[2]}(?=/${next})`)
-      ] : [
-        label,
-        match2[1],
-        new RegExp(`^${match2[2]}$`)
-      ];
-      else patternCache[cacheKey] = [
-        label,
-        match2[1],
-        true
-      ];
-    }
-    return patternCache[cacheKey];
-  }
-  return null;
-};
-var tryDecode = (str, decoder) => {
-  try {
-    return decoder(str);
-  } catch {
-    return str.replace(/(?:%[0-9A-Fa-f]{2})+/g, (match2) => {
-      try {
-        return decoder(match2);
-      } catch {
-        return match2;
-      }
-    });
-  }
-};
-var decodeURIWithPreservedPercent = (value) => decodeURI(value.includes("%25") ? value.replace(/%25/g, "%2525") : value);
-var getPath = (request) => {
-  const url = request.url;
-  const start = url.indexOf("/", url.indexOf(":") + 4);
-  let i = start;
-  for (; i < url.length; i++) {
-    const charCode = url.charCodeAt(i);
-    if (charCode === 37) {
-      const queryIndex = url.indexOf("?", i);
-      const hashIndex = url.indexOf("#", i);
-      const end = queryIndex === -1 ? hashIndex === -1 ? void 0 : hashIndex : hashIndex === -1 ? queryIndex : Math.min(queryIndex, hashIndex);
-      const path = url.slice(start, end);
-      const decoded = tryDecode(path, decodeURIWithPreservedPercent);
-      if (/%(?![0-9A-Fa-f]{2})/.test(path)) {
-        const rewritten = new URL("http://localhost");
-        rewritten.pathname = decoded.replace(/[\\\t\n\r]/g, encodeURIComponent);
-        if (tryDecode(rewritten.pathname, decodeURIWithPreservedPercent) !== decoded) return tryDecode(path.replace(/%(?![0-9A-Fa-f]{2})/g, "%25"), decodeURIWithPreservedPercent);
-      }
-      return decoded;
-    } else if (charCode === 63 || charCode === 35) break;
-  }
-  return url.slice(start, i);
-};
-var getPathNoStrict = (request) => {
-  const result = getPath(request);
-  return result.length > 1 && result.at(-1) === "/" ? result.slice(0, -1) : result;
-};
-var mergePath = (base, sub, ...rest) => {
-  if (rest.length) sub = mergePath(sub, ...rest);
-  return `${base?.[0] === "/" ? "" : "/"}${base}${sub === "/" ? "" : `${base?.at(-1) === "/" ? "" : "/"}${sub?.[0] === "/" ? sub.slice(1) : sub}`}`;
-};
-var checkOptionalParameter = (path) => {
-  if (path.charCodeAt(path.length - 1) !== 63 || !path.includes(":")) return null;
-  const segments = path.split("/");
-  const results = [];
-  let basePath = "";
-  segments.forEach((segment) => {
-    if (segment !== "" && !/\:/.test(segment)) basePath += "/" + segment;
-    else if (/\:/.test(segment)) {
-      if (segment.charCodeAt(segment.length - 1) === 63) {
-        if (results.length === 0 && basePath === "") results.push("/");
-        else results.push(basePath);
-        const optionalSegment = segment.slice(0, -1);
-        basePath += "/" + optionalSegment;
-        results.push(basePath);
-      } else basePath += "/" + segment;
-    }
-  });
-  return results.filter((v, i, a) => a.indexOf(v) === i);
-};
-var tryDecodeURIComponent = (str) => str.indexOf("%") !== -1 ? tryDecode(str, decodeURIComponent_) : str;
-var _decodeURI = (value) => {
-  if (value.indexOf("+") !== -1) value = value.replace(/\+/g, " ");
-  return tryDecodeURIComponent(value);
-};
-var _getQueryParam = (url, key, multiple) => {
-  const hashIndex = url.indexOf("#", 8);
-  if (hashIndex !== -1) url = url.slice(0, hashIndex);
-  let encoded;
-  if (!multiple && key && !/[%+&=]/.test(key)) {
-    const queryIndex = url.indexOf("?", 8);
-    let keyIndex2 = queryIndex;
-    if (keyIndex2 === -1) return;
-    if (!url.startsWith(key, keyIndex2 + 1)) keyIndex2 = url.indexOf(`&${key}`, keyIndex2 + 1);
-    while (keyIndex2 !== -1) {
-      const trailingKeyCode = url.charCodeAt(keyIndex2 + key.length + 1);
-      if (trailingKeyCode === 61 || trailingKeyCode === 38 || isNaN(trailingKeyCode)) {
-        if (keyIndex2 > queryIndex && /(?:^|&)[^=&]*[%+]/.test(url.slice(queryIndex + 1, keyIndex2))) break;
-        if (trailingKeyCode === 61) {
-          const valueIndex = keyIndex2 + key.length + 2;
-          const endIndex = url.indexOf("&", valueIndex);
-          return _decodeURI(url.slice(valueIndex, endIndex === -1 ? void 0 : endIndex));
-        }
-        return "";
-      }
-      keyIndex2 = url.indexOf(`&${key}`, keyIndex2 + 1);
-    }
-    encoded = /[%+]/.test(url);
-    if (!encoded) return;
-  }
-  const results = /* @__PURE__ */ Object.create(null);
-  encoded ??= /[%+]/.test(url);
-  let keyIndex = url.indexOf("?", 8);
-  while (keyIndex !== -1) {
-    const nextKeyIndex = url.indexOf("&", keyIndex + 1);
-    let valueIndex = url.indexOf("=", keyIndex);
-    if (valueIndex > nextKeyIndex && nextKeyIndex !== -1) valueIndex = -1;
-    let name2 = url.slice(keyIndex + 1, valueIndex === -1 ? nextKeyIndex === -1 ? void 0 : nextKeyIndex : valueIndex);
-    if (encoded) name2 = _decodeURI(name2);
-    keyIndex = nextKeyIndex;
-    if (name2 === "") continue;
-    let value;
-    if (valueIndex === -1) value = "";
-    else {
-      value = url.slice(valueIndex + 1, nextKeyIndex === -1 ? void 0 : nextKeyIndex);
-      if (encoded) value = _decodeURI(value);
-    }
-    if (multiple) {
-      if (!(results[name2] && Array.isArray(results[name2]))) results[name2] = [];
-      results[name2].push(value);
-    } else results[name2] ??= value;
-  }
-  return key ? results[key] : results;
-};
-var getQueryParam = _getQueryParam;
-var getQueryParams = (url, key) => {
-  return _getQueryParam(url, key, true);
-};
-var decodeURIComponent_ = decodeURIComponent;
-
-// ../main/node_modules/hono/dist/middleware/serve-static/index.js
-var ENCODINGS = {
-  br: ".br",
-  zstd: ".zst",
-  gzip: ".gz"
-};
-var ENCODINGS_ORDERED_KEYS = Object.keys(ENCODINGS);
-
-// ../main/node_modules/hono/dist/helper/websocket/index.js
-var WSContext = class {
-  #init;
-  constructor(init) {
-    this.#init = init;
-    this.raw = init.raw;
-    this.url = init.url ? new URL(init.url) : null;
-    this.protocol = init.protocol ?? null;
-  }
-  send(source3, options) {
-    this.#init.send(source3, options ?? {});
-  }
-  raw;
-  binaryType = "arraybuffer";
-  get readyState() {
-    return this.#init.readyState;
-  }
-  url;
-  protocol;
-  close(code, reason) {
-    this.#init.close(code, reason);
-  }
-};
-var defineWebSocketHelper = (handler) => {
-  return ((...args) => {
-    if (typeof args[0] === "function") {
-      const [createEvents, options] = args;
-      return async function upgradeWebSocket2(c, next) {
-        const result = await handler(c, await createEvents(c), options);
-        if (result) return result;
-        await next();
-      };
-    } else {
-      const [c, events, options] = args;
-      return (async () => {
-        const upgraded = await handler(c, events, options);
-        if (!upgraded) throw new Error("Failed to upgrade WebSocket");
-        return upgraded;
-      })();
-    }
-  });
-};
-
-// ../main/node_modules/hono/dist/adapter/cloudflare-workers/websocket.js
-var upgradeWebSocket = defineWebSocketHelper(async (c, events) => {
-  if (c.req.header("Upgrade") !== "websocket") return;
-  const webSocketPair = new WebSocketPair();
-  const client = webSocketPair[0];
-  const server = webSocketPair[1];
-  const wsContext = new WSContext({
-    close: (code, reason) => server.close(code, reason),
-    get protocol() {
-      return server.protocol;
-    },
-    raw: server,
-    get readyState() {
-      return server.readyState;
-    },
-    url: server.url ? new URL(server.url) : null,
-    send: (source3) => server.send(source3)
-  });
-  if (events.onClose) server.addEventListener("close", (evt) => events.onClose?.(evt, wsContext));
-  if (events.onMessage) server.addEventListener("message", (evt) => events.onMessage?.(evt, wsContext));
-  if (events.onError) server.addEventListener("error", (evt) => events.onError?.(evt, wsContext));
-  server.accept?.();
-  return new Response(null, {
-    status: 101,
-    webSocket: client
-  });
-});
 
 // ../main/node_modules/jq-wasm/dist/chunk-OUKQZV2W.mjs
 var __create2 = Object.create;
@@ -2847,7 +2586,7 @@ var __toESM2 = (mod, isNodeMode, target) => (target = mod != null ? __create2(__
 ));
 var __publicField = (obj, key, value) => __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
 var require_jq = __commonJS2({
-  "src/build/jq.js"(exports2, module2) {
+  "src/build/jq.js"(exports2, module) {
     "use strict";
     var jq = (() => {
       var _scriptName = globalThis.document?.currentScript?.src;
@@ -3087,7 +2826,7 @@ var require_jq = __commonJS2({
           return imports;
         }
         async function createWasm() {
-          function receiveInstance(instance, module22) {
+          function receiveInstance(instance, module2) {
             wasmExports = instance.exports;
             assignWasmExports(wasmExports);
             updateMemoryViews();
@@ -5811,9 +5550,9 @@ var require_jq = __commonJS2({
         return moduleRtn;
       };
     })();
-    if (typeof exports2 === "object" && typeof module2 === "object") {
-      module2.exports = jq;
-      module2.exports.default = jq;
+    if (typeof exports2 === "object" && typeof module === "object") {
+      module.exports = jq;
+      module.exports.default = jq;
     } else if (typeof define === "function" && define["amd"]) define([], () => jq);
   }
 });
@@ -5953,9 +5692,9 @@ var import_jq = __toESM2(require_jq());
 function toBytes(b) {
   return b instanceof Uint8Array ? b : new Uint8Array(b);
 }
-function moduleHook(module2, reject2) {
+function moduleHook(module, reject2) {
   return (imports, onSuccess) => {
-    WebAssembly.instantiate(module2, imports).then((instance) => onSuccess(instance, module2)).catch(reject2);
+    WebAssembly.instantiate(module, imports).then((instance) => onSuccess(instance, module)).catch(reject2);
     return {};
   };
 }
@@ -5966,10 +5705,10 @@ function looksLikeExports(value) {
 function guardedHook(hook, reject2) {
   return (imports, onSuccess) => {
     let called = false;
-    const ret = hook(imports, (instance, module2) => {
+    const ret = hook(imports, (instance, module) => {
       called = true;
       try {
-        onSuccess(instance, module2);
+        onSuccess(instance, module);
       } catch (err) {
         reject2(err);
       }
@@ -14901,6 +14640,188 @@ var handleParsingNestedValues = (form, key, value, state) => {
 var throwNestingLimitExceeded = () => {
   throw new Error("Nesting limit exceeded");
 };
+
+// ../main/node_modules/hono/dist/utils/url.js
+var splitPath = (path) => {
+  const paths = path.split("/");
+  if (paths[0] === "") paths.shift();
+  return paths;
+};
+var splitRoutingPath = (routePath2) => {
+  const { groups, path } = extractGroupsFromPath(routePath2);
+  const paths = splitPath(path);
+  return replaceGroupMarks(paths, groups);
+};
+var extractGroupsFromPath = (path) => {
+  const groups = [];
+  path = path.replace(/\{[^}]+\}/g, (match2, index2) => {
+    const mark = `@${index2}`;
+    groups.push([mark, match2]);
+    return mark;
+  });
+  return {
+    groups,
+    path
+  };
+};
+var replaceGroupMarks = (paths, groups) => {
+  for (let i = groups.length - 1; i >= 0; i--) {
+    const [mark] = groups[i];
+    for (let j = paths.length - 1; j >= 0; j--) if (paths[j].includes(mark)) {
+      paths[j] = paths[j].replace(mark, groups[i][1]);
+      break;
+    }
+  }
+  return paths;
+};
+var patternCache = {};
+var getPattern = (label, next) => {
+  if (label === "*") return "*";
+  const match2 = label.match(/^\:([^\{\}]+)(?:\{(.+)\})?$/);
+  if (match2) {
+    const cacheKey = `${label}#${next}`;
+    if (!patternCache[cacheKey]) {
+      if (match2[2]) patternCache[cacheKey] = next && next[0] !== ":" && next[0] !== "*" ? [
+        cacheKey,
+        match2[1],
+        new RegExp(`^${match2[2]}(?=/${next})`)
+      ] : [
+        label,
+        match2[1],
+        new RegExp(`^${match2[2]}$`)
+      ];
+      else patternCache[cacheKey] = [
+        label,
+        match2[1],
+        true
+      ];
+    }
+    return patternCache[cacheKey];
+  }
+  return null;
+};
+var tryDecode = (str, decoder) => {
+  try {
+    return decoder(str);
+  } catch {
+    return str.replace(/(?:%[0-9A-Fa-f]{2})+/g, (match2) => {
+      try {
+        return decoder(match2);
+      } catch {
+        return match2;
+      }
+    });
+  }
+};
+var decodeURIWithPreservedPercent = (value) => decodeURI(value.includes("%25") ? value.replace(/%25/g, "%2525") : value);
+var getPath = (request) => {
+  const url = request.url;
+  const start = url.indexOf("/", url.indexOf(":") + 4);
+  let i = start;
+  for (; i < url.length; i++) {
+    const charCode = url.charCodeAt(i);
+    if (charCode === 37) {
+      const queryIndex = url.indexOf("?", i);
+      const hashIndex = url.indexOf("#", i);
+      const end = queryIndex === -1 ? hashIndex === -1 ? void 0 : hashIndex : hashIndex === -1 ? queryIndex : Math.min(queryIndex, hashIndex);
+      const path = url.slice(start, end);
+      const decoded = tryDecode(path, decodeURIWithPreservedPercent);
+      if (/%(?![0-9A-Fa-f]{2})/.test(path)) {
+        const rewritten = new URL("http://localhost");
+        rewritten.pathname = decoded.replace(/[\\\t\n\r]/g, encodeURIComponent);
+        if (tryDecode(rewritten.pathname, decodeURIWithPreservedPercent) !== decoded) return tryDecode(path.replace(/%(?![0-9A-Fa-f]{2})/g, "%25"), decodeURIWithPreservedPercent);
+      }
+      return decoded;
+    } else if (charCode === 63 || charCode === 35) break;
+  }
+  return url.slice(start, i);
+};
+var getPathNoStrict = (request) => {
+  const result = getPath(request);
+  return result.length > 1 && result.at(-1) === "/" ? result.slice(0, -1) : result;
+};
+var mergePath = (base, sub, ...rest) => {
+  if (rest.length) sub = mergePath(sub, ...rest);
+  return `${base?.[0] === "/" ? "" : "/"}${base}${sub === "/" ? "" : `${base?.at(-1) === "/" ? "" : "/"}${sub?.[0] === "/" ? sub.slice(1) : sub}`}`;
+};
+var checkOptionalParameter = (path) => {
+  if (path.charCodeAt(path.length - 1) !== 63 || !path.includes(":")) return null;
+  const segments = path.split("/");
+  const results = [];
+  let basePath = "";
+  segments.forEach((segment) => {
+    if (segment !== "" && !/\:/.test(segment)) basePath += "/" + segment;
+    else if (/\:/.test(segment)) {
+      if (segment.charCodeAt(segment.length - 1) === 63) {
+        if (results.length === 0 && basePath === "") results.push("/");
+        else results.push(basePath);
+        const optionalSegment = segment.slice(0, -1);
+        basePath += "/" + optionalSegment;
+        results.push(basePath);
+      } else basePath += "/" + segment;
+    }
+  });
+  return results.filter((v, i, a) => a.indexOf(v) === i);
+};
+var tryDecodeURIComponent = (str) => str.indexOf("%") !== -1 ? tryDecode(str, decodeURIComponent_) : str;
+var _decodeURI = (value) => {
+  if (value.indexOf("+") !== -1) value = value.replace(/\+/g, " ");
+  return tryDecodeURIComponent(value);
+};
+var _getQueryParam = (url, key, multiple) => {
+  const hashIndex = url.indexOf("#", 8);
+  if (hashIndex !== -1) url = url.slice(0, hashIndex);
+  let encoded;
+  if (!multiple && key && !/[%+&=]/.test(key)) {
+    const queryIndex = url.indexOf("?", 8);
+    let keyIndex2 = queryIndex;
+    if (keyIndex2 === -1) return;
+    if (!url.startsWith(key, keyIndex2 + 1)) keyIndex2 = url.indexOf(`&${key}`, keyIndex2 + 1);
+    while (keyIndex2 !== -1) {
+      const trailingKeyCode = url.charCodeAt(keyIndex2 + key.length + 1);
+      if (trailingKeyCode === 61 || trailingKeyCode === 38 || isNaN(trailingKeyCode)) {
+        if (keyIndex2 > queryIndex && /(?:^|&)[^=&]*[%+]/.test(url.slice(queryIndex + 1, keyIndex2))) break;
+        if (trailingKeyCode === 61) {
+          const valueIndex = keyIndex2 + key.length + 2;
+          const endIndex = url.indexOf("&", valueIndex);
+          return _decodeURI(url.slice(valueIndex, endIndex === -1 ? void 0 : endIndex));
+        }
+        return "";
+      }
+      keyIndex2 = url.indexOf(`&${key}`, keyIndex2 + 1);
+    }
+    encoded = /[%+]/.test(url);
+    if (!encoded) return;
+  }
+  const results = /* @__PURE__ */ Object.create(null);
+  encoded ??= /[%+]/.test(url);
+  let keyIndex = url.indexOf("?", 8);
+  while (keyIndex !== -1) {
+    const nextKeyIndex = url.indexOf("&", keyIndex + 1);
+    let valueIndex = url.indexOf("=", keyIndex);
+    if (valueIndex > nextKeyIndex && nextKeyIndex !== -1) valueIndex = -1;
+    let name2 = url.slice(keyIndex + 1, valueIndex === -1 ? nextKeyIndex === -1 ? void 0 : nextKeyIndex : valueIndex);
+    if (encoded) name2 = _decodeURI(name2);
+    keyIndex = nextKeyIndex;
+    if (name2 === "") continue;
+    let value;
+    if (valueIndex === -1) value = "";
+    else {
+      value = url.slice(valueIndex + 1, nextKeyIndex === -1 ? void 0 : nextKeyIndex);
+      if (encoded) value = _decodeURI(value);
+    }
+    if (multiple) {
+      if (!(results[name2] && Array.isArray(results[name2]))) results[name2] = [];
+      results[name2].push(value);
+    } else results[name2] ??= value;
+  }
+  return key ? results[key] : results;
+};
+var getQueryParam = _getQueryParam;
+var getQueryParams = (url, key) => {
+  return _getQueryParam(url, key, true);
+};
+var decodeURIComponent_ = decodeURIComponent;
 
 // ../main/node_modules/hono/dist/request.js
 var HonoRequest = class {
@@ -51774,6 +51695,75 @@ function retryingStart(start) {
     return attempt;
   };
 }
+
+// ../main/node_modules/hono/dist/helper/websocket/index.js
+var WSContext = class {
+  #init;
+  constructor(init) {
+    this.#init = init;
+    this.raw = init.raw;
+    this.url = init.url ? new URL(init.url) : null;
+    this.protocol = init.protocol ?? null;
+  }
+  send(source3, options) {
+    this.#init.send(source3, options ?? {});
+  }
+  raw;
+  binaryType = "arraybuffer";
+  get readyState() {
+    return this.#init.readyState;
+  }
+  url;
+  protocol;
+  close(code, reason) {
+    this.#init.close(code, reason);
+  }
+};
+var defineWebSocketHelper = (handler) => {
+  return ((...args) => {
+    if (typeof args[0] === "function") {
+      const [createEvents, options] = args;
+      return async function upgradeWebSocket2(c, next) {
+        const result = await handler(c, await createEvents(c), options);
+        if (result) return result;
+        await next();
+      };
+    } else {
+      const [c, events, options] = args;
+      return (async () => {
+        const upgraded = await handler(c, events, options);
+        if (!upgraded) throw new Error("Failed to upgrade WebSocket");
+        return upgraded;
+      })();
+    }
+  });
+};
+
+// src/api/workerd-websocket.ts
+var upgradeWebSocket = defineWebSocketHelper((c, events, options) => {
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
+  const pair = new WebSocketPair();
+  const server = pair[1];
+  const ws = new WSContext({
+    send: (data) => server.send(data),
+    close: (code, reason) => server.close(code, reason),
+    raw: server,
+    get readyState() {
+      return server.readyState;
+    },
+    get protocol() {
+      return options?.protocol ?? server.protocol ?? null;
+    },
+    url: new URL(c.req.url)
+  });
+  server.addEventListener("message", (event) => events.onMessage?.(event, ws));
+  server.addEventListener("close", (event) => events.onClose?.(event, ws));
+  server.addEventListener("error", (event) => events.onError?.(event, ws));
+  server.accept();
+  events.onOpen?.(new Event("open"), ws);
+  const headers = options?.protocol ? { "sec-websocket-protocol": options.protocol } : void 0;
+  return new Response(null, { status: 101, headers, webSocket: pair[0] });
+});
 
 // src/api/worker.ts
 var app = retryingStart(async () => {

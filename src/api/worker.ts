@@ -13,17 +13,17 @@
  */
 // @ts-types="./compiled-wasm.d.ts"
 import quickjsWasm from "@jitl/quickjs-wasmfile-release-sync/wasm";
-import { upgradeWebSocket } from "hono/cloudflare-workers";
 import { loadEvaluators } from "../adapters/evaluators/index.ts";
 import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import { createEngine } from "../engine/engine.ts";
 import { createApp } from "./app.ts";
 import { retryingStart } from "./retrying-start.ts";
+import { upgradeWebSocket } from "./workerd-websocket.ts";
 
 const app = retryingStart(async () => {
   const evaluators = await loadEvaluators({ quickjsWasm });
   const engine = await createEngine({ store: createMemoryEventStore(), evaluators });
-  // graphql-ws on `/graphql` through Hono's workerd helper (WebSocketPair).
+  // graphql-ws on `/graphql` through a Hono helper for workerd's WebSocketPair.
   return createApp({ engine, upgradeWebSocket });
 });
 
@@ -40,3 +40,4 @@ export default {
     return started.fetch(request);
   },
 };
+
