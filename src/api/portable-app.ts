@@ -36,6 +36,9 @@ export async function createPortableApp(
   if (config.BATON_EVENT_STORE === "esdb") {
     throw new Error(`BATON_EVENT_STORE=esdb needs the Node entry (npm start); ${runtime} supports file and memory`);
   }
+  if (config.BATON_BUS === "kafka") {
+    throw new Error(`BATON_BUS=kafka needs the Node entry (npm start); ${runtime} supports memory`);
+  }
   if (config.BATON_OBJECT_STORE !== "fs") {
     throw new Error(`BATON_OBJECT_STORE=${config.BATON_OBJECT_STORE} needs the Node entry (npm start); ${runtime} supports fs`);
   }
