@@ -136,6 +136,19 @@ export const ConfigSchema = v.object({
   ),
   /** GraphiQL on GET /graphql; it loads its assets from a CDN, so it is off unless asked for. */
   BATON_GRAPHIQL: v.optional(boolean("BATON_GRAPHIQL"), "false"),
+  /**
+   * Where the fan-out orchestrator's original API (examples/fanout-orchestrator) is mounted, e.g. `/fanout`;
+   * unset, it is not. Never `/` or `/api...`: its `/api/tasks` would shadow Conductor's.
+   */
+  BATON_FANOUT_API_PREFIX: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^(\/[A-Za-z0-9._~-]+)+$/, "BATON_FANOUT_API_PREFIX must be a path like /fanout (no trailing slash)"),
+      v.check((prefix) => !/^\/api(\/|$)/.test(prefix), "BATON_FANOUT_API_PREFIX must not start with /api (it would clash with Conductor's /api/tasks)"),
+    ),
+  ),
+  BATON_FANOUT_WORKFLOW: v.optional(v.pipe(v.string(), v.nonEmpty("BATON_FANOUT_WORKFLOW must not be empty")), "fanout_orchestration"),
+  BATON_FANOUT_TOPIC: v.optional(v.pipe(v.string(), v.nonEmpty("BATON_FANOUT_TOPIC must not be empty")), "fanout-orchestrate-requests"),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;

@@ -81,7 +81,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const graphql = createGraphQL({ engine, router, typeDefs, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
   const objectStores = await openObjectStores(config);
   const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
-  const app = createApp({ engine, router, graphql, ingestion, auth, limits });
+  const fanout = config.BATON_FANOUT_API_PREFIX
+    ? { prefix: config.BATON_FANOUT_API_PREFIX, workflowName: config.BATON_FANOUT_WORKFLOW, requestTopic: config.BATON_FANOUT_TOPIC }
+    : undefined;
+  const app = createApp({ engine, router, graphql, ingestion, auth, limits, fanout });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).
