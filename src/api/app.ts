@@ -8,6 +8,7 @@ import { DEFAULT_INPUT_LIMITS, type InputLimits, inputLimitsMiddleware, servable
 import { adminRoutes, queueAdminRoutes } from "./rest/admin.ts";
 import { auditRoutes } from "./rest/audit.ts";
 import { errorHandler } from "./rest/errors.ts";
+import { type ContactCompatOptions, contactCompatRoutes } from "./rest/contact-compat.ts";
 import { eventRoutes } from "./rest/events.ts";
 import { type FanoutCompatOptions, fanoutCompatRoutes } from "./rest/fanout-compat.ts";
 import { type IngestionDeps, ingestionRoutes } from "./rest/ingestion.ts";
@@ -39,10 +40,12 @@ export interface AppDeps {
   limits?: InputLimits;
   /** The fan-out orchestrator's compatibility API (BATON_FANOUT_API_PREFIX), mounted under `prefix` when given. */
   fanout?: FanoutCompatOptions & { prefix: string };
+  /** The contact-form pipeline's `POST /api/contact` (BATON_CONTACT_API), mounted when given. */
+  contact?: ContactCompatOptions;
 }
 
 /** The portable HTTP app: one `fetch(Request)` for every runtime. */
-export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS, fanout }: AppDeps) {
+export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS, fanout, contact }: AppDeps) {
   const app = new Hono();
   // Before auth: a body is bounded before anything (the token route included) reads it.
   app.use(inputLimitsMiddleware(limits), servableJsonResponses());
@@ -67,6 +70,7 @@ export function createApp({ engine, router, logError = (error) => console.error(
   app.get("/api/version", (c) => c.text(BATON_VERSION));
   if (ingestion) app.route("/", ingestionRoutes({ engine, ...ingestion }));
   if (fanout) app.route(fanout.prefix, fanoutCompatRoutes(engine, fanout));
+  if (contact) app.route("/", contactCompatRoutes(engine, contact));
   app.notFound((c) =>
     c.json({ status: 404, message: `No endpoint ${c.req.method} ${c.req.path}`, instance: c.req.path, retryable: false }, 404),
   );

@@ -149,6 +149,9 @@ export const ConfigSchema = v.object({
   ),
   BATON_FANOUT_WORKFLOW: v.optional(v.pipe(v.string(), v.nonEmpty("BATON_FANOUT_WORKFLOW must not be empty")), "fanout_orchestration"),
   BATON_FANOUT_TOPIC: v.optional(v.pipe(v.string(), v.nonEmpty("BATON_FANOUT_TOPIC must not be empty")), "fanout-orchestrate-requests"),
+  /** Mounts `POST /api/contact` (examples/contact-form), which publishes ContactFormSubmitted on BATON_CONTACT_TOPIC. */
+  BATON_CONTACT_API: v.optional(boolean("BATON_CONTACT_API"), "false"),
+  BATON_CONTACT_TOPIC: v.optional(v.pipe(v.string(), v.nonEmpty("BATON_CONTACT_TOPIC must not be empty")), "contact-form-submitted"),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;

@@ -84,7 +84,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const fanout = config.BATON_FANOUT_API_PREFIX
     ? { prefix: config.BATON_FANOUT_API_PREFIX, workflowName: config.BATON_FANOUT_WORKFLOW, requestTopic: config.BATON_FANOUT_TOPIC }
     : undefined;
-  const app = createApp({ engine, router, graphql, ingestion, auth, limits, fanout });
+  const contact = config.BATON_CONTACT_API ? { topic: config.BATON_CONTACT_TOPIC } : undefined;
+  const app = createApp({ engine, router, graphql, ingestion, auth, limits, fanout, contact });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).

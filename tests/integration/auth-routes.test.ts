@@ -97,7 +97,7 @@ describe("every REST route with authentication on", () => {
   it("lists the routes this test covers (ingestion and the fan-out compatibility API included)", () => {
     const keys = allRoutes().map((r) => `${r.method} ${r.path}`);
     expect(keys.length).toBeGreaterThan(60);
-    expect(keys).toEqual(expect.arrayContaining(["POST /workflow/deploy", "POST /api/metadata/taskdefs", "GET /api/workflow/:workflowId", "DELETE /api/admin/keys/:keyId", "POST /fanout/api/orchestrate", "GET /fanout/api/tasks/:taskId"]));
+    expect(keys).toEqual(expect.arrayContaining(["POST /workflow/deploy", "POST /api/metadata/taskdefs", "GET /api/workflow/:workflowId", "DELETE /api/admin/keys/:keyId", "POST /fanout/api/orchestrate", "GET /fanout/api/tasks/:taskId", "POST /api/contact"]));
   });
 
   it("refuses every non-public route without a token (401, Conductor's ErrorResponse), and with a forged one", async () => {

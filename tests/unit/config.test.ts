@@ -45,6 +45,8 @@ describe("configuration from the environment", () => {
       BATON_GRAPHIQL: false,
       BATON_FANOUT_WORKFLOW: "fanout_orchestration",
       BATON_FANOUT_TOPIC: "fanout-orchestrate-requests",
+      BATON_CONTACT_API: false,
+      BATON_CONTACT_TOPIC: "contact-form-submitted",
       BATON_MAX_BODY_BYTES: 4194304,
       BATON_MAX_JSON_DEPTH: 128,
       BATON_MAX_SEARCH_QUERY_CHARS: 4096,
