@@ -9,8 +9,19 @@
 export const SERVICES = ["revenue", "rebates", "specialty"] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
-/** How each call reaches its service: a Conductor worker task (polled by the service) or Baton's HTTP task. */
-export type Transport = { kind: "worker" } | { kind: "http"; servicesUrl: string };
+/**
+ * How each call reaches its service: a Conductor worker task (polled by the
+ * service), Baton's HTTP task, or a Kafka request (`fanout-<service>-requests`)
+ * whose reply on `conductor-events` the event router hands back (a
+ * `fanout_kafka_call` sub-workflow per call).
+ */
+export type Transport = { kind: "worker" } | { kind: "http"; servicesUrl: string } | { kind: "kafka" };
+
+export const KAFKA_CALL_WORKFLOW = "fanout_kafka_call";
+/** The topic a service reads its Kafka requests from. */
+export const requestTopicOf = (service: ServiceName) => `fanout-${service}-requests`;
+/** The eventType a service's Kafka reply carries. */
+export const REPLY_EVENT_TYPE = "fanout_call_completed";
 
 export const WORKFLOW_NAME = "fanout_orchestration";
 export const REQUEST_TOPIC = "fanout-orchestrate-requests";
@@ -50,6 +61,8 @@ const PLAN_CALLS = `(function () {
       if ($.transport === "http") {
         tasks.push({ name: "fanout_http_call", taskReferenceName: ref, type: "HTTP", optional: true });
         input.http_request = { uri: $.services_url + "/" + service, method: "POST", contentType: "application/json", accept: "application/json", body: request };
+      } else if ($.transport === "kafka") {
+        tasks.push({ name: "fanout_kafka_call", taskReferenceName: ref, type: "SUB_WORKFLOW", optional: true, subWorkflowParam: { name: "fanout_kafka_call", version: 1 } });
       } else {
         tasks.push({ name: "fanout_" + service, taskReferenceName: ref, type: "SIMPLE", optional: true, retryCount: 0 });
       }
@@ -116,6 +129,36 @@ export function fanoutWorkflow(transport: Transport) {
     outputParameters: { calls: "${plan_calls.output.result.count}", results: "${join.output}" },
   };
 }
+
+/**
+ * One call over Kafka: publish the request keyed by this sub-workflow's id,
+ * then an EVENT with asyncComplete that the router completes (or fails, with
+ * the reply's `error_message`) when the service answers on `conductor-events`.
+ */
+export const kafkaCallWorkflow = {
+  name: KAFKA_CALL_WORKFLOW,
+  description: "One fan-out call as a Kafka request and its reply",
+  version: 1,
+  schemaVersion: 2,
+  ownerEmail: "examples@baton.local",
+  inputParameters: ["fanout_service", "item_index", "request"],
+  tasks: [
+    {
+      name: "request_call",
+      taskReferenceName: "request_call",
+      type: "KAFKA_PUBLISH",
+      inputParameters: {
+        kafka_request: {
+          topic: "fanout-${workflow.input.fanout_service}-requests",
+          key: "${workflow.workflowId}",
+          value: { workflowId: "${workflow.workflowId}", data: "${workflow.input.request}" },
+        },
+      },
+    },
+    { name: "await_reply", taskReferenceName: "await_reply", type: "EVENT", sink: `conductor:${REPLY_EVENT_TYPE}`, asyncComplete: true },
+  ],
+  outputParameters: { response: "${await_reply.output.response}" },
+};
 
 /** Starts the workflow for each request `POST {prefix}/api/orchestrate` queues on the bus. */
 export function requestHandler(topic = REQUEST_TOPIC) {

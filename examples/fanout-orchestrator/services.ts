@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ConductorWorker, Task } from "@io-orkes/conductor-javascript";
-import { SERVICES, type ServiceName, taskTypeOf } from "./definitions.ts";
+import { Kafka, logLevel, Partitioners } from "kafkajs";
+import { REPLY_EVENT_TYPE, requestTopicOf, SERVICES, type ServiceName, taskTypeOf } from "./definitions.ts";
 
 /** What the mock services are asked for (one call's request payload). */
 export interface ServiceRequest {
@@ -117,4 +118,45 @@ export async function startServiceServer(options: MockServiceOptions = {}, port 
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { url, server, calls, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * The three services over Kafka (the `kafka` transport): each reads
+ * `fanout-<service>-requests` and replies on `replyTopic` (the event router's,
+ * `conductor-events` by default) the way the seed's services do:
+ * `{workflowId, eventType, data: {status: "completed", response} | {status: "failed", error_message}}`.
+ */
+export async function startKafkaServices(brokers: string[], options: MockServiceOptions = {}, { groupId = "fanout-mock-services", replyTopic = "conductor-events" } = {}) {
+  const kafka = new Kafka({ clientId: "fanout-mock-services", brokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  const consumer = kafka.consumer({ groupId });
+  await producer.connect();
+  await consumer.connect();
+  const topics = SERVICES.map(requestTopicOf);
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: topics.map((topic) => ({ topic })), waitForLeaders: true });
+  await admin.disconnect();
+  await consumer.subscribe({ topics, fromBeginning: true });
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      const service = SERVICES.find((s) => requestTopicOf(s) === topic)!;
+      const { workflowId, data } = JSON.parse(message.value?.toString() ?? "{}") as { workflowId: string; data: ServiceRequest };
+      let reply: Record<string, unknown>;
+      try {
+        reply = { status: "completed", response: await callService(service, data, options) };
+      } catch (error) {
+        reply = { status: "failed", error_message: error instanceof Error ? error.message : String(error) };
+      }
+      await producer.send({ topic: replyTopic, messages: [{ key: workflowId, value: JSON.stringify({ workflowId, eventType: REPLY_EVENT_TYPE, data: reply }) }] });
+    },
+  });
+  await joined;
+  return {
+    async close() {
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
 }

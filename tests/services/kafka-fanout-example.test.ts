@@ -3,7 +3,7 @@ import { noopLogger, TaskHandler } from "@io-orkes/conductor-javascript";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { registerFanout } from "../../examples/fanout-orchestrator/register.ts";
-import { serviceWorkers } from "../../examples/fanout-orchestrator/services.ts";
+import { serviceWorkers, startKafkaServices } from "../../examples/fanout-orchestrator/services.ts";
 import { eventually, http, sdkClients, startBaton, type TestBaton } from "../support/baton.ts";
 import { attachKafka, requireShared } from "../support/kafka.ts";
 
@@ -20,12 +20,13 @@ describe("fan-out orchestrator example on a real Kafka broker", () => {
   const broker = attachKafka(requireShared(shared));
   let baton: TestBaton;
   let handler: TaskHandler;
+  let clients: Awaited<ReturnType<typeof sdkClients>>;
 
   beforeAll(async () => {
     baton = await startBaton({
       env: { BATON_BUS: "kafka", KAFKA_BROKERS: broker.brokers, KAFKA_GROUP_ID: `baton-fanout-${RUN}`, BATON_FANOUT_API_PREFIX: "/fanout", BATON_FANOUT_TOPIC: TOPIC },
     });
-    const clients = await sdkClients(baton.url);
+    clients = await sdkClients(baton.url);
     await registerFanout(clients, { kind: "worker" }, TOPIC);
     handler = new TaskHandler({ client: clients.getClient(), workers: serviceWorkers({ failServices: ["specialty"] }), scanForDecorated: false, logger: noopLogger });
     await handler.startWorkers();
@@ -65,6 +66,29 @@ describe("fan-out orchestrator example on a real Kafka broker", () => {
       expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBeGreaterThanOrEqual(1);
     } finally {
       await admin.disconnect();
+    }
+  });
+
+  it("makes each call as a Kafka request whose reply the router hands back (the kafka transport)", async () => {
+    const services = await startKafkaServices([broker.brokers], { failScenarios: [13] }, { groupId: `fanout-services-${RUN}` });
+    try {
+      await registerFanout(clients, { kind: "kafka" }, TOPIC);
+      const payload = [{ services: ["revenue", "rebates"], scenario_id: 3, business_type_id: 4 }, { services: ["specialty"], scenario_id: 13, business_type_id: 1 }];
+      const accepted = await http(baton.url, "POST", "/fanout/api/orchestrate/direct", { task_name: "calls over kafka", payload });
+      const taskId = accepted.json().task_id as string;
+      const task = await eventually(async () => {
+        const view = (await http(baton.url, "GET", `/fanout/api/tasks/${taskId}`)).json();
+        return view.status === "COMPLETED" || view.status === "FAILED" ? view : undefined;
+      }, 60_000);
+      expect(task.status).toBe("FAILED");
+      const calls = Object.fromEntries(task.requests.map((r: any) => [`${r.item_index}:${r.service}`, r]));
+      expect(calls["0:revenue"]).toMatchObject({ status: "COMPLETED", response_payload: { revenue: 3040 }, request_payload: { task_id: taskId, scenario_id: 3 } });
+      expect(calls["0:rebates"]).toMatchObject({ status: "COMPLETED", response_payload: { rebate_rate: 0.02 } });
+      expect(calls["1:specialty"].status).toBe("FAILED");
+      expect(calls["1:specialty"].error).toContain("specialty service: scenario 13 not found");
+    } finally {
+      await services.close();
+      await registerFanout(clients, { kind: "worker" }, TOPIC);
     }
   });
 });
