@@ -15,6 +15,7 @@ import type { EventStore } from "../domain/ports.ts";
 import { createFsCheckpointStore } from "../adapters/checkpoints/fs.ts";
 import { createEngine, type Engine, type EngineDeps } from "../engine/engine.ts";
 import { createApp } from "./app.ts";
+import { exampleRoutesOf } from "./example-routes.ts";
 import { authPortOf, createAuth } from "./auth/auth.ts";
 import { openAuthSettings } from "./open-auth.ts";
 import { type Config, loadConfig } from "./config.ts";
@@ -81,11 +82,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const graphql = createGraphQL({ engine, router, typeDefs, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
   const objectStores = await openObjectStores(config);
   const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
-  const fanout = config.BATON_FANOUT_API_PREFIX
-    ? { prefix: config.BATON_FANOUT_API_PREFIX, workflowName: config.BATON_FANOUT_WORKFLOW, requestTopic: config.BATON_FANOUT_TOPIC }
-    : undefined;
-  const contact = config.BATON_CONTACT_API ? { topic: config.BATON_CONTACT_TOPIC } : undefined;
-  const app = createApp({ engine, router, graphql, ingestion, auth, limits, fanout, contact });
+  const app = createApp({ engine, router, graphql, ingestion, auth, limits, ...exampleRoutesOf(config) });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).

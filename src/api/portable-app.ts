@@ -9,6 +9,7 @@ import { openFileEventStore } from "../adapters/eventstore/file.ts";
 import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import { createEngine } from "../engine/engine.ts";
 import { type AppDeps, createApp } from "./app.ts";
+import { exampleRoutesOf } from "./example-routes.ts";
 import { authPortOf, createAuth } from "./auth/auth.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
 import { openAuthSettings } from "./open-auth.ts";
@@ -49,5 +50,5 @@ export async function createPortableApp(
   const auth = createAuth(await openAuthSettings(config, clientAddress), authPortOf(engine));
   const limits = inputLimitsOf(config);
   const graphql = createGraphQL({ engine, router, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
-  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits });
+  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits, ...exampleRoutesOf(config) });
 }
