@@ -12,7 +12,7 @@ import { eventually, http, sdkClients, startBaton, type TestBaton } from "../sup
  * Baton's HTTP task, every call's status, payloads, times and error read back.
  */
 const PREFIX = "/fanout";
-const MOCKS = { failScenarios: [13], latencyMs: { revenue: 30 } };
+const MOCKS = { failScenarios: [13], latencyMs: { revenue: 30, specialty: 700 } };
 
 describe("fan-out orchestrator example", () => {
   let baton: TestBaton;
@@ -52,6 +52,15 @@ describe("fan-out orchestrator example", () => {
     const { task_id } = accepted.json();
     expect(task_id).toMatch(/^[0-9a-f-]{36}$/);
 
+    // While the slow specialty service works, its call is IN_PROGRESS (started, no response yet) and so is the task.
+    const during = await eventually(async () => {
+      const view = (await http(baton.url, "GET", `${PREFIX}/api/tasks/${task_id}`)).json();
+      return view.status === "IN_PROGRESS" && byService(view)["1:specialty"]?.status === "IN_PROGRESS" ? view : undefined;
+    });
+    expect(byService(during)["1:specialty"]).toMatchObject({ response_payload: null, completed_at: null, error: null });
+    expect(byService(during)["1:specialty"].started_at).not.toBeNull();
+    expect(during.summary.in_progress).toBeGreaterThanOrEqual(1);
+
     const task = await finished(task_id);
     expect(task).toMatchObject({ task_id, task_name: "Q3 forecast", description: "two items", status: "COMPLETED", error: null });
     expect(task.summary).toEqual({ total: 3, pending: 0, in_progress: 0, completed: 3, failed: 0 });
@@ -68,8 +77,9 @@ describe("fan-out orchestrator example", () => {
     }
     expect(calls["0:revenue"].response_payload.revenue).toBe(7020);
     expect(calls["1:specialty"].response_payload.specialty_lines).toEqual(["S-4-1", "S-4-2"]);
-    // The revenue service is 30 ms slow; the task ends only after it.
-    expect(Date.parse(task.completed_at)).toBeGreaterThanOrEqual(Date.parse(calls["0:revenue"].completed_at));
+    // The specialty service is 700 ms slow; the task ends only after it.
+    expect(Date.parse(task.completed_at)).toBeGreaterThanOrEqual(Date.parse(calls["1:specialty"].completed_at));
+    expect(Date.parse(calls["1:specialty"].completed_at) - Date.parse(calls["1:specialty"].started_at)).toBeGreaterThanOrEqual(600);
 
     const list = (await http(baton.url, "GET", `${PREFIX}/api/tasks`)).json();
     expect(list.tasks.map((t: any) => t.task_id)).toContain(task_id);
