@@ -9,7 +9,9 @@ import { adminRoutes, queueAdminRoutes } from "./rest/admin.ts";
 import { auditRoutes } from "./rest/audit.ts";
 import { dagRunRoutes } from "./rest/dag-runs.ts";
 import { errorHandler } from "./rest/errors.ts";
+import { type ContactCompatOptions, contactCompatRoutes } from "./rest/contact-compat.ts";
 import { eventRoutes } from "./rest/events.ts";
+import { type FanoutCompatOptions, fanoutCompatRoutes } from "./rest/fanout-compat.ts";
 import { type IngestionDeps, ingestionRoutes } from "./rest/ingestion.ts";
 import { metadataRoutes } from "./rest/metadata.ts";
 import { routerRoutes, type RouterView } from "./rest/router.ts";
@@ -37,10 +39,14 @@ export interface AppDeps {
   auth?: Auth;
   /** Body size, JSON depth, search query and GraphQL document limits (BATON_MAX_*); the defaults when absent. */
   limits?: InputLimits;
+  /** The fan-out orchestrator's compatibility API (BATON_FANOUT_API_PREFIX), mounted under `prefix` when given. */
+  fanout?: FanoutCompatOptions & { prefix: string };
+  /** The contact-form pipeline's `POST /api/contact` (BATON_CONTACT_API), mounted when given. */
+  contact?: ContactCompatOptions;
 }
 
 /** The portable HTTP app: one `fetch(Request)` for every runtime. */
-export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS }: AppDeps) {
+export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS, fanout, contact }: AppDeps) {
   const app = new Hono();
   // Before auth: a body is bounded before anything (the token route included) reads it.
   app.use(inputLimitsMiddleware(limits), servableJsonResponses());
@@ -65,6 +71,8 @@ export function createApp({ engine, router, logError = (error) => console.error(
   app.route("/api/queue", queueAdminRoutes(engine));
   app.get("/api/version", (c) => c.text(BATON_VERSION));
   if (ingestion) app.route("/", ingestionRoutes({ engine, ...ingestion }));
+  if (fanout) app.route(fanout.prefix, fanoutCompatRoutes(engine, fanout));
+  if (contact) app.route("/", contactCompatRoutes(engine, contact));
   app.notFound((c) =>
     c.json({ status: 404, message: `No endpoint ${c.req.method} ${c.req.path}`, instance: c.req.path, retryable: false }, 404),
   );

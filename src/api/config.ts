@@ -187,6 +187,22 @@ export const ConfigSchema = v.object({
   ),
   /** enricher, reverse-email: a JSON file of {companies, people} to look up in, instead of the bundled sample. */
   BATON_DIRECTORY_FILE: v.optional(v.pipe(v.string(), v.nonEmpty("BATON_DIRECTORY_FILE must not be empty"))),
+  /**
+   * Where the fan-out orchestrator's original API (examples/fanout-orchestrator) is mounted, e.g. `/fanout`;
+   * unset, it is not. Never `/` or `/api...`: its `/api/tasks` would shadow Conductor's.
+   */
+  BATON_FANOUT_API_PREFIX: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^(\/[A-Za-z0-9._~-]+)+$/, "BATON_FANOUT_API_PREFIX must be a path like /fanout (no trailing slash)"),
+      v.check((prefix) => !/^\/api(\/|$)/.test(prefix), "BATON_FANOUT_API_PREFIX must not start with /api (it would clash with Conductor's /api/tasks)"),
+    ),
+  ),
+  BATON_FANOUT_WORKFLOW: v.optional(v.pipe(v.string(), v.nonEmpty("BATON_FANOUT_WORKFLOW must not be empty")), "fanout_orchestration"),
+  BATON_FANOUT_TOPIC: v.optional(v.pipe(v.string(), v.nonEmpty("BATON_FANOUT_TOPIC must not be empty")), "fanout-orchestrate-requests"),
+  /** Mounts `POST /api/contact` (examples/contact-form), which publishes ContactFormSubmitted on BATON_CONTACT_TOPIC. */
+  BATON_CONTACT_API: v.optional(boolean("BATON_CONTACT_API"), "false"),
+  BATON_CONTACT_TOPIC: v.optional(v.pipe(v.string(), v.nonEmpty("BATON_CONTACT_TOPIC must not be empty")), "contact-form-submitted"),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;

@@ -16,6 +16,7 @@ import type { EventStore } from "../domain/ports.ts";
 import { createFsCheckpointStore } from "../adapters/checkpoints/fs.ts";
 import { createEngine, type Engine, type EngineDeps } from "../engine/engine.ts";
 import { createApp } from "./app.ts";
+import { exampleRoutesOf } from "./example-routes.ts";
 import { authPortOf, createAuth } from "./auth/auth.ts";
 import { openAuthSettings } from "./open-auth.ts";
 import { type Config, loadConfig } from "./config.ts";
@@ -137,7 +138,7 @@ export async function startServer(
     localDags: options.localDags,
     logError: logger.error,
   });
-  const app = createApp({ engine, router, graphql, ingestion, auth, limits });
+  const app = createApp({ engine, router, graphql, ingestion, auth, limits, ...exampleRoutesOf(config) });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).

@@ -12,6 +12,7 @@ import { createFsObjectStore } from "../adapters/storage/fs.ts";
 import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import { createEngine } from "../engine/engine.ts";
 import { type AppDeps, createApp } from "./app.ts";
+import { exampleRoutesOf } from "./example-routes.ts";
 import { authPortOf, createAuth } from "./auth/auth.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
 import { openAuthSettings } from "./open-auth.ts";
@@ -68,5 +69,5 @@ export async function createPortableApp(
   const objects = createFsObjectStore(join(config.DATA_DIR, "objects"));
   // The Airflow bridge, its artifacts in the same store; MWAA needs the Node entry.
   await openDagRuns(config, { engine, store, objects });
-  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits, ingestion: { objects, rawDataBucket: config.MINIO_RAW_DATA_BUCKET } });
+  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits, ingestion: { objects, rawDataBucket: config.MINIO_RAW_DATA_BUCKET }, ...exampleRoutesOf(config) });
 }

@@ -51,7 +51,7 @@ const headers = (token?: string) => ({ "content-type": "application/json", ...(t
 
 beforeAll(async () => {
   objectsDir = await mkdtemp(join(tmpdir(), "baton-auth-routes-"));
-  h = await authApp({}, { objectsDir });
+  h = await authApp({}, { objectsDir, fanoutPrefix: "/fanout" });
   tokens = { reader: await h.tokenOfRole("reader"), worker: await h.tokenOfRole("worker", ["allowed_type"]), admin: await h.tokenOfRole("admin") };
   // A real task of a type the worker key may not touch, so body- and id-based checks have something to look up.
   const admin = headers(tokens.admin);
@@ -94,10 +94,10 @@ async function call(method: string, path: string, token?: string) {
 }
 
 describe("every REST route with authentication on", () => {
-  it("lists the routes this test covers (ingestion included)", () => {
+  it("lists the routes this test covers (ingestion and the fan-out compatibility API included)", () => {
     const keys = allRoutes().map((r) => `${r.method} ${r.path}`);
     expect(keys.length).toBeGreaterThan(60);
-    expect(keys).toEqual(expect.arrayContaining(["POST /workflow/deploy", "POST /api/metadata/taskdefs", "GET /api/workflow/:workflowId", "DELETE /api/admin/keys/:keyId"]));
+    expect(keys).toEqual(expect.arrayContaining(["POST /workflow/deploy", "POST /api/metadata/taskdefs", "GET /api/workflow/:workflowId", "DELETE /api/admin/keys/:keyId", "POST /fanout/api/orchestrate", "GET /fanout/api/tasks/:taskId", "POST /api/contact"]));
   });
 
   it("refuses every non-public route without a token (401, Conductor's ErrorResponse), and with a forged one", async () => {

@@ -13,7 +13,7 @@ import { createFsObjectStore } from "../../src/adapters/storage/fs.ts";
 export const testHasher = createScryptHasher({ cost: 1024 });
 
 /** The app in-process with authentication on (as node.ts wires it), on a fresh memory engine. */
-export async function authApp(settings: Partial<AuthSettings> = {}, { objectsDir }: { objectsDir?: string } = {}) {
+export async function authApp(settings: Partial<AuthSettings> = {}, { objectsDir, fanoutPrefix }: { objectsDir?: string; /** Mounts the example compatibility routes too (fan-out under this prefix, and the contact form). */ fanoutPrefix?: string } = {}) {
   const engine = await createEngine({ store: createMemoryEventStore(), evaluators: await loadEvaluators(), sweepIntervalMs: 50 });
   const auth = createAuth({ mode: "required", signingSecret: "s".repeat(40), hasher: testHasher, ...settings }, authPortOf(engine));
   const app = createApp({
@@ -22,6 +22,8 @@ export async function authApp(settings: Partial<AuthSettings> = {}, { objectsDir
     graphql: createGraphQL({ engine, plugins: [auth.graphqlPlugin] }),
     logError: () => {},
     ingestion: objectsDir ? { objects: createFsObjectStore(objectsDir) } : undefined,
+    fanout: fanoutPrefix ? { prefix: fanoutPrefix, workflowName: "fanout_orchestration", requestTopic: "fanout-orchestrate-requests" } : undefined,
+    contact: fanoutPrefix ? { topic: "contact-form-submitted" } : undefined,
   });
   /** A new key of `role`, made the way the admin endpoint makes it. */
   const key = (role: ApiKeyRole, taskTypes: string[] = []) =>

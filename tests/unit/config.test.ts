@@ -61,6 +61,10 @@ describe("configuration from the environment", () => {
       BATON_TOKEN_TTL_SECONDS: 3600,
       BATON_CORS_ORIGINS: [],
       BATON_GRAPHIQL: false,
+      BATON_FANOUT_WORKFLOW: "fanout_orchestration",
+      BATON_FANOUT_TOPIC: "fanout-orchestrate-requests",
+      BATON_CONTACT_API: false,
+      BATON_CONTACT_TOPIC: "contact-form-submitted",
       BATON_MAX_BODY_BYTES: 4194304,
       BATON_MAX_JSON_DEPTH: 128,
       BATON_MAX_SEARCH_QUERY_CHARS: 4096,
@@ -131,5 +135,14 @@ describe("configuration from the environment", () => {
   it("reads the EVENT sink option", () => {
     expect(loadConfig({ BATON_EVENT_SINK_WAITS: "true" })).toMatchObject({ BATON_EVENT_SINK_WAITS: true });
     expect(loadConfig({ BATON_EVENT_SINK_WAITS: "0" })).toMatchObject({ BATON_EVENT_SINK_WAITS: false });
+  });
+
+  it("mounts the fan-out compatibility API only under a prefix that cannot shadow Conductor's /api", () => {
+    expect(loadConfig({}).BATON_FANOUT_API_PREFIX).toBeUndefined();
+    expect(loadConfig({ BATON_FANOUT_API_PREFIX: "/compat/fanout" })).toMatchObject({ BATON_FANOUT_API_PREFIX: "/compat/fanout", BATON_FANOUT_WORKFLOW: "fanout_orchestration" });
+    expect(() => loadConfig({ BATON_FANOUT_API_PREFIX: "/api" })).toThrow("BATON_FANOUT_API_PREFIX must not start with /api");
+    expect(() => loadConfig({ BATON_FANOUT_API_PREFIX: "/api/legacy" })).toThrow("BATON_FANOUT_API_PREFIX must not start with /api");
+    expect(() => loadConfig({ BATON_FANOUT_API_PREFIX: "/" })).toThrow("BATON_FANOUT_API_PREFIX must be a path like /fanout");
+    expect(() => loadConfig({ BATON_FANOUT_API_PREFIX: "/fanout/" })).toThrow("BATON_FANOUT_API_PREFIX must be a path like /fanout");
   });
 });
