@@ -15,13 +15,17 @@ import { routerRoutes, type RouterView } from "./rest/router.ts";
 import { taskRoutes } from "./rest/tasks.ts";
 import { bulkRoutes, workflowRoutes } from "./rest/workflow.ts";
 import { BATON_VERSION } from "./version.ts";
+import { type BatonLogger, silentLogger } from "./observability/logger.ts";
+import { requestContext, requestIdOf } from "./observability/request-context.ts";
 
 export interface AppDeps {
   engine: Engine;
   /** The sink-pattern event router, when it runs (`/api/router/stats`, `/api/router/unmatched`). */
   router?: RouterView;
-  /** Where unexpected errors are reported (they are masked in responses). */
-  logError?: (error: unknown) => void;
+  /** Where unexpected errors are reported (they are masked in responses); `logger` when absent. */
+  logError?: (error: unknown, requestId?: string) => void;
+  /** The runtime's logger: request ids, one debug line per request, unexpected errors. Silent when absent. */
+  logger?: BatonLogger;
   /** The GraphQL server for `/graphql` (one is made from the generated schema when absent). */
   graphql?: BatonGraphQL;
   /** The ingestion service (`POST /workflow/deploy`, `POST /retry-workflow`), mounted when its object store is given. */
@@ -39,14 +43,17 @@ export interface AppDeps {
 }
 
 /** The portable HTTP app: one `fetch(Request)` for every runtime. */
-export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS }: AppDeps) {
+export function createApp({ engine, router, logger = silentLogger, logError, graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS }: AppDeps) {
+  const reportError = logError ?? ((error: unknown, requestId?: string) => logger.error("unexpected error", { requestId, error }));
   const app = new Hono();
+  // First: every answer, a refused one included, carries its request id.
+  app.use(requestContext(logger));
   // Before auth: a body is bounded before anything (the token route included) reads it.
   app.use(inputLimitsMiddleware(limits), servableJsonResponses());
   const access = auth ?? createAuth({ mode: "off" }, authPortOf(engine));
   // First of the routes, so every route below is behind it.
   access.register(app);
-  const yoga = graphql ?? createGraphQL({ engine, router, logError, limits, plugins: [access.graphqlPlugin] });
+  const yoga = graphql ?? createGraphQL({ engine, router, logError: reportError, limits, plugins: [access.graphqlPlugin] });
   if (upgradeWebSocket) app.get("/graphql", graphqlWsRoute(yoga, upgradeWebSocket, access));
   app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw, { principal: principalOf(c) }));
   const health = () => ({ healthy: true, ...engine.readSideStatus() });
@@ -66,6 +73,6 @@ export function createApp({ engine, router, logError = (error) => console.error(
   app.notFound((c) =>
     c.json({ status: 404, message: `No endpoint ${c.req.method} ${c.req.path}`, instance: c.req.path, retryable: false }, 404),
   );
-  app.onError(errorHandler(logError));
+  app.onError(errorHandler((error, c) => reportError(error, requestIdOf(c))));
   return app;
 }

@@ -136,6 +136,9 @@ export const ConfigSchema = v.object({
   ),
   /** GraphiQL on GET /graphql; it loads its assets from a CDN, so it is off unless asked for. */
   BATON_GRAPHIQL: v.optional(boolean("BATON_GRAPHIQL"), "false"),
+  /** Logs: least severe level written, and JSON lines or a pretty line (auto: pretty on a terminal). */
+  BATON_LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error"], "BATON_LOG_LEVEL must be one of debug, info, warn, error"), "info"),
+  BATON_LOG_FORMAT: v.optional(v.picklist(["auto", "json", "pretty"], "BATON_LOG_FORMAT must be one of auto, json, pretty"), "auto"),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;

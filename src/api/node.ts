@@ -28,6 +28,14 @@ import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
 import { openObjectStores } from "./open-object-store.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
+import type { BatonLogger } from "./observability/logger.ts";
+import { type LogOutput, loggerFromConfig } from "./observability/runtime-logger.ts";
+
+/** Node's output: JSON lines (or pretty ones on a terminal), warnings and errors to stderr. */
+const nodeOutput: LogOutput = {
+  terminal: process.stdout.isTTY === true,
+  write: (line, level) => void (level === "warn" || level === "error" ? process.stderr : process.stdout).write(`${line}\n`),
+};
 
 /** Read-model checkpoints under DATA_DIR for the durable stores (the memory store starts empty anyway). */
 function checkpointsOf(config: Config): Pick<EngineDeps, "checkpoints" | "checkpointEvery"> {
@@ -40,22 +48,19 @@ export interface RunningServer {
   /** The running engine and its store, for in-process tools and tests. */
   engine: Engine;
   store: EventStore;
+  logger: BatonLogger;
   close(): Promise<void>;
 }
 
 /** Starts Baton with `config`; resolves once it listens. */
-export async function startServer(config: Config): Promise<RunningServer> {
-  const store = await openStore(config);
-  const logger = {
-    info: (message: string, fields?: Record<string, unknown>) => console.log(message, fields ?? ""),
-    error: (message: string, fields?: Record<string, unknown>) => console.error(message, fields ?? ""),
-  };
+export async function startServer(config: Config, logger: BatonLogger = loggerFromConfig(config, nodeOutput)): Promise<RunningServer> {
+  const store = await openStore(config, { logger });
   const bus = await openBus(config, logger).catch(async (error: unknown) => {
     await store.close();
     throw error;
   });
   // User code runs on worker threads, never on this event loop.
-  const userCode = await openUserCodePool(config, nodeWorkerSpawner({ heapMb: config.BATON_USER_CODE_HEAP_MB }), logger.error).catch(async (error: unknown) => {
+  const userCode = await openUserCodePool(config, nodeWorkerSpawner({ heapMb: config.BATON_USER_CODE_HEAP_MB }), (message) => logger.error(message)).catch(async (error: unknown) => {
     await bus?.close();
     await store.close();
     throw error;
@@ -73,15 +78,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
     ...checkpointsOf(config),
   });
-  const router = await openRouter(config, engine, store, logger.error);
+  const router = await openRouter(config, engine, store, (message, fields) => logger.error(message, fields));
   // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).
   const typeDefs = await readFile(new URL("../../schema.graphql", import.meta.url), "utf8");
   const auth = createAuth(await openAuthSettings(config, (c) => getConnInfo(c).remote.address ?? "unknown"), authPortOf(engine));
   const limits = inputLimitsOf(config);
-  const graphql = createGraphQL({ engine, router, typeDefs, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
+  const graphql = createGraphQL({ engine, router, logError: (error) => logger.error("unexpected GraphQL error", { error }), typeDefs, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
   const objectStores = await openObjectStores(config);
   const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
-  const app = createApp({ engine, router, graphql, ingestion, auth, limits });
+  const app = createApp({ engine, router, graphql, ingestion, auth, limits, logger });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).
@@ -97,6 +102,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     port,
     engine,
     store,
+    logger,
     async close() {
       await graphqlWs.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -117,20 +123,31 @@ async function main(): Promise<void> {
     console.error(`baton: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(2);
   }
-  const running = await startServer(config);
-  console.log(
-    `baton: listening on http://${config.HOST}:${running.port} (event store: ${config.BATON_EVENT_STORE}${
-      config.BATON_EVENT_STORE === "file" ? ` in ${config.DATA_DIR}` : ""
-    }; bus: ${config.BATON_BUS === "kafka" ? `kafka at ${config.KAFKA_BROKERS?.join(",")}` : "in-process"}; auth: ${config.BATON_AUTH})`,
-  );
+  const logger = loggerFromConfig(config, nodeOutput);
+  let running: RunningServer;
+  try {
+    running = await startServer(config, logger);
+  } catch (error) {
+    // A DATA_DIR in use or a damaged log is an expected refusal, not a crash: its message says everything, a stack trace would bury it.
+    const expected = error instanceof DirectoryInUseError || error instanceof LogDamageError;
+    logger.error(`baton: failed to start: ${error instanceof Error ? error.message : String(error)}`, expected ? {} : { error });
+    process.exit(1);
+  }
+  logger.info(`baton: listening on http://${config.HOST}:${running.port}`, {
+    port: running.port,
+    eventStore: config.BATON_EVENT_STORE,
+    ...(config.BATON_EVENT_STORE === "file" ? { dataDir: config.DATA_DIR } : {}),
+    bus: config.BATON_BUS === "kafka" ? `kafka at ${config.KAFKA_BROKERS?.join(",")}` : "in-process",
+    auth: config.BATON_AUTH,
+  });
   if (config.BATON_AUTH === "required" && !running.engine.listApiKeys().some((key) => key.role === "admin" && key.revokedAt === undefined)) {
-    console.error("baton: BATON_AUTH=required and no admin key exists: stop the server and run `npm run baton -- keys create --name admin --role admin`");
+    logger.warn("baton: BATON_AUTH=required and no admin key exists: stop the server and run `npm run baton -- keys create --name admin --role admin`");
   }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`baton: ${signal} received, shutting down`);
+    logger.info(`baton: ${signal} received, shutting down`, { signal });
     await running.close();
     process.exit(0);
   };
@@ -140,9 +157,7 @@ async function main(): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("src/api/node.ts")) {
   main().catch((error) => {
-    // A DATA_DIR in use or a damaged log is an expected refusal, not a crash: its message says everything, a stack trace would bury it.
-    if (error instanceof DirectoryInUseError || error instanceof LogDamageError) console.error(`baton: failed to start: ${error.message}`);
-    else console.error("baton: failed to start:", error);
+    console.error("baton: failed to start:", error);
     process.exit(1);
   });
 }

@@ -18,6 +18,8 @@ import { inputLimitsOf } from "./input-limits.ts";
 import { memoryBounds } from "./memory-bounds.ts";
 import { openRouter } from "./open-router.ts";
 import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
+import type { BatonLogger } from "./observability/logger.ts";
+import { consoleOutput, loggerFromConfig } from "./observability/runtime-logger.ts";
 
 /**
  * `upgradeWebSocket` is the runtime's Hono helper, for graphql-ws on `/graphql`;
@@ -26,7 +28,11 @@ import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
 export async function createPortableApp(
   config: Config,
   runtime: string,
-  { upgradeWebSocket, clientAddress }: Pick<AppDeps, "upgradeWebSocket"> & { clientAddress?: (c: Context) => string } = {},
+  { upgradeWebSocket, clientAddress, logger = loggerFromConfig(config, consoleOutput(false)) }: Pick<AppDeps, "upgradeWebSocket"> & {
+    clientAddress?: (c: Context) => string;
+    /** The runtime's logger (JSON lines through `console` when absent). */
+    logger?: BatonLogger;
+  } = {},
 ) {
   if (config.BATON_EVENT_STORE === "esdb") {
     throw new Error(`BATON_EVENT_STORE=esdb needs the Node entry (npm start); ${runtime} supports file and memory`);
@@ -37,7 +43,8 @@ export async function createPortableApp(
   const engine = await createEngine({
     store,
     // User code runs on web Workers, off the event loop (no heap limit there: see web-workers.ts).
-    userCode: await openUserCodePool(config, webWorkerSpawner(), (message) => console.error(message)),
+    userCode: await openUserCodePool(config, webWorkerSpawner(), (message) => logger.error(message)),
+    logger,
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     egress: egressPolicy(config),
     eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
@@ -45,9 +52,9 @@ export async function createPortableApp(
     ...userCodeLimits(config),
     eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
   });
-  const router = await openRouter(config, engine, store);
+  const router = await openRouter(config, engine, store, (message, fields) => logger.error(message, fields));
   const auth = createAuth(await openAuthSettings(config, clientAddress), authPortOf(engine));
   const limits = inputLimitsOf(config);
-  const graphql = createGraphQL({ engine, router, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
-  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits });
+  const graphql = createGraphQL({ engine, router, logError: (error) => logger.error("unexpected GraphQL error", { error }), graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
+  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits, logger });
 }

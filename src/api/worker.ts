@@ -10,13 +10,18 @@ import { loadEvaluators } from "../adapters/evaluators/index.ts";
 import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import { createEngine } from "../engine/engine.ts";
 import { createApp } from "./app.ts";
+import { createLogger } from "./observability/logger.ts";
+import { consoleOutput } from "./observability/runtime-logger.ts";
+
+// workerd has no environment at global scope: JSON lines at info, which its log tail shows as they are.
+const logger = createLogger({ write: consoleOutput(false).write, level: "info", format: "json" });
 
 let app: Promise<{ fetch: (request: Request) => Response | Promise<Response> }> | undefined;
 
 function appOnce() {
   app ??= loadEvaluators()
-    .then((evaluators) => createEngine({ store: createMemoryEventStore(), evaluators }))
-    .then((engine) => createApp({ engine }));
+    .then((evaluators) => createEngine({ store: createMemoryEventStore(), evaluators, logger }))
+    .then((engine) => createApp({ engine, logger }));
   return app;
 }
 
