@@ -17,6 +17,8 @@ import { bulkRoutes, workflowRoutes } from "./rest/workflow.ts";
 import { BATON_VERSION } from "./version.ts";
 import { type BatonLogger, silentLogger } from "./observability/logger.ts";
 import { requestContext, requestIdOf } from "./observability/request-context.ts";
+import { type BatonMetrics, createBatonMetrics } from "./observability/baton-metrics.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "./observability/metrics-registry.ts";
 
 export interface AppDeps {
   engine: Engine;
@@ -26,6 +28,12 @@ export interface AppDeps {
   logError?: (error: unknown, requestId?: string) => void;
   /** The runtime's logger: request ids, one debug line per request, unexpected errors. Silent when absent. */
   logger?: BatonLogger;
+  /**
+   * Prometheus metrics for `/metrics`. A composition root makes them before the
+   * store and engine, so appends and reactor errors are counted too; when absent
+   * the app makes its own, following the engine and HTTP only.
+   */
+  metrics?: BatonMetrics;
   /** The GraphQL server for `/graphql` (one is made from the generated schema when absent). */
   graphql?: BatonGraphQL;
   /** The ingestion service (`POST /workflow/deploy`, `POST /retry-workflow`), mounted when its object store is given. */
@@ -43,11 +51,11 @@ export interface AppDeps {
 }
 
 /** The portable HTTP app: one `fetch(Request)` for every runtime. */
-export function createApp({ engine, router, logger = silentLogger, logError, graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS }: AppDeps) {
+export function createApp({ engine, router, logger = silentLogger, logError, graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS, metrics = ownMetrics(engine, router) }: AppDeps) {
   const reportError = logError ?? ((error: unknown, requestId?: string) => logger.error("unexpected error", { requestId, error }));
   const app = new Hono();
   // First: every answer, a refused one included, carries its request id.
-  app.use(requestContext(logger));
+  app.use(requestContext(logger), metrics.httpMiddleware());
   // Before auth: a body is bounded before anything (the token route included) reads it.
   app.use(inputLimitsMiddleware(limits), servableJsonResponses());
   const access = auth ?? createAuth({ mode: "off" }, authPortOf(engine));
@@ -59,6 +67,7 @@ export function createApp({ engine, router, logger = silentLogger, logError, gra
   const health = () => ({ healthy: true, ...engine.readSideStatus() });
   app.get("/health", (c) => c.json(health()));
   app.get("/api/health", (c) => c.json(health()));
+  app.get("/metrics", (c) => c.body(metrics.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE }));
   app.route("/api/metadata", metadataRoutes(engine));
   app.route("/api/workflow/bulk", bulkRoutes(engine));
   app.route("/api/workflow", auditRoutes(engine));
@@ -75,4 +84,11 @@ export function createApp({ engine, router, logger = silentLogger, logError, gra
   );
   app.onError(errorHandler((error, c) => reportError(error, requestIdOf(c))));
   return app;
+}
+
+function ownMetrics(engine: Engine, router: RouterView | undefined): BatonMetrics {
+  const metrics = createBatonMetrics();
+  metrics.observeEngine(engine);
+  metrics.observeRouter(router);
+  return metrics;
 }

@@ -29,6 +29,7 @@ import { openObjectStores } from "./open-object-store.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
 import type { BatonLogger } from "./observability/logger.ts";
+import { createBatonMetrics } from "./observability/baton-metrics.ts";
 import { type LogOutput, loggerFromConfig } from "./observability/runtime-logger.ts";
 
 /** Node's output: JSON lines (or pretty ones on a terminal), warnings and errors to stderr. */
@@ -54,7 +55,8 @@ export interface RunningServer {
 
 /** Starts Baton with `config`; resolves once it listens. */
 export async function startServer(config: Config, logger: BatonLogger = loggerFromConfig(config, nodeOutput)): Promise<RunningServer> {
-  const store = await openStore(config, { logger });
+  const metrics = createBatonMetrics();
+  const store = metrics.instrumentStore(await openStore(config, { logger }));
   const bus = await openBus(config, logger).catch(async (error: unknown) => {
     await store.close();
     throw error;
@@ -70,7 +72,7 @@ export async function startServer(config: Config, logger: BatonLogger = loggerFr
     bus,
     userCode,
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
-    logger,
+    logger: metrics.countingLogger(logger),
     egress: egressPolicy(config, async (host) => (await lookup(host, { all: true })).map((entry) => entry.address)),
     eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
@@ -79,6 +81,8 @@ export async function startServer(config: Config, logger: BatonLogger = loggerFr
     ...checkpointsOf(config),
   });
   const router = await openRouter(config, engine, store, (message, fields) => logger.error(message, fields));
+  metrics.observeEngine(engine);
+  metrics.observeRouter(router);
   // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).
   const typeDefs = await readFile(new URL("../../schema.graphql", import.meta.url), "utf8");
   const auth = createAuth(await openAuthSettings(config, (c) => getConnInfo(c).remote.address ?? "unknown"), authPortOf(engine));
@@ -86,7 +90,7 @@ export async function startServer(config: Config, logger: BatonLogger = loggerFr
   const graphql = createGraphQL({ engine, router, logError: (error) => logger.error("unexpected GraphQL error", { error }), typeDefs, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
   const objectStores = await openObjectStores(config);
   const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
-  const app = createApp({ engine, router, graphql, ingestion, auth, limits, logger });
+  const app = createApp({ engine, router, graphql, ingestion, auth, limits, logger, metrics });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).

@@ -19,6 +19,7 @@ import { memoryBounds } from "./memory-bounds.ts";
 import { openRouter } from "./open-router.ts";
 import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
 import type { BatonLogger } from "./observability/logger.ts";
+import { createBatonMetrics } from "./observability/baton-metrics.ts";
 import { consoleOutput, loggerFromConfig } from "./observability/runtime-logger.ts";
 
 /**
@@ -37,14 +38,17 @@ export async function createPortableApp(
   if (config.BATON_EVENT_STORE === "esdb") {
     throw new Error(`BATON_EVENT_STORE=esdb needs the Node entry (npm start); ${runtime} supports file and memory`);
   }
-  const store = config.BATON_EVENT_STORE === "memory"
-    ? createMemoryEventStore()
-    : await openFileEventStore({ dir: config.DATA_DIR, fsync: config.BATON_FSYNC, cacheBytes: config.BATON_READ_CACHE_MB * 1024 * 1024 });
+  const metrics = createBatonMetrics();
+  const store = metrics.instrumentStore(
+    config.BATON_EVENT_STORE === "memory"
+      ? createMemoryEventStore()
+      : await openFileEventStore({ dir: config.DATA_DIR, fsync: config.BATON_FSYNC, cacheBytes: config.BATON_READ_CACHE_MB * 1024 * 1024 }),
+  );
   const engine = await createEngine({
     store,
     // User code runs on web Workers, off the event loop (no heap limit there: see web-workers.ts).
     userCode: await openUserCodePool(config, webWorkerSpawner(), (message) => logger.error(message)),
-    logger,
+    logger: metrics.countingLogger(logger),
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     egress: egressPolicy(config),
     eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
@@ -53,8 +57,10 @@ export async function createPortableApp(
     eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
   });
   const router = await openRouter(config, engine, store, (message, fields) => logger.error(message, fields));
+  metrics.observeEngine(engine);
+  metrics.observeRouter(router);
   const auth = createAuth(await openAuthSettings(config, clientAddress), authPortOf(engine));
   const limits = inputLimitsOf(config);
   const graphql = createGraphQL({ engine, router, logError: (error) => logger.error("unexpected GraphQL error", { error }), graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
-  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits, logger });
+  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits, logger, metrics });
 }
