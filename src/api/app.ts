@@ -19,6 +19,7 @@ import { type BatonLogger, silentLogger } from "./observability/logger.ts";
 import { requestContext, requestIdOf } from "./observability/request-context.ts";
 import { type BatonMetrics, createBatonMetrics } from "./observability/baton-metrics.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./observability/metrics-registry.ts";
+import { createHealth, type Health, healthRoutes } from "./observability/health.ts";
 
 export interface AppDeps {
   engine: Engine;
@@ -34,6 +35,8 @@ export interface AppDeps {
    * the app makes its own, following the engine and HTTP only.
    */
   metrics?: BatonMetrics;
+  /** Each component's state for `/health*`; when absent, everything this app was given counts as up. */
+  health?: Health;
   /** The GraphQL server for `/graphql` (one is made from the generated schema when absent). */
   graphql?: BatonGraphQL;
   /** The ingestion service (`POST /workflow/deploy`, `POST /retry-workflow`), mounted when its object store is given. */
@@ -51,7 +54,7 @@ export interface AppDeps {
 }
 
 /** The portable HTTP app: one `fetch(Request)` for every runtime. */
-export function createApp({ engine, router, logger = silentLogger, logError, graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS, metrics = ownMetrics(engine, router) }: AppDeps) {
+export function createApp({ engine, router, logger = silentLogger, logError, graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS, metrics = ownMetrics(engine, router), health = ownHealth(router, ingestion !== undefined) }: AppDeps) {
   const reportError = logError ?? ((error: unknown, requestId?: string) => logger.error("unexpected error", { requestId, error }));
   const app = new Hono();
   // First: every answer, a refused one included, carries its request id.
@@ -64,9 +67,7 @@ export function createApp({ engine, router, logger = silentLogger, logError, gra
   const yoga = graphql ?? createGraphQL({ engine, router, logError: reportError, limits, plugins: [access.graphqlPlugin] });
   if (upgradeWebSocket) app.get("/graphql", graphqlWsRoute(yoga, upgradeWebSocket, access));
   app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw, { principal: principalOf(c) }));
-  const health = () => ({ healthy: true, ...engine.readSideStatus() });
-  app.get("/health", (c) => c.json(health()));
-  app.get("/api/health", (c) => c.json(health()));
+  app.route("/", healthRoutes(health, () => engine.readSideStatus()));
   app.get("/metrics", (c) => c.body(metrics.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE }));
   app.route("/api/metadata", metadataRoutes(engine));
   app.route("/api/workflow/bulk", bulkRoutes(engine));
@@ -91,4 +92,15 @@ function ownMetrics(engine: Engine, router: RouterView | undefined): BatonMetric
   metrics.observeEngine(engine);
   metrics.observeRouter(router);
   return metrics;
+}
+
+/** Health for an app whose parts were all opened before it was made (tests, Deno, Bun, workerd). */
+function ownHealth(router: RouterView | undefined, objectStore: boolean): Health {
+  const health = createHealth();
+  health.set("store", "up");
+  health.set("bus", "up", { detail: "in-process" });
+  health.set("router", router ? "up" : "disabled");
+  health.set("objectStore", objectStore ? "up" : "disabled");
+  health.markStarted();
+  return health;
 }

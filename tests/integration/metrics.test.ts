@@ -3,7 +3,7 @@ import { loadEvaluators } from "../../src/adapters/evaluators/index.ts";
 import { createMemoryEventStore } from "../../src/adapters/eventstore/memory.ts";
 import { createApp } from "../../src/api/app.ts";
 import { createBatonMetrics, MAX_LABEL_VALUES } from "../../src/api/observability/baton-metrics.ts";
-import { createEngine } from "../../src/engine/engine.ts";
+import { createEngine, type Logger } from "../../src/engine/engine.ts";
 import { createEventRouter } from "../../src/engine/router/event-router.ts";
 import { authApp } from "../support/auth.ts";
 
@@ -24,7 +24,7 @@ afterEach(async () => {
 async function instrumented() {
   const metrics = createBatonMetrics();
   const errors: string[] = [];
-  const logger = metrics.countingLogger({ info: () => {}, error: (message: string) => void errors.push(message) });
+  const logger = metrics.countingLogger<Logger>({ info: () => {}, error: (message: string) => void errors.push(message) });
   const store = metrics.instrumentStore(createMemoryEventStore());
   const engine = await createEngine({ store, evaluators: await loadEvaluators(), sweepIntervalMs: 50, logger });
   metrics.observeEngine(engine);
@@ -94,7 +94,7 @@ describe("GET /metrics", () => {
   it("counts a failed append, and reactor errors by kind, and only those", async () => {
     const { metrics, logger, errors } = await instrumented();
     const failing = metrics.instrumentStore({ ...createMemoryEventStore(), append: () => Promise.reject(new Error("disk full")) });
-    await expect(failing.append("s-1", [{ type: "X", data: {} }], "any")).rejects.toThrow("disk full");
+    await expect(failing.append("s-1", [{ id: "e-1", type: "X", data: {} }], "any")).rejects.toThrow("disk full");
     logger.error("a workflow reaction failed", { workflowId: "w" });
     logger.error("timeout sweep failed", { workflowId: "w" });
     logger.error("something else");

@@ -32,6 +32,8 @@ const fixed = (access: Access) => () => access;
 export const PUBLIC_ROUTES: readonly (readonly [string, string])[] = [
   ["GET", "/health"],
   ["GET", "/api/health"],
+  ["GET", "/health/live"],
+  ["GET", "/health/ready"],
   ["GET", "/metrics"],
   ["POST", "/api/token"],
 ];
