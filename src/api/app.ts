@@ -20,6 +20,7 @@ import { requestContext, requestIdOf } from "./observability/request-context.ts"
 import { type BatonMetrics, createBatonMetrics } from "./observability/baton-metrics.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./observability/metrics-registry.ts";
 import { createHealth, type Health, healthRoutes } from "./observability/health.ts";
+import { apiDocsRoutes } from "./openapi/routes.ts";
 
 export interface AppDeps {
   engine: Engine;
@@ -68,6 +69,7 @@ export function createApp({ engine, router, logger = silentLogger, logError, gra
   if (upgradeWebSocket) app.get("/graphql", graphqlWsRoute(yoga, upgradeWebSocket, access));
   app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw, { principal: principalOf(c) }));
   app.route("/", healthRoutes(health, () => engine.readSideStatus()));
+  app.route("/", apiDocsRoutes());
   app.get("/metrics", (c) => c.body(metrics.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE }));
   app.route("/api/metadata", metadataRoutes(engine));
   app.route("/api/workflow/bulk", bulkRoutes(engine));

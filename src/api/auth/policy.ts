@@ -35,6 +35,9 @@ export const PUBLIC_ROUTES: readonly (readonly [string, string])[] = [
   ["GET", "/health/live"],
   ["GET", "/health/ready"],
   ["GET", "/metrics"],
+  ["GET", "/api-docs"],
+  ["GET", "/api-docs/ui"],
+  ["GET", "/api-docs/ui.js"],
   ["POST", "/api/token"],
 ];
 
