@@ -23,7 +23,8 @@ describe("npm start's entry", () => {
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const deadline = Date.now() + 30_000;
-    while (!stdout.includes("listening on") && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    // "listening on" comes first (health answers at once), "ready on" once every route does; then the admin-key warning.
+    while (!stderr.includes("no admin key exists") && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
     child.kill("SIGTERM");
     await new Promise((resolve) => child.once("exit", resolve));
     const lines = [...stdout.split("\n"), ...stderr.split("\n")].filter((line) => line.trim() !== "");
@@ -36,6 +37,7 @@ describe("npm start's entry", () => {
     }
     const listening = parsed.find((line) => line.message.startsWith("baton: listening on http://127.0.0.1:"));
     expect(listening?.port).toBeGreaterThan(0);
+    expect(parsed.find((line) => line.message.startsWith("baton: ready on http://127.0.0.1:"))?.port).toBe(listening?.port);
     expect(parsed.some((line) => line.level === "warn" && line.message.includes("no admin key exists"))).toBe(true);
     expect(parsed.some((line) => line.message.includes("SIGTERM received"))).toBe(true);
     expect(stdout + stderr).not.toContain(secret);
