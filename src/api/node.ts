@@ -32,6 +32,7 @@ import type { BatonLogger } from "./observability/logger.ts";
 import { createBatonMetrics } from "./observability/baton-metrics.ts";
 import { createHealth, type Health } from "./observability/health.ts";
 import { startingApp } from "./starting-app.ts";
+import { quietLogger } from "./observability/quiet-logger.ts";
 import {
   type Dependency,
   esdbDependency,
@@ -113,15 +114,18 @@ export async function listenAndStart(config: Config, logger: BatonLogger = logge
   let closing = false;
   const opened: (() => Promise<unknown>)[] = [];
   const wait = { health, logger, isClosing: () => closing, ...options };
+  // Client chatter during an outage, a line a minute: kafkajs' own entries (they carry its level label) and ESDB resubscriptions.
+  const kafkaLogger = quietLogger(logger, { applies: (_, fields) => fields?.level !== undefined });
+  const esdbLogger = quietLogger(logger, { applies: (message) => message.includes("resubscribing") });
   let stopWatching = () => {};
   const ready = (async (): Promise<RunningServer> => {
     const rawStore = config.BATON_EVENT_STORE === "esdb"
-      ? await openWhenReachable(dependencies.store!, () => openStore(config, { logger }), wait)
+      ? await openWhenReachable(dependencies.store!, () => openStore(config, { logger: esdbLogger }), wait)
       : await openStore(config, { logger });
     const store = metrics.instrumentStore(rawStore);
     opened.unshift(() => store.close());
     health.set("store", "up");
-    const bus = dependencies.bus ? await openWhenReachable(dependencies.bus, () => openBus(config, logger), wait) : undefined;
+    const bus = dependencies.bus ? await openWhenReachable(dependencies.bus, () => openBus(config, kafkaLogger), wait) : undefined;
     if (bus) opened.unshift(() => bus.close());
     // User code runs on worker threads, never on this event loop.
     const userCode = await openUserCodePool(config, nodeWorkerSpawner({ heapMb: config.BATON_USER_CODE_HEAP_MB }), (message) => logger.error(message));

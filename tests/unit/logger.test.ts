@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createLogger, type LogLevel, REDACTED } from "../../src/api/observability/logger.ts";
 import { requestContext } from "../../src/api/observability/request-context.ts";
 import { loggerFromConfig } from "../../src/api/observability/runtime-logger.ts";
+import { quietLogger } from "../../src/api/observability/quiet-logger.ts";
 
 const at = new Date("2026-01-02T03:04:05.678Z");
 
@@ -122,5 +123,27 @@ describe("request ids", () => {
     const response = await app(log.logger).request("/boom");
     expect(response.status).toBe(500);
     expect(log.json()).toEqual([expect.objectContaining({ level: "warn", status: 500, requestId: response.headers.get("x-request-id") })]);
+  });
+});
+
+describe("the quiet logger for chatty clients", () => {
+  it("writes a repeated line once per window, then says how many it held back", () => {
+    const { logger, json } = capture();
+    let now = 0;
+    const quiet = quietLogger(logger, { windowMs: 60_000, clock: () => now, applies: (message) => message.startsWith("kafka: Connection") });
+    for (let i = 0; i < 250; i++) {
+      now = i * 100;
+      quiet.error("kafka: Connection error", { broker: "b:9092" });
+    }
+    quiet.warn("kafka: record sent to the dead-letter topic", { offset: "1" });
+    quiet.warn("kafka: record sent to the dead-letter topic", { offset: "2" });
+    now = 60_000;
+    quiet.error("kafka: Connection error", { broker: "b:9092" });
+    expect(json().map((line) => [line.message, line.suppressed])).toEqual([
+      ["kafka: Connection error", undefined],
+      ["kafka: record sent to the dead-letter topic", undefined],
+      ["kafka: record sent to the dead-letter topic", undefined],
+      ["kafka: Connection error", 249],
+    ]);
   });
 });
