@@ -18,13 +18,29 @@ import { routerRoutes, type RouterView } from "./rest/router.ts";
 import { taskRoutes } from "./rest/tasks.ts";
 import { bulkRoutes, workflowRoutes } from "./rest/workflow.ts";
 import { BATON_VERSION } from "./version.ts";
+import { type BatonLogger, silentLogger } from "./observability/logger.ts";
+import { requestContext, requestIdOf } from "./observability/request-context.ts";
+import { type BatonMetrics, createBatonMetrics } from "./observability/baton-metrics.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "./observability/metrics-registry.ts";
+import { createHealth, type Health, healthRoutes } from "./observability/health.ts";
+import { apiDocsRoutes } from "./openapi/routes.ts";
 
 export interface AppDeps {
   engine: Engine;
   /** The sink-pattern event router, when it runs (`/api/router/stats`, `/api/router/unmatched`). */
   router?: RouterView;
-  /** Where unexpected errors are reported (they are masked in responses). */
-  logError?: (error: unknown) => void;
+  /** Where unexpected errors are reported (they are masked in responses); `logger` when absent. */
+  logError?: (error: unknown, requestId?: string) => void;
+  /** The runtime's logger: request ids, one debug line per request, unexpected errors. Silent when absent. */
+  logger?: BatonLogger;
+  /**
+   * Prometheus metrics for `/metrics`. A composition root makes them before the
+   * store and engine, so appends and reactor errors are counted too; when absent
+   * the app makes its own, following the engine and HTTP only.
+   */
+  metrics?: BatonMetrics;
+  /** Each component's state for `/health*`; when absent, everything this app was given counts as up. */
+  health?: Health;
   /** The GraphQL server for `/graphql` (one is made from the generated schema when absent). */
   graphql?: BatonGraphQL;
   /** The ingestion service (`POST /workflow/deploy`, `POST /retry-workflow`), mounted when its object store is given. */
@@ -46,19 +62,22 @@ export interface AppDeps {
 }
 
 /** The portable HTTP app: one `fetch(Request)` for every runtime. */
-export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS, fanout, contact }: AppDeps) {
+export function createApp({ engine, router, logger = silentLogger, logError, graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS, metrics = ownMetrics(engine, router), health = ownHealth(router, ingestion !== undefined), fanout, contact }: AppDeps) {
+  const reportError = logError ?? ((error: unknown, requestId?: string) => logger.error("unexpected error", { requestId, error }));
   const app = new Hono();
+  // First: every answer, a refused one included, carries its request id.
+  app.use(requestContext(logger), metrics.httpMiddleware());
   // Before auth: a body is bounded before anything (the token route included) reads it.
   app.use(inputLimitsMiddleware(limits), servableJsonResponses());
   const access = auth ?? createAuth({ mode: "off" }, authPortOf(engine));
   // First of the routes, so every route below is behind it.
   access.register(app);
-  const yoga = graphql ?? createGraphQL({ engine, router, logError, limits, plugins: [access.graphqlPlugin] });
+  const yoga = graphql ?? createGraphQL({ engine, router, logError: reportError, limits, plugins: [access.graphqlPlugin] });
   if (upgradeWebSocket) app.get("/graphql", graphqlWsRoute(yoga, upgradeWebSocket, access));
   app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw, { principal: principalOf(c) }));
-  const health = () => ({ healthy: true, ...engine.readSideStatus(), ownership: engine.ownershipStatus() });
-  app.get("/health", (c) => c.json(health()));
-  app.get("/api/health", (c) => c.json(health()));
+  app.route("/", healthRoutes(health, () => ({ ...engine.readSideStatus(), ownership: engine.ownershipStatus() })));
+  app.route("/", apiDocsRoutes());
+  app.get("/metrics", (c) => c.body(metrics.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE }));
   app.route("/api/metadata", metadataRoutes(engine));
   app.route("/api/workflow/bulk", bulkRoutes(engine));
   app.route("/api/workflow", auditRoutes(engine));
@@ -76,6 +95,24 @@ export function createApp({ engine, router, logError = (error) => console.error(
   app.notFound((c) =>
     c.json({ status: 404, message: `No endpoint ${c.req.method} ${c.req.path}`, instance: c.req.path, retryable: false }, 404),
   );
-  app.onError(errorHandler(logError));
+  app.onError(errorHandler((error, c) => reportError(error, requestIdOf(c))));
   return app;
+}
+
+function ownMetrics(engine: Engine, router: RouterView | undefined): BatonMetrics {
+  const metrics = createBatonMetrics();
+  metrics.observeEngine(engine);
+  metrics.observeRouter(router);
+  return metrics;
+}
+
+/** Health for an app whose parts were all opened before it was made (tests, Deno, Bun, workerd). */
+function ownHealth(router: RouterView | undefined, objectStore: boolean): Health {
+  const health = createHealth();
+  health.set("store", "up");
+  health.set("bus", "up", { detail: "in-process" });
+  health.set("router", router ? "up" : "disabled");
+  health.set("objectStore", objectStore ? "up" : "disabled");
+  health.markStarted();
+  return health;
 }

@@ -203,6 +203,9 @@ export const ConfigSchema = v.object({
   /** Mounts `POST /api/contact` (examples/contact-form), which publishes ContactFormSubmitted on BATON_CONTACT_TOPIC. */
   BATON_CONTACT_API: v.optional(boolean("BATON_CONTACT_API"), "false"),
   BATON_CONTACT_TOPIC: v.optional(v.pipe(v.string(), v.nonEmpty("BATON_CONTACT_TOPIC must not be empty")), "contact-form-submitted"),
+  /** Logs: least severe level written, and JSON lines or a pretty line (auto: pretty on a terminal). */
+  BATON_LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error"], "BATON_LOG_LEVEL must be one of debug, info, warn, error"), "info"),
+  BATON_LOG_FORMAT: v.optional(v.picklist(["auto", "json", "pretty"], "BATON_LOG_FORMAT must be one of auto, json, pretty"), "auto"),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;

@@ -33,10 +33,32 @@ import { openDagRuns } from "./open-dag-runs.ts";
 import { loadMwaaInvoke } from "./mwaa-client.ts";
 import type { DagRuns } from "../engine/dagruns/dag-runs.ts";
 import type { LocalDag } from "../adapters/airflow/local.ts";
-import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
-import { createGraphQL } from "./graphql/yoga.ts";
 import { inProcessServices, startServices } from "../services/start-services.ts";
 import type { ServiceAdapters } from "../services/service.ts";
+import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
+import { createGraphQL } from "./graphql/yoga.ts";
+import type { BatonLogger } from "./observability/logger.ts";
+import { createBatonMetrics } from "./observability/baton-metrics.ts";
+import { createHealth, type Health } from "./observability/health.ts";
+import { startingApp } from "./starting-app.ts";
+import { quietLogger } from "./observability/quiet-logger.ts";
+import {
+  type Dependency,
+  esdbDependency,
+  kafkaDependency,
+  objectStoreDependency,
+  openWhenReachable,
+  StartAbortedError,
+  type WaitOptions,
+  watchDependencies,
+} from "./dependency-watch.ts";
+import { type LogOutput, loggerFromConfig } from "./observability/runtime-logger.ts";
+
+/** Node's output: JSON lines (or pretty ones on a terminal), warnings and errors to stderr. */
+const nodeOutput: LogOutput = {
+  terminal: process.stdout.isTTY === true,
+  write: (line, level) => void (level === "warn" || level === "error" ? process.stderr : process.stdout).write(`${line}\n`),
+};
 
 /** Read-model checkpoints under DATA_DIR for the durable stores (the memory store starts empty anyway). */
 function checkpointsOf(config: Config): Pick<EngineDeps, "checkpoints" | "checkpointEvery"> {
@@ -53,120 +75,188 @@ function clusterOf(config: Config): Pick<EngineDeps, "cluster"> {
   };
 }
 
-export interface RunningServer {
-  port: number;
-  /** The running engine and its store, for in-process tools and tests. */
-  engine: Engine;
-  store: EventStore;
-  /** The Airflow bridge (its Airflow adapter and monitor), unless BATON_DAG_RUNS is false. */
-  dagRuns?: DagRuns;
-  close(): Promise<void>;
-}
-
 /** What tests put in place of the data services' defaults: adapters (no DNS) and the fault-rate generator. */
 export interface ServiceOverrides {
   adapters?: ServiceAdapters;
   random?: () => number;
 }
 
-/** Starts Baton with `config`; resolves once it listens. `localDags` are DAGs for the local executor (BATON_AIRFLOW=local). */
-export async function startServer(
+/** How a caller may start the server: its logger, the data services' overrides, DAGs for the local executor (BATON_AIRFLOW=local), the dependency waits. */
+export interface StartOptions {
+  logger?: BatonLogger;
+  services?: ServiceOverrides;
+  localDags?: Record<string, LocalDag>;
+  timing?: DependencyTiming;
+}
+
+export interface RunningServer {
+  port: number;
+  /** The running engine and its store, for in-process tools and tests. */
+  engine: Engine;
+  store: EventStore;
+  logger: BatonLogger;
+  /** The Airflow bridge (its Airflow adapter and monitor), unless BATON_DAG_RUNS is false. */
+  dagRuns?: DagRuns;
+  close(): Promise<void>;
+}
+
+/** A server that listens and answers health and metrics while it starts. */
+export interface StartingServer {
+  port: number;
+  health: Health;
+  /** Resolves once the engine runs and every route answers; rejects on a failure retrying cannot fix (a damaged log, a DATA_DIR in use). */
+  ready: Promise<RunningServer>;
+  close(): Promise<void>;
+}
+
+/** Starts Baton with `config`; resolves once it listens and every route answers. */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const starting = await listenAndStart(config, options.logger ?? loggerFromConfig(config, nodeOutput), options.timing, options);
+  try {
+    return await starting.ready;
+  } catch (error) {
+    await starting.close();
+    throw error;
+  }
+}
+
+/**
+ * Listens at once, then opens the store, bus and engine behind it. Until they
+ * run, `/health*` and `/metrics` answer and every other route 503. Kafka and
+ * EventStoreDB that do not answer are waited for in the background
+ * (dependency-watch.ts) and watched afterwards, so readiness follows them.
+ */
+export async function listenAndStart(
   config: Config,
-  options: { services?: ServiceOverrides; localDags?: Record<string, LocalDag> } = {},
-): Promise<RunningServer> {
-  const store = await openStore(config);
-  const logger = {
-    info: (message: string, fields?: Record<string, unknown>) => console.log(message, fields ?? ""),
-    error: (message: string, fields?: Record<string, unknown>) => console.error(message, fields ?? ""),
-  };
-  const bus = await openBus(config, logger).catch(async (error: unknown) => {
-    await store.close();
-    throw error;
-  });
-  // User code runs on worker threads, never on this event loop.
-  const userCode = await openUserCodePool(config, nodeWorkerSpawner({ heapMb: config.BATON_USER_CODE_HEAP_MB }), logger.error).catch(async (error: unknown) => {
-    await bus?.close();
-    await store.close();
-    throw error;
-  });
-  const engine = await createEngine({
-    store,
-    bus,
-    userCode,
-    sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
-    logger,
-    egress: egressPolicy(config, async (host) => (await lookup(host, { all: true })).map((entry) => entry.address)),
-    eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
-    ...memoryBounds(config),
-    ...workflowLimits(config),
-    ...userCodeLimits(config),
-    eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
-    ...checkpointsOf(config),
-    ...clusterOf(config),
-  });
-  const router = await openRouter(config, engine, store, logger.error);
-  // The seed's data services, on the engine's bus, so its workflows complete in this process alone.
-  const services = await startServices(inProcessServices(config), {
-    bus: engine.bus,
-    completionTopic: config.BATON_ROUTER_TOPIC,
-    settings: config,
-    logger,
-    clock: Date.now,
-    random: options.services?.random ?? Math.random,
-    ...(options.services?.adapters ? { adapters: options.services.adapters } : {}),
-  }).catch(async (error: unknown) => {
-    await router?.close();
-    await engine.close();
-    await userCode.close();
-    await bus?.close();
-    await store.close();
-    throw error;
-  });
-  // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).
-  const typeDefs = await readFile(new URL("../../schema.graphql", import.meta.url), "utf8");
-  const auth = createAuth(await openAuthSettings(config, (c) => getConnInfo(c).remote.address ?? "unknown"), authPortOf(engine));
-  const limits = inputLimitsOf(config);
-  const graphql = createGraphQL({ engine, router, typeDefs, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
-  const objectStores = await openObjectStores(config);
-  const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
-  const dagRuns = await openDagRuns(config, {
-    engine,
-    store,
-    objects: objectStores.objects,
-    ...(config.AIRFLOW_S3_BUCKET ? { dagObjects: await openObjectStores({ ...config, BATON_OBJECT_STORE: "s3", S3_BUCKET: config.AIRFLOW_S3_BUCKET }).then((s) => s.objects) } : {}),
-    ...(config.BATON_AIRFLOW === "mwaa" ? { mwaaInvoke: await loadMwaaInvoke(config.MWAA_REGION) } : {}),
-    localDags: options.localDags,
-    logError: logger.error,
-  });
-  const app = createApp({ engine, router, graphql, ingestion, auth, limits, ...exampleRoutesOf(config) });
+  logger: BatonLogger = loggerFromConfig(config, nodeOutput),
+  options: DependencyTiming = {},
+  extras: Pick<StartOptions, "services" | "localDags"> = {},
+): Promise<StartingServer> {
+  const metrics = createBatonMetrics();
+  const health = createHealth();
+  const dependencies = networkDependencies(config);
+  health.set("store", "starting", { detail: storeDetail(config) });
+  health.set("bus", config.BATON_BUS === "kafka" ? "starting" : "disabled", { detail: config.BATON_BUS === "kafka" ? kafkaDependency(config.KAFKA_BROKERS ?? []).detail : "in-process" });
+  health.set("router", config.BATON_ROUTER_ENABLED ? "starting" : "disabled", { detail: `topic ${config.BATON_ROUTER_TOPIC}` });
+  health.set("objectStore", "starting", { detail: config.BATON_OBJECT_STORE });
+  let fetch: (request: Request, env: unknown) => Response | Promise<Response> = startingApp(health, metrics).fetch;
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).
     const s = serve(
-      { fetch: app.fetch, port: config.PORT, hostname: config.HOST, overrideGlobalObjects: false },
+      { fetch: (request, env) => fetch(request, env), port: config.PORT, hostname: config.HOST, overrideGlobalObjects: false },
       () => resolve(s),
     );
   });
-  const graphqlWs = attachGraphQLWebSocket(server as Server, graphql, auth);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
-  return {
-    port,
-    engine,
-    store,
-    dagRuns,
-    async close() {
-      await graphqlWs.close();
+  let closing = false;
+  const opened: (() => Promise<unknown>)[] = [];
+  const wait = { health, logger, isClosing: () => closing, ...options };
+  // Client chatter during an outage, a line a minute: kafkajs' own entries (they carry its level label) and ESDB resubscriptions.
+  const kafkaLogger = quietLogger(logger, { applies: (_, fields) => fields?.level !== undefined });
+  const esdbLogger = quietLogger(logger, { applies: (message) => message.includes("resubscribing") });
+  let stopWatching = () => {};
+  const ready = (async (): Promise<RunningServer> => {
+    const rawStore = config.BATON_EVENT_STORE === "esdb"
+      ? await openWhenReachable(dependencies.store!, () => openStore(config, { logger: esdbLogger }), wait)
+      : await openStore(config, { logger });
+    const store = metrics.instrumentStore(rawStore);
+    opened.unshift(() => store.close());
+    health.set("store", "up");
+    const bus = dependencies.bus ? await openWhenReachable(dependencies.bus, () => openBus(config, kafkaLogger), wait) : undefined;
+    if (bus) opened.unshift(() => bus.close());
+    // User code runs on worker threads, never on this event loop.
+    const userCode = await openUserCodePool(config, nodeWorkerSpawner({ heapMb: config.BATON_USER_CODE_HEAP_MB }), (message) => logger.error(message));
+    opened.unshift(() => userCode.close());
+    const engine = await createEngine({
+      store,
+      bus,
+      userCode,
+      sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
+      logger: metrics.countingLogger(logger),
+      egress: egressPolicy(config, async (host) => (await lookup(host, { all: true })).map((entry) => entry.address)),
+      eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
+      ...memoryBounds(config),
+      ...workflowLimits(config),
+      ...userCodeLimits(config),
+      eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
+      ...checkpointsOf(config),
+      ...clusterOf(config),
+    });
+    opened.unshift(() => engine.close());
+    const router = await openRouter(config, engine, store, (message, fields) => logger.error(message, fields));
+    if (router) opened.unshift(() => router.close());
+    if (router) health.set("router", "up");
+    metrics.observeEngine(engine);
+    metrics.observeRouter(router);
+    // The seed's data services, on the engine's bus, so its workflows complete in this process alone.
+    const services = await startServices(inProcessServices(config), {
+      bus: engine.bus,
+      completionTopic: config.BATON_ROUTER_TOPIC,
+      settings: config,
+      logger,
+      clock: Date.now,
+      random: extras.services?.random ?? Math.random,
+      ...(extras.services?.adapters ? { adapters: extras.services.adapters } : {}),
+    });
+    opened.unshift(() => services.close());
+    // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).
+    const typeDefs = await readFile(new URL("../../schema.graphql", import.meta.url), "utf8");
+    const auth = createAuth(await openAuthSettings(config, (c) => getConnInfo(c).remote.address ?? "unknown"), authPortOf(engine));
+    const limits = inputLimitsOf(config);
+    const graphql = createGraphQL({ engine, router, logError: (error) => logger.error("unexpected GraphQL error", { error }), typeDefs, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
+    const objectStores = await openObjectStores(config);
+    health.set("objectStore", "up");
+    const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
+    const dagRuns = await openDagRuns(config, {
+      engine,
+      store,
+      objects: objectStores.objects,
+      ...(config.AIRFLOW_S3_BUCKET ? { dagObjects: await openObjectStores({ ...config, BATON_OBJECT_STORE: "s3", S3_BUCKET: config.AIRFLOW_S3_BUCKET }).then((s) => s.objects) } : {}),
+      ...(config.BATON_AIRFLOW === "mwaa" ? { mwaaInvoke: await loadMwaaInvoke(config.MWAA_REGION) } : {}),
+      localDags: extras.localDags,
+      logError: (message, fields) => logger.error(message, fields),
+    });
+    if (dagRuns) opened.unshift(() => dagRuns.close());
+    const app = createApp({ engine, router, graphql, ingestion, auth, limits, logger, metrics, health, ...exampleRoutesOf(config) });
+    const graphqlWs = attachGraphQLWebSocket(server as Server, graphql, auth);
+    opened.unshift(() => graphqlWs.close());
+    fetch = app.fetch;
+    health.markStarted();
+    const watched = [dependencies.store, dependencies.bus, dependencies.objectStore].filter((d): d is Dependency => d !== undefined);
+    if (watched.length > 0) stopWatching = watchDependencies(watched, { health, logger, everyMs: options.watchEveryMs, probeTimeoutMs: options.probeTimeoutMs });
+    return { port, engine, store, logger, dagRuns, close };
+  })();
+  ready.catch(() => {}); // the caller awaits it; nothing is left unhandled meanwhile
+  let closed: Promise<void> | undefined;
+  function close(): Promise<void> {
+    closed ??= (async () => {
+      closing = true;
+      stopWatching();
+      await ready.catch(() => {});
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await services.close();
-      await dagRuns?.close();
-      await router?.close();
-      await engine.close();
-      await userCode.close();
-      await bus?.close();
-      await store.close();
-    },
+      for (const step of opened) await step();
+    })();
+    return closed;
+  }
+  return { port, health, ready, close };
+}
+
+/** The waits' pauses and probe timeouts (tests shorten them). */
+export type DependencyTiming = Partial<Pick<WaitOptions, "initialDelayMs" | "maxDelayMs" | "reportEveryMs" | "probeTimeoutMs">> & { watchEveryMs?: number };
+
+function networkDependencies(config: Config): { store?: Dependency; bus?: Dependency; objectStore?: Dependency } {
+  return {
+    ...(config.BATON_EVENT_STORE === "esdb" && config.ESDB_URL ? { store: esdbDependency(config.ESDB_URL) } : {}),
+    ...(config.BATON_BUS === "kafka" ? { bus: kafkaDependency(config.KAFKA_BROKERS ?? []) } : {}),
+    ...(config.BATON_OBJECT_STORE !== "fs" && config.S3_ENDPOINT ? { objectStore: objectStoreDependency(config.S3_ENDPOINT) } : {}),
   };
+}
+
+function storeDetail(config: Config): string {
+  if (config.BATON_EVENT_STORE === "esdb") return esdbDependency(config.ESDB_URL ?? "").detail;
+  return config.BATON_EVENT_STORE === "file" ? `file in ${config.DATA_DIR}` : "memory";
 }
 
 async function main(): Promise<void> {
@@ -177,32 +267,48 @@ async function main(): Promise<void> {
     console.error(`baton: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(2);
   }
-  const running = await startServer(config);
-  console.log(
-    `baton: listening on http://${config.HOST}:${running.port} (event store: ${config.BATON_EVENT_STORE}${
-      config.BATON_EVENT_STORE === "file" ? ` in ${config.DATA_DIR}` : ""
-    }; bus: ${config.BATON_BUS === "kafka" ? `kafka at ${config.KAFKA_BROKERS?.join(",")}` : "in-process"}; auth: ${config.BATON_AUTH})`,
-  );
-  if (config.BATON_AUTH === "required" && !running.engine.listApiKeys().some((key) => key.role === "admin" && key.revokedAt === undefined)) {
-    console.error("baton: BATON_AUTH=required and no admin key exists: stop the server and run `npm run baton -- keys create --name admin --role admin`");
-  }
+  const logger = loggerFromConfig(config, nodeOutput);
+  const starting = await listenAndStart(config, logger).catch((error: unknown) => {
+    logger.error(`baton: failed to start: ${error instanceof Error ? error.message : String(error)}`, { error });
+    process.exit(1);
+  });
+  logger.info(`baton: listening on http://${config.HOST}:${starting.port}; starting`, { port: starting.port });
+  let running: RunningServer;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`baton: ${signal} received, shutting down`);
-    await running.close();
+    logger.info(`baton: ${signal} received, shutting down`, { signal });
+    await starting.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  try {
+    running = await starting.ready;
+  } catch (error) {
+    if (error instanceof StartAbortedError) return;
+    // A DATA_DIR in use or a damaged log is an expected refusal, not a crash: its message says everything, a stack trace would bury it.
+    const expected = error instanceof DirectoryInUseError || error instanceof LogDamageError;
+    logger.error(`baton: failed to start: ${error instanceof Error ? error.message : String(error)}`, expected ? {} : { error });
+    await starting.close().catch(() => {});
+    process.exit(1);
+  }
+  logger.info(`baton: ready on http://${config.HOST}:${running.port}`, {
+    port: running.port,
+    eventStore: config.BATON_EVENT_STORE,
+    ...(config.BATON_EVENT_STORE === "file" ? { dataDir: config.DATA_DIR } : {}),
+    bus: config.BATON_BUS === "kafka" ? `kafka at ${config.KAFKA_BROKERS?.join(",")}` : "in-process",
+    auth: config.BATON_AUTH,
+  });
+  if (config.BATON_AUTH === "required" && !running.engine.listApiKeys().some((key) => key.role === "admin" && key.revokedAt === undefined)) {
+    logger.warn("baton: BATON_AUTH=required and no admin key exists: stop the server and run `npm run baton -- keys create --name admin --role admin`");
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("src/api/node.ts")) {
   main().catch((error) => {
-    // A DATA_DIR in use or a damaged log is an expected refusal, not a crash: its message says everything, a stack trace would bury it.
-    if (error instanceof DirectoryInUseError || error instanceof LogDamageError) console.error(`baton: failed to start: ${error.message}`);
-    else console.error("baton: failed to start:", error);
+    console.error("baton: failed to start:", error);
     process.exit(1);
   });
 }

@@ -24,6 +24,9 @@ import { workflowLimits } from "./workflow-limits.ts";
 import { openRouter } from "./open-router.ts";
 import { openDagRuns } from "./open-dag-runs.ts";
 import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
+import type { BatonLogger } from "./observability/logger.ts";
+import { createBatonMetrics } from "./observability/baton-metrics.ts";
+import { consoleOutput, loggerFromConfig } from "./observability/runtime-logger.ts";
 
 /**
  * `upgradeWebSocket` is the runtime's Hono helper, for graphql-ws on `/graphql`;
@@ -32,7 +35,11 @@ import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
 export async function createPortableApp(
   config: Config,
   runtime: string,
-  { upgradeWebSocket, clientAddress }: Pick<AppDeps, "upgradeWebSocket"> & { clientAddress?: (c: Context) => string } = {},
+  { upgradeWebSocket, clientAddress, logger = loggerFromConfig(config, consoleOutput(false)) }: Pick<AppDeps, "upgradeWebSocket"> & {
+    clientAddress?: (c: Context) => string;
+    /** The runtime's logger (JSON lines through `console` when absent). */
+    logger?: BatonLogger;
+  } = {},
 ) {
   if (config.BATON_EVENT_STORE === "esdb") {
     throw new Error(`BATON_EVENT_STORE=esdb needs the Node entry (npm start); ${runtime} supports file and memory`);
@@ -46,13 +53,17 @@ export async function createPortableApp(
   if (config.MINIO_ENDPOINT) {
     throw new Error(`MINIO_ENDPOINT (the raw-data bucket) needs the Node entry (npm start); ${runtime} reads run input from the fs object store only`);
   }
-  const store = config.BATON_EVENT_STORE === "memory"
-    ? createMemoryEventStore()
-    : await openFileEventStore({ dir: config.DATA_DIR, fsync: config.BATON_FSYNC, cacheBytes: config.BATON_READ_CACHE_MB * 1024 * 1024 });
+  const metrics = createBatonMetrics();
+  const store = metrics.instrumentStore(
+    config.BATON_EVENT_STORE === "memory"
+      ? createMemoryEventStore()
+      : await openFileEventStore({ dir: config.DATA_DIR, fsync: config.BATON_FSYNC, cacheBytes: config.BATON_READ_CACHE_MB * 1024 * 1024 }),
+  );
   const engine = await createEngine({
     store,
     // User code runs on web Workers, off the event loop (no heap limit there: see web-workers.ts).
-    userCode: await openUserCodePool(config, webWorkerSpawner(), (message) => console.error(message)),
+    userCode: await openUserCodePool(config, webWorkerSpawner(), (message) => logger.error(message)),
+    logger: metrics.countingLogger(logger),
     sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
     egress: egressPolicy(config),
     eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
@@ -61,13 +72,15 @@ export async function createPortableApp(
     ...userCodeLimits(config),
     eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
   });
-  const router = await openRouter(config, engine, store);
+  const router = await openRouter(config, engine, store, (message, fields) => logger.error(message, fields));
+  metrics.observeEngine(engine);
+  metrics.observeRouter(router);
   const auth = createAuth(await openAuthSettings(config, clientAddress), authPortOf(engine));
   const limits = inputLimitsOf(config);
-  const graphql = createGraphQL({ engine, router, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
+  const graphql = createGraphQL({ engine, router, logError: (error) => logger.error("unexpected GraphQL error", { error }), graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
   // Files under DATA_DIR/objects, as `npm start` keeps them by default.
   const objects = createFsObjectStore(join(config.DATA_DIR, "objects"));
   // The Airflow bridge, its artifacts in the same store; MWAA needs the Node entry.
   await openDagRuns(config, { engine, store, objects });
-  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits, ingestion: { objects, rawDataBucket: config.MINIO_RAW_DATA_BUCKET }, ...exampleRoutesOf(config) });
+  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits, logger, metrics, ingestion: { objects, rawDataBucket: config.MINIO_RAW_DATA_BUCKET }, ...exampleRoutesOf(config) });
 }

@@ -17,14 +17,19 @@ import { loadEvaluators } from "../adapters/evaluators/index.ts";
 import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import { createEngine } from "../engine/engine.ts";
 import { createApp } from "./app.ts";
+import { createLogger } from "./observability/logger.ts";
+import { consoleOutput } from "./observability/runtime-logger.ts";
 import { retryingStart } from "./retrying-start.ts";
 import { upgradeWebSocket } from "./workerd-websocket.ts";
 
+// workerd has no environment at global scope: JSON lines at info, which its log tail shows as they are.
+const logger = createLogger({ write: consoleOutput(false).write, level: "info", format: "json" });
+
 const app = retryingStart(async () => {
   const evaluators = await loadEvaluators({ quickjsWasm });
-  const engine = await createEngine({ store: createMemoryEventStore(), evaluators });
+  const engine = await createEngine({ store: createMemoryEventStore(), evaluators, logger });
   // graphql-ws on `/graphql` through a Hono helper for workerd's WebSocketPair.
-  return createApp({ engine, upgradeWebSocket });
+  return createApp({ engine, upgradeWebSocket, logger });
 });
 
 export default {

@@ -26,7 +26,7 @@ import { authApp } from "../support/auth.ts";
  */
 
 /** Routes anyone may call. OPTIONS: CORS preflights never carry credentials and run nothing. */
-const PUBLIC = new Set(["GET /health", "HEAD /health", "GET /api/health", "HEAD /api/health", "POST /api/token"]);
+const PUBLIC = new Set(["GET /health", "HEAD /health", "GET /api/health", "HEAD /api/health", "GET /health/live", "HEAD /health/live", "GET /health/ready", "HEAD /health/ready", "GET /metrics", "HEAD /metrics", "GET /api-docs", "HEAD /api-docs", "GET /api-docs/ui", "HEAD /api-docs/ui", "GET /api-docs/ui.js", "HEAD /api-docs/ui.js", "POST /api/token"]);
 /** Routes a worker key may call (for its task types only). */
 const WORKER = new Set([
   "GET /api/tasks/poll/batch/:taskType",

@@ -24,10 +24,20 @@ export type AccessRule = { method: string; pattern: string; access: (params: Rec
 
 const fixed = (access: Access) => () => access;
 
-/** The routes anyone may call: health checks, and the token endpoint itself. */
+/**
+ * The routes anyone may call: health checks, the token endpoint itself, and
+ * Prometheus metrics (counts by workflow and task type, no payloads; scrapers
+ * cannot renew tokens, so keep `/metrics` off public networks by their policy).
+ */
 export const PUBLIC_ROUTES: readonly (readonly [string, string])[] = [
   ["GET", "/health"],
   ["GET", "/api/health"],
+  ["GET", "/health/live"],
+  ["GET", "/health/ready"],
+  ["GET", "/metrics"],
+  ["GET", "/api-docs"],
+  ["GET", "/api-docs/ui"],
+  ["GET", "/api-docs/ui.js"],
   ["POST", "/api/token"],
 ];
 

@@ -12,7 +12,7 @@ import type { AuthEnginePort, SecretHasher } from "./ports.ts";
 import { refuse } from "./responses.ts";
 import type { TokenSigner } from "./tokens.ts";
 
-const TokenRequestSchema = v.object({
+export const TokenRequestSchema = v.object({
   keyId: v.string("keyId: expected a string"),
   keySecret: v.string("keySecret: expected a string"),
 });

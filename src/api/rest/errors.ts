@@ -30,10 +30,10 @@ export function toErrorResponse(error: unknown, instance?: string): ErrorRespons
 }
 
 /** The Hono error handler: one place where errors become HTTP responses. */
-export function errorHandler(log: (error: unknown) => void) {
+export function errorHandler(log: (error: unknown, c: Context) => void) {
   return (error: Error, c: Context) => {
     const body = toErrorResponse(error, c.req.path);
-    if (body.status >= 500) log(error);
+    if (body.status >= 500) log(error, c);
     return c.json(body, body.status as 400);
   };
 }

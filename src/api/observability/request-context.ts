@@ -1,0 +1,35 @@
+/**
+ * Gives every request an id: the caller's `X-Request-Id` when it is a sane
+ * token, else a fresh UUID. The id is echoed in the response header and
+ * carried by every log line written for the request, so a caller's report
+ * ("request 7f3c… failed") finds its lines.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import type { BatonLogger } from "./logger.ts";
+
+const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The request id the middleware chose, or undefined outside a request. */
+export function requestIdOf(c: Context): string | undefined {
+  return c.get("requestId" as never) as string | undefined;
+}
+
+/**
+ * Sets the request id and logs each finished request at debug (method, path,
+ * status, duration); answers of 500 and above at warn.
+ */
+export function requestContext(logger: BatonLogger, now: () => number = () => performance.now()): MiddlewareHandler {
+  return async (c, next) => {
+    const offered = c.req.header("x-request-id");
+    const requestId = offered !== undefined && SANE_ID.test(offered) ? offered : crypto.randomUUID();
+    c.set("requestId" as never, requestId as never);
+    const started = now();
+    await next();
+    c.header("x-request-id", requestId);
+    const status = c.res.status;
+    const level = status >= 500 ? "warn" : "debug";
+    if (logger.isEnabled(level)) {
+      logger[level]("request", { requestId, method: c.req.method, path: c.req.path, status, durationMs: Math.round((now() - started) * 10) / 10 });
+    }
+  };
+}
