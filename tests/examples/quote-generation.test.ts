@@ -69,7 +69,7 @@ describe("quote generation example", () => {
 
   it("quotes the sample thread: the later quantity wins, 5% volume discount, 8.25% tax, a numbered PDF showing the total", async () => {
     const workflow = await run("t-1001");
-    expect(workflow.status).toBe("COMPLETED");
+    expect(workflow.status, `${workflow.reasonForIncompletion} ${JSON.stringify((workflow.tasks ?? []).filter((t: any) => t.status !== "COMPLETED").map((t: any) => [t.referenceTaskName, t.reasonForIncompletion]))}`).toBe("COMPLETED");
     // 40 x 120 + 3 x 1500 + 12 x 89.50 = 10,374.00; 5% off = 518.70; tax 8.25% of 9,855.30 = 813.06.
     expect(workflow.output).toMatchObject({ total: 10668.36, currency: "USD", notified: "purchasing@northwind.example" });
     const totals = workflow.tasks.find((t: any) => t.referenceTaskName === "calculate_totals").outputData.totals;
@@ -102,7 +102,7 @@ describe("quote generation example", () => {
 
   it("applies no discount under the threshold", async () => {
     const workflow = await run("t-2002");
-    expect(workflow.status).toBe("COMPLETED");
+    expect(workflow.status, `${workflow.reasonForIncompletion} ${JSON.stringify((workflow.tasks ?? []).filter((t: any) => t.status !== "COMPLETED").map((t: any) => [t.referenceTaskName, t.reasonForIncompletion]))}`).toBe("COMPLETED");
     // 2 x 89.50 = 179.00; tax 8.25% = 14.77.
     expect(workflow.output.total).toBe(193.77);
     expect((await pdfText(await readFile(workflow.output.pdf))).text).toContain("Total: USD 193.77");
