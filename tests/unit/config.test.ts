@@ -42,6 +42,8 @@ describe("configuration from the environment", () => {
       BATON_ROUTER_MAPPINGS: {},
       BATON_ROUTER_HOLD_MS: 300000,
       BATON_EVENT_SINK_WAITS: false,
+      BATON_LOG_LEVEL: "info",
+      BATON_LOG_FORMAT: "auto",
       BATON_OBJECT_STORE: "fs",
       S3_REGION: "us-east-1",
       S3_FORCE_PATH_STYLE: false,

@@ -70,9 +70,12 @@ describe("the documented Node version", () => {
   it("satisfies every locked package's engines, so npm install prints no engine warning", async () => {
     const pkg = JSON.parse(await read("package.json")) as { engines: { node: string } };
     const oldest = semver.minVersion(pkg.engines.node)!.version;
-    const lock = JSON.parse(await read("package-lock.json")) as { packages: Record<string, { engines?: { node?: string } | string[] }> };
+    const lock = JSON.parse(await read("package-lock.json")) as { packages: Record<string, { engines?: { node?: string } | string[]; os?: string[]; cpu?: string[] }> };
+    // npm installs (and checks) a platform-specific optional package only on its platform.
+    const installedHere = (entry: { os?: string[]; cpu?: string[] }) =>
+      (!entry.os || entry.os.includes(process.platform)) && (!entry.cpu || entry.cpu.includes(process.arch));
     const refused = Object.entries(lock.packages)
-      .filter(([name, entry]) => name !== "" && entry.engines && !Array.isArray(entry.engines) && entry.engines.node)
+      .filter(([name, entry]) => name !== "" && installedHere(entry) && entry.engines && !Array.isArray(entry.engines) && entry.engines.node)
       .filter(([, entry]) => !semver.satisfies(oldest, (entry.engines as { node: string }).node))
       .map(([name, entry]) => `${name} wants ${(entry.engines as { node: string }).node}`);
     expect(refused).toEqual([]);

@@ -123,6 +123,9 @@ export const OPERATIONS: Record<string, Operation> = {
   "DELETE /api/event/:name": { summary: "Unregister an event handler", produces: "none" },
   // Event router
   "GET /api/router/stats": { summary: "Baton: the event router's counts since start" },
+  // DAG runs (the Airflow bridge)
+  "GET /api/dagruns": { summary: "Baton: DAG runs, newest first, by workflow, DAG or status", query: ["workflowId", "dagId", "status", "limit"] },
+  "GET /api/dagruns/:id": { summary: "Baton: one DAG run with its events" },
   "GET /api/router/unmatched": { summary: "Baton: completions the router could not match, newest first", query: ["limit"] },
   // Admin and queue
   "GET /api/admin/task/:tasktype": { summary: "Pending tasks of a type", query: ["start", "count"] },
