@@ -34,6 +34,7 @@ import type { LocalDag } from "../adapters/airflow/local.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
 import { inProcessServices, startServices } from "../services/start-services.ts";
+import { seedDags } from "../adapters/airflow/seed-dags/index.ts";
 import type { ServiceAdapters } from "../services/service.ts";
 
 /** Read-model checkpoints under DATA_DIR for the durable stores (the memory store starts empty anyway). */
@@ -93,16 +94,33 @@ export async function startServer(
     ...checkpointsOf(config),
   });
   const router = await openRouter(config, engine, store, logger.error);
+  const objectStores = await openObjectStores(config);
+  const dagObjects = config.AIRFLOW_S3_BUCKET ? await openObjectStores({ ...config, BATON_OBJECT_STORE: "s3", S3_BUCKET: config.AIRFLOW_S3_BUCKET }).then((s) => s.objects) : undefined;
+  const serviceNames = inProcessServices(config);
+  // The bridge's monitor listens on dag-monitor-queue before the services that hand runs to it start.
+  const dagRuns = await openDagRuns(config, {
+    engine,
+    store,
+    objects: objectStores.objects,
+    ...(dagObjects ? { dagObjects } : {}),
+    ...(config.BATON_AIRFLOW === "mwaa" ? { mwaaInvoke: await loadMwaaInvoke(config.MWAA_REGION) } : {}),
+    // The seed's name-parse and email-hygiene DAGs, so its workflows run on the local executor; a test's own DAGs win.
+    localDags: { ...seedDags({ output: dagObjects ?? objectStores.objects, inputs: [objectStores.objects, ...(dagObjects ? [dagObjects] : [])] }), ...options.localDags },
+    logError: logger.error,
+    triggerRequests: !serviceNames.includes("airflow-adapter"),
+  });
   // The seed's data services, on the engine's bus, so its workflows complete in this process alone.
-  const services = await startServices(inProcessServices(config), {
+  const services = await startServices(serviceNames, {
     bus: engine.bus,
     completionTopic: config.BATON_ROUTER_TOPIC,
     settings: config,
     logger,
+    store,
     clock: Date.now,
     random: options.services?.random ?? Math.random,
     ...(options.services?.adapters ? { adapters: options.services.adapters } : {}),
   }).catch(async (error: unknown) => {
+    await dagRuns?.close();
     await router?.close();
     await engine.close();
     await userCode.close();
@@ -115,17 +133,7 @@ export async function startServer(
   const auth = createAuth(await openAuthSettings(config, (c) => getConnInfo(c).remote.address ?? "unknown"), authPortOf(engine));
   const limits = inputLimitsOf(config);
   const graphql = createGraphQL({ engine, router, typeDefs, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
-  const objectStores = await openObjectStores(config);
   const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
-  const dagRuns = await openDagRuns(config, {
-    engine,
-    store,
-    objects: objectStores.objects,
-    ...(config.AIRFLOW_S3_BUCKET ? { dagObjects: await openObjectStores({ ...config, BATON_OBJECT_STORE: "s3", S3_BUCKET: config.AIRFLOW_S3_BUCKET }).then((s) => s.objects) } : {}),
-    ...(config.BATON_AIRFLOW === "mwaa" ? { mwaaInvoke: await loadMwaaInvoke(config.MWAA_REGION) } : {}),
-    localDags: options.localDags,
-    logError: logger.error,
-  });
   const app = createApp({ engine, router, graphql, ingestion, auth, limits });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in

@@ -1,0 +1,64 @@
+/**
+ * What the seed's DAGs share: read the run's input from the object store
+ * (`conf.s3_input_uri`, the URI `POST /workflow/deploy` gives, or
+ * `conf.input_key`, a key), one record a line, and write the output and the
+ * `*_Stats.jsonl` statistics under `conf.output_prefix`, where the monitor
+ * looks for the run's artifacts.
+ */
+import type { ObjectStore } from "../../../domain/ports.ts";
+import type { LocalDagContext } from "../local.ts";
+
+/** Where the seed's DAGs read and write. */
+export interface SeedDagStores {
+  /** Where DAGs write (AIRFLOW_S3_BUCKET's store, or Baton's). */
+  output: ObjectStore;
+  /** Stores an input URI may point into, tried in order (Baton's, where deploy writes the input, and the DAGs' own). */
+  inputs: ObjectStore[];
+}
+
+const text = (value: unknown) => (typeof value === "string" && value.trim() !== "" ? value : undefined);
+
+/** The key `uri` names in `store`, if it names one there. */
+export function keyInStore(store: ObjectStore, uri: string): string | undefined {
+  const root = store.uri("x").slice(0, -1);
+  if (!uri.startsWith(root)) return undefined;
+  const rest = uri.slice(root.length);
+  // The file store gives file URLs, whose path is percent-encoded.
+  return root.startsWith("file:") ? decodeURIComponent(rest) : rest;
+}
+
+/** The input's records: its non-blank lines, trimmed. */
+export async function readInputLines({ inputs }: SeedDagStores, { dagId, conf }: LocalDagContext): Promise<{ uri: string; lines: string[] }> {
+  const uri = text(conf.s3_input_uri);
+  const key = text(conf.input_key);
+  let found: { store: ObjectStore; key: string } | undefined;
+  if (uri) {
+    for (const store of inputs) {
+      const inStore = keyInStore(store, uri);
+      if (inStore !== undefined) {
+        found = { store, key: inStore };
+        break;
+      }
+    }
+    if (!found) throw new Error(`${dagId}: conf.s3_input_uri ${uri} is in none of the object stores this DAG reads (${inputs.map((s) => s.uri("")).join(", ")})`);
+  } else if (key) {
+    found = { store: inputs[0]!, key };
+  } else {
+    throw new Error(`${dagId}: conf.s3_input_uri (the URI deploy gives) or conf.input_key (a key in the object store) is required`);
+  }
+  if (!(await found.store.head(found.key))) throw new Error(`${dagId}: input ${found.store.uri(found.key)} does not exist`);
+  const content = await new Response(await found.store.get(found.key)).text();
+  return { uri: found.store.uri(found.key), lines: content.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "") };
+}
+
+/** The prefix the bridge gave the run (`conf.output_prefix`). */
+export function outputPrefixOf({ dagId, conf }: LocalDagContext): string {
+  const prefix = text(conf.output_prefix);
+  if (!prefix) throw new Error(`${dagId}: conf.output_prefix is required (the bridge sets it)`);
+  return prefix.endsWith("/") ? prefix : `${prefix}/`;
+}
+
+/** Writes records as JSON lines. */
+export async function putJsonLines(store: ObjectStore, key: string, records: readonly unknown[]): Promise<void> {
+  await store.put(key, records.map((record) => `${JSON.stringify(record)}\n`).join(""), { contentType: "application/x-ndjson" });
+}
