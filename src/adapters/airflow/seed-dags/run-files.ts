@@ -18,9 +18,12 @@ export interface SeedDagStores {
 
 const text = (value: unknown) => (typeof value === "string" && value.trim() !== "" ? value : undefined);
 
+/** The URI prefix of every key in `store` (`uri("")` is no key to some stores). */
+const rootOf = (store: ObjectStore) => store.uri("x").slice(0, -1);
+
 /** The key `uri` names in `store`, if it names one there. */
 export function keyInStore(store: ObjectStore, uri: string): string | undefined {
-  const root = store.uri("x").slice(0, -1);
+  const root = rootOf(store);
   if (!uri.startsWith(root)) return undefined;
   const rest = uri.slice(root.length);
   // The file store gives file URLs, whose path is percent-encoded.
@@ -40,7 +43,7 @@ export async function readInputLines({ inputs }: SeedDagStores, { dagId, conf }:
         break;
       }
     }
-    if (!found) throw new Error(`${dagId}: conf.s3_input_uri ${uri} is in none of the object stores this DAG reads (${inputs.map((s) => s.uri("")).join(", ")})`);
+    if (!found) throw new Error(`${dagId}: conf.s3_input_uri ${uri} is in none of the object stores this DAG reads (${inputs.map(rootOf).join(", ")})`);
   } else if (key) {
     found = { store: inputs[0]!, key };
   } else {
