@@ -115,6 +115,21 @@ describe("the seed's workflows on the embedded defaults (npm start alone)", () =
       ]),
     );
     expect(synced.objects.every((o) => o.size > 0)).toBe(true);
+
+    // The GraphQL stats subscription counts the DAG run beside the workflow (its first push is the current counts).
+    const response = await fetch(`http://127.0.0.1:${h.server.port}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify({ query: "subscription { stats { byTypeAndStatus { workflowType status count } dagRuns { dagId status count averageDurationMs } } }" }),
+    });
+    const reader = response.body!.getReader();
+    let sse = "";
+    while (!sse.includes("\n\n")) sse += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const stats = JSON.parse(sse.slice(sse.indexOf("data:") + 5, sse.indexOf("\n\n", sse.indexOf("data:")))).data.stats;
+    expect(stats.byTypeAndStatus).toEqual([{ workflowType: "email_hygiene", status: "COMPLETED", count: 1 }]);
+    expect(stats.dagRuns).toEqual([{ dagId: "email_hygiene", status: "SUCCEEDED", count: 1, averageDurationMs: expect.any(Number) }]);
+    expect(stats.dagRuns[0].averageDurationMs).toBeGreaterThan(0);
   });
 
   it("name parse: deployed with its input file, the airflow-adapter runs the DAG; parsed names and stats land in the object store", async () => {
