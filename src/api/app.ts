@@ -50,7 +50,7 @@ export function createApp({ engine, router, logError = (error) => console.error(
   const yoga = graphql ?? createGraphQL({ engine, router, logError, limits, plugins: [access.graphqlPlugin] });
   if (upgradeWebSocket) app.get("/graphql", graphqlWsRoute(yoga, upgradeWebSocket, access));
   app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw, { principal: principalOf(c) }));
-  const health = () => ({ healthy: true, ...engine.readSideStatus() });
+  const health = () => ({ healthy: true, ...engine.readSideStatus(), ownership: engine.ownershipStatus() });
   app.get("/health", (c) => c.json(health()));
   app.get("/api/health", (c) => c.json(health()));
   app.route("/api/metadata", metadataRoutes(engine));

@@ -91,6 +91,16 @@ export const ConfigSchema = v.object({
   BATON_SCRIPT_MEMORY_MB: v.optional(integer("BATON_SCRIPT_MEMORY_MB", 1, 4096), "32"),
   BATON_USER_CODE_HEAP_MB: v.optional(integer("BATON_USER_CODE_HEAP_MB", 8, 65_536), "128"),
   BATON_EVALUATIONS_PER_DECISION: v.optional(integer("BATON_EVALUATIONS_PER_DECISION", 1, 100_000), "100"),
+  /** Several Baton processes on one EventStoreDB share the work by partition (ownership.ts); off: this process does all of it. */
+  BATON_CLUSTER: v.optional(boolean("BATON_CLUSTER"), "false"),
+  /** Partitions workflows hash onto; the same on every member. */
+  BATON_PARTITIONS: v.optional(integer("BATON_PARTITIONS", 1, 4096), "64"),
+  /** How often a member heartbeats into the store and re-reads the members. */
+  BATON_HEARTBEAT_MS: v.optional(integer("BATON_HEARTBEAT_MS", 50, 60_000), "1000"),
+  /** A member silent this long is dead; its partitions are taken over within this plus one heartbeat. */
+  BATON_TAKEOVER_MS: v.optional(integer("BATON_TAKEOVER_MS", 100, 600_000), "5000"),
+  /** This member's name (default: host, process id and a random suffix, new on every start). */
+  BATON_NODE_ID: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._:-]{1,100}$/, "BATON_NODE_ID must be 1-100 letters, digits, '.', '_', ':' or '-'"))),
   /** The sink-pattern event router: on or off, its completion topic, event type -> task ref mappings, hold time. */
   BATON_ROUTER_ENABLED: v.optional(boolean("BATON_ROUTER_ENABLED"), "true"),
   BATON_ROUTER_TOPIC: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("BATON_ROUTER_TOPIC must not be empty")), "conductor-events"),
@@ -189,6 +199,22 @@ const esdbNeedsUrl = v.forward(
   ["ESDB_URL"],
 );
 
+const clusterNeedsEsdb = v.forward(
+  v.check(
+    (config: Config) => !config.BATON_CLUSTER || config.BATON_EVENT_STORE === "esdb",
+    "BATON_CLUSTER needs BATON_EVENT_STORE=esdb (the file store allows one process, the memory store is private to one)",
+  ),
+  ["BATON_CLUSTER"],
+);
+
+const takeoverAfterHeartbeats = v.forward(
+  v.check(
+    (config: Config) => config.BATON_TAKEOVER_MS >= 2 * config.BATON_HEARTBEAT_MS,
+    "BATON_TAKEOVER_MS must be at least twice BATON_HEARTBEAT_MS, or one late heartbeat would look like a death",
+  ),
+  ["BATON_TAKEOVER_MS"],
+);
+
 const kafkaNeedsBrokers = v.forward(
   v.check(
     (config: Config) => config.BATON_BUS !== "kafka" || config.KAFKA_BROKERS !== undefined,
@@ -249,7 +275,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (value !== undefined && value !== "") known[key] = value;
   }
   return parseOrThrow(
-    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys, sharedStoreNeedsAuthSecret, airflowNeedsItsSettings),
+    v.pipe(ConfigSchema, esdbNeedsUrl, clusterNeedsEsdb, takeoverAfterHeartbeats, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys, sharedStoreNeedsAuthSecret, airflowNeedsItsSettings),
     known,
     "configuration",
   );

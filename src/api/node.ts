@@ -10,6 +10,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { lookup } from "node:dns/promises";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { hostname } from "node:os";
 import type { Server } from "node:http";
 import type { EventStore } from "../domain/ports.ts";
 import { createFsCheckpointStore } from "../adapters/checkpoints/fs.ts";
@@ -41,6 +42,15 @@ import type { ServiceAdapters } from "../services/service.ts";
 function checkpointsOf(config: Config): Pick<EngineDeps, "checkpoints" | "checkpointEvery"> {
   if (config.BATON_EVENT_STORE === "memory" || config.BATON_CHECKPOINT_EVERY === 0) return {};
   return { checkpoints: createFsCheckpointStore(join(config.DATA_DIR, "checkpoints")), checkpointEvery: config.BATON_CHECKPOINT_EVERY };
+}
+
+/** Partitioned ownership with the other processes on the same EventStoreDB, when BATON_CLUSTER is on. */
+function clusterOf(config: Config): Pick<EngineDeps, "cluster"> {
+  if (!config.BATON_CLUSTER) return {};
+  const nodeId = config.BATON_NODE_ID ?? `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  return {
+    cluster: { nodeId, partitions: config.BATON_PARTITIONS, heartbeatMs: config.BATON_HEARTBEAT_MS, takeoverMs: config.BATON_TAKEOVER_MS },
+  };
 }
 
 export interface RunningServer {
@@ -92,6 +102,7 @@ export async function startServer(
     ...userCodeLimits(config),
     eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
     ...checkpointsOf(config),
+    ...clusterOf(config),
   });
   const router = await openRouter(config, engine, store, logger.error);
   const objectStores = await openObjectStores(config);

@@ -1,11 +1,14 @@
 /**
  * The app as Deno and Bun run it: the file or memory store (through their node:
- * compatibility), user code on web Workers, the engine, the router on the in-process bus.
- * The Kafka bus and EventStoreDB are Node drivers: use `npm start` for those.
+ * compatibility), user code on web Workers, the engine, the router on the in-process bus,
+ * the ingestion service on the fs object store.
+ * The Kafka bus, EventStoreDB and the S3/MinIO stores are Node drivers: use `npm start` for those.
  */
+import { join } from "node:path";
 import type { Context } from "hono";
 import { webWorkerSpawner } from "../adapters/evaluators/web-workers.ts";
 import { openFileEventStore } from "../adapters/eventstore/file.ts";
+import { createFsObjectStore } from "../adapters/storage/fs.ts";
 import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import { createEngine } from "../engine/engine.ts";
 import { type AppDeps, createApp } from "./app.ts";
@@ -33,6 +36,15 @@ export async function createPortableApp(
   if (config.BATON_EVENT_STORE === "esdb") {
     throw new Error(`BATON_EVENT_STORE=esdb needs the Node entry (npm start); ${runtime} supports file and memory`);
   }
+  if (config.BATON_BUS === "kafka") {
+    throw new Error(`BATON_BUS=kafka needs the Node entry (npm start); ${runtime} supports memory`);
+  }
+  if (config.BATON_OBJECT_STORE !== "fs") {
+    throw new Error(`BATON_OBJECT_STORE=${config.BATON_OBJECT_STORE} needs the Node entry (npm start); ${runtime} supports fs`);
+  }
+  if (config.MINIO_ENDPOINT) {
+    throw new Error(`MINIO_ENDPOINT (the raw-data bucket) needs the Node entry (npm start); ${runtime} reads run input from the fs object store only`);
+  }
   const store = config.BATON_EVENT_STORE === "memory"
     ? createMemoryEventStore()
     : await openFileEventStore({ dir: config.DATA_DIR, fsync: config.BATON_FSYNC, cacheBytes: config.BATON_READ_CACHE_MB * 1024 * 1024 });
@@ -52,7 +64,9 @@ export async function createPortableApp(
   const auth = createAuth(await openAuthSettings(config, clientAddress), authPortOf(engine));
   const limits = inputLimitsOf(config);
   const graphql = createGraphQL({ engine, router, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
-  // The Airflow bridge without artifact copies (no object store here); MWAA needs the Node entry.
-  await openDagRuns(config, { engine, store });
-  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits });
+  // Files under DATA_DIR/objects, as `npm start` keeps them by default.
+  const objects = createFsObjectStore(join(config.DATA_DIR, "objects"));
+  // The Airflow bridge, its artifacts in the same store; MWAA needs the Node entry.
+  await openDagRuns(config, { engine, store, objects });
+  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits, ingestion: { objects, rawDataBucket: config.MINIO_RAW_DATA_BUCKET } });
 }

@@ -22,6 +22,14 @@ export interface CommandHandlerDeps {
   cacheSize?: number;
   /** Runs the user code a decision asks for (`EvaluationNeeded`) off the thread; without it the request propagates. */
   runUserCode?: (request: UserCodeRequest) => Promise<Evaluation<unknown>>;
+  /**
+   * The newest revision of a stream the read side has applied, where it knows
+   * one: a cached state older than that is overtaken and folded again before
+   * deciding. This closes the race `observed` cannot: a fold that read the
+   * stream just before another process's append, cached after the read side
+   * told the handler about that append.
+   */
+  knownRevision?: (streamId: string) => number | undefined;
 }
 
 /**
@@ -61,7 +69,7 @@ interface Folded {
  * decide again. The cache is only ever a guess: a stale entry costs one
  * conflict, never a wrong write, so several processes may share a store.
  */
-export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_CACHE_SIZE, runUserCode }: CommandHandlerDeps) {
+export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_CACHE_SIZE, runUserCode, knownRevision }: CommandHandlerDeps) {
   const cache = createLruCache<string, Folded>(cacheSize);
 
   /**
@@ -99,6 +107,8 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
   ): Promise<CommandOutcome<State, Event, Reaction>> {
     // Entries of one stream are only ever written by `handle` with that stream's decider.
     let folded = cache.get(streamId) as { state: State; revision: number } | undefined;
+    // Another writer got further than the cache (the read models saw it): fold the stream again.
+    if (folded && (knownRevision?.(streamId) ?? -1) > folded.revision) folded = undefined;
     if (!folded) {
       folded = await load(decider, streamId);
       cache.set(streamId, folded);
@@ -129,10 +139,15 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
       } catch (error) {
         cache.delete(streamId);
         if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
-        folded = await load(decider, streamId);
-        cache.set(streamId, folded);
+        folded = await reload(decider, streamId);
       }
     }
+  }
+
+  async function reload<State, Event extends DomainEvent>(decider: Decider<State, never, Event, never, unknown>, streamId: string) {
+    const folded = await load(decider, streamId);
+    cache.set(streamId, folded);
+    return folded;
   }
 
   async function appendWithRetry(streamId: string, events: NewEvent[], expected: number | "no_stream") {
@@ -161,7 +176,18 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
     return { state, revision };
   }
 
-  return handle;
+  /**
+   * Told each event the read side applies: a cached state older than it was
+   * overtaken by another process's write and is dropped. Without this, a
+   * decision that appends nothing (a timer check on a stale state) would never
+   * meet the conflict that corrects a stale entry.
+   */
+  function observed(streamId: string, revision: number): void {
+    const folded = cache.peek(streamId);
+    if (folded && folded.revision < revision) cache.delete(streamId);
+  }
+
+  return Object.assign(handle, { observed });
 }
 
 export type CommandHandler = ReturnType<typeof createCommandHandler>;

@@ -29,6 +29,9 @@ import type { RetentionOptions } from "./workflow-retention.ts";
 import { createTaskQueues } from "./task-queues.ts";
 import { createTimers } from "./timers.ts";
 import { createWorkflowCommands } from "./workflow-commands.ts";
+import { type ClusterOptions, joinCluster, type Ownership, soleOwnership } from "./ownership.ts";
+import { partitionOf } from "../domain/cluster/partitions.ts";
+import { workflowReactions } from "../domain/workflow/reactions.ts";
 
 export type { Logger } from "./engine-core.ts";
 export type { PollData, PollOptions } from "./task-queues.ts";
@@ -75,6 +78,12 @@ export interface EngineDeps {
   checkpointEvery?: number;
   /** Structural bounds on loops, forks, nesting and one decision's work (defaults: DEFAULT_WORKFLOW_LIMITS). */
   limits?: Partial<WorkflowLimits>;
+  /**
+   * Share the work with other Baton processes on the same store (`BATON_CLUSTER`):
+   * each runs the timers and reactors of its partitions only (ownership.ts).
+   * Without it this process runs them for every workflow.
+   */
+  cluster?: ClusterOptions;
 }
 
 /** Told each new state of a DAG run, with the event that made it. */
@@ -133,7 +142,19 @@ export async function createEngine(deps: EngineDeps) {
     onChange: (event, change) => onChange(event, change),
   });
   const models = readSide.models;
+  // Until the first heartbeat answers, a cluster member owns nothing.
+  let ownership: Ownership = deps.cluster ? { ...soleOwnership, owns: () => false, clustered: true } : soleOwnership;
 
+  const handle = createCommandHandler({
+    store,
+    newId,
+    cacheSize: deps.writeCacheSize,
+    runUserCode: (request) => runUserCode(userCode, request),
+    knownRevision: (streamId) => {
+      const owner = readSide.registry.categoryOf(streamId);
+      return owner?.category === workflowCategory ? models.workflows.get(owner.key)?.revision : undefined;
+    },
+  });
   const core = createEngineCore({
     store,
     bus,
@@ -141,7 +162,7 @@ export async function createEngine(deps: EngineDeps) {
     newId,
     logger,
     models,
-    handle: createCommandHandler({ store, newId, cacheSize: deps.writeCacheSize, runUserCode: (request) => runUserCode(userCode, request) }),
+    handle,
     caughtUpTo: readSide.caughtUpTo,
     loadWorkflow: readSide.loadWorkflow,
     decisionContext: (run) => {
@@ -161,6 +182,7 @@ export async function createEngine(deps: EngineDeps) {
     },
     react: (workflowId, reactions, state) => reactors.react(workflowId, reactions, state),
     isClosed: () => closed,
+    owns: (workflowId) => ownership.owns(workflowId),
   });
   const eventSinks: EventSinkPolicy = { ...deps.eventSinks };
   const definitions = createDefinitions(core, { eventSinks });
@@ -178,9 +200,16 @@ export async function createEngine(deps: EngineDeps) {
   const apiKeys = createApiKeys(core);
 
   onChange = (event, change) => {
+    // Another process may have written this: a write-side state older than it is stale.
+    handle.observed(event.streamId, event.revision);
     for (const queue of change.queuesFed) queues.queueFed(queue);
     const workflow = change.workflow;
     if (workflow) workflows.workflowChanged(workflow.workflowId);
+    if (workflow && !core.reactedLocally(workflow.workflowId, event.revision) && ownership.clustered && core.owns(workflow.workflowId)) {
+      // Another process decided this for a workflow this process owns: its side effects run here.
+      const reactions = workflowReactions(change.previous ?? workflowCategory.decider.initialState, workflow);
+      if (reactions.length > 0) reactors.react(workflow.workflowId, reactions, workflow);
+    }
     eventHandlers?.observe(event, change);
     if (workflow) for (const listener of workflowListeners) listener(workflow, change.previous);
     if (dagRunListeners.size > 0) {
@@ -194,7 +223,27 @@ export async function createEngine(deps: EngineDeps) {
     reactors.drainAll();
   }, deps.sweepIntervalMs ?? 250);
 
-  await reactors.recover();
+  if (deps.cluster) {
+    const cluster = deps.cluster;
+    const inGained = (gained: ReadonlySet<number>) => (workflowId: string) => gained.has(partitionOf(workflowId, cluster.partitions));
+    let joined = false;
+    let firstShare: ReadonlySet<number> = new Set();
+    const member = await joinCluster({
+      ...cluster,
+      store,
+      clock,
+      newId,
+      logger,
+      caughtUpTo: readSide.caughtUpTo,
+      // Gained partitions (from a member that died or left): finish their in-flight reactors; timers follow `owns`.
+      onAcquired: (gained) => (joined ? reactors.recover(inGained(gained)) : void (firstShare = gained)),
+    });
+    ownership = member;
+    joined = true;
+    await reactors.recover(inGained(firstShare));
+  } else {
+    await reactors.recover();
+  }
   eventHandlers = createEventHandlers({
     ...deps.eventHandlers,
     store,
@@ -292,6 +341,8 @@ export async function createEngine(deps: EngineDeps) {
     queueSize: queues.queueSize,
     /** Tasks waiting in each queue, by queue name. */
     queueSizes: (): Record<string, number> => Object.fromEntries([...models.queues].map(([queue, entries]) => [queue, entries.size])),
+    /** What `/health` reports of ownership: the partitions this process owns, its members, takeovers and lag. */
+    ownershipStatus: () => ownership.status(),
     /** What `/health` reports: workflows held in memory and the last position the read models applied. */
     readSideStatus: () => ({ workflows: models.workflows.size, position: models.position }),
     pollData: queues.pollData,
@@ -302,6 +353,7 @@ export async function createEngine(deps: EngineDeps) {
     async close(): Promise<void> {
       closed = true;
       clearInterval(sweeper);
+      await ownership.close({ leave: true });
       queues.wakeAll();
       workflows.wakeAll();
       await eventHandlers?.close();

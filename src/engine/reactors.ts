@@ -60,6 +60,8 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     SUB_WORKFLOW: createSubWorkflowExecutor(starter, deps.maxSubWorkflowDepth),
     START_WORKFLOW: createStartWorkflowExecutor(starter),
   };
+  /** The drain claims system tasks of owned workflows only; others are their owner's. */
+  const owned = (entry: { workflowId: string }) => core.owns(entry.workflowId);
   const waitsAfterEffect = (wt: WorkflowTask) => (wt.type === "EVENT" ? eventWaitsForReply(wt, deps.eventSinks) : wt.asyncComplete);
   const draining = new Set<string>();
   /** System tasks this process is claiming or running, so the drain and a reaction do not both try. */
@@ -88,13 +90,19 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
 
   /** Claims and runs whatever a system queue holds that is ready; one drain per queue at a time. */
   function scheduleSystemDrain(queue: string): void {
-    if (core.isClosed() || draining.has(queue) || pollableEntries(models, queue, core.clock(), 1, running).length === 0) return;
+    if (core.isClosed() || draining.has(queue) || pollableEntries(models, queue, core.clock(), 1, running, owned).length === 0) return;
     draining.add(queue);
+    // Each task once per drain: a claim refused without I/O (the read models still list a task the
+    // write side knows is taken) would otherwise be retried in a microtask loop that starves the
+    // very subscription that would remove it. The next drain tries it again.
+    const tried = new Set<string>();
+    const untried = (entry: { workflowId: string; taskId: string }) => owned(entry) && !tried.has(entry.taskId);
     void (async () => {
       try {
         for (;;) {
-          const ready = pollableEntries(models, queue, core.clock(), 32, running);
+          const ready = pollableEntries(models, queue, core.clock(), 32, running, untried);
           if (ready.length === 0 || core.isClosed()) break;
+          for (const entry of ready) tried.add(entry.taskId);
           await Promise.all(ready.map((entry) => claimAndRun(entry.workflowId, entry.taskId)));
         }
       } finally {
@@ -287,9 +295,13 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     drainAll(): void {
       for (const type of REACTOR_TASK_TYPES) scheduleSystemDrain(systemQueueName(type));
     },
-    /** After a restart: finish what reactors had started but not recorded. */
-    async recover(): Promise<void> {
+    /**
+     * After a restart or a takeover: finish what reactors had started but not
+     * recorded, for the workflows `include` names (all by default).
+     */
+    async recover(include: (workflowId: string) => boolean = () => true): Promise<void> {
       for (const workflow of [...models.workflows.values()]) {
+        if (!include(workflow.workflowId) || core.isClosed()) continue;
         if (workflow.failureWorkflowId && isWorkflowTerminal(workflow.status)) await startFailureWorkflow(workflow);
         if (isWorkflowTerminal(workflow.status)) {
           await reportToParent(workflow);

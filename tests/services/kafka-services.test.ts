@@ -142,12 +142,13 @@ describe("the data services as their own processes on Kafka", () => {
         }
       },
     });
-    await eventually(async () => (answeredBy.size === ids.length ? true : undefined), 30_000, 100);
+    // Joining a new consumer group and reading the topic from the start can take a while on a loaded broker.
+    await eventually(async () => (answeredBy.size === ids.length ? true : undefined), 90_000, 100);
     await consumer.disconnect();
     const instances = new Set(answeredBy.values());
     expect(instances.size, JSON.stringify([...answeredBy])).toBe(2);
     for (const instance of instances) expect(instance).toMatch(/^.+:\d+$/);
-  });
+  }, 240_000);
 
   it("shuts down on SIGTERM, closing its consumers, and leaves no process behind", async () => {
     const worker = workers.pop()!;

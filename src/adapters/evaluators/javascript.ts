@@ -42,6 +42,13 @@ export interface ScriptEvaluatorOptions {
    * `script exceeded the 500 ms time limit (BATON_SCRIPT_TIMEOUT_MS)`).
    */
   settings?: { timeout: string; memory: string };
+  /**
+   * QuickJS's WASM, compiled by the host. workerd may not compile WASM at run
+   * time (and the variant's workerd build cannot fetch it), so the worker entry
+   * imports `@jitl/quickjs-wasmfile-release-sync/wasm` as a module and passes it;
+   * elsewhere the variant reads the file itself.
+   */
+  wasmModule?: WebAssembly.Module;
 }
 
 /**
@@ -119,7 +126,7 @@ export async function createScriptEvaluator(options: ScriptEvaluatorOptions = {}
 
   // Each module gets its own memory: the spare must not share a crashed module's heap.
   const modules = await createReplaceable(() =>
-    newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC_VARIANT, { wasmMemory: cappedMemory() })),
+    newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC_VARIANT, { wasmMemory: cappedMemory(), ...(options.wasmModule ? { wasmModule: options.wasmModule } : {}) })),
   );
 
   function runInFreshRuntime(quickjs: QuickJSWASMModule, expression: string, bindingsJson: string): Evaluation<unknown> {
