@@ -134,7 +134,8 @@ describe("the seed's workflows on the embedded defaults (npm start alone)", () =
 
   it("name parse: deployed with its input file, the airflow-adapter runs the DAG; parsed names and stats land in the object store", async () => {
     const h = await boot();
-    const { done, deployed } = await deploy(h, "name_parse", "names-1", "Dr. Ada M. Lovelace Jr.\nTuring, Alan\nGrace Hopper\n");
+        // A CSV whose header names the `name` column (the other input shape is one record a line, as in email hygiene above).
+    const { done, deployed } = await deploy(h, "name_parse", "names-1", 'id,name\n1,Dr. Ada M. Lovelace Jr.\n2,"Turing, Alan"\n3,Grace Hopper\n');
     const output = done.output as { status: string; dag_run_id: string; stats_url: string; output_uri: string };
     expect(output.status).toBe("success");
     expect(h.keyOf(output.output_uri)).toBe(`dagruns/name_parse/${output.dag_run_id}/name_parse.out`);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanAddresses, emailHygieneDag } from "../../src/adapters/airflow/seed-dags/email-hygiene.ts";
 import { parseNames } from "../../src/adapters/airflow/seed-dags/name-parse.ts";
-import { keyInStore } from "../../src/adapters/airflow/seed-dags/run-files.ts";
+import { keyInStore, recordsOf } from "../../src/adapters/airflow/seed-dags/run-files.ts";
 import { createFsObjectStore } from "../../src/adapters/storage/fs.ts";
 
 const dirs: string[] = [];
@@ -38,6 +38,13 @@ describe("the seed's local DAGs", () => {
       ["Prof.", "Emmy", "", "Noether"],
       ["", "Grace", "B.", "Hopper"],
     ]);
+  });
+
+  it("read the column a CSV header names (any case, quoted fields, a BOM), else every non-blank line", () => {
+    expect(recordsOf('\uFEFFid,Name,email\n1,"Turing, Alan",a@example.com\n\n2,  Grace Hopper ,\n3,,x@example.com\n', "name")).toEqual(["Turing, Alan", "Grace Hopper"]);
+    expect(recordsOf("Turing, Alan\r\n  Grace Hopper\n\n", "name")).toEqual(["Turing, Alan", "Grace Hopper"]);
+    expect(recordsOf("ada@example.com\nalan@example.org", "email")).toEqual(["ada@example.com", "alan@example.org"]);
+    expect(() => recordsOf('name\n"unclosed\n', "name")).toThrow();
   });
 
   it("finds the key a URI names in a store (percent-encoded file URLs too), and nothing for another store's URI", async () => {

@@ -1,6 +1,6 @@
 /**
- * The seed's email-hygiene DAG for the local executor: each input line is an
- * address; it is trimmed and lower-cased, checked for syntax (validator's
+ * The seed's email-hygiene DAG for the local executor: each input record is an
+ * address (the `email` column of a CSV, or a line); it is trimmed and lower-cased, checked for syntax (validator's
  * isEmail, as the email-validator service) and de-duplicated. Writes
  * `email_hygiene.out` (one JSON line per input line: `input`, `email`,
  * `status` valid | invalid | duplicate) and `Email_Hygiene_Stats.jsonl`.
@@ -32,7 +32,7 @@ export function cleanAddresses(lines: readonly string[]): CleanedAddress[] {
 
 export function emailHygieneDag(stores: SeedDagStores): LocalDag {
   return async (context) => {
-    const { uri, lines } = await readInputLines(stores, context);
+    const { uri, lines } = await readInputLines(stores, context, "email");
     const prefix = outputPrefixOf(context);
     const cleaned = cleanAddresses(lines);
     await putJsonLines(stores.output, `${prefix}${EMAIL_HYGIENE_OUTPUT}`, cleaned);

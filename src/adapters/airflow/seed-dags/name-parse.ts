@@ -1,6 +1,6 @@
 /**
- * The seed's name-parse DAG for the local executor: each input line is a
- * person's name, split into title, first, middle, last, nickname and suffix
+ * The seed's name-parse DAG for the local executor: each input record is a
+ * person's name (the `name` column of a CSV, or a line), split into title, first, middle, last, nickname and suffix
  * by parse-full-name ("Dr. Ada M. Lovelace Jr.", "Lovelace, Ada"). Writes
  * `name_parse.out` (one JSON line per name) and `Name_Parse_Stats.jsonl`.
  */
@@ -32,7 +32,7 @@ export function parseNames(lines: readonly string[]): ParsedName[] {
 
 export function nameParseDag(stores: SeedDagStores): LocalDag {
   return async (context) => {
-    const { uri, lines } = await readInputLines(stores, context);
+    const { uri, lines } = await readInputLines(stores, context, "name");
     const prefix = outputPrefixOf(context);
     const names = parseNames(lines);
     await putJsonLines(stores.output, `${prefix}${NAME_PARSE_OUTPUT}`, names);

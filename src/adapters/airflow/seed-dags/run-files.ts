@@ -1,10 +1,12 @@
 /**
  * What the seed's DAGs share: read the run's input from the object store
  * (`conf.s3_input_uri`, the URI `POST /workflow/deploy` gives, or
- * `conf.input_key`, a key), one record a line, and write the output and the
+ * `conf.input_key`, a key): a CSV whose header names the DAG's column, or one
+ * record a line; and write the output and the
  * `*_Stats.jsonl` statistics under `conf.output_prefix`, where the monitor
  * looks for the run's artifacts.
  */
+import { parse } from "csv-parse/sync";
 import type { ObjectStore } from "../../../domain/ports.ts";
 import type { LocalDagContext } from "../local.ts";
 
@@ -30,8 +32,24 @@ export function keyInStore(store: ObjectStore, uri: string): string | undefined 
   return root.startsWith("file:") ? decodeURIComponent(rest) : rest;
 }
 
-/** The input's records: its non-blank lines, trimmed. */
-export async function readInputLines({ inputs }: SeedDagStores, { dagId, conf }: LocalDagContext): Promise<{ uri: string; lines: string[] }> {
+/** The records of `content`: the values of `column` when the first line is a CSV header naming it (any case), else every non-blank line; trimmed. */
+export function recordsOf(content: string, column: string): string[] {
+  const text = content.replace(/^\uFEFF/, "");
+  const firstLine = text.split(/\r?\n/, 1)[0] ?? "";
+  let header: string[] = [];
+  try {
+    header = (parse(firstLine, { relax_column_count: true }) as string[][])[0]?.map((name) => name.trim().toLowerCase()) ?? [];
+  } catch {
+    header = []; // not CSV: one record a line
+  }
+  const index = header.indexOf(column);
+  if (index < 0) return text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "");
+  const rows = parse(text, { from_line: 2, relax_column_count: true, skip_empty_lines: true }) as string[][];
+  return rows.map((row) => (row[index] ?? "").trim()).filter((value) => value !== "");
+}
+
+/** The input's records (see recordsOf). */
+export async function readInputLines({ inputs }: SeedDagStores, { dagId, conf }: LocalDagContext, column: string): Promise<{ uri: string; lines: string[] }> {
   const uri = text(conf.s3_input_uri);
   const key = text(conf.input_key);
   let found: { store: ObjectStore; key: string } | undefined;
@@ -51,7 +69,11 @@ export async function readInputLines({ inputs }: SeedDagStores, { dagId, conf }:
   }
   if (!(await found.store.head(found.key))) throw new Error(`${dagId}: input ${found.store.uri(found.key)} does not exist`);
   const content = await new Response(await found.store.get(found.key)).text();
-  return { uri: found.store.uri(found.key), lines: content.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "") };
+  try {
+    return { uri: found.store.uri(found.key), lines: recordsOf(content, column) };
+  } catch (error) {
+    throw new Error(`${dagId}: input ${found.store.uri(found.key)} is not valid CSV: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** The prefix the bridge gave the run (`conf.output_prefix`). */
