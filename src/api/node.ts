@@ -34,6 +34,7 @@ import { loadMwaaInvoke } from "./mwaa-client.ts";
 import type { DagRuns } from "../engine/dagruns/dag-runs.ts";
 import type { LocalDag } from "../adapters/airflow/local.ts";
 import { inProcessServices, startServices } from "../services/start-services.ts";
+import { seedDags } from "../adapters/airflow/seed-dags/index.ts";
 import type { ServiceAdapters } from "../services/service.ts";
 import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
@@ -190,17 +191,6 @@ export async function listenAndStart(
     if (router) health.set("router", "up");
     metrics.observeEngine(engine);
     metrics.observeRouter(router);
-    // The seed's data services, on the engine's bus, so its workflows complete in this process alone.
-    const services = await startServices(inProcessServices(config), {
-      bus: engine.bus,
-      completionTopic: config.BATON_ROUTER_TOPIC,
-      settings: config,
-      logger,
-      clock: Date.now,
-      random: extras.services?.random ?? Math.random,
-      ...(extras.services?.adapters ? { adapters: extras.services.adapters } : {}),
-    });
-    opened.unshift(() => services.close());
     // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).
     const typeDefs = await readFile(new URL("../../schema.graphql", import.meta.url), "utf8");
     const auth = createAuth(await openAuthSettings(config, (c) => getConnInfo(c).remote.address ?? "unknown"), authPortOf(engine));
@@ -209,16 +199,33 @@ export async function listenAndStart(
     const objectStores = await openObjectStores(config);
     health.set("objectStore", "up");
     const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
+    const dagObjects = config.AIRFLOW_S3_BUCKET ? await openObjectStores({ ...config, BATON_OBJECT_STORE: "s3", S3_BUCKET: config.AIRFLOW_S3_BUCKET }).then((s) => s.objects) : undefined;
+    const serviceNames = inProcessServices(config);
+    // The bridge's monitor listens on dag-monitor-queue before the services that hand runs to it start.
     const dagRuns = await openDagRuns(config, {
       engine,
       store,
       objects: objectStores.objects,
-      ...(config.AIRFLOW_S3_BUCKET ? { dagObjects: await openObjectStores({ ...config, BATON_OBJECT_STORE: "s3", S3_BUCKET: config.AIRFLOW_S3_BUCKET }).then((s) => s.objects) } : {}),
+      ...(dagObjects ? { dagObjects } : {}),
       ...(config.BATON_AIRFLOW === "mwaa" ? { mwaaInvoke: await loadMwaaInvoke(config.MWAA_REGION) } : {}),
-      localDags: extras.localDags,
+      // The seed's name-parse and email-hygiene DAGs, so its workflows run on the local executor; a test's own DAGs win.
+      localDags: { ...seedDags({ output: dagObjects ?? objectStores.objects, inputs: [objectStores.objects, ...(dagObjects ? [dagObjects] : [])] }), ...extras.localDags },
       logError: (message, fields) => logger.error(message, fields),
+      triggerRequests: !serviceNames.includes("airflow-adapter"),
     });
     if (dagRuns) opened.unshift(() => dagRuns.close());
+    // The seed's data services, on the engine's bus, so its workflows complete in this process alone.
+    const services = await startServices(serviceNames, {
+      bus: engine.bus,
+      completionTopic: config.BATON_ROUTER_TOPIC,
+      settings: config,
+      logger,
+      store,
+      clock: Date.now,
+      random: extras.services?.random ?? Math.random,
+      ...(extras.services?.adapters ? { adapters: extras.services.adapters } : {}),
+    });
+    opened.unshift(() => services.close());
     const app = createApp({ engine, router, graphql, ingestion, auth, limits, logger, metrics, health, ...exampleRoutesOf(config) });
     const graphqlWs = attachGraphQLWebSocket(server as Server, graphql, auth);
     opened.unshift(() => graphqlWs.close());

@@ -43,6 +43,8 @@ export interface DagRunsOpenDeps {
   /** MWAA's InvokeRestApi (the Node entry loads the AWS SDK client), required with BATON_AIRFLOW=mwaa. */
   mwaaInvoke?: InvokeRestApi;
   logError?: (message: string, fields?: Record<string, unknown>) => void;
+  /** False when the airflow-adapter runs among the in-process data services, which then consume the request topic. */
+  triggerRequests?: boolean;
 }
 
 export function airflowFor(config: DagRunSettings, deps: Pick<DagRunsOpenDeps, "localDags" | "mwaaInvoke" | "logError">): Airflow {
@@ -88,5 +90,6 @@ export async function openDagRuns(config: DagRunSettings, deps: DagRunsOpenDeps)
     triggerBackoffMs: config.BATON_DAG_TRIGGER_BACKOFF_MS,
     outputPrefix: config.BATON_DAG_OUTPUT_PREFIX,
     logError: deps.logError,
+    ...(deps.triggerRequests === false ? { triggerRequests: false } : {}),
   });
 }

@@ -254,4 +254,6 @@ export interface Airflow {
   trigger(run: DagRunTrigger): Promise<DagRunTriggered>;
   /** The run's state as Airflow names it (`queued`, `running`, `success`, `failed`, ...). */
   state(dagId: string, dagRunId: string): Promise<string>;
+  /** Why a failed run failed, where the adapter can tell (the local executor: the DAG's error), for the completion's `error_message`. */
+  failureOf?(dagId: string, dagRunId: string): Promise<string | undefined>;
 }

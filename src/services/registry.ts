@@ -17,6 +17,9 @@ import { createPhoneValidator, PHONE_VALIDATION_REQUESTS } from "./phone-validat
 import { runRequestReply } from "./request-reply.ts";
 import { createReverseEmail, REVERSE_EMAIL_REQUESTS } from "./reverse-email/service.ts";
 import type { ServiceContext, ServiceEntry } from "./service.ts";
+import { airflowAdapter } from "./airflow-adapter/service.ts";
+import { runDagRequests } from "./dag-requests.ts";
+import { EMAIL_HYGIENE_REQUESTS, emailHygiene } from "./email-hygiene/service.ts";
 
 async function directoryOf(context: ServiceContext): Promise<ContactDirectory> {
   if (context.adapters?.directory) return context.adapters.directory;
@@ -60,5 +63,17 @@ export const SERVICES: Record<ServiceName, ServiceEntry> = {
     requestTopic: REVERSE_EMAIL_REQUESTS,
     summary: "who is behind an address (bundled sample directory)",
     start: async (context) => runRequestReply(createReverseEmail({ directory: await directoryOf(context) }), context),
+  },
+  "airflow-adapter": {
+    name: "airflow-adapter",
+    requestTopic: "airflow-trigger-requests (BATON_DAG_TRIGGER_TOPIC)",
+    summary: "DAG runs asked for by data.dag_id, handed to the monitor on dag-monitor-queue (needs the event store)",
+    start: (context) => runDagRequests(airflowAdapter(context.settings.BATON_DAG_TRIGGER_TOPIC), context),
+  },
+  "email-hygiene": {
+    name: "email-hygiene",
+    requestTopic: EMAIL_HYGIENE_REQUESTS,
+    summary: "runs of the email_hygiene DAG, handed to the monitor on dag-monitor-queue (needs the event store)",
+    start: (context) => runDagRequests(emailHygiene, context),
   },
 };

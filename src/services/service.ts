@@ -4,7 +4,7 @@
  * answers on the completion topic. They run inside Baton on its bus
  * (`BATON_SERVICES`) or as their own process (`npm run worker -- <name>`).
  */
-import type { Bus } from "../domain/ports.ts";
+import type { Bus, EventStore } from "../domain/ports.ts";
 import type { ContactDirectory } from "./directory/directory.ts";
 import type { LookupMailDomain } from "./email-validator/mail-domain.ts";
 import type { ServiceSettings } from "./settings.ts";
@@ -26,6 +26,8 @@ export interface ServiceContext {
   random: () => number;
   /** Names this process in each completion's `serviceInstance` header (e.g. `host:pid`), so scale-out can be seen. */
   instance?: string;
+  /** The event store, for the services that record DAG runs (airflow-adapter, email-hygiene). */
+  store?: EventStore;
   /** Adapters in place of the defaults (tests: no DNS, a fixed directory). */
   adapters?: ServiceAdapters;
 }

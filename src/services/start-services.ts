@@ -1,5 +1,5 @@
 /** Starting the named services together, and closing them together. */
-import { SERVICE_NAMES, type ServiceName } from "./names.ts";
+import { DAG_SERVICE_NAMES, SERVICE_NAMES, type ServiceName } from "./names.ts";
 import { SERVICES } from "./registry.ts";
 import type { RunningService, ServiceContext } from "./service.ts";
 
@@ -8,9 +8,13 @@ import type { RunningService, ServiceContext } from "./service.ts";
  * when it is unset every one on the in-process bus (so the seed's workflows
  * complete on `npm start` alone) and none on Kafka (where they run as their own
  * processes, `npm run worker`, and Baton should not consume their topics unasked).
+ * Without the Airflow bridge (BATON_DAG_RUNS=false) the DAG-run services are left
+ * out by default: nothing would monitor the runs they ask for.
  */
-export function inProcessServices(config: { BATON_SERVICES?: ServiceName[]; BATON_BUS: "memory" | "kafka" }): ServiceName[] {
-  return config.BATON_SERVICES ?? (config.BATON_BUS === "memory" ? [...SERVICE_NAMES] : []);
+export function inProcessServices(config: { BATON_SERVICES?: ServiceName[]; BATON_BUS: "memory" | "kafka"; BATON_DAG_RUNS?: boolean }): ServiceName[] {
+  if (config.BATON_SERVICES) return config.BATON_SERVICES;
+  if (config.BATON_BUS !== "memory") return [];
+  return SERVICE_NAMES.filter((name) => config.BATON_DAG_RUNS !== false || !DAG_SERVICE_NAMES.includes(name));
 }
 
 export interface RunningServices {

@@ -9,7 +9,8 @@
 import { hostname } from "node:os";
 import { loadConfig } from "../api/config.ts";
 import { openBus } from "../api/open-bus.ts";
-import { isServiceName, SERVICE_NAMES } from "./names.ts";
+import { openStore } from "../api/open-store.ts";
+import { DAG_SERVICE_NAMES, isServiceName, SERVICE_NAMES } from "./names.ts";
 import { startServices } from "./start-services.ts";
 
 const usage = `usage: npm run worker -- <service> [<service> ...]   (services: ${SERVICE_NAMES.join(", ")}; needs BATON_BUS=kafka and KAFKA_BROKERS)`;
@@ -40,9 +41,19 @@ async function main(argv: string[]): Promise<void> {
     info: (message: string, fields?: Record<string, unknown>) => console.log(message, fields ?? ""),
     error: (message: string, fields?: Record<string, unknown>) => console.error(message, fields ?? ""),
   };
+  // The DAG-run services write dagrun- streams that Baton's monitor reads: only a store shared with Baton will do.
+  const dagServices = names.filter((name) => (DAG_SERVICE_NAMES as readonly string[]).includes(name));
+  if (dagServices.length > 0 && config.BATON_EVENT_STORE !== "esdb") {
+    console.error(
+      `baton worker: ${dagServices.join(", ")} record DAG runs in Baton's event store, so BATON_EVENT_STORE must be esdb (with ESDB_URL), the store Baton uses; got ${config.BATON_EVENT_STORE}`,
+    );
+    process.exit(2);
+  }
+  const store = dagServices.length > 0 ? await openStore(config) : undefined;
   const bus = (await openBus(config, logger))!;
   const running = await startServices(names.filter(isServiceName), {
     bus,
+    ...(store ? { store } : {}),
     completionTopic: config.BATON_ROUTER_TOPIC,
     settings: config,
     logger,
@@ -51,6 +62,7 @@ async function main(argv: string[]): Promise<void> {
     instance: `${hostname()}:${process.pid}`,
   }).catch(async (error: unknown) => {
     await bus.close();
+    await store?.close();
     throw error;
   });
   // Tests and supervisors wait for this line: from here on, requests published reach the services.
@@ -62,6 +74,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(`baton worker: ${signal} received, shutting down`);
     await running.close();
     await bus.close();
+    await store?.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

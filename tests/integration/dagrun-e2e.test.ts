@@ -144,7 +144,7 @@ describe("DAG runs end to end (local executor, in-process bus, file object store
     const firstPublish = failed.tasks.find((t) => t.referenceTaskName === "dp_name_parse")!;
     const firstRun = `${id}-${firstPublish.taskId}-${firstPublish.scheduledTime}`;
     expect(failed.tasks.find((t) => t.referenceTaskName === "wait_name_parse_ref")!.reasonForIncompletion).toBe(
-      `DAG run '${firstRun}' of DAG 'name_parse_dag' ended failed`,
+      `DAG run '${firstRun}' of DAG 'name_parse_dag' ended failed: cannot parse 'Plato'`,
     );
     const suggestion = restartPointFor(failed)!;
     expect(suggestion.reRunFromTaskRefName).toBe("dp_name_parse");

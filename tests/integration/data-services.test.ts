@@ -162,10 +162,16 @@ describe("npm run worker", () => {
   it("refuses an unknown service and a bus other than Kafka with exit code 2, saying why", async () => {
     const unknown = await worker(["email-validator", "spam-filter"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("baton worker: unknown service 'spam-filter'; known: email-validator, phone-validator, enricher, reverse-email");
+    expect(unknown.stderr).toContain("baton worker: unknown service 'spam-filter'; known: email-validator, phone-validator, enricher, reverse-email, airflow-adapter, email-hygiene");
     const memory = await worker(["email-validator"]);
     expect(memory.code).toBe(2);
     expect(memory.stderr).toContain("baton worker: BATON_BUS must be kafka (with KAFKA_BROKERS)");
+    // The DAG-run services write dagrun- streams Baton's monitor reads: a worker needs the store Baton uses.
+    const storeless = await worker(["email-hygiene", "airflow-adapter"], { BATON_BUS: "kafka", KAFKA_BROKERS: "127.0.0.1:1", BATON_EVENT_STORE: "memory" });
+    expect(storeless.code).toBe(2);
+    expect(storeless.stderr).toContain(
+      "baton worker: email-hygiene, airflow-adapter record DAG runs in Baton's event store, so BATON_EVENT_STORE must be esdb (with ESDB_URL), the store Baton uses; got memory",
+    );
     const none = await worker([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("usage: npm run worker -- <service>");

@@ -50,6 +50,9 @@ describe("dagrun decider", () => {
     const failed = spec.given([requested, triggered, running]).when({ type: "ObserveState", state: "failed", at: 4_000 }).events();
     expect(failed.map((e) => e.type)).toEqual(["DagRunStateObserved", "DagRunFailed"]);
     expect(failed[1]!.data).toMatchObject({ reason: "DAG run 'wf-1-t1' of DAG 'name_parse' ended failed" });
+    // Where Airflow says why (the local executor gives the DAG's error), the reason carries it.
+    const explained = spec.given([requested, triggered, running]).when({ type: "ObserveState", state: "failed", at: 4_000, failure: "no input" }).events();
+    expect(explained[1]!.data).toMatchObject({ reason: "DAG run 'wf-1-t1' of DAG 'name_parse' ended failed: no input" });
   });
 
   it("times out only after the timeout, and not once the run ended", () => {

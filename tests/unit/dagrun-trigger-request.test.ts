@@ -55,4 +55,12 @@ describe("DAG-run requests (the seed's airflow-trigger-requests shape)", () => {
     expect((caught as ValidationError).message).toMatch(message);
     expect((caught as ValidationError).fieldErrors[0]!.path).toBe(path);
   });
+
+  it("a service that runs one DAG (email-hygiene) fills in its DAG and event type, which the request may still override", () => {
+    const defaults = { dagId: "email_hygiene", eventType: "email_hygiene_completed" };
+    const plain = parseTriggerRequest(JSON.stringify({ workflowId: "wf-2", data: { s3_input_uri: "s3://b/in" } }), { ...context, defaults });
+    expect(plain).toMatchObject({ dagId: "email_hygiene", eventType: "email_hygiene_completed", conf: { s3_input_uri: "s3://b/in" } });
+    const named = parseTriggerRequest(JSON.stringify({ workflowId: "wf-2", data: { dagId: "nua-emailhygiene", completion_event_type: "hygiene_done" } }), { ...context, defaults });
+    expect(named).toMatchObject({ dagId: "nua-emailhygiene", eventType: "hygiene_done" });
+  });
 });

@@ -44,17 +44,19 @@ describe("reading a service request", () => {
 
 describe("service settings", () => {
   it("run every service by default on the in-process bus, none on Kafka, none with none, and the named ones otherwise", () => {
-    expect(inProcessServices(loadConfig({}))).toEqual(["email-validator", "phone-validator", "enricher", "reverse-email"]);
+    expect(inProcessServices(loadConfig({}))).toEqual(["email-validator", "phone-validator", "enricher", "reverse-email", "airflow-adapter", "email-hygiene"]);
+    // Without the Airflow bridge nothing would monitor the runs the DAG-run services ask for.
+    expect(inProcessServices(loadConfig({ BATON_DAG_RUNS: "false" }))).toEqual(["email-validator", "phone-validator", "enricher", "reverse-email"]);
     expect(inProcessServices(loadConfig({ BATON_BUS: "kafka", KAFKA_BROKERS: "127.0.0.1:9092" }))).toEqual([]);
-    expect(inProcessServices(loadConfig({ BATON_BUS: "kafka", KAFKA_BROKERS: "127.0.0.1:9092", BATON_SERVICES: "all" }))).toHaveLength(4);
-    expect(loadConfig({ BATON_SERVICES: "all" }).BATON_SERVICES).toEqual(["email-validator", "phone-validator", "enricher", "reverse-email"]);
+    expect(inProcessServices(loadConfig({ BATON_BUS: "kafka", KAFKA_BROKERS: "127.0.0.1:9092", BATON_SERVICES: "all" }))).toHaveLength(6);
+    expect(loadConfig({ BATON_SERVICES: "all" }).BATON_SERVICES).toEqual(["email-validator", "phone-validator", "enricher", "reverse-email", "airflow-adapter", "email-hygiene"]);
     expect(loadConfig({ BATON_SERVICES: "none" }).BATON_SERVICES).toEqual([]);
     expect(loadConfig({ BATON_SERVICES: " phone-validator, email-validator " }).BATON_SERVICES).toEqual(["phone-validator", "email-validator"]);
   });
 
   it("refuse unknown names and out-of-range values, naming the variable", () => {
     expect(() => loadConfig({ BATON_SERVICES: "email-validator,spam-filter" })).toThrow(
-      "BATON_SERVICES must be all, none, or a comma-separated list of email-validator, phone-validator, enricher, reverse-email",
+      "BATON_SERVICES must be all, none, or a comma-separated list of email-validator, phone-validator, enricher, reverse-email, airflow-adapter, email-hygiene",
     );
     expect(() => loadConfig({ BATON_EMAIL_VALIDATOR_FAULT_RATE: "1.5" })).toThrow("BATON_EMAIL_VALIDATOR_FAULT_RATE must be a number from 0 to 1");
     expect(loadConfig({ BATON_EMAIL_VALIDATOR_FAULT_RATE: "0.25" }).BATON_EMAIL_VALIDATOR_FAULT_RATE).toBe(0.25);

@@ -28,6 +28,8 @@ export interface LocalAirflowOptions {
 
 interface LocalRun {
   state: "queued" | "running" | "success" | "failed";
+  /** The DAG's error message, when it failed. */
+  failure?: string;
   done: Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export function createLocalAirflow({ dags, onDagError }: LocalAirflowOptions): L
           run.state = "success";
         } catch (error) {
           run.state = "failed";
+          run.failure = error instanceof Error ? error.message : String(error);
           onDagError?.(dagId, dagRunId, error);
         }
       })();
@@ -76,6 +79,9 @@ export function createLocalAirflow({ dags, onDagError }: LocalAirflowOptions): L
       const run = runs.get(keyOf(dagId, dagRunId));
       if (!run) throw new AirflowCallError(`local executor: no run '${dagRunId}' of DAG '${dagId}' (runs do not survive a restart)`, false, 404);
       return run.state;
+    },
+    async failureOf(dagId, dagRunId) {
+      return runs.get(keyOf(dagId, dagRunId))?.failure;
     },
     async settled(dagId, dagRunId) {
       await runs.get(keyOf(dagId, dagRunId))?.done;

@@ -4,10 +4,12 @@ import type { WorkflowState } from "../../domain/workflow/state.ts";
 import type { Engine } from "../../engine/engine.ts";
 import { restartPointFor } from "../../projections/retry-suggestion.ts";
 import { workflowStats } from "../../projections/workflow-stats.ts";
+import { dagRunStats } from "../../projections/dag-run-stats.ts";
 import { taskView, workflowEventView } from "./views.ts";
 
 /** What the GraphQL subscriptions call on the engine, and nothing more. */
-export type SubscriptionPort = Pick<Engine, "clock" | "loadWorkflow" | "onWorkflowChange" | "readWorkflowEvents" | "statsItems">;
+export type SubscriptionPort = Pick<Engine, "clock" | "loadWorkflow" | "onWorkflowChange" | "readWorkflowEvents" | "statsItems"> &
+  Partial<Pick<Engine, "onDagRunChange">> & { models?: Pick<Engine["models"], "dagRuns"> };
 
 type Args = Record<string, any>;
 
@@ -154,8 +156,9 @@ export function createSubscriptions(engine: SubscriptionPort, { statsIntervalMs 
     stats: {
       subscribe: () =>
         new Repeater(async (push, stop) => {
-          const counts = () => workflowStats(engine.statsItems(), engine.clock());
-          const key = (stats: ReturnType<typeof counts>) => JSON.stringify(stats.byTypeAndStatus);
+          // Workflows by type and status, and DAG runs by DAG and status.
+          const counts = () => ({ ...workflowStats(engine.statsItems(), engine.clock()), dagRuns: dagRunStats(engine.models?.dagRuns.values() ?? []) });
+          const key = (stats: ReturnType<typeof counts>) => JSON.stringify([stats.byTypeAndStatus, stats.dagRuns]);
           let last = counts();
           let lastPushedAt = Date.now();
           let timer: ReturnType<typeof setTimeout> | undefined;
@@ -168,11 +171,14 @@ export function createSubscriptions(engine: SubscriptionPort, { statsIntervalMs 
             lastPushedAt = Date.now();
             void push(stats);
           };
-          const detach = engine.onWorkflowChange(() => {
+          const schedule = () => {
             if (timer === undefined) timer = setTimeout(flush, Math.max(0, lastPushedAt + statsIntervalMs - Date.now()));
-          });
+          };
+          const detach = engine.onWorkflowChange(schedule);
+          const detachDagRuns = engine.onDagRunChange?.(schedule);
           await stop;
           detach();
+          detachDagRuns?.();
           if (timer !== undefined) clearTimeout(timer);
         }, new SlidingBuffer(1)),
       resolve: asIs,

@@ -5,7 +5,7 @@ export type DagRunCommand =
   | { type: "RequestDagRun"; request: DagRunRequestedData }
   | { type: "RecordTrigger"; url: string; existing: boolean; at: number }
   | { type: "RecordRunFailure"; reason: string; at: number }
-  | { type: "ObserveState"; state: AirflowRunState; at: number }
+  | { type: "ObserveState"; state: AirflowRunState; at: number; /** Why a failed run failed, when Airflow says. */ failure?: string }
   | { type: "RecordArtifactsSynced"; objects: SyncedObject[]; statsUrl?: string; outputUris: string[]; at: number }
   | { type: "RecordArtifactSyncFailure"; reason: string; at: number }
   | { type: "CheckTimeout"; at: number }

@@ -40,7 +40,8 @@ function decideDagRun(command: DagRunCommand, state: DagRunState): DagRunEvent[]
       if (command.state === "success") events.push({ type: "DagRunSucceeded", data: { at: command.at } });
       else if (command.state === "failed") {
         const { dagId, dagRunId } = state.request!;
-        events.push({ type: "DagRunFailed", data: { reason: `DAG run '${dagRunId}' of DAG '${dagId}' ended failed`, at: command.at } });
+        const why = command.failure ? `: ${command.failure}` : "";
+        events.push({ type: "DagRunFailed", data: { reason: `DAG run '${dagRunId}' of DAG '${dagId}' ended failed${why}`, at: command.at } });
       }
       return events;
     }

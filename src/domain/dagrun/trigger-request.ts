@@ -20,6 +20,8 @@ export interface TriggerRequestContext {
   timeoutMs: number;
   /** Where the DAG writes its output and stats, before the run id is known: `{dagId}` and `{dagRunId}` are filled in. */
   outputPrefix: string;
+  /** For services that run one DAG (the seed's email-hygiene): the DAG and completion event type when the request names none. */
+  defaults?: { dagId?: string; eventType?: string };
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
@@ -53,7 +55,7 @@ export function parseTriggerRequest(value: string, context: TriggerRequestContex
   const data = isRecord(message.data) ? message.data : {};
   const workflowId = text(message.workflowId);
   if (!workflowId) throw new ValidationError("DAG run request: workflowId is required (a non-empty string)", [{ path: "workflowId", message: "expected a non-empty string" }]);
-  const dagId = text(data.dag_id) ?? text(data.dagId) ?? text(message.dag_id) ?? text(message.dagId);
+  const dagId = text(data.dag_id) ?? text(data.dagId) ?? text(message.dag_id) ?? text(message.dagId) ?? context.defaults?.dagId;
   if (!dagId) {
     throw new ValidationError("DAG run request: data.dag_id is required (a non-empty string; dagId is accepted too)", [
       { path: "data.dag_id", message: "expected a non-empty string" },
@@ -63,7 +65,8 @@ export function parseTriggerRequest(value: string, context: TriggerRequestContex
   const taskId = context.taskIdHeader ?? messageTaskId;
   if (!taskId) throw new ValidationError("DAG run request: taskId is required (the header or the message field)", [{ path: "taskId", message: "expected a non-empty string" }]);
   const dagRunId = text(data.dag_run_id) ? safeRunId(String(data.dag_run_id)) : dagRunIdFor(workflowId, taskId, context.taskIdHeader ? context.taskScheduledTimeHeader : undefined);
-  const eventType = text(data.completion_event_type) ?? text(message.completion_event_type) ?? defaultCompletionEventType(messageTaskId ?? taskId);
+  const eventType =
+    text(data.completion_event_type) ?? text(message.completion_event_type) ?? context.defaults?.eventType ?? defaultCompletionEventType(messageTaskId ?? taskId);
   const { dag_id: _a, dagId: _b, dag_run_id: _c, completion_event_type: _d, ...rest } = data;
   const outputPrefix = context.outputPrefix.replaceAll("{dagId}", dagId).replaceAll("{dagRunId}", dagRunId);
   return {

@@ -19,6 +19,8 @@ export interface DagRunsDeps extends DagRunMonitorOptions {
   knownRuns: () => Iterable<KnownDagRun>;
   /** The request topic (`airflow-trigger-requests`). */
   triggerTopic?: string;
+  /** Consume the request topic here (true by default); false where the airflow-adapter runs as a data service (src/services/registry.ts). */
+  triggerRequests?: boolean;
   /** The hand-off topic between adapters and monitors (`dag-monitor-queue`). */
   monitorTopic?: string;
   timeoutMs?: number;
@@ -33,15 +35,15 @@ export async function startDagRuns(deps: DagRunsDeps) {
   const monitor = createDagRunMonitor(deps);
   const resumed = monitor.resume(deps.knownRuns());
   const handOffs = consumeMonitorQueue({ bus: deps.bus, monitor, topic: deps.monitorTopic });
-  const subscription = consumeTriggerRequests({ ...deps, topic: deps.triggerTopic });
-  await Promise.all([handOffs.ready, subscription.ready]);
+  const subscription = deps.triggerRequests === false ? undefined : consumeTriggerRequests({ ...deps, topic: deps.triggerTopic });
+  await Promise.all([handOffs.ready, subscription?.ready]);
   return {
     airflow: deps.airflow,
     monitor,
     /** Runs taken over from the streams at start. */
     resumed,
     async close(): Promise<void> {
-      await subscription.close();
+      await subscription?.close();
       await handOffs.close();
       await monitor.close();
     },

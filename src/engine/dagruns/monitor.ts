@@ -137,7 +137,8 @@ export function createDagRunMonitor(deps: DagRunMonitorDeps) {
       logError("polling a DAG run failed; trying again at the next interval", { dagRunId, error: String(error) });
       return state;
     }
-    return (await run(dagRunId, { type: "ObserveState", state: airflowState, at: clock() })).state;
+    const failure = airflowState === "failed" && state.airflowState !== "failed" ? await airflow.failureOf?.(dagId, dagRunId).catch(() => undefined) : undefined;
+    return (await run(dagRunId, { type: "ObserveState", state: airflowState, at: clock(), ...(failure ? { failure } : {}) })).state;
   }
 
   async function sync(state: DagRunState): Promise<DagRunState> {

@@ -35,6 +35,10 @@ export interface TriggerRequestsDeps {
   outputPrefix?: string;
   clock?: () => number;
   newId?: () => string;
+  /** The consumer group's subscriber name (`airflow-adapter`; the seed's email-hygiene service has its own). */
+  subscriber?: string;
+  /** The DAG and completion event type of a request that names none (a service that runs one DAG). */
+  defaults?: { dagId?: string; eventType?: string };
 }
 
 export function consumeTriggerRequests(deps: TriggerRequestsDeps): BusSubscription {
@@ -51,6 +55,7 @@ export function consumeTriggerRequests(deps: TriggerRequestsDeps): BusSubscripti
         now: clock(),
         timeoutMs: deps.timeoutMs ?? 3_600_000,
         outputPrefix: deps.outputPrefix ?? DEFAULT_OUTPUT_PREFIX,
+        ...(deps.defaults ? { defaults: deps.defaults } : {}),
       });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
@@ -59,7 +64,7 @@ export function consumeTriggerRequests(deps: TriggerRequestsDeps): BusSubscripti
       const completion = {
         workflowId,
         taskId: message.headers?.taskId,
-        eventType: eventTypeOf(message.value),
+        eventType: eventTypeOf(message.value, deps.defaults?.eventType),
         data: { status: "failed", error_message: error.message, timestamp: new Date(clock()).toISOString() },
       };
       await bus.publish(completionTopic, { key: workflowId, value: JSON.stringify(completion) });
@@ -68,7 +73,7 @@ export function consumeTriggerRequests(deps: TriggerRequestsDeps): BusSubscripti
     const source = { kind: "system" as const, detail: `${message.topic}/${message.partition}/${message.offset}`, message: { topic: message.topic, partition: message.partition, offset: message.offset, ...(message.key ? { key: message.key } : {}) } };
     await requestDagRun({ handle, bus, monitorTopic: deps.monitorTopic }, request, source);
   }
-  return bus.subscribe(topic, onMessage, { group: TRIGGER_SUBSCRIBER });
+  return bus.subscribe(topic, onMessage, { group: deps.subscriber ?? TRIGGER_SUBSCRIBER });
 }
 
 function parsed(value: string): Record<string, unknown> | undefined {
@@ -85,9 +90,9 @@ const workflowIdOf = (value: string) => {
   return typeof id === "string" && id !== "" ? id : undefined;
 };
 
-const eventTypeOf = (value: string) => {
+const eventTypeOf = (value: string, fallback = "airflow_dag_completed") => {
   const message = parsed(value);
   const data = message?.data as Record<string, unknown> | undefined;
   const named = data?.completion_event_type ?? message?.completion_event_type;
-  return typeof named === "string" && named !== "" ? named : "airflow_dag_completed";
+  return typeof named === "string" && named !== "" ? named : fallback;
 };
