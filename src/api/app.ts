@@ -14,6 +14,7 @@ import { metadataRoutes } from "./rest/metadata.ts";
 import { routerRoutes, type RouterView } from "./rest/router.ts";
 import { taskRoutes } from "./rest/tasks.ts";
 import { bulkRoutes, workflowRoutes } from "./rest/workflow.ts";
+import { type ConsoleAssetReader, consoleRoutes } from "./console/routes.ts";
 import { BATON_VERSION } from "./version.ts";
 
 export interface AppDeps {
@@ -36,10 +37,12 @@ export interface AppDeps {
   auth?: Auth;
   /** Body size, JSON depth, search query and GraphQL document limits (BATON_MAX_*); the defaults when absent. */
   limits?: InputLimits;
+  /** The built web console's files: served at `GET /` and `GET /assets/:file` when given. */
+  consoleAssets?: ConsoleAssetReader;
 }
 
 /** The portable HTTP app: one `fetch(Request)` for every runtime. */
-export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS }: AppDeps) {
+export function createApp({ engine, router, logError = (error) => console.error(error), graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS, consoleAssets }: AppDeps) {
   const app = new Hono();
   // Before auth: a body is bounded before anything (the token route included) reads it.
   app.use(inputLimitsMiddleware(limits), servableJsonResponses());
@@ -63,6 +66,7 @@ export function createApp({ engine, router, logError = (error) => console.error(
   app.route("/api/queue", queueAdminRoutes(engine));
   app.get("/api/version", (c) => c.text(BATON_VERSION));
   if (ingestion) app.route("/", ingestionRoutes({ engine, ...ingestion }));
+  if (consoleAssets) app.route("/", consoleRoutes(consoleAssets));
   app.notFound((c) =>
     c.json({ status: 404, message: `No endpoint ${c.req.method} ${c.req.path}`, instance: c.req.path, retryable: false }, 404),
   );

@@ -136,6 +136,8 @@ export const ConfigSchema = v.object({
   ),
   /** GraphiQL on GET /graphql; it loads its assets from a CDN, so it is off unless asked for. */
   BATON_GRAPHIQL: v.optional(boolean("BATON_GRAPHIQL"), "false"),
+  /** The web console at `/` (built into dist/console by `npm start`). */
+  BATON_CONSOLE: v.optional(boolean("BATON_CONSOLE"), "true"),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;

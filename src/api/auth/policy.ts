@@ -24,11 +24,13 @@ export type AccessRule = { method: string; pattern: string; access: (params: Rec
 
 const fixed = (access: Access) => () => access;
 
-/** The routes anyone may call: health checks, and the token endpoint itself. */
+/** The routes anyone may call: health checks, the token endpoint itself, and the console's static files (it asks for a key, then calls the API with a token). */
 export const PUBLIC_ROUTES: readonly (readonly [string, string])[] = [
   ["GET", "/health"],
   ["GET", "/api/health"],
   ["POST", "/api/token"],
+  ["GET", "/"],
+  ["GET", "/assets/:file"],
 ];
 
 /** The routes that need something other than the default (reader for GET/HEAD, admin otherwise), first match first. */

@@ -1,0 +1,72 @@
+/**
+ * Builds the web console (src/console) into dist/console with Vite, unless the
+ * build there was made from the same sources: `npm start` runs this first, so
+ * an up-to-date build costs one hash of the sources (a few ms).
+ *
+ *   tsx scripts/build-console.ts           build when missing or stale
+ *   tsx scripts/build-console.ts --force   build regardless
+ */
+import { createHash } from "node:crypto";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const sourceDir = join(root, "src/console");
+const outDir = join(root, "dist/console");
+const stampFile = join(outDir, "build-stamp.json");
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name)).sort();
+}
+
+/** A hash of everything the build reads: the console's sources, this script and the locked dependency versions. */
+export async function consoleSourceHash(): Promise<string> {
+  const hash = createHash("sha256");
+  for (const file of [...(await filesUnder(sourceDir)), fileURLToPath(import.meta.url), join(root, "package-lock.json")]) {
+    hash.update(relative(root, file)).update("\0").update(await readFile(file)).update("\0");
+  }
+  return hash.digest("hex");
+}
+
+async function builtHash(): Promise<string | undefined> {
+  try {
+    return (JSON.parse(await readFile(stampFile, "utf8")) as { sourceHash?: string }).sourceHash;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Builds the console when its build is missing or was made from other sources; says whether it built. */
+export async function ensureConsoleBuilt(options: { force?: boolean } = {}): Promise<{ built: boolean; ms: number }> {
+  const started = performance.now();
+  const sourceHash = await consoleSourceHash();
+  if (!options.force && (await builtHash()) === sourceHash) return { built: false, ms: performance.now() - started };
+  const { build } = await import("vite");
+  await build({
+    root: sourceDir,
+    base: "/",
+    configFile: false,
+    logLevel: "warn",
+    build: {
+      outDir,
+      emptyOutDir: true,
+      chunkSizeWarningLimit: 4096,
+      sourcemap: false,
+      rollupOptions: {
+        // React Flow marks its module "use client" for server-component bundlers; a browser bundle has no use for it.
+        onwarn(warning, warn) {
+          if (warning.code !== "MODULE_LEVEL_DIRECTIVE" && warning.code !== "PLUGIN_TIMINGS") warn(warning);
+        },
+      },
+    },
+  });
+  await writeFile(stampFile, JSON.stringify({ sourceHash, builtAt: new Date().toISOString() }, null, 2));
+  return { built: true, ms: performance.now() - started };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { built, ms } = await ensureConsoleBuilt({ force: process.argv.includes("--force") });
+  console.log(built ? `console: built into dist/console in ${Math.round(ms)} ms` : `console: dist/console is up to date (checked in ${Math.round(ms)} ms)`);
+}
