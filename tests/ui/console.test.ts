@@ -1,0 +1,238 @@
+/**
+ * The web console in a real browser (Debian's Chromium through playwright-core)
+ * against a running Baton: the execution list updates live, a failed workflow's
+ * retry suggestion takes it to COMPLETED in one click, the graph colours a fork,
+ * a switch and a loop, the timeline slider shows an earlier state, and the
+ * designer builds, deploys and starts KAFKA_PUBLISH -> EVENT -> SIMPLE. No page
+ * may request any host but Baton's. Screenshots land in .cache/ui-screenshots.
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ensureConsoleBuilt } from "../../scripts/build-console.ts";
+import { consolePage, launchChromium, screenshot } from "../support/browser.ts";
+import { eventually, http, startBaton, type TestBaton } from "../support/baton.ts";
+
+let baton: TestBaton;
+let browser: Browser;
+let session: Awaited<ReturnType<typeof consolePage>>;
+let page: Page;
+
+beforeAll(async () => {
+  await ensureConsoleBuilt();
+  baton = await startBaton();
+  browser = await launchChromium();
+  const taskDefs = ["ui_work", "ui_flaky", "ui_branch_a", "ui_branch_b", "ui_last"].map((name) => ({ name, retryCount: 0, timeoutSeconds: 0, responseTimeoutSeconds: 3600, ownerEmail: "ui@baton.local" }));
+  expect((await http(baton.url, "POST", "/api/metadata/taskdefs", taskDefs)).status).toBe(200);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await baton?.close();
+});
+
+beforeEach(async () => {
+  session = await consolePage(browser, baton.url);
+  page = session.page;
+});
+
+afterEach(async () => {
+  expect(session.foreignRequests, "requests to hosts other than Baton").toEqual([]);
+  expect(session.pageErrors, "uncaught errors in the page").toEqual([]);
+  await page.context().close();
+});
+
+async function register(definition: Record<string, unknown>): Promise<void> {
+  const response = await http(baton.url, "POST", "/api/metadata/workflow", { version: 1, schemaVersion: 2, ownerEmail: "ui@baton.local", ...definition });
+  expect(response.status, response.text).toBe(200);
+}
+
+async function start(name: string, input: Record<string, unknown> = {}): Promise<string> {
+  const response = await http(baton.url, "POST", "/api/workflow", { name, input });
+  expect(response.status, response.text).toBe(200);
+  return response.text;
+}
+
+/** Polls one task of `taskType` as a worker would and reports `status` for it. */
+async function work(taskType: string, status: "COMPLETED" | "FAILED", output: Record<string, unknown> = {}): Promise<string> {
+  const task = await eventually(async () => {
+    const polled = await http(baton.url, "GET", `/api/tasks/poll/${taskType}?workerid=ui-test`);
+    return polled.status === 200 && polled.text ? (polled.json() as { taskId: string; workflowInstanceId: string }) : undefined;
+  });
+  const updated = await http(baton.url, "POST", "/api/tasks", {
+    taskId: task.taskId,
+    workflowInstanceId: task.workflowInstanceId,
+    status,
+    outputData: output,
+    ...(status === "FAILED" ? { reasonForIncompletion: "the service answered 503" } : {}),
+  });
+  expect(updated.status, updated.text).toBe(200);
+  return task.workflowInstanceId;
+}
+
+const workflowStatus = async (id: string) => ((await http(baton.url, "GET", `/api/workflow/${id}?includeTasks=false`)).json() as { status: string }).status;
+
+// Set by the graph test, reused by the time-travel test.
+const shapes = { workflowId: "" };
+
+describe("the console", () => {
+  it("serves its page and assets from Baton, with a same-origin content policy", async () => {
+    const response = await fetch(`${baton.url}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'self'");
+    const html = await response.text();
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    const script = await fetch(`${baton.url}${asset}`);
+    expect(script.headers.get("content-type")).toContain("text/javascript");
+    expect(script.headers.get("cache-control")).toContain("immutable");
+    expect((await fetch(`${baton.url}/assets/..%2Fbuild-stamp.json`)).status).toBe(404);
+  });
+
+  it("lists executions and updates the list live when a workflow starts and completes", async () => {
+    await register({ name: "ui_live", tasks: [{ name: "ui_work", taskReferenceName: "work", type: "SIMPLE" }] });
+    await page.goto(`${baton.url}/`);
+    await expect.poll(() => page.getByTestId("executions").isVisible()).toBe(true);
+    const id = await start("ui_live", { customer: 42 });
+    const row = page.getByTestId(`execution-${id}`);
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.getAttribute("data-status")).toBe("RUNNING");
+    await work("ui_work", "COMPLETED", { done: true });
+    await expect.poll(() => row.getAttribute("data-status"), { timeout: 10_000 }).toBe("COMPLETED");
+    await screenshot(page, "executions");
+  });
+
+  it("shows a failed workflow's retry suggestion, and one click takes it to COMPLETED", async () => {
+    await register({
+      name: "ui_retry",
+      tasks: [
+        { name: "ui_work", taskReferenceName: "prepare", type: "SIMPLE" },
+        { name: "ui_flaky", taskReferenceName: "call_service", type: "SIMPLE" },
+      ],
+    });
+    const id = await start("ui_retry");
+    await work("ui_work", "COMPLETED");
+    await work("ui_flaky", "FAILED");
+    await eventually(async () => ((await workflowStatus(id)) === "FAILED" ? true : undefined));
+
+    await page.goto(`${baton.url}/#/workflow/${id}`);
+    const suggestion = page.getByTestId("suggestion");
+    await suggestion.waitFor({ timeout: 10_000 });
+    expect(await suggestion.textContent()).toContain("call_service");
+    // The restart point is ringed on the graph, the failed task is red.
+    await expect.poll(() => page.locator(".react-flow__node.restart-point").count()).toBe(1);
+    expect(await page.getByTestId("node-call_service").getAttribute("data-status")).toBe("FAILED");
+    await screenshot(page, "retry-suggestion");
+
+    await page.getByTestId("retry-suggestion").click();
+    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 10_000 }).toBe("RUNNING");
+    await work("ui_flaky", "COMPLETED", { recovered: true });
+    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 10_000 }).toBe("COMPLETED");
+    await expect.poll(() => page.getByTestId("node-call_service").getAttribute("data-status")).toBe("COMPLETED");
+    expect(await workflowStatus(id)).toBe("COMPLETED");
+    await screenshot(page, "retried");
+  });
+
+  it("draws a fork, a switch and a loop with each task's status, live", async () => {
+    await register({
+      name: "ui_shapes",
+      tasks: [
+        {
+          name: "fork",
+          taskReferenceName: "fork",
+          type: "FORK_JOIN",
+          forkTasks: [[{ name: "ui_branch_a", taskReferenceName: "branch_a", type: "SIMPLE" }], [{ name: "ui_branch_b", taskReferenceName: "branch_b", type: "SIMPLE" }]],
+        },
+        { name: "join", taskReferenceName: "join", type: "JOIN", joinOn: ["branch_a", "branch_b"] },
+        {
+          name: "route",
+          taskReferenceName: "route",
+          type: "SWITCH",
+          evaluatorType: "value-param",
+          expression: "kind",
+          inputParameters: { kind: "${workflow.input.kind}" },
+          decisionCases: { big: [{ name: "mark_big", taskReferenceName: "mark_big", type: "SET_VARIABLE", inputParameters: { size: "big" } }] },
+          defaultCase: [{ name: "mark_small", taskReferenceName: "mark_small", type: "SET_VARIABLE", inputParameters: { size: "small" } }],
+        },
+        {
+          name: "repeat",
+          taskReferenceName: "repeat",
+          type: "DO_WHILE",
+          loopCondition: "if ($.repeat['iteration'] < 2) { true; } else { false; }",
+          loopOver: [{ name: "count", taskReferenceName: "count", type: "SET_VARIABLE", inputParameters: { counted: true } }],
+        },
+        { name: "ui_last", taskReferenceName: "last", type: "SIMPLE" },
+      ],
+    });
+    const id = await start("ui_shapes", { kind: "big" });
+    shapes.workflowId = id;
+    await page.goto(`${baton.url}/#/workflow/${id}`);
+    const status = (ref: string) => page.getByTestId(`node-${ref}`).getAttribute("data-status");
+    await expect.poll(() => status("branch_a"), { timeout: 10_000 }).toBe("SCHEDULED");
+    await work("ui_branch_a", "COMPLETED");
+    await work("ui_branch_b", "COMPLETED");
+    // Live: the page follows the workflow's events without a reload.
+    await expect.poll(() => status("last"), { timeout: 10_000 }).toBe("SCHEDULED");
+    expect(await status("fork")).toBe("COMPLETED");
+    expect(await status("join")).toBe("COMPLETED");
+    expect(await status("route")).toBe("COMPLETED");
+    expect(await status("mark_big")).toBe("COMPLETED");
+    expect(await status("mark_small")).toBe(""); // the case not taken
+    expect(await status("repeat")).toBe("COMPLETED");
+    expect(await status("count")).toBe("COMPLETED");
+    // The switch's cases and the loop's way back are drawn as labelled edges.
+    expect(await page.locator(".react-flow__edge-text").allTextContents()).toEqual(expect.arrayContaining(["big", "default", "loop"]));
+    await screenshot(page, "graph");
+  });
+
+  it("shows the workflow as it was at an earlier revision on the timeline slider", async () => {
+    expect(shapes.workflowId).not.toBe("");
+    await page.goto(`${baton.url}/#/workflow/${shapes.workflowId}`);
+    const status = (ref: string) => page.getByTestId(`node-${ref}`).getAttribute("data-status");
+    await expect.poll(() => status("last"), { timeout: 10_000 }).toBe("SCHEDULED");
+    await expect.poll(() => page.getByTestId("timeline").locator("tbody tr").count()).toBeGreaterThan(5);
+    // Revision 1: only the fork's branches had been scheduled.
+    await page.getByTestId("revision-slider").fill("1");
+    await expect.poll(() => page.getByTestId("revision-shown").textContent()).toBe("as of revision 1");
+    await expect.poll(() => status("last")).toBe("");
+    expect(await status("branch_a")).not.toBe("COMPLETED");
+    await screenshot(page, "time-travel");
+    await page.getByRole("button", { name: "Back to live" }).click();
+    await expect.poll(() => status("last")).toBe("SCHEDULED");
+  });
+
+  it("designs KAFKA_PUBLISH -> EVENT -> SIMPLE, deploys and starts it, and opens the execution", async () => {
+    await page.goto(`${baton.url}/#/designer`);
+    const canvas = page.getByTestId("designer-canvas");
+    await canvas.waitFor();
+    const box = (await canvas.boundingBox())!;
+    for (const [label, y] of [["KAFKA_PUBLISH", 60], ["EVENT (sink)", 220], ["SIMPLE", 380]] as const) {
+      await page.getByTestId(`palette-${label}`).dragTo(canvas, { targetPosition: { x: box.width / 2 - 80, y } });
+    }
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(3);
+    const connect = async (from: string, to: string) => {
+      await page.locator(`.react-flow__node[data-id="${from}"] .react-flow__handle.source`).dragTo(page.locator(`.react-flow__node[data-id="${to}"] .react-flow__handle.target`));
+    };
+    await connect("kafka_publish_1", "event_2");
+    await connect("event_2", "simple_3");
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(2);
+    // The SIMPLE task runs the worker this test plays.
+    await page.locator('.react-flow__node[data-id="simple_3"]').click();
+    await page.getByLabel("task name").fill("ui_last");
+    await page.getByLabel("workflow name").fill("ui_designed");
+    const preview = JSON.parse((await page.getByTestId("design-json").textContent())!) as { name: string; tasks: { type: string; name: string }[] };
+    expect(preview.name).toBe("ui_designed");
+    expect(preview.tasks.map((task) => task.type)).toEqual(["KAFKA_PUBLISH", "EVENT", "SIMPLE"]);
+    expect(preview.tasks[2]!.name).toBe("ui_last");
+    await screenshot(page, "designer");
+
+    await page.getByTestId("deploy").click();
+    await page.waitForURL(/#\/workflow\//, { timeout: 10_000 });
+    const id = decodeURIComponent(page.url().split("#/workflow/")[1]!);
+    await page.getByTestId("workflow-status").waitFor();
+    expect(["RUNNING", "COMPLETED"]).toContain(await page.getByTestId("workflow-status").getAttribute("data-status"));
+    await expect.poll(() => page.getByTestId("node-kafka_publish_1").getAttribute("data-status"), { timeout: 10_000 }).toBe("COMPLETED");
+    const started = (await http(baton.url, "GET", `/api/workflow/${id}`)).json() as { workflowName: string };
+    expect(started.workflowName).toBe("ui_designed");
+    await screenshot(page, "designed-execution");
+  });
+});
