@@ -31,8 +31,10 @@ export async function signIn(keyId: string, keySecret: string): Promise<void> {
   if (!response.ok || !body.token) throw new Error(body.message ?? `sign-in failed (${response.status})`);
   token = body.token;
   sessionStorage.setItem(TOKEN_KEY, token);
-  socket?.dispose();
+  // A socket refused for want of a token reconnects with the new one; its closing may reject, which is expected.
+  const old = socket;
   socket = undefined;
+  void Promise.resolve(old?.dispose()).catch(() => {});
 }
 
 const headers = (): Record<string, string> => ({ "content-type": "application/json", ...(token ? { "x-authorization": token } : {}) });
@@ -66,6 +68,8 @@ function client(): Client {
     connectionParams: () => (token ? { token } : {}),
     retryAttempts: Infinity,
     shouldRetry: () => true,
+    // Baton restarting should not leave the page dark for long: retry every second or two.
+    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(2000, 250 * 2 ** retries))),
     lazy: true,
   });
   return socket;

@@ -34,7 +34,7 @@ export async function consolePage(browser: Browser, baseUrl: string): Promise<{ 
   page.on("websocket", (socket) => {
     if (new URL(socket.url()).host !== origin) foreignRequests.push(socket.url());
   });
-  page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("pageerror", (error) => pageErrors.push(`${error.name}: ${error.message} ${error.stack ?? ""}`.trim()));
   return { page, foreignRequests, pageErrors };
 }
 
