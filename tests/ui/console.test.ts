@@ -200,6 +200,37 @@ describe("the console", () => {
     await expect.poll(() => status("last")).toBe("SCHEDULED");
   });
 
+  it("edits a definition's JSON, shows Baton's validation error naming the field, and registers the fix", async () => {
+    await page.goto(`${baton.url}/#/definitions/+new`);
+    const editor = page.getByLabel("definition JSON");
+    await editor.waitFor();
+    await editor.fill(JSON.stringify({ name: "ui_edited", version: 1, tasks: [{ name: "ui_work", type: "SIMPLE" }] }));
+    await page.getByRole("button", { name: "Register" }).click();
+    await expect.poll(() => page.getByTestId("definition-error").textContent()).toMatch(/tasks\[0\]\.taskReferenceName/);
+    await editor.fill(JSON.stringify({ name: "ui_edited", version: 1, tasks: [{ name: "ui_work", taskReferenceName: "work", type: "SIMPLE" }] }));
+    // The graph follows the JSON as it is typed.
+    await expect.poll(() => page.getByTestId("node-work").count()).toBe(1);
+    await page.getByRole("button", { name: "Register" }).click();
+    await page.getByRole("link", { name: /ui_edited/ }).waitFor({ timeout: 10_000 });
+    const stored = (await http(baton.url, "GET", "/api/metadata/workflow/ui_edited")).json() as { tasks: { taskReferenceName: string }[] };
+    expect(stored.tasks[0]!.taskReferenceName).toBe("work");
+    await screenshot(page, "definitions");
+  });
+
+  it("shows task queues and live stats", async () => {
+    await register({ name: "ui_queued", tasks: [{ name: "ui_queue_probe", taskReferenceName: "probe", type: "SIMPLE" }] });
+    await start("ui_queued");
+    await page.goto(`${baton.url}/#/operations`);
+    const queueRow = page.getByTestId("queues").locator("tr", { hasText: "ui_queue_probe" });
+    await expect.poll(() => queueRow.locator("td").nth(1).textContent(), { timeout: 10_000 }).toBe("1");
+    const statsRow = page.getByTestId("stats").locator("tr", { hasText: "ui_queued" });
+    await expect.poll(() => statsRow.locator("td").nth(2).textContent(), { timeout: 10_000 }).toBe("1");
+    await start("ui_queued");
+    // Stats arrive over the subscription (at most once a second), without a reload.
+    await expect.poll(() => statsRow.locator("td").nth(2).textContent(), { timeout: 10_000 }).toBe("2");
+    await screenshot(page, "operations");
+  });
+
   it("designs KAFKA_PUBLISH -> EVENT -> SIMPLE, deploys and starts it, and opens the execution", async () => {
     await page.goto(`${baton.url}/#/designer`);
     const canvas = page.getByTestId("designer-canvas");
