@@ -55,6 +55,8 @@ export async function ensureConsoleBuilt(options: { force?: boolean } = {}): Pro
       chunkSizeWarningLimit: 4096,
       sourcemap: false,
       rollupOptions: {
+        // The console, and GraphiQL as a page of its own (it is large, and only some visitors open it).
+        input: { console: join(sourceDir, "index.html"), graphiql: join(sourceDir, "graphiql.html") },
         // React Flow marks its module "use client" for server-component bundlers; a browser bundle has no use for it.
         onwarn(warning, warn) {
           if (warning.code !== "MODULE_LEVEL_DIRECTIVE" && warning.code !== "PLUGIN_TIMINGS") warn(warning);

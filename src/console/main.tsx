@@ -62,6 +62,9 @@ function App() {
         {link("#/definitions", "Definitions", page === "definitions")}
         {link("#/operations", "Queues & events", page === "operations")}
         {link("#/designer", "Designer", page === "designer")}
+        <a href="/graphiql" target="_blank" rel="noreferrer">
+          GraphiQL
+        </a>
       </nav>
       <main key={generation}>
         {needsKey ? (

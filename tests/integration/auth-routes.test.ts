@@ -26,7 +26,7 @@ import { authApp } from "../support/auth.ts";
  */
 
 /** Routes anyone may call. OPTIONS: CORS preflights never carry credentials and run nothing. */
-const PUBLIC = new Set(["GET /health", "HEAD /health", "GET /api/health", "HEAD /api/health", "POST /api/token", "GET /", "HEAD /", "GET /assets/:file", "HEAD /assets/:file"]);
+const PUBLIC = new Set(["GET /health", "HEAD /health", "GET /api/health", "HEAD /api/health", "POST /api/token", "GET /", "HEAD /", "GET /graphiql", "HEAD /graphiql", "GET /assets/:file", "HEAD /assets/:file"]);
 /** Routes a worker key may call (for its task types only). */
 const WORKER = new Set([
   "GET /api/tasks/poll/batch/:taskType",

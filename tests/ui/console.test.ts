@@ -3,7 +3,8 @@
  * against a running Baton: the execution list updates live, a failed workflow's
  * retry suggestion takes it to COMPLETED in one click, the graph colours a fork,
  * a switch and a loop, the timeline slider shows an earlier state, and the
- * designer builds, deploys and starts KAFKA_PUBLISH -> EVENT -> SIMPLE. No page
+ * designer builds, deploys and starts KAFKA_PUBLISH -> EVENT -> SIMPLE, and
+ * GraphiQL runs a query from the console's own build. No page
  * may request any host but Baton's. Screenshots land in .cache/ui-screenshots.
  */
 import type { Browser, Page } from "playwright-core";
@@ -229,6 +230,19 @@ describe("the console", () => {
     // Stats arrive over the subscription (at most once a second), without a reload.
     await expect.poll(() => statsRow.locator("td").nth(2).textContent(), { timeout: 10_000 }).toBe("2");
     await screenshot(page, "operations");
+  });
+
+  it("runs a query in GraphiQL, served from Baton's own assets", async () => {
+    await register({ name: "ui_graphiql", tasks: [{ name: "ui_work", taskReferenceName: "work", type: "SIMPLE" }] });
+    await page.goto(`${baton.url}/graphiql`);
+    const run = page.locator(".graphiql-execute-button");
+    await run.waitFor({ timeout: 15_000 });
+    // The editor loads its CodeMirror modules lazily; run once the query is in it.
+    await expect.poll(() => page.locator(".graphiql-query-editor").textContent(), { timeout: 15_000 }).toContain("workflowDefs");
+    await run.click();
+    const result = page.locator(".result-window");
+    await expect.poll(() => result.textContent(), { timeout: 10_000 }).toContain("ui_graphiql");
+    await screenshot(page, "graphiql");
   });
 
   it("designs KAFKA_PUBLISH -> EVENT -> SIMPLE, deploys and starts it, and opens the execution", async () => {

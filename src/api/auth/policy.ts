@@ -30,6 +30,7 @@ export const PUBLIC_ROUTES: readonly (readonly [string, string])[] = [
   ["GET", "/api/health"],
   ["POST", "/api/token"],
   ["GET", "/"],
+  ["GET", "/graphiql"],
   ["GET", "/assets/:file"],
 ];
 

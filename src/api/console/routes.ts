@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 
 /**
  * Reads one file of the built console (relative to its build directory), or
@@ -25,21 +25,23 @@ const CONTENT_TYPES: Record<string, string> = {
  * nodes with them; inline scripts are not.
  */
 export const CONSOLE_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 // A file name the build emits: no directories, no dot files, no traversal.
 const ASSET_NAME = /^[A-Za-z0-9_.-]+$/;
 
-/** `GET /` (the console's page) and `GET /assets/:file` (its hashed, immutable files). */
+/** `GET /` (the console's page), `GET /graphiql` (GraphiQL, from the same build) and `GET /assets/:file` (their hashed, immutable files). */
 export function consoleRoutes(read: ConsoleAssetReader): Hono {
   const routes = new Hono();
-  routes.get("/", async (c) => {
-    const page = await read("index.html");
+  const page = (file: string) => async (c: Context) => {
+    const page = await read(file);
     if (!page) {
       return c.json({ status: 503, message: "The console is not built: run `npm run build:console` (npm start builds it)", retryable: false }, 503);
     }
     return c.body(page as Uint8Array<ArrayBuffer>, 200, { "content-type": CONTENT_TYPES.html!, "cache-control": "no-cache", "content-security-policy": CONSOLE_CSP, "x-content-type-options": "nosniff" });
-  });
+  };
+  routes.get("/", page("index.html"));
+  routes.get("/graphiql", page("graphiql.html"));
   routes.get("/assets/:file", async (c) => {
     const file = c.req.param("file");
     const extension = file.slice(file.lastIndexOf(".") + 1);
