@@ -7,14 +7,16 @@
  *   tsx scripts/build-console.ts --force   build regardless
  */
 import { createHash } from "node:crypto";
-import { readdir, readFile, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const sourceDir = join(root, "src/console");
-const outDir = join(root, "dist/console");
-const stampFile = join(outDir, "build-stamp.json");
+/** Where the console is built: dist/console, which the Node entry serves. */
+export const CONSOLE_OUT_DIR = join(root, "dist/console");
+const stampOf = (outDir: string) => join(outDir, "build-stamp.json");
+const lockOf = (outDir: string) => `${outDir}.build.lock`;
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -30,19 +32,59 @@ export async function consoleSourceHash(): Promise<string> {
   return hash.digest("hex");
 }
 
-async function builtHash(): Promise<string | undefined> {
+async function builtHash(outDir: string): Promise<string | undefined> {
   try {
-    return (JSON.parse(await readFile(stampFile, "utf8")) as { sourceHash?: string }).sourceHash;
+    return (JSON.parse(await readFile(stampOf(outDir), "utf8")) as { sourceHash?: string }).sourceHash;
   } catch {
     return undefined;
   }
 }
 
+/**
+ * One build at a time across processes (test files and `npm start` may ask
+ * together): an exclusive lock file, taken over when a crashed builder left
+ * it behind for longer than a build can take.
+ */
+async function withBuildLock<T>(outDir: string, work: () => Promise<T>): Promise<T> {
+  const lockFile = lockOf(outDir);
+  await mkdir(dirname(outDir), { recursive: true });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      const handle = await open(lockFile, "wx");
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const age = await stat(lockFile).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > 120_000) await rm(lockFile, { force: true });
+      else if (Date.now() > deadline) throw new Error(`${lockFile} is held by another build for too long; remove it if no build is running`);
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lockFile, { force: true });
+  }
+}
+
 /** Builds the console when its build is missing or was made from other sources; says whether it built. */
-export async function ensureConsoleBuilt(options: { force?: boolean } = {}): Promise<{ built: boolean; ms: number }> {
+export async function ensureConsoleBuilt(options: { force?: boolean; outDir?: string } = {}): Promise<{ built: boolean; ms: number }> {
   const started = performance.now();
+  const outDir = options.outDir ?? CONSOLE_OUT_DIR;
   const sourceHash = await consoleSourceHash();
-  if (!options.force && (await builtHash()) === sourceHash) return { built: false, ms: performance.now() - started };
+  if (!options.force && (await builtHash(outDir)) === sourceHash) return { built: false, ms: performance.now() - started };
+  return withBuildLock(outDir, async () => {
+    // Another process may have built it while this one waited.
+    if (!options.force && (await builtHash(outDir)) === sourceHash) return { built: false, ms: performance.now() - started };
+    await runVite(outDir);
+    await writeFile(stampOf(outDir), JSON.stringify({ sourceHash, builtAt: new Date().toISOString() }, null, 2));
+    return { built: true, ms: performance.now() - started };
+  });
+}
+
+async function runVite(outDir: string): Promise<void> {
   const { build } = await import("vite");
   await build({
     root: sourceDir,
@@ -64,8 +106,6 @@ export async function ensureConsoleBuilt(options: { force?: boolean } = {}): Pro
       },
     },
   });
-  await writeFile(stampFile, JSON.stringify({ sourceHash, builtAt: new Date().toISOString() }, null, 2));
-  return { built: true, ms: performance.now() - started };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
