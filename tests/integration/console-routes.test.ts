@@ -38,6 +38,16 @@ describe("the console's routes", () => {
     expect(script.headers.get("cache-control")).toContain("immutable");
   });
 
+  it("gzips assets for browsers that accept it", async () => {
+    await writeFile(join(dir, "assets/big-1.js"), "export const x = 1;\n".repeat(5000));
+    const { app } = await testApp({ consoleAssets: fsConsoleAssets(dir) });
+    const response = await app.request("/assets/big-1.js", { headers: { "accept-encoding": "gzip" } });
+    expect(response.headers.get("content-encoding")).toBe("gzip");
+    const body = new Uint8Array(await response.arrayBuffer());
+    expect(body.length).toBeLessThan(5000);
+    expect(new TextDecoder().decode(await new Response(new Blob([body]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer())).toBe("export const x = 1;\n".repeat(5000));
+  });
+
   it("answers 404 for files outside assets/, unknown types and traversal", async () => {
     const { app } = await testApp({ consoleAssets: fsConsoleAssets(dir) });
     for (const path of ["/assets/..%2Fsecret.txt", "/assets/missing.js", "/assets/app-1.exe", "/secret.txt", "/assets/.hidden.js"]) {

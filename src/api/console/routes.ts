@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import { compress } from "hono/compress";
 
 /**
  * Reads one file of the built console (relative to its build directory), or
@@ -33,6 +34,8 @@ const ASSET_NAME = /^[A-Za-z0-9_.-]+$/;
 /** `GET /` (the console's page), `GET /graphiql` (GraphiQL, from the same build) and `GET /assets/:file` (their hashed, immutable files). */
 export function consoleRoutes(read: ConsoleAssetReader): Hono {
   const routes = new Hono();
+  // The bundles are large (elkjs alone is ~1 MB) and gzip to about a third.
+  routes.use("/assets/*", compress());
   const page = (file: string) => async (c: Context) => {
     const page = await read(file);
     if (!page) {
