@@ -201,6 +201,21 @@ describe("the console", () => {
     await expect.poll(() => status("last")).toBe("SCHEDULED");
   });
 
+  it("draws a sub-workflow naming its child, and links to the child's execution", async () => {
+    await register({ name: "ui_child", tasks: [{ name: "note", taskReferenceName: "note", type: "SET_VARIABLE", inputParameters: { noted: true } }] });
+    await register({ name: "ui_parent", tasks: [{ name: "call_child", taskReferenceName: "call_child", type: "SUB_WORKFLOW", subWorkflowParam: { name: "ui_child", version: 1 } }] });
+    const id = await start("ui_parent");
+    await eventually(async () => ((await workflowStatus(id)) === "COMPLETED" ? true : undefined));
+    await page.goto(`${baton.url}/#/workflow/${id}`);
+    const node = page.getByTestId("node-call_child");
+    await expect.poll(() => node.getAttribute("data-status"), { timeout: 10_000 }).toBe("COMPLETED");
+    expect(await node.textContent()).toContain("→ ui_child");
+    await node.click();
+    await page.getByTestId("task-call_child").getByRole("link").click();
+    await expect.poll(() => page.locator("h1").textContent()).toContain("ui_child");
+    expect(await page.getByTestId("workflow-status").textContent()).toContain(`parent ${id}`);
+  });
+
   it("edits a definition's JSON, shows Baton's validation error naming the field, and registers the fix", async () => {
     await page.goto(`${baton.url}/#/definitions/+new`);
     const editor = page.getByLabel("definition JSON");
