@@ -1,7 +1,7 @@
 /**
  * The web console in a real browser (Debian's Chromium through playwright-core)
  * against a running Baton: the execution list updates live, a failed workflow's
- * retry suggestion takes it to COMPLETED in one click, the graph colours a fork,
+ * (and a failed sink workflow's) retry suggestion takes it to COMPLETED in one click, the graph colours a fork,
  * a switch and a loop, the timeline slider shows an earlier state, and the
  * designer builds, deploys and starts KAFKA_PUBLISH -> EVENT -> SIMPLE, and
  * GraphiQL runs a query from the console's own build. No page
@@ -131,6 +131,40 @@ describe("the console", () => {
     await expect.poll(() => page.getByTestId("node-call_service").getAttribute("data-status")).toBe("COMPLETED");
     expect(await workflowStatus(id)).toBe("COMPLETED");
     await screenshot(page, "retried");
+  });
+
+  it("suggests rerunning a failed sink workflow from its publisher, and one click takes it to COMPLETED", async () => {
+    await register({
+      name: "ui_sink",
+      tasks: [
+        { name: "publish_request", taskReferenceName: "publish", type: "KAFKA_PUBLISH", inputParameters: { kafka_request: { topic: "ui-requests", value: { workflowId: "${workflow.workflowId}" } } } },
+        { name: "await_reply", taskReferenceName: "await_reply", type: "EVENT", sink: "conductor:ui_reply", asyncComplete: true },
+      ],
+    });
+    const id = await start("ui_sink");
+    const eventTask = async () =>
+      eventually(async () => {
+        const workflow = (await http(baton.url, "GET", `/api/workflow/${id}`)).json() as { tasks: { taskId: string; referenceTaskName: string; status: string }[] };
+        return workflow.tasks.filter((task) => task.referenceTaskName === "await_reply" && task.status === "IN_PROGRESS").at(-1);
+      });
+    // The service's reply reports a failure (as the router applies it).
+    const first = await eventTask();
+    await http(baton.url, "POST", "/api/tasks", { workflowInstanceId: id, taskId: first.taskId, status: "FAILED", reasonForIncompletion: "mailbox does not exist" });
+    await eventually(async () => ((await workflowStatus(id)) === "FAILED" ? true : undefined));
+
+    await page.goto(`${baton.url}/#/workflow/${id}`);
+    await page.getByTestId("suggestion").waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId("suggestion").textContent()).toContain("mailbox does not exist");
+    // The restart point is the publisher, not the EVENT that failed.
+    await expect.poll(() => page.locator(".react-flow__node.restart-point [data-testid]").getAttribute("data-testid")).toBe("node-publish");
+    await screenshot(page, "sink-suggestion");
+    await page.getByTestId("retry-suggestion").click();
+    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 10_000 }).toBe("RUNNING");
+    const second = await eventTask();
+    expect(second.taskId).not.toBe(first.taskId);
+    await http(baton.url, "POST", "/api/tasks", { workflowInstanceId: id, taskId: second.taskId, status: "COMPLETED", outputData: { valid: true } });
+    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 10_000 }).toBe("COMPLETED");
+    expect(await page.getByTestId("node-await_reply").getAttribute("data-status")).toBe("COMPLETED");
   });
 
   it("draws a fork, a switch and a loop with each task's status, live", async () => {
