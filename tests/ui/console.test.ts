@@ -270,9 +270,12 @@ describe("the console", () => {
   it("shows task queues and live stats", async () => {
     await register({ name: "ui_queued", tasks: [{ name: "ui_queue_probe", taskReferenceName: "probe", type: "SIMPLE" }] });
     await start("ui_queued");
+    // An empty poll by a named worker: the queue keeps its task, the poll data records the worker.
+    expect((await http(baton.url, "GET", "/api/tasks/poll/ui_queue_probe?workerid=probe-worker&domain=elsewhere")).status).toBe(204);
     await page.goto(`${baton.url}/#/operations`);
     const queueRow = page.getByTestId("queues").locator("tr", { hasText: "ui_queue_probe" });
     await expect.poll(() => queueRow.locator("td").nth(1).textContent(), { timeout: 10_000 }).toBe("1");
+    await expect.poll(() => queueRow.locator("td").nth(2).textContent()).toContain("probe-worker");
     const statsRow = page.getByTestId("stats").locator("tr", { hasText: "ui_queued" });
     await expect.poll(() => statsRow.locator("td").nth(2).textContent(), { timeout: 10_000 }).toBe("1");
     await start("ui_queued");

@@ -1,8 +1,16 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import { rest } from "../api.ts";
 import { json, useQuery, useSubscription } from "../hooks.ts";
 
 const QUEUES = `{ queues { name size } eventHandlers { name event condition active actions } unmatchedEvents(limit: 50) { messageId cause reason workflowId taskRefName topic partition offset time } }`;
 const STATS = `subscription { stats { at total byTypeAndStatus { workflowType status count averageDurationMs } } }`;
+
+interface PollData {
+  queueName: string;
+  domain?: string;
+  workerId: string;
+  lastPollTime: number;
+}
 
 interface Stats {
   at: number;
@@ -18,6 +26,11 @@ export function Operations() {
     unmatchedEvents: { messageId: string; cause: string; reason: string; workflowId: string | null; taskRefName: string | null; topic: string | null; partition: number | null; offset: string | null; time: number }[] | null;
   }>(QUEUES);
   const [stats, setStats] = useState<Stats | undefined>(undefined);
+  // Who polled each queue last, from Conductor's poll-data route (GraphQL does not carry it).
+  const [polls, setPolls] = useState<PollData[]>([]);
+  useEffect(() => {
+    rest<PollData[]>("GET", "/api/tasks/queue/polldata/all").then(setPolls, () => setPolls([]));
+  }, [data.data]);
   useSubscription<{ stats: Stats }>(STATS, {}, (next) => setStats(next.stats));
   return (
     <section>
@@ -54,6 +67,7 @@ export function Operations() {
           <tr>
             <th>task type</th>
             <th>waiting</th>
+            <th>last polled by</th>
           </tr>
         </thead>
         <tbody>
@@ -61,6 +75,12 @@ export function Operations() {
             <tr key={queue.name}>
               <td>{queue.name}</td>
               <td>{queue.size}</td>
+              <td>
+                {polls
+                  .filter((poll) => poll.queueName === queue.name)
+                  .map((poll) => `${poll.workerId}${poll.domain ? ` (${poll.domain})` : ""} at ${new Date(poll.lastPollTime).toLocaleTimeString()}`)
+                  .join(", ")}
+              </td>
             </tr>
           ))}
         </tbody>
