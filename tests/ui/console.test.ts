@@ -215,7 +215,7 @@ describe("the console", () => {
     expect(await status("repeat")).toBe("COMPLETED");
     expect(await status("count")).toBe("COMPLETED");
     // The switch's cases and the loop's way back are drawn as labelled edges.
-    expect(await page.locator(".react-flow__edge-text").allTextContents()).toEqual(expect.arrayContaining(["big", "default", "loop"]));
+    await expect.poll(() => page.locator(".react-flow__edge-text").allTextContents()).toEqual(expect.arrayContaining(["big", "default", "loop"]));
     await screenshot(page, "graph");
   });
 
