@@ -100,6 +100,39 @@ describe("the console", () => {
     await work("ui_work", "COMPLETED", { done: true });
     await expect.poll(() => row.getAttribute("data-status"), { timeout: 10_000 }).toBe("COMPLETED");
     await screenshot(page, "executions");
+    // The filters narrow the list through Baton's search.
+    await page.getByLabel("status").selectOption("FAILED");
+    await expect.poll(() => row.count()).toBe(0);
+    await page.getByLabel("status").selectOption("COMPLETED");
+    await page.getByLabel("workflow type").fill("ui_live");
+    await expect.poll(() => row.count()).toBe(1);
+    await page.getByLabel("free text").fill("no-such-text-anywhere");
+    await expect.poll(() => row.count()).toBe(0);
+  });
+
+  it("pauses (confirmed), resumes, and terminates (confirmed; a dismissed confirmation does nothing) from the workflow page", async () => {
+    await register({ name: "ui_steered", tasks: [{ name: "ui_steered_work", taskReferenceName: "work", type: "SIMPLE" }] });
+    const id = await start("ui_steered");
+    await page.goto(`${baton.url}/#/workflow/${id}`);
+    const status = () => page.getByTestId("workflow-status").getAttribute("data-status");
+    await expect.poll(status, { timeout: 10_000 }).toBe("RUNNING");
+    const dialogs: string[] = [];
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void (dialog.message().startsWith("Terminate") && dialogs.filter((m) => m.startsWith("Terminate")).length === 1 ? dialog.dismiss() : dialog.accept());
+    });
+    await page.getByRole("button", { name: "Pause" }).click();
+    await expect.poll(status).toBe("PAUSED");
+    await page.getByRole("button", { name: "Resume" }).click();
+    await expect.poll(status).toBe("RUNNING");
+    // Dismissing the confirmation leaves the workflow alone; accepting terminates it.
+    await page.getByRole("button", { name: "Terminate" }).click();
+    await expect.poll(() => dialogs.length).toBe(2);
+    expect(await workflowStatus(id)).toBe("RUNNING");
+    await page.getByRole("button", { name: "Terminate" }).click();
+    await expect.poll(status).toBe("TERMINATED");
+    expect(dialogs).toEqual(["Pause this workflow?", "Terminate this workflow?", "Terminate this workflow?"]);
+    expect(await workflowStatus(id)).toBe("TERMINATED");
   });
 
   it("shows a failed workflow's retry suggestion, and one click takes it to COMPLETED", async () => {
