@@ -3,7 +3,9 @@
  * say what runs next: a FORK_JOIN's outgoing edges are its branches (each
  * runs until the JOIN they meet), a SWITCH's outgoing edges are its cases
  * (labelled by the case, `default` for the default case; branches end where
- * they meet again), anything else has at most one next task. Pure, so the
+ * they meet again), a DO_WHILE's edge labelled `body` starts its loopOver
+ * (the body ends where its chain ends: no edge back is drawn) and its other
+ * edge is what runs after the loop; anything else has at most one next task. Pure, so the
  * JSON preview, deploy and the tests agree.
  */
 import type { DefinitionTask } from "./graph.ts";
@@ -51,7 +53,7 @@ export function designToDefinition(meta: DesignMeta, nodes: readonly DesignNode[
       throughMeeting = false;
       const node = byId.get(id)!;
       if (placed.has(id)) {
-        problems.push(`${node.task.taskReferenceName} is reached twice (a cycle?); a DO_WHILE's body goes in its loopOver`);
+        problems.push(`${node.task.taskReferenceName} is reached twice (a cycle?); connect a DO_WHILE's body with a body edge and no edge back`);
         return { tasks };
       }
       placed.add(id);
@@ -90,6 +92,15 @@ export function designToDefinition(meta: DesignMeta, nodes: readonly DesignNode[
         if (meets.size > 1) problems.push(`the cases of ${node.task.taskReferenceName} meet again at more than one task`);
         id = [...meets][0];
         throughMeeting = true;
+        continue;
+      }
+      if (node.task.type === "DO_WHILE") {
+        const body = next.filter((edge) => edge.label === "body");
+        const after = next.filter((edge) => edge.label !== "body");
+        if (body.length > 1) problems.push(`${node.task.taskReferenceName} has ${body.length} body edges; a loop's body starts at one task`);
+        if (body[0]) task.loopOver = walk(body[0].target, true).tasks;
+        if (after.length > 1) problems.push(`${node.task.taskReferenceName} has ${after.length} next tasks after the loop; only FORK_JOIN and SWITCH branch`);
+        id = after[0]?.target;
         continue;
       }
       if (next.length > 1) problems.push(`${node.task.taskReferenceName} has ${next.length} next tasks; only FORK_JOIN and SWITCH branch`);

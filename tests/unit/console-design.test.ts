@@ -50,6 +50,23 @@ describe("designToDefinition", () => {
     expect(definition.tasks).toHaveLength(2);
   });
 
+  it("makes a DO_WHILE's body edge its loopOver and its other edge what runs after the loop", () => {
+    const { definition, problems } = designToDefinition(
+      meta,
+      [node("repeat", "DO_WHILE"), node("step1"), node("step2"), node("after")],
+      [
+        { source: "repeat", target: "step1", label: "body" },
+        { source: "step1", target: "step2" },
+        { source: "repeat", target: "after" },
+      ],
+    );
+    expect(problems).toEqual([]);
+    const [repeat, after] = definition.tasks as Record<string, unknown>[];
+    expect((repeat!.loopOver as { taskReferenceName: string }[]).map((task) => task.taskReferenceName)).toEqual(["step1", "step2"]);
+    expect(after).toMatchObject({ taskReferenceName: "after" });
+    expect(definition.tasks).toHaveLength(2);
+  });
+
   it("says what is wrong with a canvas that is not one flow", () => {
     expect(designToDefinition(meta, [], []).problems).toEqual(["add a task from the palette"]);
     expect(designToDefinition(meta, [node("a"), node("b")], []).problems).toEqual(["2 tasks have nothing before them; connect them into one flow"]);

@@ -56,7 +56,13 @@ function DesignerCanvas() {
   };
   const onConnect = (connection: Connection) => {
     const source = nodes.find((node) => node.id === connection.source);
-    const label = source?.data.task.type === "SWITCH" ? (window.prompt("Case value for this branch (default for the default case)", "default") ?? "default") : undefined;
+    const type = source?.data.task.type;
+    const label =
+      type === "SWITCH"
+        ? (window.prompt("Case value for this branch (default for the default case)", "default") ?? "default")
+        : type === "DO_WHILE" && window.confirm("Is this the loop's body? (OK: the body's first task; Cancel: what runs after the loop)")
+          ? "body"
+          : undefined;
     setEdges((current) => addEdge({ ...connection, ...(label ? { label } : {}) }, current));
   };
   const importDefinition = async () => {
