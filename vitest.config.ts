@@ -10,8 +10,10 @@ const s3Tests = ["tests/services/s3-*.test.ts"];
 // a Maven-built scenario): each SDK's project provisions its client once.
 const pythonSdkTests = ["tests/services/python-sdk.test.ts", "tests/services/python-sdk-auth.test.ts"];
 const javaSdkTests = ["tests/services/java-sdk.test.ts"];
+// Files that need a real Airflow (tests/support/airflow-global-setup.ts starts one, and its S3).
+const airflowTests = ["tests/services/airflow-*.test.ts"];
 
-// BATON_SKIP_SERVICES (comma/space separated: kafka, s3, python-sdk, java-sdk, all) leaves a service's
+// BATON_SKIP_SERVICES (comma/space separated: kafka, s3, python-sdk, java-sdk, airflow, all) leaves a service's
 // project out entirely, so its tests are not run rather than reported skipped.
 // CI never sets it; without the tools, the project's global setup fails the run.
 const skipped = (process.env.BATON_SKIP_SERVICES ?? "").toLowerCase().split(/[\s,]+/);
@@ -28,7 +30,7 @@ export default defineConfig({
     pool: "forks",
     projects: [
       // (Project include/exclude lists would be appended to root ones, so only projects set them.)
-      { extends: true, test: { name: "default", include: ["tests/**/*.test.ts"], exclude: ["**/node_modules/**", ...kafkaTests, ...s3Tests, ...pythonSdkTests, ...javaSdkTests] } },
+      { extends: true, test: { name: "default", include: ["tests/**/*.test.ts"], exclude: ["**/node_modules/**", ...kafkaTests, ...s3Tests, ...pythonSdkTests, ...javaSdkTests, ...airflowTests] } },
       ...(runs("kafka") ? [{
         extends: true as const,
         test: {
@@ -68,6 +70,19 @@ export default defineConfig({
           globalSetup: ["tests/support/java-sdk-global-setup.ts"],
           // A cold first run resolves the SDK and Maven's plugins into ~/.m2.
           hookTimeout: 900_000,
+        },
+      }] : []),
+      ...(runs("airflow") ? [{
+        extends: true as const,
+        test: {
+          name: "airflow",
+          include: airflowTests,
+          globalSetup: ["tests/support/airflow-global-setup.ts"],
+          // A cold first run pip-installs Airflow (minutes) and builds versitygw.
+          hookTimeout: 1_500_000,
+          // One Airflow serves every file; DAG runs take seconds each.
+          fileParallelism: false,
+          testTimeout: 300_000,
         },
       }] : []),
     ],

@@ -7,6 +7,7 @@ import { type BatonGraphQL, createGraphQL } from "./graphql/yoga.ts";
 import { DEFAULT_INPUT_LIMITS, type InputLimits, inputLimitsMiddleware, servableJsonResponses } from "./input-limits.ts";
 import { adminRoutes, queueAdminRoutes } from "./rest/admin.ts";
 import { auditRoutes } from "./rest/audit.ts";
+import { dagRunRoutes } from "./rest/dag-runs.ts";
 import { errorHandler } from "./rest/errors.ts";
 import { eventRoutes } from "./rest/events.ts";
 import { type IngestionDeps, ingestionRoutes } from "./rest/ingestion.ts";
@@ -52,7 +53,7 @@ export function createApp({ engine, router, logError = (error) => console.error(
   const yoga = graphql ?? createGraphQL({ engine, router, logError, limits, plugins: [access.graphqlPlugin] });
   if (upgradeWebSocket) app.get("/graphql", graphqlWsRoute(yoga, upgradeWebSocket, access));
   app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw, { principal: principalOf(c) }));
-  const health = () => ({ healthy: true, ...engine.readSideStatus() });
+  const health = () => ({ healthy: true, ...engine.readSideStatus(), ownership: engine.ownershipStatus() });
   app.get("/health", (c) => c.json(health()));
   app.get("/api/health", (c) => c.json(health()));
   app.route("/api/metadata", metadataRoutes(engine));
@@ -62,6 +63,7 @@ export function createApp({ engine, router, logError = (error) => console.error(
   app.route("/api/tasks", taskRoutes(engine));
   app.route("/api/event", eventRoutes(engine));
   app.route("/api/router", routerRoutes(router));
+  app.route("/api/dagruns", dagRunRoutes(engine));
   app.route("/api/admin", adminRoutes(engine));
   app.route("/api/queue", queueAdminRoutes(engine));
   app.get("/api/version", (c) => c.text(BATON_VERSION));

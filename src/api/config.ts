@@ -2,6 +2,8 @@ import * as v from "valibot";
 import { parseOrThrow } from "../domain/definitions/validate.ts";
 import { RouterMappingsJsonSchema } from "../domain/router/mappings.ts";
 import { parseEgressRule } from "../engine/system/egress-policy.ts";
+import { AIRFLOW_SETTINGS_MESSAGE, airflowSettingsComplete, DAG_RUN_CONFIG_ENTRIES } from "./config-dag-runs.ts";
+import { isServiceName, SERVICE_NAMES } from "../services/names.ts";
 
 const integer = (name: string, min: number, max: number) =>
   v.pipe(
@@ -41,6 +43,18 @@ const url = (name: string) =>
 const bucket = (name: string) =>
   v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, `${name} must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')`));
 
+/** `all`, `none`, or a comma-separated list of service names, each known. */
+const serviceList = (name: string) =>
+  v.pipe(
+    v.string(),
+    v.transform((value) => value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "")),
+    v.check(
+      (names) => names.length === 1 && (names[0] === "all" || names[0] === "none") || names.every(isServiceName),
+      `${name} must be all, none, or a comma-separated list of ${SERVICE_NAMES.join(", ")}`,
+    ),
+    v.transform((names) => (names[0] === "all" ? [...SERVICE_NAMES] : names[0] === "none" ? [] : [...new Set(names)]) as (typeof SERVICE_NAMES)[number][]),
+  );
+
 /** Environment variables Baton reads, with their defaults. */
 export const ConfigSchema = v.object({
   PORT: v.optional(integer("PORT", 0, 65535), "8080"),
@@ -64,6 +78,11 @@ export const ConfigSchema = v.object({
   BATON_WRITE_CACHE_SIZE: v.optional(integer("BATON_WRITE_CACHE_SIZE", 0, 10_000_000), "5000"),
   /** Events between two read-model checkpoints in DATA_DIR/checkpoints (Node entry; 0 turns them off). */
   BATON_CHECKPOINT_EVERY: v.optional(integer("BATON_CHECKPOINT_EVERY", 0, 100_000_000), "50000"),
+  /** Workflow limits (domain/workflow/limits.ts): DO_WHILE iterations, events per decision, dynamic fork branches, sub-workflow depth. */
+  BATON_MAX_LOOP_ITERATIONS: v.optional(integer("BATON_MAX_LOOP_ITERATIONS", 1, 100_000_000), "1000"),
+  BATON_MAX_DECISION_EVENTS: v.optional(integer("BATON_MAX_DECISION_EVENTS", 10, 10_000_000), "250"),
+  BATON_MAX_DYNAMIC_FORK_BRANCHES: v.optional(integer("BATON_MAX_DYNAMIC_FORK_BRANCHES", 1, 10_000_000), "1000"),
+  BATON_MAX_SUBWORKFLOW_DEPTH: v.optional(integer("BATON_MAX_SUBWORKFLOW_DEPTH", 0, 1_000_000), "32"),
   /** User code (INLINE/javascript, conditions, jq): worker threads, waiting evaluations, time and memory limits, evaluations per decision. */
   BATON_USER_CODE_WORKERS: v.optional(integer("BATON_USER_CODE_WORKERS", 1, 64), "2"),
   BATON_USER_CODE_QUEUE: v.optional(integer("BATON_USER_CODE_QUEUE", 0, 1_000_000), "1000"),
@@ -72,6 +91,16 @@ export const ConfigSchema = v.object({
   BATON_SCRIPT_MEMORY_MB: v.optional(integer("BATON_SCRIPT_MEMORY_MB", 1, 4096), "32"),
   BATON_USER_CODE_HEAP_MB: v.optional(integer("BATON_USER_CODE_HEAP_MB", 8, 65_536), "128"),
   BATON_EVALUATIONS_PER_DECISION: v.optional(integer("BATON_EVALUATIONS_PER_DECISION", 1, 100_000), "100"),
+  /** Several Baton processes on one EventStoreDB share the work by partition (ownership.ts); off: this process does all of it. */
+  BATON_CLUSTER: v.optional(boolean("BATON_CLUSTER"), "false"),
+  /** Partitions workflows hash onto; the same on every member. */
+  BATON_PARTITIONS: v.optional(integer("BATON_PARTITIONS", 1, 4096), "64"),
+  /** How often a member heartbeats into the store and re-reads the members. */
+  BATON_HEARTBEAT_MS: v.optional(integer("BATON_HEARTBEAT_MS", 50, 60_000), "1000"),
+  /** A member silent this long is dead; its partitions are taken over within this plus one heartbeat. */
+  BATON_TAKEOVER_MS: v.optional(integer("BATON_TAKEOVER_MS", 100, 600_000), "5000"),
+  /** This member's name (default: host, process id and a random suffix, new on every start). */
+  BATON_NODE_ID: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._:-]{1,100}$/, "BATON_NODE_ID must be 1-100 letters, digits, '.', '_', ':' or '-'"))),
   /** The sink-pattern event router: on or off, its completion topic, event type -> task ref mappings, hold time. */
   BATON_ROUTER_ENABLED: v.optional(boolean("BATON_ROUTER_ENABLED"), "true"),
   BATON_ROUTER_TOPIC: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("BATON_ROUTER_TOPIC must not be empty")), "conductor-events"),
@@ -117,6 +146,8 @@ export const ConfigSchema = v.object({
   MINIO_SECRET_KEY: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_SECRET_KEY must not be empty"))),
   MINIO_REGION: v.optional(v.pipe(v.string(), v.nonEmpty("MINIO_REGION must not be empty")), "us-east-1"),
   MINIO_RAW_DATA_BUCKET: v.optional(bucket("MINIO_RAW_DATA_BUCKET"), "raw-data"),
+  /** The Airflow bridge (config-dag-runs.ts). */
+  ...DAG_RUN_CONFIG_ENTRIES,
   /** Authentication (src/api/auth): off for local use, or required on every route but the public ones. */
   BATON_AUTH: v.optional(v.picklist(["off", "required"], "BATON_AUTH must be one of off, required"), "off"),
   /** The HMAC secret tokens are signed with; generated into DATA_DIR/auth-secret when absent (file store). */
@@ -138,6 +169,26 @@ export const ConfigSchema = v.object({
   BATON_GRAPHIQL: v.optional(boolean("BATON_GRAPHIQL"), "false"),
   /** The web console at `/` (built into dist/console by `npm start`). */
   BATON_CONSOLE: v.optional(boolean("BATON_CONSOLE"), "true"),
+  /** The seed's data services Baton runs in its own process, on its bus (src/services); unset: all on the in-process bus, none on Kafka. */
+  BATON_SERVICES: v.optional(serviceList("BATON_SERVICES")),
+  /** email-validator: share of requests answered with a simulated failure (0..1), to show failure and retry. */
+  BATON_EMAIL_VALIDATOR_FAULT_RATE: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, "BATON_EMAIL_VALIDATOR_FAULT_RATE must be a number from 0 to 1"),
+      v.transform(Number),
+    ),
+    "0",
+  ),
+  /** email-validator: look up MX records (off: syntax and domain-name checks only). */
+  BATON_EMAIL_VALIDATOR_MX_CHECK: v.optional(boolean("BATON_EMAIL_VALIDATOR_MX_CHECK"), "true"),
+  BATON_EMAIL_VALIDATOR_DNS_TIMEOUT_MS: v.optional(integer("BATON_EMAIL_VALIDATOR_DNS_TIMEOUT_MS", 100, 60_000), "5000"),
+  /** phone-validator: the country numbers without a +<country code> are read in (ISO 3166-1 alpha-2). */
+  BATON_PHONE_DEFAULT_COUNTRY: v.optional(
+    v.pipe(v.string(), v.toUpperCase(), v.regex(/^[A-Z]{2}$/, "BATON_PHONE_DEFAULT_COUNTRY must be an ISO 3166-1 alpha-2 country code such as US")),
+  ),
+  /** enricher, reverse-email: a JSON file of {companies, people} to look up in, instead of the bundled sample. */
+  BATON_DIRECTORY_FILE: v.optional(v.pipe(v.string(), v.nonEmpty("BATON_DIRECTORY_FILE must not be empty"))),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;
@@ -148,6 +199,22 @@ const esdbNeedsUrl = v.forward(
     "ESDB_URL is required when BATON_EVENT_STORE is esdb (e.g. esdb://localhost:2113?tls=false)",
   ),
   ["ESDB_URL"],
+);
+
+const clusterNeedsEsdb = v.forward(
+  v.check(
+    (config: Config) => !config.BATON_CLUSTER || config.BATON_EVENT_STORE === "esdb",
+    "BATON_CLUSTER needs BATON_EVENT_STORE=esdb (the file store allows one process, the memory store is private to one)",
+  ),
+  ["BATON_CLUSTER"],
+);
+
+const takeoverAfterHeartbeats = v.forward(
+  v.check(
+    (config: Config) => config.BATON_TAKEOVER_MS >= 2 * config.BATON_HEARTBEAT_MS,
+    "BATON_TAKEOVER_MS must be at least twice BATON_HEARTBEAT_MS, or one late heartbeat would look like a death",
+  ),
+  ["BATON_TAKEOVER_MS"],
 );
 
 const kafkaNeedsBrokers = v.forward(
@@ -190,6 +257,7 @@ const rawDataNeedsKeys = v.forward(
   ["MINIO_ACCESS_KEY"],
 );
 
+const airflowNeedsItsSettings = v.forward(v.check((config: Config) => airflowSettingsComplete(config), AIRFLOW_SETTINGS_MESSAGE), ["BATON_AIRFLOW"]);
 const sharedStoreNeedsAuthSecret = v.forward(
   v.check(
     (config: Config) => config.BATON_AUTH !== "required" || config.BATON_EVENT_STORE !== "esdb" || config.BATON_AUTH_SECRET !== undefined,
@@ -209,7 +277,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (value !== undefined && value !== "") known[key] = value;
   }
   return parseOrThrow(
-    v.pipe(ConfigSchema, esdbNeedsUrl, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys, sharedStoreNeedsAuthSecret),
+    v.pipe(ConfigSchema, esdbNeedsUrl, clusterNeedsEsdb, takeoverAfterHeartbeats, kafkaNeedsBrokers, objectStoreNeedsBucket, minioStoreNeedsEndpoint, s3KeysTogether, rawDataNeedsKeys, sharedStoreNeedsAuthSecret, airflowNeedsItsSettings),
     known,
     "configuration",
   );

@@ -16,7 +16,9 @@ import type { Config } from "./config.ts";
 import { egressPolicy } from "./egress.ts";
 import { inputLimitsOf } from "./input-limits.ts";
 import { memoryBounds } from "./memory-bounds.ts";
+import { workflowLimits } from "./workflow-limits.ts";
 import { openRouter } from "./open-router.ts";
+import { openDagRuns } from "./open-dag-runs.ts";
 import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
 
 /**
@@ -42,6 +44,7 @@ export async function createPortableApp(
     egress: egressPolicy(config),
     eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
     ...memoryBounds(config),
+    ...workflowLimits(config),
     ...userCodeLimits(config),
     eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
   });
@@ -49,5 +52,7 @@ export async function createPortableApp(
   const auth = createAuth(await openAuthSettings(config, clientAddress), authPortOf(engine));
   const limits = inputLimitsOf(config);
   const graphql = createGraphQL({ engine, router, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
+  // The Airflow bridge without artifact copies (no object store here); MWAA needs the Node entry.
+  await openDagRuns(config, { engine, store });
   return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits });
 }

@@ -5,6 +5,8 @@ import type { CliIo } from "./cli-error.ts";
 import { openConfiguredStore } from "./open.ts";
 import { formatTable } from "./table.ts";
 import { workflowEvents } from "./workflow-events.ts";
+import { dagRunEvents, dagRunTable } from "./dag-run-audit.ts";
+import { workflowStream } from "../domain/streams.ts";
 
 const sourceText = (entry: TimelineEntry) =>
   entry.source.detail === undefined ? entry.source.kind : `${entry.source.kind} ${entry.source.detail}`;
@@ -17,7 +19,10 @@ export function timelineTable(entries: TimelineEntry[]): string {
   );
 }
 
-/** `baton audit <workflowId> [--data-dir DIR] [--json]`: the workflow's event timeline. */
+/**
+ * `baton audit <workflowId | dagRunId> [--data-dir DIR] [--json]`: the
+ * workflow's event timeline, or, for an id that is a DAG run's, that run's events.
+ */
 export async function auditCommand(args: string[], io: CliIo): Promise<number> {
   const { flags, positionals } = parseCommandArgs(
     "audit",
@@ -27,7 +32,15 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
   );
   const opened = await openConfiguredStore(io.env, flags["data-dir"]);
   try {
-    const timeline = workflowTimeline(await workflowEvents(opened.store, positionals[0]!, opened.description));
+    const id = positionals[0]!;
+    if ((await opened.store.readStream(workflowStream(id), { maxCount: 1 })).length === 0) {
+      const events = await dagRunEvents(opened.store, id);
+      if (events.length > 0) {
+        io.out(flags.json ? servableJson(events.map(({ revision, type, created, data, metadata }) => ({ revision, type, time: created, data, source: metadata.source })), SERVED_JSON_DEPTH, 2) : dagRunTable(events));
+        return 0;
+      }
+    }
+    const timeline = workflowTimeline(await workflowEvents(opened.store, id, opened.description));
     io.out(flags.json ? servableJson(timeline, SERVED_JSON_DEPTH, 2) : timelineTable(timeline));
     return 0;
   } finally {

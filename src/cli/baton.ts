@@ -20,8 +20,9 @@ commands:
       result against a running server's REST answers (--url), or else against
       an incremental rebuild through a subscription (BATON_TOKEN: a reader's
       token, when the server has BATON_AUTH=required)
-  audit <workflowId> [--data-dir DIR] [--json]
-      the workflow's event timeline: time, revision, event, task, status, source
+  audit <workflowId | dagRunId> [--data-dir DIR] [--json]
+      the workflow's event timeline: time, revision, event, task, status, source;
+      or a DAG run's events: time, revision, event, detail, source
   state <workflowId> --at <revision|time> [--data-dir DIR]
       the workflow's Conductor JSON as it was after that revision, or at that
       time (epoch ms or ISO 8601 with a zone, e.g. 2024-05-01T12:00:00Z)

@@ -27,7 +27,7 @@ export async function replayCommand(args: string[], io: CliIo): Promise<number> 
     const result = await replayAll(opened.store, { onProgress: progress.onProgress });
     progress.finish();
     io.out(
-      `replayed ${result.events.toLocaleString("en-US")} events of ${result.streams} streams (${result.models.workflows.size} workflows) ` +
+      `replayed ${result.events.toLocaleString("en-US")} events of ${result.streams} streams (${result.models.workflows.size} workflows${result.models.dagRuns.size > 0 ? `, ${result.models.dagRuns.size} DAG runs` : ""}) ` +
         `in ${seconds(result.totalMs)}: ${rate(result.eventsPerSecond)} events/s ` +
         `(read ${seconds(result.readMs)}, projections ${seconds(result.applyMs)} = ${rate(result.applyEventsPerSecond)} events/s)`,
     );
@@ -45,7 +45,7 @@ export async function replayCommand(args: string[], io: CliIo): Promise<number> 
     const differences = jsonDifferences(snapshotReadModels(result.models), snapshotReadModels(incremental.models));
     const what =
       "compared the full rebuild (readAll) with an incremental rebuild (catch-up subscription, event by event, as a running engine " +
-      "keeps its models; no --url given): workflows, queues, timers, task index, workflow and task definitions";
+      "keeps its models; no --url given): workflows, queues, timers, task index, workflow and task definitions, DAG runs";
     return verdict(io, what, summarizeDifferences(differences, "full", "incremental"), differences.length === 0);
   } finally {
     await opened.store.close();

@@ -228,3 +228,30 @@ export interface CheckpointStore {
   load(name: string): Promise<string | undefined>;
   save(name: string, content: string): Promise<void>;
 }
+
+/** A DAG run to start on Airflow: its `dag_run_id` is chosen by Baton, so a repeat is recognised. */
+export interface DagRunTrigger {
+  dagId: string;
+  dagRunId: string;
+  conf: Record<string, unknown>;
+}
+
+/** What a trigger did: made the run, or found it already there (Airflow's 409), which Baton then monitors. */
+export interface DagRunTriggered {
+  outcome: "created" | "exists";
+  /** Where a person can look at the run (the Airflow UI or API URL; `local:` for the local executor). */
+  url: string;
+}
+
+/**
+ * Airflow, whichever one (DESIGN.md §5): the local executor, Airflow 2 REST
+ * v1, Airflow 3 REST v2 or MWAA. Failures throw `AirflowCallError`
+ * (src/domain/dagrun/airflow-error.ts), which says whether trying again may help.
+ */
+export interface Airflow {
+  /** `local`, `airflow2`, `airflow3` or `mwaa`, for messages. */
+  readonly kind: string;
+  trigger(run: DagRunTrigger): Promise<DagRunTriggered>;
+  /** The run's state as Airflow names it (`queued`, `running`, `success`, `failed`, ...). */
+  state(dagId: string, dagRunId: string): Promise<string>;
+}

@@ -50,6 +50,8 @@ export function memoEvaluators(
   answers: EvaluationAnswers,
   limits: MemoLimits,
   available: { javascript: boolean; jq: boolean },
+  /** Counts the evaluations this run has answered, so the decider can stop at a step boundary before the limit. */
+  usage: { answered: number } = { answered: 0 },
 ): { javascript?: ScriptEvaluator; jq?: JqEvaluator } {
   const seen = new Map<string, number>();
 
@@ -65,7 +67,10 @@ export function memoEvaluators(
     seen.set(content, occurrence);
     const key = `${content}\u0000${occurrence}`;
     const known = answers.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      usage.answered++;
+      return known;
+    }
     if (answers.size >= limits.maxEvaluations) return { ok: false, error: limits.exceeded };
     throw new EvaluationNeeded(request, key);
   }

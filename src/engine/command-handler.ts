@@ -1,5 +1,6 @@
 import type { Decider, DomainEvent } from "../domain/decider.ts";
-import { ConcurrencyError } from "../domain/errors.ts";
+import { ConcurrencyError, ValidationError } from "../domain/errors.ts";
+import { SERVED_JSON_DEPTH, valueDepthExcess } from "../domain/json-depth.ts";
 import type { Evaluation, EventMetadata, EventStore, NewEvent } from "../domain/ports.ts";
 import { EvaluationNeeded, type UserCodeRequest } from "../domain/user-code.ts";
 import { eventId, UUID } from "./deterministic-id.ts";
@@ -21,6 +22,14 @@ export interface CommandHandlerDeps {
   cacheSize?: number;
   /** Runs the user code a decision asks for (`EvaluationNeeded`) off the thread; without it the request propagates. */
   runUserCode?: (request: UserCodeRequest) => Promise<Evaluation<unknown>>;
+  /**
+   * The newest revision of a stream the read side has applied, where it knows
+   * one: a cached state older than that is overtaken and folded again before
+   * deciding. This closes the race `observed` cannot: a fold that read the
+   * stream just before another process's append, cached after the read side
+   * told the handler about that append.
+   */
+  knownRevision?: (streamId: string) => number | undefined;
 }
 
 /**
@@ -60,7 +69,7 @@ interface Folded {
  * decide again. The cache is only ever a guess: a stale entry costs one
  * conflict, never a wrong write, so several processes may share a store.
  */
-export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_CACHE_SIZE, runUserCode }: CommandHandlerDeps) {
+export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_CACHE_SIZE, runUserCode, knownRevision }: CommandHandlerDeps) {
   const cache = createLruCache<string, Folded>(cacheSize);
 
   /**
@@ -79,6 +88,7 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
       try {
         return decider.decide(command, state, context(run));
       } catch (error) {
+        if (error instanceof RangeError) throw tooDeepToDecide(error);
         if (!(error instanceof EvaluationNeeded) || runUserCode === undefined) throw error;
         if (run.answers.has(error.key)) throw new Error(`the decision asked again for an evaluation it has the answer to (${error.request.kind})`);
         run.answers.set(error.key, await runUserCode(error.request));
@@ -97,6 +107,8 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
   ): Promise<CommandOutcome<State, Event, Reaction>> {
     // Entries of one stream are only ever written by `handle` with that stream's decider.
     let folded = cache.get(streamId) as { state: State; revision: number } | undefined;
+    // Another writer got further than the cache (the read models saw it): fold the stream again.
+    if (folded && (knownRevision?.(streamId) ?? -1) > folded.revision) folded = undefined;
     if (!folded) {
       folded = await load(decider, streamId);
       cache.set(streamId, folded);
@@ -127,10 +139,15 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
       } catch (error) {
         cache.delete(streamId);
         if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
-        folded = await load(decider, streamId);
-        cache.set(streamId, folded);
+        folded = await reload(decider, streamId);
       }
     }
+  }
+
+  async function reload<State, Event extends DomainEvent>(decider: Decider<State, never, Event, never, unknown>, streamId: string) {
+    const folded = await load(decider, streamId);
+    cache.set(streamId, folded);
+    return folded;
   }
 
   async function appendWithRetry(streamId: string, events: NewEvent[], expected: number | "no_stream") {
@@ -138,6 +155,7 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
       try {
         return await store.append(streamId, events, expected);
       } catch (error) {
+        if (error instanceof RangeError) throw tooDeepToStore(streamId, events, error);
         if (error instanceof ConcurrencyError || attempt >= APPEND_TRIES) throw error;
         await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
       }
@@ -158,7 +176,50 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
     return { state, revision };
   }
 
-  return handle;
+  /**
+   * Told each event the read side applies: a cached state older than it was
+   * overtaken by another process's write and is dropped. Without this, a
+   * decision that appends nothing (a timer check on a stale state) would never
+   * meet the conflict that corrects a stale entry.
+   */
+  function observed(streamId: string, revision: number): void {
+    const folded = cache.peek(streamId);
+    if (folded && folded.revision < revision) cache.delete(streamId);
+  }
+
+  return Object.assign(handle, { observed });
 }
 
 export type CommandHandler = ReturnType<typeof createCommandHandler>;
+
+/**
+ * The decider walks parameters and values recursively; one nested deeper than
+ * the stack allows (stored before the edge limits existed) overflows it. The
+ * command is refused as such, with nothing written, not failed as a 500.
+ */
+function tooDeepToDecide(error: RangeError): Error {
+  if (!/call stack/i.test(error.message)) return error;
+  return new ValidationError(
+    `the command needs a value nested too deep to process (stored before the input limits, see BATON_MAX_JSON_DEPTH); nothing was written`,
+    [{ path: "(stored value)", message: "nested too deep to process" }],
+  );
+}
+
+/**
+ * A store cannot serialise a value nested deeper than the runtime's stack
+ * allows (JSON.stringify throws a RangeError, before anything is written).
+ * Such a value can only come from data stored before the edge limits existed,
+ * or from user code: the command is refused naming where, not failed as a 500.
+ */
+function tooDeepToStore(streamId: string, events: readonly NewEvent[], error: RangeError): Error {
+  for (const event of events) {
+    const excess = valueDepthExcess(event.data, SERVED_JSON_DEPTH);
+    if (excess) {
+      return new ValidationError(
+        `${streamId}: the ${event.type} event would hold a value nested deeper than ${excess.limit} levels at ${excess.path}, which cannot be stored; nothing was written`,
+        [{ path: excess.path, message: `nested deeper than ${excess.limit} levels` }],
+      );
+    }
+  }
+  return error;
+}

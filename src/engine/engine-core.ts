@@ -38,6 +38,14 @@ export interface EngineCore {
   caughtUpTo(position: number | undefined): Promise<void>;
   /** A workflow from memory, or from the store when it left memory; undefined when there is none. */
   loadWorkflow(workflowId: string): Promise<WorkflowState | undefined>;
+  /** Whether this process runs the timers and reactors of `workflowId` (ownership.ts; always, with one process). */
+  owns(workflowId: string): boolean;
+  /**
+   * Whether this process already ran the reactions of the event at `revision`
+   * of `workflowId` when it decided it; forgets decisions the read side has
+   * passed. Reactions to other processes' decisions follow the read side.
+   */
+  reactedLocally(workflowId: string, revision: number): boolean;
   /** Runs `work` one at a time per key in this process. */
   withLock<T>(key: string, work: () => Promise<T>): Promise<T>;
   /** Runs `command` on `streamId` under the lock `lockKey`; waits for the read side after releasing the lock. */
@@ -63,7 +71,7 @@ export interface EngineCore {
 
 /** What the core is made of: the shared parts as they are, plus the handler, the decision context and the reactor. */
 export interface EngineCoreDeps
-  extends Pick<EngineCore, "store" | "bus" | "clock" | "newId" | "logger" | "models" | "caughtUpTo" | "loadWorkflow" | "isClosed"> {
+  extends Pick<EngineCore, "store" | "bus" | "clock" | "newId" | "logger" | "models" | "caughtUpTo" | "loadWorkflow" | "isClosed" | "owns"> {
   handle: CommandHandler;
   /** The workflow decider's context for one run of `decide` (see DecisionRun). */
   decisionContext: (run: DecisionRun) => DecisionContext;
@@ -73,6 +81,8 @@ export interface EngineCoreDeps
 
 export function createEngineCore(deps: EngineCoreDeps): EngineCore {
   const withLock = createKeyedLock();
+  /** The last revision of each owned workflow whose reactions ran here when decided, until the read side passes it. */
+  const reactedThrough = new Map<string, number>();
 
   const runCommand: EngineCore["runCommand"] = async (lockKey, decider, streamId, command, context, metadata, options = {}) => {
     const outcome = await withLock(lockKey, () =>
@@ -98,8 +108,12 @@ export function createEngineCore(deps: EngineCoreDeps): EngineCore {
         },
       },
     );
-    // The decision is stored: its side effects start now, before any reader catches up.
-    if (outcome.reactions.length > 0) deps.react(workflowId, outcome.reactions, outcome.state);
+    // The decision is stored: its side effects start now, before any reader catches up,
+    // on the owner only; another owner runs them when its read side sees the events.
+    if (outcome.events.length > 0 && deps.owns(workflowId)) {
+      reactedThrough.set(workflowId, Math.max(outcome.revision, reactedThrough.get(workflowId) ?? -1));
+      if (outcome.reactions.length > 0) deps.react(workflowId, outcome.reactions, outcome.state);
+    }
     if (options.awaitRead !== false) await deps.caughtUpTo(outcome.position);
     return outcome;
   };
@@ -114,6 +128,13 @@ export function createEngineCore(deps: EngineCoreDeps): EngineCore {
     isClosed: deps.isClosed,
     caughtUpTo: deps.caughtUpTo,
     loadWorkflow: deps.loadWorkflow,
+    owns: deps.owns,
+    reactedLocally(workflowId, revision) {
+      const through = reactedThrough.get(workflowId);
+      if (through === undefined) return false;
+      if (revision >= through) reactedThrough.delete(workflowId);
+      return revision <= through;
+    },
     withLock,
     runCommand,
     runWorkflowCommand: async (workflowId, command, source, options) => (await handleWorkflowCommand(workflowId, command, source, options)).state,

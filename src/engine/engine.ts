@@ -9,10 +9,12 @@ import type { EventSinkPolicy } from "../domain/tasks/event.ts";
 import { inThreadUserCode } from "../adapters/evaluators/in-thread.ts";
 import type { Bus, CheckpointStore, Evaluation, EventStore, JqEvaluator, RecordedEvent, ScriptEvaluator, UserCodeRunner } from "../domain/ports.ts";
 import { memoEvaluators, type UserCodeRequest } from "../domain/user-code.ts";
+import { DEFAULT_WORKFLOW_LIMITS, type WorkflowLimits } from "../domain/workflow/limits.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
 import type { ReadModelChange } from "../projections/read-models.ts";
+import type { DagRunView } from "../projections/dag-runs.ts";
 import { type StatsItem, statsItemOf } from "../projections/workflow-stats.ts";
-import { workflowCategory } from "../projections/stream-categories.ts";
+import { dagRunCategory, workflowCategory } from "../projections/stream-categories.ts";
 import type { StreamRegistry } from "../projections/stream-registry.ts";
 import { createApiKeys } from "./api-keys.ts";
 import { createCommandHandler } from "./command-handler.ts";
@@ -27,6 +29,9 @@ import type { RetentionOptions } from "./workflow-retention.ts";
 import { createTaskQueues } from "./task-queues.ts";
 import { createTimers } from "./timers.ts";
 import { createWorkflowCommands } from "./workflow-commands.ts";
+import { type ClusterOptions, joinCluster, type Ownership, soleOwnership } from "./ownership.ts";
+import { partitionOf } from "../domain/cluster/partitions.ts";
+import { workflowReactions } from "../domain/workflow/reactions.ts";
 
 export type { Logger } from "./engine-core.ts";
 export type { PollData, PollOptions } from "./task-queues.ts";
@@ -71,10 +76,24 @@ export interface EngineDeps {
   checkpoints?: CheckpointStore;
   /** Events applied between two read-model checkpoints. */
   checkpointEvery?: number;
+  /** Structural bounds on loops, forks, nesting and one decision's work (defaults: DEFAULT_WORKFLOW_LIMITS). */
+  limits?: Partial<WorkflowLimits>;
+  /**
+   * Share the work with other Baton processes on the same store (`BATON_CLUSTER`):
+   * each runs the timers and reactors of its partitions only (ownership.ts).
+   * Without it this process runs them for every workflow.
+   */
+  cluster?: ClusterOptions;
 }
+
+/** Told each new state of a DAG run, with the event that made it. */
+export type DagRunListener = (run: DagRunView, event: RecordedEvent) => void;
 
 /** Told each new state of a workflow, with the state before it (absent for a new workflow). */
 export type WorkflowListener = (workflow: WorkflowState, previous: WorkflowState | undefined) => void;
+
+/** Evaluations left for the step that crosses the deferral threshold (an INLINE body and a loop condition need two). */
+const EVALUATIONS_KEPT_FOR_ONE_STEP = 10;
 
 const silentLogger: Logger = { info: () => {}, error: () => {} };
 
@@ -102,6 +121,8 @@ export async function createEngine(deps: EngineDeps) {
   let closed = false;
   let eventHandlers: EventHandlers | undefined; // created once the read models have caught up
   const workflowListeners = new Set<WorkflowListener>();
+  const dagRunListeners = new Set<DagRunListener>();
+  const limits: WorkflowLimits = { ...DEFAULT_WORKFLOW_LIMITS, ...deps.limits };
   const userCode = deps.userCode ?? inThreadUserCode(deps.evaluators);
   const memoLimits = {
     maxEvaluations: deps.evaluationsPerDecision ?? DEFAULT_EVALUATIONS_PER_DECISION,
@@ -121,7 +142,19 @@ export async function createEngine(deps: EngineDeps) {
     onChange: (event, change) => onChange(event, change),
   });
   const models = readSide.models;
+  // Until the first heartbeat answers, a cluster member owns nothing.
+  let ownership: Ownership = deps.cluster ? { ...soleOwnership, owns: () => false, clustered: true } : soleOwnership;
 
+  const handle = createCommandHandler({
+    store,
+    newId,
+    cacheSize: deps.writeCacheSize,
+    runUserCode: (request) => runUserCode(userCode, request),
+    knownRevision: (streamId) => {
+      const owner = readSide.registry.categoryOf(streamId);
+      return owner?.category === workflowCategory ? models.workflows.get(owner.key)?.revision : undefined;
+    },
+  });
   const core = createEngineCore({
     store,
     bus,
@@ -129,7 +162,7 @@ export async function createEngine(deps: EngineDeps) {
     newId,
     logger,
     models,
-    handle: createCommandHandler({ store, newId, cacheSize: deps.writeCacheSize, runUserCode: (request) => runUserCode(userCode, request) }),
+    handle,
     caughtUpTo: readSide.caughtUpTo,
     loadWorkflow: readSide.loadWorkflow,
     decisionContext: (run) => {
@@ -140,10 +173,16 @@ export async function createEngine(deps: EngineDeps) {
         run.ids[next] ??= newId();
         return run.ids[next++]!;
       };
-      return { now: run.now, newId: replayedId, evaluators: memoEvaluators(run.answers, memoLimits, available), taskDef: definitions.findTaskDef };
+      // A decision that has used most of its evaluations stops at the next step and goes on in a
+      // follow-up command (DecisionDeferred), instead of failing the task that asks for one too many.
+      const usage = { answered: 0 };
+      const evaluators = memoEvaluators(run.answers, memoLimits, available, usage);
+      const budgetSpent = () => usage.answered >= Math.max(1, memoLimits.maxEvaluations - EVALUATIONS_KEPT_FOR_ONE_STEP);
+      return { now: run.now, newId: replayedId, evaluators, taskDef: definitions.findTaskDef, limits, budgetSpent };
     },
     react: (workflowId, reactions, state) => reactors.react(workflowId, reactions, state),
     isClosed: () => closed,
+    owns: (workflowId) => ownership.owns(workflowId),
   });
   const eventSinks: EventSinkPolicy = { ...deps.eventSinks };
   const definitions = createDefinitions(core, { eventSinks });
@@ -155,23 +194,56 @@ export async function createEngine(deps: EngineDeps) {
     fetch: deps.fetch,
     egress: deps.egress ?? createEgressPolicy(),
     eventSinks,
+    maxSubWorkflowDepth: limits.maxSubWorkflowDepth,
   });
   const messageCompletions = createMessageCompletions(core);
   const apiKeys = createApiKeys(core);
 
   onChange = (event, change) => {
+    // Another process may have written this: a write-side state older than it is stale.
+    handle.observed(event.streamId, event.revision);
     for (const queue of change.queuesFed) queues.queueFed(queue);
     const workflow = change.workflow;
     if (workflow) workflows.workflowChanged(workflow.workflowId);
+    if (workflow && !core.reactedLocally(workflow.workflowId, event.revision) && ownership.clustered && core.owns(workflow.workflowId)) {
+      // Another process decided this for a workflow this process owns: its side effects run here.
+      const reactions = workflowReactions(change.previous ?? workflowCategory.decider.initialState, workflow);
+      if (reactions.length > 0) reactors.react(workflow.workflowId, reactions, workflow);
+    }
     eventHandlers?.observe(event, change);
     if (workflow) for (const listener of workflowListeners) listener(workflow, change.previous);
+    if (dagRunListeners.size > 0) {
+      const owner = dagRunCategory.prefix === event.streamId.slice(0, dagRunCategory.prefix.length) ? event.streamId.slice(dagRunCategory.prefix.length) : undefined;
+      const run = owner === undefined ? undefined : models.dagRuns.get(owner);
+      if (run) for (const listener of dagRunListeners) listener(run, event);
+    }
   };
   const sweeper = setInterval(() => {
     void timers.sweep();
     reactors.drainAll();
   }, deps.sweepIntervalMs ?? 250);
 
-  await reactors.recover();
+  if (deps.cluster) {
+    const cluster = deps.cluster;
+    const inGained = (gained: ReadonlySet<number>) => (workflowId: string) => gained.has(partitionOf(workflowId, cluster.partitions));
+    let joined = false;
+    let firstShare: ReadonlySet<number> = new Set();
+    const member = await joinCluster({
+      ...cluster,
+      store,
+      clock,
+      newId,
+      logger,
+      caughtUpTo: readSide.caughtUpTo,
+      // Gained partitions (from a member that died or left): finish their in-flight reactors; timers follow `owns`.
+      onAcquired: (gained) => (joined ? reactors.recover(inGained(gained)) : void (firstShare = gained)),
+    });
+    ownership = member;
+    joined = true;
+    await reactors.recover(inGained(firstShare));
+  } else {
+    await reactors.recover();
+  }
   eventHandlers = createEventHandlers({
     ...deps.eventHandlers,
     store,
@@ -242,6 +314,8 @@ export async function createEngine(deps: EngineDeps) {
     },
     /** A workflow's stream as stored (empty for an unknown id), for the audit timeline and time travel. */
     readWorkflowEvents: (workflowId: string) => store.readStream(workflowCategory.streamOf(workflowId)),
+    /** A DAG run's stream as stored (empty for an unknown id). */
+    readDagRunEvents: (dagRunId: string) => store.readStream(dagRunCategory.streamOf(dagRunId)),
     /**
      * Calls `listener` with each workflow state the read models take (after the
      * engine's own reactions); e.g. the event router re-checks its held completions.
@@ -250,6 +324,11 @@ export async function createEngine(deps: EngineDeps) {
     onWorkflowChange(listener: WorkflowListener): () => void {
       workflowListeners.add(listener);
       return () => workflowListeners.delete(listener);
+    },
+    /** Calls `listener` with each state a DAG run takes in the read models; returns the unsubscribe function. */
+    onDagRunChange(listener: DagRunListener): () => void {
+      dagRunListeners.add(listener);
+      return () => dagRunListeners.delete(listener);
     },
     // tasks
     poll: queues.poll,
@@ -262,6 +341,8 @@ export async function createEngine(deps: EngineDeps) {
     queueSize: queues.queueSize,
     /** Tasks waiting in each queue, by queue name. */
     queueSizes: (): Record<string, number> => Object.fromEntries([...models.queues].map(([queue, entries]) => [queue, entries.size])),
+    /** What `/health` reports of ownership: the partitions this process owns, its members, takeovers and lag. */
+    ownershipStatus: () => ownership.status(),
     /** What `/health` reports: workflows held in memory and the last position the read models applied. */
     readSideStatus: () => ({ workflows: models.workflows.size, position: models.position }),
     pollData: queues.pollData,
@@ -272,6 +353,7 @@ export async function createEngine(deps: EngineDeps) {
     async close(): Promise<void> {
       closed = true;
       clearInterval(sweeper);
+      await ownership.close({ leave: true });
       queues.wakeAll();
       workflows.wakeAll();
       await eventHandlers?.close();

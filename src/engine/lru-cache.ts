@@ -14,6 +14,8 @@ export function createLruCache<K, V>(capacity: number, onEvict?: (key: K, value:
       entries.set(key, value);
       return value;
     },
+    /** The entry without counting it as used. */
+    peek: (key: K): V | undefined => entries.get(key),
     set(key: K, value: V): void {
       entries.delete(key);
       entries.set(key, value);

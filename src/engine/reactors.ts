@@ -8,7 +8,7 @@ import { systemQueueName } from "../domain/streams.ts";
 import { workflowTaskOf } from "../domain/workflow/definition-lookup.ts";
 import { failureWorkflowInput } from "../domain/workflow/failure-workflow.ts";
 import type { WorkflowReaction } from "../domain/workflow/reactions.ts";
-import type { WorkflowState } from "../domain/workflow/state.ts";
+import { isDecisionDeferred, type WorkflowState } from "../domain/workflow/state.ts";
 import { isTaskTerminal, isWorkflowTerminal } from "../domain/workflow/status.ts";
 import { toWorkflowJson } from "../projections/conductor-json.ts";
 import { pollableEntries } from "../projections/read-models.ts";
@@ -23,6 +23,9 @@ import type { StartOptions } from "./workflow-commands.ts";
 /** The worker id reactors claim system tasks with. */
 export const SYSTEM_WORKER = "baton:system";
 
+/** Sub-workflows terminated at once when their parent ends. */
+const TERMINATE_BATCH = 16;
+
 const CHILD_TO_TASK_STATUS = { COMPLETED: "COMPLETED", FAILED: "FAILED", TIMED_OUT: "TIMED_OUT", TERMINATED: "CANCELED" } as const;
 
 export interface ReactorDeps {
@@ -33,6 +36,8 @@ export interface ReactorDeps {
   egress?: EgressPolicy;
   /** Which EVENT tasks wait for a reply besides those with `asyncComplete`. */
   eventSinks?: EventSinkPolicy;
+  /** How deep sub-workflows may nest (limits.ts); a SUB_WORKFLOW that would go deeper fails. */
+  maxSubWorkflowDepth: number;
 }
 
 /**
@@ -52,9 +57,11 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     HTTP: createHttpExecutor(deps.fetch, deps.egress),
     KAFKA_PUBLISH: createKafkaPublishExecutor(core.bus),
     EVENT: createEventExecutor(core.bus, deps.eventSinks),
-    SUB_WORKFLOW: createSubWorkflowExecutor(starter),
+    SUB_WORKFLOW: createSubWorkflowExecutor(starter, deps.maxSubWorkflowDepth),
     START_WORKFLOW: createStartWorkflowExecutor(starter),
   };
+  /** The drain claims system tasks of owned workflows only; others are their owner's. */
+  const owned = (entry: { workflowId: string }) => core.owns(entry.workflowId);
   const waitsAfterEffect = (wt: WorkflowTask) => (wt.type === "EVENT" ? eventWaitsForReply(wt, deps.eventSinks) : wt.asyncComplete);
   const draining = new Set<string>();
   /** System tasks this process is claiming or running, so the drain and a reaction do not both try. */
@@ -83,13 +90,19 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
 
   /** Claims and runs whatever a system queue holds that is ready; one drain per queue at a time. */
   function scheduleSystemDrain(queue: string): void {
-    if (core.isClosed() || draining.has(queue) || pollableEntries(models, queue, core.clock(), 1, running).length === 0) return;
+    if (core.isClosed() || draining.has(queue) || pollableEntries(models, queue, core.clock(), 1, running, owned).length === 0) return;
     draining.add(queue);
+    // Each task once per drain: a claim refused without I/O (the read models still list a task the
+    // write side knows is taken) would otherwise be retried in a microtask loop that starves the
+    // very subscription that would remove it. The next drain tries it again.
+    const tried = new Set<string>();
+    const untried = (entry: { workflowId: string; taskId: string }) => owned(entry) && !tried.has(entry.taskId);
     void (async () => {
       try {
         for (;;) {
-          const ready = pollableEntries(models, queue, core.clock(), 32, running);
+          const ready = pollableEntries(models, queue, core.clock(), 32, running, untried);
           if (ready.length === 0 || core.isClosed()) break;
+          for (const entry of ready) tried.add(entry.taskId);
           await Promise.all(ready.map((entry) => claimAndRun(entry.workflowId, entry.taskId)));
         }
       } finally {
@@ -119,9 +132,16 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     const quiet = { awaitRead: false };
     try {
       if (outcome.kind === "wait") {
-        await core.runWorkflowCommand(workflowId, { type: "RecordTaskOutput", taskId, outputData: outcome.outputData }, source, quiet);
+        const recorded = await core.runWorkflowCommand(workflowId, { type: "RecordTaskOutput", taskId, outputData: outcome.outputData }, source, quiet);
         const child = typeof outcome.outputData.subWorkflowId === "string" ? await core.loadWorkflow(outcome.outputData.subWorkflowId) : undefined;
-        if (child && isWorkflowTerminal(child.status)) await reportToParent(child);
+        if (!child) return;
+        const taskNow = recorded.tasks.find((t) => t.taskId === taskId);
+        if (isWorkflowTerminal(recorded.status) || !taskNow || isTaskTerminal(taskNow.status)) {
+          // The parent ended while its child was starting, so its terminate could not see the child: end it here.
+          await terminateWorkflows([child.workflowId], `Parent workflow ${workflowId} ended ${recorded.status}`, workflowId);
+        } else if (isWorkflowTerminal(child.status)) {
+          await reportToParent(child);
+        }
         return;
       }
       await core.runWorkflowCommand(
@@ -195,23 +215,48 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     }
   }
 
-  /** Ending a parent (other than by completing) terminates the sub-workflows it still runs. */
+  /**
+   * Ending a parent (other than by completing) terminates the sub-workflows it
+   * still runs. Each child's own end terminates its children in turn (a
+   * reaction of that decision), so a whole tree goes down level by level, a
+   * few children at a time, however wide or deep it is.
+   */
   async function terminateChildren(parent: WorkflowState): Promise<void> {
     if (parent.status === "COMPLETED") return;
-    for (const task of parent.tasks) {
+    const childIds = parent.tasks.flatMap((task) => {
       const childId = task.outputData.subWorkflowId;
-      if (task.status !== "CANCELED" || typeof childId !== "string") continue;
-      const child = await core.loadWorkflow(childId);
-      if (!child || isWorkflowTerminal(child.status)) continue;
-      try {
-        await core.runWorkflowCommand(childId, { type: "TerminateWorkflow", reason: `Parent workflow ${parent.workflowId} ended ${parent.status}` }, {
-          kind: "system",
-          detail: `parent ${parent.workflowId} ended`,
-        });
-      } catch (error) {
-        logger.error("terminating a sub-workflow failed", { childId, error: String(error) });
-      }
+      return task.status === "CANCELED" && typeof childId === "string" ? [childId] : [];
+    });
+    await terminateWorkflows(childIds, `Parent workflow ${parent.workflowId} ended ${parent.status}`, parent.workflowId);
+  }
+
+  /** Terminates the workflows that still run, TERMINATE_BATCH at a time. */
+  async function terminateWorkflows(workflowIds: readonly string[], reason: string, parentId: string): Promise<void> {
+    for (let from = 0; from < workflowIds.length && !core.isClosed(); from += TERMINATE_BATCH) {
+      await Promise.all(
+        workflowIds.slice(from, from + TERMINATE_BATCH).map(async (childId) => {
+          const child = await core.loadWorkflow(childId);
+          if (!child || isWorkflowTerminal(child.status)) return;
+          try {
+            await core.runWorkflowCommand(childId, { type: "TerminateWorkflow", reason }, { kind: "system", detail: `parent ${parentId} ended` }, { awaitRead: false });
+          } catch (error) {
+            // COMPLETED meanwhile: nothing left to terminate.
+            if (!(error instanceof ConflictError)) logger.error("terminating a sub-workflow failed", { childId, error: String(error) });
+          }
+        }),
+      );
     }
+  }
+
+  /**
+   * Goes on with a decision that stopped at its work budget. It waits for the next
+   * turn of the event loop first, so requests and other workflows get their turn
+   * between two parts of a long decision.
+   */
+  async function continueDecision(workflowId: string): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (core.isClosed()) return;
+    await core.runWorkflowCommand(workflowId, { type: "ContinueWorkflow" }, { kind: "system", detail: "decision continued" }, { awaitRead: false });
   }
 
   /** Runs one reaction of a decision on `workflow` (its state right after the decision). */
@@ -227,6 +272,8 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
         return reportToParent(workflow);
       case "TerminateChildren":
         return terminateChildren(workflow);
+      case "ContinueDecision":
+        return continueDecision(workflow.workflowId);
       default: {
         const _exhaustive: never = reaction;
         return _exhaustive;
@@ -248,15 +295,20 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     drainAll(): void {
       for (const type of REACTOR_TASK_TYPES) scheduleSystemDrain(systemQueueName(type));
     },
-    /** After a restart: finish what reactors had started but not recorded. */
-    async recover(): Promise<void> {
+    /**
+     * After a restart or a takeover: finish what reactors had started but not
+     * recorded, for the workflows `include` names (all by default).
+     */
+    async recover(include: (workflowId: string) => boolean = () => true): Promise<void> {
       for (const workflow of [...models.workflows.values()]) {
+        if (!include(workflow.workflowId) || core.isClosed()) continue;
         if (workflow.failureWorkflowId && isWorkflowTerminal(workflow.status)) await startFailureWorkflow(workflow);
         if (isWorkflowTerminal(workflow.status)) {
           await reportToParent(workflow);
           await terminateChildren(workflow);
           continue;
         }
+        if (isDecisionDeferred(workflow)) await continueDecision(workflow.workflowId);
         for (const task of workflow.tasks) {
           const wt = workflowTaskOf(workflow, task);
           if (task.status !== "IN_PROGRESS" || !wt || !isReactorType(wt.type) || task.workerId !== SYSTEM_WORKER) continue;

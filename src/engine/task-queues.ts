@@ -101,6 +101,15 @@ export function createTaskQueues(core: EngineCore) {
   }
 
   async function updateTask(result: TaskResult, source: EventSource) {
+    const indexed = models.taskIndex.get(result.taskId);
+    if (indexed === undefined && result.workflowInstanceId) {
+      // Not in this process's read models yet (the task was handed out by another process whose
+      // write this one has not read): the workflow's stream is the truth, and its decider knows the task.
+      const updated = await core.runWorkflowCommand(result.workflowInstanceId, { type: "UpdateTask", result }, source);
+      const task = updated.tasks.find((t) => t.taskId === result.taskId);
+      if (!task) throw new NotFoundError(`No such task found by id: ${result.taskId}`);
+      return { workflow: updated, task };
+    }
     const { workflow } = findTaskById(result.taskId);
     if (workflow.workflowId !== result.workflowInstanceId) {
       throw new ValidationError(

@@ -3,7 +3,7 @@ import type { EngineCore } from "./engine-core.ts";
 /**
  * Timers: the read models keep each workflow's next due time (retry delays,
  * WAIT, callbacks, timeouts; rebuilt from events, so they survive restarts);
- * a sweep runs CheckTimeouts on each workflow whose time has come.
+ * a sweep runs CheckTimeouts on each owned workflow whose time has come.
  */
 /** Workflows whose due timers one sweep handles at the same time. */
 const SWEEP_LANES = 8;
@@ -17,7 +17,8 @@ export function createTimers(core: EngineCore) {
       sweeping = true;
       try {
         const now = core.clock();
-        const due = [...core.models.timers].filter(([, at]) => at <= now).map(([workflowId]) => workflowId);
+        // Another process's workflow: its owner sweeps it.
+        const due = [...core.models.timers].filter(([workflowId, at]) => at <= now && core.owns(workflowId)).map(([workflowId]) => workflowId);
         // A few workflows at a time: one whose user code takes its full time limit
         // (on a worker) must not hold up every other due timer behind it.
         const lane = async () => {

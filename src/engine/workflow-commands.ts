@@ -1,6 +1,6 @@
 import { checkWorkflowDefRules } from "../domain/definitions/check-workflow-def.ts";
 import type { RerunWorkflowRequest, SkipTaskRequest, StartWorkflowRequest } from "../domain/definitions/requests.ts";
-import { NotFoundError } from "../domain/errors.ts";
+import { ConflictError, NotFoundError } from "../domain/errors.ts";
 import type { EventSource } from "../domain/ports.ts";
 import { idempotencyStream } from "../domain/streams.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
@@ -17,6 +17,8 @@ export interface StartOptions {
   workflowId?: string;
   parentWorkflowId?: string;
   parentWorkflowTaskId?: string;
+  /** Sub-workflow nesting of the new workflow (its parent's depth + 1). */
+  depth?: number;
 }
 
 /**
@@ -46,6 +48,13 @@ export function createWorkflowCommands(core: EngineCore, definitions: Definition
     const definition = request.workflowDef ?? definitions.getWorkflowDef(request.name, request.version ?? undefined);
     if (request.workflowDef) checkWorkflowDefRules(request.workflowDef, "workflowDef.");
     const workflowId = options.workflowId ?? core.newId();
+    if (options.parentWorkflowId !== undefined) {
+      // A parent that ended (a terminate racing its SUB_WORKFLOW task) gets no new children.
+      const parent = await core.loadWorkflow(options.parentWorkflowId);
+      if (parent !== undefined && isWorkflowTerminal(parent.status)) {
+        throw new ConflictError(`Parent workflow ${options.parentWorkflowId} is ${parent.status}; its sub-workflow ${definition.name} is not started`);
+      }
+    }
     const start = async () => {
       await runWorkflowCommand(
         workflowId,
@@ -61,6 +70,7 @@ export function createWorkflowCommands(core: EngineCore, definitions: Definition
           createdBy: request.createdBy ?? undefined,
           parentWorkflowId: options.parentWorkflowId,
           parentWorkflowTaskId: options.parentWorkflowTaskId,
+          depth: options.depth,
         },
         source,
       );

@@ -20,6 +20,8 @@ export interface ReadModelSnapshot {
   /** name -> registered versions, ascending. */
   workflowDefs: Record<string, unknown[]>;
   taskDefs: Record<string, unknown>;
+  /** dagRunId -> the run's current state. */
+  dagRuns: Record<string, unknown>;
 }
 
 const byKey = <T>(entries: Iterable<[string, T]>): Record<string, T> =>
@@ -56,5 +58,6 @@ export function snapshotReadModels(models: ReadModels): ReadModelSnapshot {
         .map(([name, defs]) => [name, [...defs.versions].sort(([a], [b]) => a - b).map(([, def]) => def)]),
     ),
     taskDefs: byKey([...models.taskDefs].flatMap(([name, state]) => (state.definition ? [[name, state.definition]] : []))),
+    dagRuns: byKey(models.dagRuns),
   });
 }

@@ -56,13 +56,15 @@ export function pollableEntries(
   now: number,
   limit = Number.POSITIVE_INFINITY,
   skip?: ReadonlySet<string>,
+  /** Only entries it accepts (e.g. the workflows this process owns). */
+  accept?: (entry: QueueEntry) => boolean,
 ): QueueEntry[] {
   const entries = models.queues.get(queue);
   if (!entries || limit <= 0) return [];
   const better = (a: QueueEntry, b: QueueEntry) => b.priority - a.priority || a.visibleAt - b.visibleAt || a.seq - b.seq;
   const best: QueueEntry[] = [];
   for (const entry of entries.values()) {
-    if (entry.visibleAt > now || skip?.has(entry.taskId)) continue;
+    if (entry.visibleAt > now || skip?.has(entry.taskId) || (accept && !accept(entry))) continue;
     if (best.length >= limit && better(entry, best[best.length - 1]!) >= 0) continue;
     let at = best.length;
     while (at > 0 && better(entry, best[at - 1]!) < 0) at--;

@@ -1,3 +1,4 @@
+import { baseRef, nodeFor } from "../domain/workflow/graph.ts";
 import { latestAttempts, type TaskState, type WorkflowState } from "../domain/workflow/state.ts";
 import type { TaskStatus } from "../domain/workflow/status.ts";
 
@@ -23,10 +24,15 @@ const FAILED_TASK: ReadonlySet<TaskStatus> = new Set(["FAILED", "FAILED_WITH_TER
 export function restartPointFor(workflow: WorkflowState): RetrySuggestion | undefined {
   if (workflow.status !== "FAILED") return undefined;
   const tasks = latestAttempts(workflow);
-  const failedIndex = tasks.findIndex((task) => FAILED_TASK.has(task.status));
+  // A JOIN fails because a branch task did; it is scheduled with the branch heads, so
+  // it comes first by seq, but the restart point is the branch task's.
+  const isFailed = (task: TaskState) => FAILED_TASK.has(task.status);
+  const isJoin = (task: TaskState) => task.taskType === "JOIN" || task.taskType === "EXCLUSIVE_JOIN";
+  const branchFailure = tasks.findIndex((task) => isFailed(task) && !isJoin(task));
+  const failedIndex = branchFailure >= 0 ? branchFailure : tasks.findIndex(isFailed);
   const failed = tasks[failedIndex];
   if (!failed) return undefined;
-  const publisher = failed.taskType === "EVENT" ? tasks[failedIndex - 1] : undefined;
+  const publisher = failed.taskType === "EVENT" ? (publisherInList(workflow, tasks, failed) ?? tasks[failedIndex - 1]) : undefined;
   const from: TaskState = publisher ?? failed;
   const said = failed.reasonForIncompletion?.trim() ? failed.reasonForIncompletion.trim() : undefined;
   const reason = publisher
@@ -41,3 +47,16 @@ export function restartPointFor(workflow: WorkflowState): RetrySuggestion | unde
   };
 }
 
+/**
+ * The task before an EVENT in its own task list (its fork branch, case or loop
+ * body), which published the request it waits on; by seq the task before it may
+ * belong to another branch. Undefined when the EVENT heads its list.
+ */
+function publisherInList(workflow: WorkflowState, tasks: readonly TaskState[], event: TaskState): TaskState | undefined {
+  const node = nodeFor(workflow.definition, event.referenceTaskName);
+  const previous = node && node.index > 0 ? node.list[node.index - 1] : undefined;
+  if (!previous) return undefined;
+  const iteration = event.referenceTaskName.slice(baseRef(event.referenceTaskName).length);
+  const ref = `${previous.taskReferenceName}${iteration}`;
+  return tasks.find((task) => task.referenceTaskName === ref);
+}

@@ -2,6 +2,7 @@
  * Baton's stream categories (DESIGN.md §3). A new aggregate is one more
  * `defineCategory` value here and its entry in `BUILT_IN_CATEGORIES`.
  */
+import { dagRunDecider } from "../domain/dagrun/decider.ts";
 import { API_KEY_STREAM_PREFIX } from "../domain/api-keys/api-key.ts";
 import { apiKeyDecider } from "../domain/api-keys/decider.ts";
 import { eventHandlerDecider } from "../domain/event-handlers/decider.ts";
@@ -18,6 +19,7 @@ import {
   DAG_RUN_STREAM_PREFIX,
 } from "../domain/streams.ts";
 import { workflowDecider } from "../domain/workflow/decider.ts";
+import { dagRunProjection } from "./dag-runs.ts";
 import { apiKeyProjection } from "./api-keys.ts";
 import { taskDefProjection, workflowDefProjection } from "./definition-projections.ts";
 import { eventExecutionProjection, eventHandlerProjection } from "./event-handlers.ts";
@@ -69,8 +71,13 @@ export const eventExecutionCategory = defineCategory({
 /** The event router's unmatched messages and held completions (`router-unmatched`, `router-holds`). */
 export const routerCategory = defineCategory({ name: "router", prefix: ROUTER_STREAM_PREFIX });
 
-/** DAG runs (DESIGN.md §3). Declared so stores already carry them; the Airflow bridge adds the decider and projection. */
-export const dagRunCategory = defineCategory({ name: "dagrun", prefix: DAG_RUN_STREAM_PREFIX });
+/** DAG runs (DESIGN.md §3): one stream per `dag_run_id`, from request to published completion. */
+export const dagRunCategory = defineCategory({
+  name: "dagrun",
+  prefix: DAG_RUN_STREAM_PREFIX,
+  decider: dagRunDecider,
+  projection: dagRunProjection,
+});
 
 /** API keys (`apikey-<keyId>`): who may call Baton when BATON_AUTH=required. */
 export const apiKeyCategory = defineCategory({

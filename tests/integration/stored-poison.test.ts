@@ -165,6 +165,16 @@ describe("a log holding values nested 100,000 deep", () => {
     expect(server.logged.join("\n")).toMatch(/could not encode the read-model checkpoint: Maximum call stack size exceeded/);
   });
 
+  it("refuses a command whose events would copy a too-deep value (a rerun of the poisoned workflow) with a 400 naming where, writing nothing", async () => {
+    const before = (await server.engine.readWorkflowEvents(completed)).length;
+    const rerun = await call(server.app, "POST", `/api/workflow/${completed}/rerun`, {});
+    expect(rerun.status, rerun.text.slice(0, 300)).toBe(400);
+    expect(rerun.json().message).toMatch(/nested (deeper than 256 levels at .*a\.a\.a|too deep to process).*nothing was written/);
+    expect((await server.engine.readWorkflowEvents(completed)).length).toBe(before);
+    expect((await call(server.app, "GET", "/health")).status).toBe(200);
+    expect(server.errors).toEqual([]);
+  });
+
   it("hands the task with its too-deep input to a worker that polls", async () => {
     const polled = await call(server.app, "GET", "/api/tasks/poll/batch/work?workerid=w2&count=1&timeout=0");
     expect(polled.status, polled.text.slice(0, 300)).toBe(200);

@@ -65,7 +65,7 @@ describe("user code off the event loop, with limits that hold", () => {
   beforeAll(async () => {
     port = await freePort();
     // One worker: the runaway scripts queue behind each other, and a core stays free for the server.
-    ({ child } = await startServer(port, { BATON_EVENT_STORE: "memory", BATON_USER_CODE_WORKERS: "1" }, 60_000));
+    ({ child } = await startServer(port, { BATON_EVENT_STORE: "memory", BATON_USER_CODE_WORKERS: "1", BATON_MAX_LOOP_ITERATIONS: "200" }, 60_000));
     url = `http://127.0.0.1:${port}`;
   });
   afterAll(async () => {
@@ -169,11 +169,12 @@ describe("user code off the event loop, with limits that hold", () => {
     const workflow = await finished(url, id);
     expect(Date.now() - startedAt).toBeLessThan(30_000);
     expect(workflow.status).toBe("FAILED");
-    // Each iteration evaluates the body and the condition: the 101st evaluation fails (iteration 51's body).
-    expect(workflow.tasks.at(-1)).toMatchObject({
-      referenceTaskName: "body__51",
+    // Each iteration evaluates the body and the condition; a decision stops before its 100 evaluations run out
+    // and goes on in the next, so the loop runs until BATON_MAX_LOOP_ITERATIONS ends it.
+    expect(workflow.tasks.at(-1)).toMatchObject({ referenceTaskName: "body__200", status: "COMPLETED" });
+    expect(workflow.tasks.find((task: { referenceTaskName: string }) => task.referenceTaskName === "loop")).toMatchObject({
       status: "FAILED_WITH_TERMINAL_ERROR",
-      reasonForIncompletion: "INLINE evaluation failed: more than 100 evaluations of user code in one decision (BATON_EVALUATIONS_PER_DECISION)",
+      reasonForIncompletion: "DO_WHILE loop: loopCondition still true after 200 iterations, the most a loop may run (BATON_MAX_LOOP_ITERATIONS=200)",
     });
   });
 });

@@ -173,9 +173,9 @@ describe("engine with an asynchronous user-code runner", () => {
     }
   });
 
-  it("fails a DO_WHILE whose iterations exceed the evaluations allowed in one decision, naming the setting", async () => {
+  it("goes on with a DO_WHILE whose iterations need more evaluations than one decision allows, until the loop limit", async () => {
     const userCode: UserCodeRunner = { javascript: async () => ({ ok: true, value: true }), close: async () => {} };
-    const engine = await createEngine({ store: createMemoryEventStore(), userCode, evaluationsPerDecision: 5, sweepIntervalMs: 1000 });
+    const engine = await createEngine({ store: createMemoryEventStore(), userCode, evaluationsPerDecision: 5, sweepIntervalMs: 1000, limits: { maxLoopIterations: 6 } });
     try {
       await engine.registerWorkflowDef(
         parseWorkflowDef({
@@ -192,13 +192,15 @@ describe("engine with an asynchronous user-code runner", () => {
         rest,
       );
       const id = await engine.startWorkflow(start("forever", {}), rest);
-      const workflow = engine.getWorkflow(id);
+      const workflow = await engine.waitForWorkflow(id, Date.now() + 10_000);
       expect(workflow.status).toBe("FAILED");
-      // body, condition, body, condition, body: the sixth evaluation is iteration 3's condition.
+      // No decision asked for a sixth evaluation: each stopped at its step and the next went on (DecisionDeferred).
       expect(workflow.tasks.find((task) => task.referenceTaskName === "loop")).toMatchObject({
         status: "FAILED_WITH_TERMINAL_ERROR",
-        reasonForIncompletion: "Unable to evaluate condition true, exception more than 5 evaluations of user code in one decision (BATON_EVALUATIONS_PER_DECISION)",
+        reasonForIncompletion: "DO_WHILE loop: loopCondition still true after 6 iterations, the most a loop may run (BATON_MAX_LOOP_ITERATIONS=6)",
       });
+      const deferred = (await engine.readWorkflowEvents(id)).filter((event) => event.type === "DecisionDeferred");
+      expect(deferred.length).toBeGreaterThanOrEqual(6);
     } finally {
       await engine.close();
     }

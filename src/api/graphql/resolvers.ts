@@ -19,13 +19,14 @@ import type { RouterView } from "../rest/router.ts";
 import { taskDefView, taskView, unmatchedView, workflowDefView, workflowView } from "./views.ts";
 
 import type { SubscriptionPort } from "./subscriptions.ts";
+import type { DagRunPort } from "./dag-runs.ts";
 /** What the GraphQL queries and mutations call on the engine, and nothing more. */
 export type ResolverPort = Pick<Engine, "eventHandlers" | "getTask" | "getTaskDef" | "getWorkflowDef" | "listTaskDefs" | "listWorkflowDefs" | "loadWorkflow" | "pause" | "queueSizes" | "readWorkflowEvents" | "registerTaskDef" | "registerWorkflowDef" | "rerun" | "restart" | "resume" | "retry" | "search" | "skipTask" | "startWorkflow" | "terminate" | "updateTask" | "workflowDefWarnings">;
 
 /** What the resolvers need: the engine, and the event router when it runs. */
 export interface GraphQLDeps {
   /** Queries, mutations and subscriptions together call this much of the engine. */
-  engine: ResolverPort & SubscriptionPort;
+  engine: ResolverPort & SubscriptionPort & DagRunPort;
   router?: RouterView;
   /** The search query limits of the edge (BATON_MAX_SEARCH_QUERY_*). */
   searchQueryLimits?: QueryLimits;

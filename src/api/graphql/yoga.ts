@@ -8,6 +8,7 @@ import { JSONScalar } from "./json-scalar.ts";
 import { createResolvers, type GraphQLDeps } from "./resolvers.ts";
 import { typeDefs as generatedTypeDefs } from "./schema.generated.ts";
 import { createSubscriptions } from "./subscriptions.ts";
+import { createDagRunResolvers } from "./dag-runs.ts";
 
 /** Deepest selection a query may nest (the Workflow -> tasks -> fields path is 3). */
 export const MAX_QUERY_DEPTH = 10;
@@ -31,7 +32,15 @@ export type BatonGraphQL = YogaServerInstance<Record<string, unknown>, Record<st
 
 /** Every resolver of the schema, by type (the drift test compares these with `schema.graphql`). */
 export function batonResolvers(deps: GraphQLDeps, options: { statsIntervalMs?: number } = {}) {
-  return { JSON: JSONScalar, ...createResolvers(deps), Subscription: createSubscriptions(deps.engine, options) };
+  const { Query, Mutation } = createResolvers(deps);
+  const dagRuns = createDagRunResolvers(deps.engine);
+  return {
+    JSON: JSONScalar,
+    Query: { ...Query, ...dagRuns.Query },
+    Mutation,
+    Subscription: { ...createSubscriptions(deps.engine, options), ...dagRuns.Subscription },
+    DagRun: dagRuns.DagRun,
+  };
 }
 
 /**

@@ -50,7 +50,11 @@ export const TaskDefSchema = v.looseObject({
 
 export type TaskDef = v.InferOutput<typeof TaskDefSchema>;
 
+/** Conductor's defaults, parsed once: the decider and the timeout projection ask for them per task and per event. */
+const DEFAULTS = v.parse(TaskDefSchema, { name: "default" });
+
 /** The definition Baton uses for a SIMPLE task whose TaskDef was never registered. */
 export function defaultTaskDef(name: string): TaskDef {
-  return v.parse(TaskDefSchema, { name });
+  // The only nested default is inputTemplate; each caller gets its own.
+  return { ...DEFAULTS, name, inputTemplate: {} };
 }

@@ -35,7 +35,10 @@ const FAILED_STATUSES = new Set(["FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_
 const runJoin: SystemTaskStep = (state, task, wt, ctx) => {
   const events: WorkflowEvent[] = task.status === "SCHEDULED" ? [started(task, ctx)] : [];
   const refs = joinRefs(state, task, wt);
-  const attempts = refs.map((ref) => latestAttempt(state, ref));
+  // One pass over the tasks, not one per joined ref: a dynamic fork may join thousands.
+  const latest = new Map<string, TaskState>();
+  for (const attempt of state.tasks) latest.set(attempt.referenceTaskName, attempt);
+  const attempts = refs.map((ref) => latest.get(ref));
   if (attempts.some((attempt) => attempt === undefined || !isTaskTerminal(attempt.status))) return events;
   // Conductor's JOIN output: each joined task's output under its ref, empty outputs left out.
   const output: Record<string, unknown> = {};

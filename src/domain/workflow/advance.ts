@@ -8,24 +8,30 @@ import { expressionDocument } from "./document.ts";
 import type { WorkflowEvent } from "./events.ts";
 import { evolve } from "./evolve.ts";
 import { nodeFor, successorOf } from "./graph.ts";
+import { limitOf } from "./limits.ts";
 import { loopStep } from "./loop.ts";
 import { retryDelaySeconds } from "./retry.ts";
 import { latestAttempt, latestAttempts, type TaskState, type WorkflowState } from "./state.ts";
 import { isTaskRetriable, isTaskSuccessful, isTaskTerminal, isWorkflowTerminal } from "./status.ts";
-
-/** Upper bound on decisions in one pass; a definition never needs more than its size. */
-const MAX_STEPS = 10_000;
 
 /**
  * Continues a workflow the way Conductor's decider does after any change:
  * retries or fails what failed, runs the system tasks it can run itself,
  * schedules what became ready, and completes the workflow when nothing is
  * left. Returns the events, in order.
+ *
+ * One decision emits at most about `maxDecisionEvents` events (and runs no more
+ * user code than the engine's `budgetSpent` allows): when the budget is spent
+ * and the workflow still runs, it ends with `DecisionDeferred`, and the engine
+ * goes on with a `ContinueWorkflow` command, so a long run of inline work
+ * (an INLINE loop, a wide fork) is stored in parts and never holds the server
+ * for one long decision.
  */
 export function advance(state: WorkflowState, ctx: DecisionContext): WorkflowEvent[] {
+  const budget = limitOf(ctx, "maxDecisionEvents");
   const out: WorkflowEvent[] = [];
   let current = state;
-  for (let step = 0; step < MAX_STEPS; step++) {
+  for (;;) {
     const events = nextDecision(current, ctx);
     if (events.length === 0) break;
     for (const event of events) {
@@ -33,6 +39,10 @@ export function advance(state: WorkflowState, ctx: DecisionContext): WorkflowEve
       current = evolve(current, event);
     }
     if (isWorkflowTerminal(current.status)) break;
+    if (out.length >= budget || ctx.budgetSpent?.()) {
+      out.push({ type: "DecisionDeferred", data: { events: out.length, time: ctx.now } });
+      break;
+    }
   }
   return out;
 }
@@ -52,9 +62,11 @@ function nextDecision(state: WorkflowState, ctx: DecisionContext): WorkflowEvent
     if (events.length > 0) return events;
   }
   if (state.tasks.length === 0 && state.definition.tasks[0]) return scheduleNode(state, state.definition.tasks[0], ctx);
+  // The latest attempt by ref, once per pass: a long loop has thousands of finished body tasks to look past.
+  const latestByRef = new Map(attempts.map((task) => [task.referenceTaskName, task]));
   for (const task of attempts) {
     if (!isTaskSuccessful(task.status)) continue;
-    const events = continueAfter(state, task, ctx);
+    const events = continueAfter(state, task, ctx, latestByRef);
     if (events.length > 0) return events;
   }
   if (attempts.every((task) => isTaskTerminal(task.status))) {
@@ -73,7 +85,7 @@ function runSystemStep(state: WorkflowState, task: TaskState, ctx: DecisionConte
 }
 
 /** Schedules what follows a successful task, unless it already exists. */
-function continueAfter(state: WorkflowState, task: TaskState, ctx: DecisionContext): WorkflowEvent[] {
+function continueAfter(state: WorkflowState, task: TaskState, ctx: DecisionContext, latestByRef: ReadonlyMap<string, TaskState>): WorkflowEvent[] {
   const ref = task.definitionRef ?? task.referenceTaskName;
   // The definition's node: a DYNAMIC task's generated task keeps the DYNAMIC ref and goes on
   // from there; generated fork children have refs of their own and end their branch.
@@ -81,7 +93,7 @@ function continueAfter(state: WorkflowState, task: TaskState, ctx: DecisionConte
   if (!wt) return [];
   // A body task of an earlier loop iteration starts nothing: its successors belong to that iteration.
   const owner = nodeFor(state.definition, wt.taskReferenceName)?.loopOwner;
-  if (owner !== undefined && task.iteration !== (latestAttempt(state, owner)?.iteration ?? 0)) return [];
+  if (owner !== undefined && task.iteration !== (latestByRef.get(owner)?.iteration ?? 0)) return [];
   const successor = successorOf(state.definition, ref);
   // A SWITCH opens its case, a FORK_JOIN its branches (and its JOIN), all in one pass before any of them runs.
   const opening = task.status === "SKIPPED" ? undefined : taskTypeSpec(wt.type)?.opens?.(wt, task);
@@ -99,7 +111,7 @@ function continueAfter(state: WorkflowState, task: TaskState, ctx: DecisionConte
   }
   if (successor.kind === "task") return scheduleIfMissing(state, successor.task, ctx);
   if (successor.kind === "loopEnd") {
-    const loop = latestAttempt(state, successor.owner);
+    const loop = latestByRef.get(successor.owner);
     if (loop && loop.status === "IN_PROGRESS" && loop.iteration === task.iteration) {
       return loopStep(state, loop, workflowTaskOf(state, loop)!, ctx);
     }
@@ -177,7 +189,9 @@ function resolveTaskInput(
   template: Record<string, unknown>,
   taskId: string,
 ): Record<string, unknown> {
-  const document = expressionDocument(state, taskId);
+  // Input without `${...}` (a dynamic fork's branch items, say) needs no document: building one costs a pass over every task.
+  const needsDocument = hasExpression(workflowTask.inputParameters) || hasExpression(template);
+  const document = needsDocument ? expressionDocument(state, taskId) : {};
   const input = resolveParameters(workflowTask.inputParameters ?? {}, document);
   if (Object.keys(template).length === 0) return input;
   const resolvedTemplate = resolveParameters(template, document);
@@ -186,6 +200,14 @@ function resolveTaskInput(
     input[key] = resolvedTemplate[key] ?? raw;
   }
   return input;
+}
+
+/** True when a parameter tree holds a string with `${` anywhere in it. */
+function hasExpression(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("${");
+  if (Array.isArray(value)) return value.some(hasExpression);
+  if (value !== null && typeof value === "object") return Object.values(value).some(hasExpression);
+  return false;
 }
 
 /** The scheduled task's type as Conductor's mapper names it (a SIMPLE task's is its name, and its queue); by default the type. */

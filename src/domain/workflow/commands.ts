@@ -22,6 +22,8 @@ export type WorkflowCommand =
   /** A reactor ends a system task with a status a worker cannot send (a child's TIMED_OUT, CANCELED). */
   | { type: "ConcludeTask"; taskId: string; status: "COMPLETED" | "FAILED" | "TIMED_OUT" | "CANCELED"; outputData: Record<string, unknown>; reason?: string }
   | { type: "SetVariables"; variables: Record<string, unknown> }
+  /** Goes on with a decision that stopped at its work budget (DecisionDeferred). */
+  | { type: "ContinueWorkflow" }
   /** Conductor's `DELETE /workflow/{id}/remove` (`archive`: its archiveWorkflow flag, recorded). */
   | { type: "RemoveWorkflow"; archive: boolean }
   | CompleteTaskFromMessage;
@@ -39,4 +41,6 @@ export interface StartWorkflow {
   createdBy?: string;
   parentWorkflowId?: string;
   parentWorkflowTaskId?: string;
+  /** Sub-workflow nesting (the parent's depth + 1); absent for a workflow started from outside. */
+  depth?: number;
 }

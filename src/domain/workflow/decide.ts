@@ -7,8 +7,9 @@ import type { DecisionContext } from "./context.ts";
 import { workflowTaskFor, workflowTaskOf } from "./definition-lookup.ts";
 import type { WorkflowEvent } from "./events.ts";
 import { foldWorkflow } from "./evolve.ts";
-import { findTask, isPollable, latestAttempt, latestAttempts, type WorkflowState } from "./state.ts";
+import { findTask, isDecisionDeferred, isPollable, latestAttempt, latestAttempts, type WorkflowState } from "./state.ts";
 import { isTaskRetriable, isTaskTerminal, isWorkflowTerminal } from "./status.ts";
+import { LIMIT_SETTINGS, limitOf } from "./limits.ts";
 import { checkTimeouts } from "./timeouts.ts";
 
 /**
@@ -19,6 +20,11 @@ import { checkTimeouts } from "./timeouts.ts";
 export function decide(command: WorkflowCommand, state: WorkflowState, ctx: DecisionContext): WorkflowEvent[] {
   if (command.type === "StartWorkflow") {
     if (state.exists) throw new ConflictError(`Workflow ${command.workflowId} already exists`);
+    const maxDepth = limitOf(ctx, "maxSubWorkflowDepth");
+    if ((command.depth ?? 0) > maxDepth) {
+      const message = `sub-workflow ${command.definition.name} would nest ${command.depth} levels deep, more than the ${maxDepth} allowed (${LIMIT_SETTINGS.maxSubWorkflowDepth}=${maxDepth})`;
+      throw new ValidationError(`subWorkflowParam: ${message}`, [{ path: "subWorkflowParam", message, invalidValue: command.definition.name }]);
+    }
     const started: WorkflowEvent = {
       type: "WorkflowStarted",
       data: {
@@ -32,6 +38,7 @@ export function decide(command: WorkflowCommand, state: WorkflowState, ctx: Deci
         createdBy: command.createdBy,
         parentWorkflowId: command.parentWorkflowId,
         parentWorkflowTaskId: command.parentWorkflowTaskId,
+        depth: command.depth || undefined,
         time: ctx.now,
       },
     };
@@ -116,6 +123,9 @@ export function decide(command: WorkflowCommand, state: WorkflowState, ctx: Deci
       }
       return [{ type: "VariablesSet", data: { variables: command.variables, time: ctx.now } }];
     }
+    case "ContinueWorkflow":
+      // Only a decision that was deferred goes on: a late or repeated continue changes nothing.
+      return isDecisionDeferred(state) ? advance(state, ctx) : [];
     case "CompleteTaskFromMessage":
       return thenAdvance(state, completeTaskFromMessage(state, command, ctx), ctx);
     case "RemoveWorkflow":

@@ -21,9 +21,19 @@ export function workflowTaskOf(state: WorkflowState, task: TaskState): WorkflowT
  */
 export function taskDefFor(workflowTask: WorkflowTask): TaskDef {
   if (workflowTask.taskDefinition) return workflowTask.taskDefinition;
-  const def = defaultTaskDef(workflowTask.name);
-  return taskTypeSpec(workflowTask.type)?.run.kind === "worker" ? def : { ...def, retryCount: 0, responseTimeoutSeconds: 0 };
+  // Made once per workflow task: the timeout projection asks for every task of a workflow on each of its events.
+  let def = adHocDefs.get(workflowTask);
+  if (def === undefined) {
+    const defaults = defaultTaskDef(workflowTask.name);
+    def = taskTypeSpec(workflowTask.type)?.run.kind === "worker" ? defaults : { ...defaults, retryCount: 0, responseTimeoutSeconds: 0 };
+    // Not frozen: frozen objects fall off V8's fast property access, which this lookup exists for. Callers only read it.
+    adHocDefs.set(workflowTask, def);
+  }
+  return def;
 }
+
+/** Ad-hoc TaskDefs by the (immutable) workflow task they were made for; a memo, so decisions stay pure. */
+const adHocDefs = new WeakMap<WorkflowTask, TaskDef>();
 
 /** Retries allowed for a task: the workflow task's override, else its TaskDef's. */
 export function retryLimitFor(workflowTask: WorkflowTask): number {

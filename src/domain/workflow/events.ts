@@ -27,6 +27,8 @@ export type WorkflowEvent =
   | { type: "TaskOutputUpdated"; data: { taskId: string; outputData: Record<string, unknown>; time: number } }
   | { type: "VariablesSet"; data: { variables: Record<string, unknown>; taskId?: string; time: number } }
   | { type: "LoopIterated"; data: { taskId: string; iteration: number; outputData: Record<string, unknown>; time: number } }
+  /** The decision spent its work budget (`events` emitted) with work left; a ContinueWorkflow command goes on. */
+  | { type: "DecisionDeferred"; data: { events: number; time: number } }
   /** Conductor's remove: the workflow leaves every read model; its events stay in the log. */
   | { type: "WorkflowRemoved"; data: { archived: boolean; time: number } };
 
@@ -44,6 +46,8 @@ export interface WorkflowStartedData {
   createdBy?: string;
   parentWorkflowId?: string;
   parentWorkflowTaskId?: string;
+  /** How many sub-workflow levels the instance sits below a workflow started from outside (absent: 0). */
+  depth?: number;
   reRunFromWorkflowId?: string;
   time: number;
 }

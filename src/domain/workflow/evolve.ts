@@ -27,6 +27,7 @@ function evolveData(state: WorkflowState, event: WorkflowEvent): WorkflowState {
         createdBy: d.createdBy,
         parentWorkflowId: d.parentWorkflowId,
         parentWorkflowTaskId: d.parentWorkflowTaskId,
+        depth: d.depth ?? 0,
         reRunFromWorkflowId: d.reRunFromWorkflowId,
         createTime: d.time,
         startTime: d.time,
@@ -211,6 +212,8 @@ function evolveData(state: WorkflowState, event: WorkflowEvent): WorkflowState {
     }
     case "VariablesSet":
       return { ...state, variables: { ...state.variables, ...event.data.variables }, updateTime: event.data.time };
+    case "DecisionDeferred":
+      return { ...state, deferredAtRevision: state.revision + 1 };
     case "LoopIterated": {
       const d = event.data;
       return updateTask(state, d.taskId, d.time, (t) => ({ ...t, iteration: d.iteration, outputData: d.outputData }));

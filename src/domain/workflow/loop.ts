@@ -8,6 +8,7 @@ import { baseRef, refsWithin } from "./graph.ts";
 import { latestAttempt, type TaskState, type WorkflowState } from "./state.ts";
 import { evaluateJavascript } from "../tasks/evaluate-javascript.ts";
 import { scheduleNode } from "./advance.ts";
+import { LIMIT_SETTINGS, limitOf } from "./limits.ts";
 
 /**
  * DO_WHILE: the body runs at least once (once per item with `items`); each
@@ -50,7 +51,21 @@ export function startLoop(state: WorkflowState, loop: TaskState, wt: WorkflowTas
   if (list && list.length === 0) {
     return [{ type: "TaskCompleted", data: { taskId: loop.taskId, outputData: { iteration: 0 }, time: ctx.now } }];
   }
+  const max = limitOf(ctx, "maxLoopIterations");
+  if (list && list.length > max) {
+    const reason = `DO_WHILE ${wt.taskReferenceName}: items has ${list.length} entries, more than the ${max} iterations a loop may run (${LIMIT_SETTINGS.maxLoopIterations}=${max})`;
+    return [...startedIfScheduled(loop, ctx), loopFailed(loop, { ...loop.outputData, iteration: 0 }, reason, ctx)];
+  }
   return beginIteration(state, loop, wt, ctx, 1, { ...loop.outputData, ...iterationOutput(list, 1) });
+}
+
+function startedIfScheduled(loop: TaskState, ctx: DecisionContext): WorkflowEvent[] {
+  return loop.status === "SCHEDULED" ? [{ type: "TaskStarted", data: { taskId: loop.taskId, time: ctx.now } }] : [];
+}
+
+/** The loop ends FAILED for good (DO_WHILE is never retried), keeping the output it has. */
+function loopFailed(loop: TaskState, outputData: Record<string, unknown>, reason: string, ctx: DecisionContext): WorkflowEvent {
+  return { type: "TaskFailed", data: { taskId: loop.taskId, outputData, reason, terminal: true, time: ctx.now } };
 }
 
 function beginIteration(
@@ -61,8 +76,7 @@ function beginIteration(
   iteration: number,
   outputData: Record<string, unknown>,
 ): WorkflowEvent[] {
-  const events: WorkflowEvent[] = [];
-  if (loop.status === "SCHEDULED") events.push({ type: "TaskStarted", data: { taskId: loop.taskId, time: ctx.now } });
+  const events = startedIfScheduled(loop, ctx);
   events.push({ type: "LoopIterated", data: { taskId: loop.taskId, iteration, outputData, time: ctx.now } });
   let current = state;
   for (const event of events) current = evolve(current, event);
@@ -108,11 +122,16 @@ export function loopStep(state: WorkflowState, loop: TaskState, wt: WorkflowTask
     const result = evaluateJavascript(ctx, condition, bindings);
     if (!result.ok) {
       const reason = `Unable to evaluate condition ${condition}, exception ${result.error}`;
-      return [{ type: "TaskFailed", data: { taskId: loop.taskId, outputData: output, reason, terminal: true, time: ctx.now } }];
+      return [loopFailed(loop, output, reason, ctx)];
     }
     // Counter mode: the condition alone; list mode: the condition AND more items left.
     again = list ? again && toBoolean(result.value) : toBoolean(result.value);
   }
   if (!again) return [{ type: "TaskCompleted", data: { taskId: loop.taskId, outputData: output, time: ctx.now } }];
+  const max = limitOf(ctx, "maxLoopIterations");
+  if (iteration >= max) {
+    const reason = `DO_WHILE ${wt.taskReferenceName}: loopCondition still true after ${iteration} iterations, the most a loop may run (${LIMIT_SETTINGS.maxLoopIterations}=${max})`;
+    return [loopFailed(loop, output, reason, ctx)];
+  }
   return beginIteration(state, loop, wt, ctx, iteration + 1, { ...output, ...iterationOutput(list, iteration + 1) });
 }

@@ -1,6 +1,6 @@
 import { isReactorType } from "../definitions/task-types.ts";
 import { workflowTaskOf } from "./definition-lookup.ts";
-import type { WorkflowState } from "./state.ts";
+import { isDecisionDeferred, type WorkflowState } from "./state.ts";
 import { isWorkflowTerminal } from "./status.ts";
 
 /**
@@ -17,7 +17,9 @@ export type WorkflowReaction =
   /** A sub-workflow ended: its parent's SUB_WORKFLOW task ends with it. */
   | { kind: "ReportToParent"; parentWorkflowId: string; parentTaskId: string }
   /** The workflow ended other than by completing: the sub-workflows it still runs are terminated. */
-  | { kind: "TerminateChildren" };
+  | { kind: "TerminateChildren" }
+  /** The decision stopped at its work budget: the engine continues it with ContinueWorkflow. */
+  | { kind: "ContinueDecision" };
 
 /** What the step from `before` to `after` asks of the outside world. */
 export function workflowReactions(before: WorkflowState, after: WorkflowState): WorkflowReaction[] {
@@ -32,6 +34,7 @@ export function workflowReactions(before: WorkflowState, after: WorkflowState): 
       }
     }
   }
+  if (isDecisionDeferred(after) && after.revision > before.revision) reactions.push({ kind: "ContinueDecision" });
   const ended = isWorkflowTerminal(after.status) && !(before.exists && isWorkflowTerminal(before.status));
   if (ended) {
     if (after.failureWorkflowId) reactions.push({ kind: "StartFailureWorkflow", failureWorkflowId: after.failureWorkflowId });

@@ -67,6 +67,8 @@ export interface WorkflowState {
   createdBy?: string;
   parentWorkflowId?: string;
   parentWorkflowTaskId?: string;
+  /** Sub-workflow nesting: 0 for a workflow started from outside, its parent's depth + 1 for a sub-workflow. */
+  depth: number;
   reRunFromWorkflowId?: string;
   createTime: number;
   startTime: number;
@@ -79,6 +81,8 @@ export interface WorkflowState {
   failureWorkflowId?: string;
   tasks: TaskState[];
   nextSeq: number;
+  /** Revision of the last DecisionDeferred: the decision that stopped at its budget, to be continued. */
+  deferredAtRevision?: number;
 }
 
 /** The state of a workflow that has not been started. */
@@ -93,6 +97,7 @@ export const initialWorkflowState: WorkflowState = Object.freeze({
   variables: {},
   priority: 0,
   taskToDomain: {},
+  depth: 0,
   createTime: 0,
   startTime: 0,
   updateTime: 0,
@@ -101,6 +106,11 @@ export const initialWorkflowState: WorkflowState = Object.freeze({
   tasks: [],
   nextSeq: 1,
 }) as WorkflowState;
+
+/** True when the workflow's last event deferred the rest of its decision (and it still runs). */
+export function isDecisionDeferred(state: WorkflowState): boolean {
+  return state.status === "RUNNING" && state.deferredAtRevision !== undefined && state.deferredAtRevision === state.revision;
+}
 
 /** The latest attempt of each task reference, in schedule order. */
 export function latestAttempts(state: WorkflowState): TaskState[] {

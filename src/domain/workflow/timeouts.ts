@@ -15,32 +15,36 @@ interface Deadline {
   seconds: number;
 }
 
+const NO_DEADLINES: readonly Deadline[] = Object.freeze([]);
+
 /**
  * The deadlines of one active task, in the order Conductor checks its four task
  * timeouts (total, task, poll, response). ALERT_ONLY only logs in Conductor, so
  * it sets no deadline, except for the response timeout, which ignores the policy.
  */
-function taskDeadlines(state: WorkflowState, task: TaskState): Deadline[] {
+function taskDeadlines(state: WorkflowState, task: TaskState): readonly Deadline[] {
+  if (isTaskTerminal(task.status)) return NO_DEADLINES;
   const workflowTask = workflowTaskOf(state, task);
-  if (workflowTask === undefined || isTaskTerminal(task.status)) return [];
+  if (workflowTask === undefined) return NO_DEADLINES;
   const def = taskDefFor(workflowTask);
   const enforced = def.timeoutPolicy !== "ALERT_ONLY";
-  const out: Deadline[] = [];
+  // Most tasks have no deadline, and the timer projection asks for every task on each event: no array for them.
+  let out: Deadline[] | undefined;
   const total = def.totalTimeoutSeconds ?? 0;
-  if (total > 0 && enforced) out.push({ at: task.firstScheduledTime + total * 1000, kind: "total", task, seconds: total });
+  if (total > 0 && enforced) (out ??= []).push({ at: task.firstScheduledTime + total * 1000, kind: "total", task, seconds: total });
   if (task.startTime > 0 && def.timeoutSeconds > 0 && enforced) {
     const at = task.startTime + (task.startDelayInSeconds + def.timeoutSeconds) * 1000;
-    out.push({ at, kind: "task", task, seconds: def.timeoutSeconds });
+    (out ??= []).push({ at, kind: "task", task, seconds: def.timeoutSeconds });
   }
   const poll = def.pollTimeoutSeconds ?? 0;
   if (task.status === "SCHEDULED" && poll > 0 && enforced) {
-    out.push({ at: task.visibleAt + poll * 1000, kind: "poll", task, seconds: poll });
+    (out ??= []).push({ at: task.visibleAt + poll * 1000, kind: "poll", task, seconds: poll });
   }
   if (task.status === "IN_PROGRESS" && def.responseTimeoutSeconds > 0) {
     const at = task.updateTime + (task.callbackAfterSeconds + def.responseTimeoutSeconds) * 1000;
-    out.push({ at, kind: "response", task, seconds: def.responseTimeoutSeconds });
+    (out ??= []).push({ at, kind: "response", task, seconds: def.responseTimeoutSeconds });
   }
-  return out;
+  return out ?? NO_DEADLINES;
 }
 
 function workflowDeadline(state: WorkflowState): number | undefined {

@@ -2,9 +2,14 @@ import type { Bus } from "../../domain/ports.ts";
 import { type EventSinkPolicy, eventWaitsForReply } from "../../domain/tasks/event.ts";
 import type { SystemTaskExecutor } from "./outcome.ts";
 
-/** Headers every outgoing message carries so receivers can deduplicate and trace. */
-function traceHeaders(workflowId: string, taskId: string, correlationId: string | undefined): Record<string, string> {
-  return { workflowId, taskId, ...(correlationId ? { correlationId } : {}) };
+/**
+ * Headers every outgoing message carries so receivers can deduplicate and
+ * trace. A rerun keeps a task's id but schedules it anew, so the id and its
+ * `taskScheduledTime` together name one attempt (the DAG-run bridge derives
+ * its `dag_run_id` from them).
+ */
+function traceHeaders(workflowId: string, taskId: string, correlationId: string | undefined, scheduledTime?: number): Record<string, string> {
+  return { workflowId, taskId, ...(correlationId ? { correlationId } : {}), ...(scheduledTime ? { taskScheduledTime: String(scheduledTime) } : {}) };
 }
 
 /**
@@ -24,7 +29,7 @@ export function createKafkaPublishExecutor(bus: Bus): SystemTaskExecutor {
     await bus.publish(topic, {
       key: request.key === undefined || request.key === null ? undefined : String(request.key),
       value: JSON.stringify(request.value ?? null),
-      headers: { ...headers, ...traceHeaders(workflow.workflowId, task.taskId, workflow.correlationId) },
+      headers: { ...headers, ...traceHeaders(workflow.workflowId, task.taskId, workflow.correlationId, task.scheduledTime) },
     });
     return { kind: "complete", outputData: {} };
   };

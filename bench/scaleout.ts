@@ -1,0 +1,168 @@
+/**
+ * Scale-out CPU (issue 13): the summed CPU of all Baton processes per completed
+ * workflow, with one process and with three on one EventStoreDB (the test
+ * stand-in, running in this process and not counted), with partitioned
+ * ownership (BATON_CLUSTER=true) and without it (every process sweeping every
+ * timer and racing for every reactor, as before).
+ *
+ *   tsx bench/scaleout.ts [--workflows N] [--out file.json]
+ *
+ * Workflows: SIMPLE -> EVENT (a reactor) -> WAIT 0 s (a timer) -> SIMPLE, started
+ * round-robin on the processes; workers poll all processes in turn over REST.
+ * CPU is read from /proc/<pid>/stat (Linux), from the first start to the last completion.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startEsdbStandin } from "../tests/support/esdb-standin/index.ts";
+import { freePort } from "../tests/support/process.ts";
+
+const { values } = parseArgs({
+  options: { workflows: { type: "string", default: "300" }, out: { type: "string" } },
+});
+const workflows = Number(values.workflows);
+if (!Number.isInteger(workflows) || workflows < 1) {
+  console.error("bench/scaleout: --workflows must be a whole number >= 1");
+  process.exit(2);
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
+}
+
+async function call(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+async function waitHealthy(url: string, members: number | undefined): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const health = JSON.parse((await call(url, "GET", "/health")).text);
+      if (members === undefined || health.ownership?.members?.length === members) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not become healthy`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+interface Result {
+  scenario: string;
+  processes: number;
+  workflows: number;
+  seconds: number;
+  cpuSeconds: number;
+  cpuMsPerWorkflow: number;
+}
+
+async function scenario(name: string, processes: number, cluster: boolean): Promise<Result> {
+  const standin = await startEsdbStandin();
+  const dirs: string[] = [];
+  const children: ChildProcess[] = [];
+  try {
+    const urls: string[] = [];
+    for (let i = 0; i < processes; i++) {
+      const port = await freePort();
+      const dir = await mkdtemp(join(tmpdir(), "baton-bench-scaleout-"));
+      dirs.push(dir);
+      children.push(
+        spawn(process.execPath, ["--import", "tsx", "src/api/node.ts"], {
+          stdio: "ignore",
+          env: {
+            ...process.env,
+            PORT: String(port),
+            HOST: "127.0.0.1",
+            DATA_DIR: dir,
+            BATON_EVENT_STORE: "esdb",
+            ESDB_URL: standin.connectionString,
+            BATON_CLUSTER: String(cluster),
+            BATON_PARTITIONS: "64",
+            BATON_HEARTBEAT_MS: "1000",
+            BATON_TAKEOVER_MS: "5000",
+          },
+        }),
+      );
+      urls.push(`http://127.0.0.1:${port}`);
+    }
+    for (const url of urls) await waitHealthy(url, cluster ? processes : undefined);
+    await call(urls[0]!, "POST", "/api/metadata/taskdefs", [{ name: "bench_step", retryCount: 1, responseTimeoutSeconds: 30 }]);
+    await call(urls[0]!, "POST", "/api/metadata/workflow", {
+      name: "bench_scaleout",
+      tasks: [
+        { name: "bench_step", taskReferenceName: "one" },
+        { name: "tell", taskReferenceName: "tell", type: "EVENT", sink: "bench_topic" },
+        { name: "pause", taskReferenceName: "pause", type: "WAIT", inputParameters: { duration: "0 seconds" } },
+        { name: "bench_step", taskReferenceName: "two" },
+      ],
+    });
+    for (const url of urls) {
+      while ((await call(url, "GET", "/api/metadata/workflow/bench_scaleout")).status !== 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    const pids = children.map((child) => child.pid!);
+    const cpuBefore = await Promise.all(pids.map(cpuSeconds));
+    const started = Date.now();
+    const ids = await Promise.all(
+      Array.from({ length: workflows }, async (_, n) => (await call(urls[n % processes]!, "POST", "/api/workflow", { name: "bench_scaleout", input: { n } })).text),
+    );
+    let done = false;
+    let turn = 0;
+    const worker = async () => {
+      while (!done) {
+        const url = urls[turn++ % processes]!;
+        const polled = JSON.parse((await call(url, "GET", "/api/tasks/poll/batch/bench_step?workerid=bench&count=10&timeout=100")).text || "[]") as {
+          taskId: string;
+          workflowInstanceId: string;
+        }[];
+        for (const task of polled) {
+          await call(urls[turn++ % processes]!, "POST", "/api/tasks", { workflowInstanceId: task.workflowInstanceId, taskId: task.taskId, status: "COMPLETED", workerId: "bench" });
+        }
+      }
+    };
+    const workers = Array.from({ length: 4 }, worker);
+    for (;;) {
+      const search = JSON.parse((await call(urls[0]!, "GET", `/api/workflow/search?size=1&query=${encodeURIComponent("status IN (RUNNING)")}`)).text);
+      if (search.totalHits === 0) {
+        const statuses = await Promise.all(ids.map(async (id) => JSON.parse((await call(urls[0]!, "GET", `/api/workflow/${id}?includeTasks=false`)).text).status));
+        if (statuses.every((status) => status === "COMPLETED")) break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const cpuAfter = await Promise.all(pids.map(cpuSeconds));
+    done = true;
+    await Promise.all(workers);
+    const cpu = cpuAfter.reduce((sum, after, i) => sum + after - cpuBefore[i]!, 0);
+    return { scenario: name, processes, workflows, seconds, cpuSeconds: cpu, cpuMsPerWorkflow: (cpu * 1000) / workflows };
+  } finally {
+    for (const child of children) child.kill("SIGKILL");
+    await standin.stop();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const results: Result[] = [];
+results.push(await scenario("1 process", 1, false));
+results.push(await scenario("3 processes, BATON_CLUSTER=true", 3, true));
+results.push(await scenario("3 processes, no ownership (every process sweeps and drains everything)", 3, false));
+const base = results[0]!.cpuMsPerWorkflow;
+console.log(`\nsummed server CPU per completed workflow (${workflows} workflows: SIMPLE, EVENT, WAIT, SIMPLE)`);
+for (const r of results) {
+  console.log(
+    `${r.scenario.padEnd(75)} ${r.cpuMsPerWorkflow.toFixed(1).padStart(7)} ms/workflow  ${(r.cpuMsPerWorkflow / base).toFixed(2)}x  (${(r.workflows / r.seconds).toFixed(1)} workflows/s)`,
+  );
+}
+if (values.out) await writeFile(values.out, JSON.stringify(results, null, 2));
+process.exit(0);

@@ -1,0 +1,54 @@
+"""name_parse: splits full names into their parts (the nameparser library).
+
+Reads conf.s3_input_uri (a CSV with a `name` column, or one name a line) and
+writes `<prefix>/name_parse_output.csv` and `<prefix>/NameParse_Stats.jsonl`.
+conf.fail = true fails the run on purpose. See baton_dag_io for the conf.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from airflow.sdk import dag, get_current_context, task
+
+FIELDS = ["input", "title", "first", "middle", "last", "suffix", "nickname", "valid"]
+
+
+@dag(dag_id="name_parse", schedule=None, start_date=datetime(2024, 1, 1), catchup=False, tags=["baton-test"],
+     default_args={"retries": 0})
+def name_parse():
+    @task(task_id="parse_names")
+    def parse_names() -> dict:
+        from nameparser import HumanName
+
+        import baton_dag_io as dio
+
+        context = get_current_context()
+        conf = dict(context["dag_run"].conf or {})
+        run_id = context["run_id"]
+        started = dio.now_ms()
+        where = dio.run_io(conf, "name_parse", run_id)
+        client = dio.s3_client()
+        names = dio.read_rows(client, where.input_bucket, where.input_key, "name")
+        dio.fail_if_asked(conf, "name_parse", client)
+        dio.delay_if_asked(conf)
+
+        rows = []
+        for raw in names:
+            parsed = HumanName(raw.strip())
+            valid = bool(parsed.first and parsed.last)
+            rows.append({"input": raw.strip(), "title": parsed.title, "first": parsed.first, "middle": parsed.middle,
+                         "last": parsed.last, "suffix": parsed.suffix, "nickname": parsed.nickname, "valid": valid})
+        output_key = f"{where.output_prefix}/name_parse_output.csv"
+        dio.write_csv(client, where.output_bucket, output_key, FIELDS, rows)
+        valid = sum(1 for row in rows if row["valid"])
+        stats = {"dag_id": "name_parse", "dag_run_id": run_id, "workflowId": conf.get("workflowId"),
+                 "records_in": len(names), "records_out": len(rows), "parsed": valid, "unparsed": len(rows) - valid,
+                 "output_key": output_key, "started_at": started, "ended_at": dio.now_ms()}
+        dio.write_stats(client, where.output_bucket, f"{where.output_prefix}/NameParse_Stats.jsonl", [stats])
+        return {"output_key": output_key, "records": len(rows)}
+
+    parse_names()
+
+
+name_parse()
