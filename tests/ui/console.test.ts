@@ -8,7 +8,7 @@
  * may request any host but Baton's. Screenshots land in .cache/ui-screenshots.
  */
 import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ensureConsoleBuilt } from "../../scripts/build-console.ts";
 import { consolePage, launchChromium, screenshot } from "../support/browser.ts";
 import { eventually, http, startBaton, type TestBaton } from "../support/baton.ts";
@@ -19,6 +19,8 @@ let session: Awaited<ReturnType<typeof consolePage>>;
 let page: Page;
 
 beforeAll(async () => {
+  // The test machines are shared and loaded: give the page's live updates time (expect.poll waits 1 s by default).
+  vi.setConfig({ expect: { poll: { timeout: 10_000, interval: 100 } } });
   await ensureConsoleBuilt();
   baton = await startBaton();
   browser = await launchChromium();
@@ -95,10 +97,10 @@ describe("the console", () => {
     await expect.poll(() => page.getByTestId("executions").isVisible()).toBe(true);
     const id = await start("ui_live", { customer: 42 });
     const row = page.getByTestId(`execution-${id}`);
-    await row.waitFor({ timeout: 10_000 });
+    await row.waitFor({ timeout: 20_000 });
     expect(await row.getAttribute("data-status")).toBe("RUNNING");
     await work("ui_work", "COMPLETED", { done: true });
-    await expect.poll(() => row.getAttribute("data-status"), { timeout: 10_000 }).toBe("COMPLETED");
+    await expect.poll(() => row.getAttribute("data-status"), { timeout: 20_000 }).toBe("COMPLETED");
     await screenshot(page, "executions");
     // The filters narrow the list through Baton's search.
     await page.getByLabel("status").selectOption("FAILED");
@@ -115,7 +117,7 @@ describe("the console", () => {
     const id = await start("ui_steered");
     await page.goto(`${baton.url}/#/workflow/${id}`);
     const status = () => page.getByTestId("workflow-status").getAttribute("data-status");
-    await expect.poll(status, { timeout: 10_000 }).toBe("RUNNING");
+    await expect.poll(status, { timeout: 20_000 }).toBe("RUNNING");
     const dialogs: string[] = [];
     page.on("dialog", (dialog) => {
       dialogs.push(dialog.message());
@@ -150,7 +152,7 @@ describe("the console", () => {
 
     await page.goto(`${baton.url}/#/workflow/${id}`);
     const suggestion = page.getByTestId("suggestion");
-    await suggestion.waitFor({ timeout: 10_000 });
+    await suggestion.waitFor({ timeout: 20_000 });
     expect(await suggestion.textContent()).toContain("call_service");
     // The restart point is ringed on the graph, the failed task is red.
     await expect.poll(() => page.locator(".react-flow__node.restart-point").count()).toBe(1);
@@ -158,9 +160,9 @@ describe("the console", () => {
     await screenshot(page, "retry-suggestion");
 
     await page.getByTestId("retry-suggestion").click();
-    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 10_000 }).toBe("RUNNING");
+    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 20_000 }).toBe("RUNNING");
     await work("ui_flaky", "COMPLETED", { recovered: true });
-    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 10_000 }).toBe("COMPLETED");
+    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 20_000 }).toBe("COMPLETED");
     await expect.poll(() => page.getByTestId("node-call_service").getAttribute("data-status")).toBe("COMPLETED");
     expect(await workflowStatus(id)).toBe("COMPLETED");
     await screenshot(page, "retried");
@@ -186,17 +188,17 @@ describe("the console", () => {
     await eventually(async () => ((await workflowStatus(id)) === "FAILED" ? true : undefined));
 
     await page.goto(`${baton.url}/#/workflow/${id}`);
-    await page.getByTestId("suggestion").waitFor({ timeout: 10_000 });
+    await page.getByTestId("suggestion").waitFor({ timeout: 20_000 });
     expect(await page.getByTestId("suggestion").textContent()).toContain("mailbox does not exist");
     // The restart point is the publisher, not the EVENT that failed.
     await expect.poll(() => page.locator(".react-flow__node.restart-point [data-testid]").getAttribute("data-testid")).toBe("node-publish");
     await screenshot(page, "sink-suggestion");
     await page.getByTestId("retry-suggestion").click();
-    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 10_000 }).toBe("RUNNING");
+    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 20_000 }).toBe("RUNNING");
     const second = await eventTask();
     expect(second.taskId).not.toBe(first.taskId);
     await http(baton.url, "POST", "/api/tasks", { workflowInstanceId: id, taskId: second.taskId, status: "COMPLETED", outputData: { valid: true } });
-    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 10_000 }).toBe("COMPLETED");
+    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 20_000 }).toBe("COMPLETED");
     expect(await page.getByTestId("node-await_reply").getAttribute("data-status")).toBe("COMPLETED");
   });
 
@@ -235,11 +237,11 @@ describe("the console", () => {
     shapes.workflowId = id;
     await page.goto(`${baton.url}/#/workflow/${id}`);
     const status = (ref: string) => page.getByTestId(`node-${ref}`).getAttribute("data-status");
-    await expect.poll(() => status("branch_a"), { timeout: 10_000 }).toBe("SCHEDULED");
+    await expect.poll(() => status("branch_a"), { timeout: 20_000 }).toBe("SCHEDULED");
     await work("ui_branch_a", "COMPLETED");
     await work("ui_branch_b", "COMPLETED");
     // Live: the page follows the workflow's events without a reload.
-    await expect.poll(() => status("last"), { timeout: 10_000 }).toBe("SCHEDULED");
+    await expect.poll(() => status("last"), { timeout: 20_000 }).toBe("SCHEDULED");
     expect(await status("fork")).toBe("COMPLETED");
     expect(await status("join")).toBe("COMPLETED");
     expect(await status("route")).toBe("COMPLETED");
@@ -256,7 +258,7 @@ describe("the console", () => {
     expect(shapes.workflowId).not.toBe("");
     await page.goto(`${baton.url}/#/workflow/${shapes.workflowId}`);
     const status = (ref: string) => page.getByTestId(`node-${ref}`).getAttribute("data-status");
-    await expect.poll(() => status("last"), { timeout: 10_000 }).toBe("SCHEDULED");
+    await expect.poll(() => status("last"), { timeout: 20_000 }).toBe("SCHEDULED");
     await expect.poll(() => page.getByTestId("timeline").locator("tbody tr").count()).toBeGreaterThan(5);
     // Revision 1: only the fork's branches had been scheduled.
     await page.getByTestId("revision-slider").fill("1");
@@ -275,7 +277,7 @@ describe("the console", () => {
     await eventually(async () => ((await workflowStatus(id)) === "COMPLETED" ? true : undefined));
     await page.goto(`${baton.url}/#/workflow/${id}`);
     const node = page.getByTestId("node-call_child");
-    await expect.poll(() => node.getAttribute("data-status"), { timeout: 10_000 }).toBe("COMPLETED");
+    await expect.poll(() => node.getAttribute("data-status"), { timeout: 20_000 }).toBe("COMPLETED");
     expect(await node.textContent()).toContain("→ ui_child");
     await node.click();
     await page.getByTestId("task-call_child").getByRole("link").click();
@@ -294,7 +296,7 @@ describe("the console", () => {
     // The graph follows the JSON as it is typed.
     await expect.poll(() => page.getByTestId("node-work").count()).toBe(1);
     await page.getByRole("button", { name: "Register" }).click();
-    await page.getByRole("link", { name: /ui_edited/ }).waitFor({ timeout: 10_000 });
+    await page.getByRole("link", { name: /ui_edited/ }).waitFor({ timeout: 20_000 });
     const stored = (await http(baton.url, "GET", "/api/metadata/workflow/ui_edited")).json() as { tasks: { taskReferenceName: string }[] };
     expect(stored.tasks[0]!.taskReferenceName).toBe("work");
     await screenshot(page, "definitions");
@@ -307,13 +309,13 @@ describe("the console", () => {
     expect((await http(baton.url, "GET", "/api/tasks/poll/ui_queue_probe?workerid=probe-worker&domain=elsewhere")).status).toBe(204);
     await page.goto(`${baton.url}/#/operations`);
     const queueRow = page.getByTestId("queues").locator("tr", { hasText: "ui_queue_probe" });
-    await expect.poll(() => queueRow.locator("td").nth(1).textContent(), { timeout: 10_000 }).toBe("1");
+    await expect.poll(() => queueRow.locator("td").nth(1).textContent(), { timeout: 20_000 }).toBe("1");
     await expect.poll(() => queueRow.locator("td").nth(2).textContent()).toContain("probe-worker");
     const statsRow = page.getByTestId("stats").locator("tr", { hasText: "ui_queued" });
-    await expect.poll(() => statsRow.locator("td").nth(2).textContent(), { timeout: 10_000 }).toBe("1");
+    await expect.poll(() => statsRow.locator("td").nth(2).textContent(), { timeout: 20_000 }).toBe("1");
     await start("ui_queued");
     // Stats arrive over the subscription (at most once a second), without a reload.
-    await expect.poll(() => statsRow.locator("td").nth(2).textContent(), { timeout: 10_000 }).toBe("2");
+    await expect.poll(() => statsRow.locator("td").nth(2).textContent(), { timeout: 20_000 }).toBe("2");
     await screenshot(page, "operations");
   });
 
@@ -321,12 +323,12 @@ describe("the console", () => {
     await register({ name: "ui_graphiql", tasks: [{ name: "ui_work", taskReferenceName: "work", type: "SIMPLE" }] });
     await page.goto(`${baton.url}/graphiql`);
     const run = page.locator(".graphiql-execute-button");
-    await run.waitFor({ timeout: 15_000 });
+    await run.waitFor({ timeout: 20_000 });
     // The editor loads its CodeMirror modules lazily; run once the query is in it.
-    await expect.poll(() => page.locator(".graphiql-query-editor").textContent(), { timeout: 15_000 }).toContain("workflowDefs");
+    await expect.poll(() => page.locator(".graphiql-query-editor").textContent(), { timeout: 20_000 }).toContain("workflowDefs");
     await run.click();
     const result = page.locator(".result-window");
-    await expect.poll(() => result.textContent(), { timeout: 10_000 }).toContain("ui_graphiql");
+    await expect.poll(() => result.textContent(), { timeout: 20_000 }).toContain("ui_graphiql");
     await screenshot(page, "graphiql");
   });
 
@@ -356,11 +358,11 @@ describe("the console", () => {
     await screenshot(page, "designer");
 
     await page.getByTestId("deploy").click();
-    await page.waitForURL(/#\/workflow\//, { timeout: 10_000 });
+    await page.waitForURL(/#\/workflow\//, { timeout: 20_000 });
     const id = decodeURIComponent(page.url().split("#/workflow/")[1]!);
     await page.getByTestId("workflow-status").waitFor();
     expect(["RUNNING", "COMPLETED"]).toContain(await page.getByTestId("workflow-status").getAttribute("data-status"));
-    await expect.poll(() => page.getByTestId("node-kafka_publish_1").getAttribute("data-status"), { timeout: 10_000 }).toBe("COMPLETED");
+    await expect.poll(() => page.getByTestId("node-kafka_publish_1").getAttribute("data-status"), { timeout: 20_000 }).toBe("COMPLETED");
     const started = (await http(baton.url, "GET", `/api/workflow/${id}`)).json() as { workflowName: string };
     expect(started.workflowName).toBe("ui_designed");
     await screenshot(page, "designed-execution");
