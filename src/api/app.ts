@@ -17,6 +17,7 @@ import { metadataRoutes } from "./rest/metadata.ts";
 import { routerRoutes, type RouterView } from "./rest/router.ts";
 import { taskRoutes } from "./rest/tasks.ts";
 import { bulkRoutes, workflowRoutes } from "./rest/workflow.ts";
+import { type ConsoleAssetReader, consoleRoutes } from "./console/routes.ts";
 import { BATON_VERSION } from "./version.ts";
 import { type BatonLogger, silentLogger } from "./observability/logger.ts";
 import { requestContext, requestIdOf } from "./observability/request-context.ts";
@@ -59,10 +60,12 @@ export interface AppDeps {
   fanout?: FanoutCompatOptions & { prefix: string };
   /** The contact-form pipeline's `POST /api/contact` (BATON_CONTACT_API), mounted when given. */
   contact?: ContactCompatOptions;
+  /** The built web console's files: served at `GET /` and `GET /assets/:file` when given. */
+  consoleAssets?: ConsoleAssetReader;
 }
 
 /** The portable HTTP app: one `fetch(Request)` for every runtime. */
-export function createApp({ engine, router, logger = silentLogger, logError, graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS, metrics = ownMetrics(engine, router), health = ownHealth(router, ingestion !== undefined), fanout, contact }: AppDeps) {
+export function createApp({ engine, router, logger = silentLogger, logError, graphql, ingestion, upgradeWebSocket, auth, limits = DEFAULT_INPUT_LIMITS, metrics = ownMetrics(engine, router), health = ownHealth(router, ingestion !== undefined), fanout, contact, consoleAssets }: AppDeps) {
   const reportError = logError ?? ((error: unknown, requestId?: string) => logger.error("unexpected error", { requestId, error }));
   const app = new Hono();
   // First: every answer, a refused one included, carries its request id.
@@ -92,6 +95,7 @@ export function createApp({ engine, router, logger = silentLogger, logError, gra
   if (ingestion) app.route("/", ingestionRoutes({ engine, ...ingestion }));
   if (fanout) app.route(fanout.prefix, fanoutCompatRoutes(engine, fanout));
   if (contact) app.route("/", contactCompatRoutes(engine, contact));
+  if (consoleAssets) app.route("/", consoleRoutes(consoleAssets));
   app.notFound((c) =>
     c.json({ status: 404, message: `No endpoint ${c.req.method} ${c.req.path}`, instance: c.req.path, retryable: false }, 404),
   );

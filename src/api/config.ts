@@ -167,6 +167,8 @@ export const ConfigSchema = v.object({
   ),
   /** GraphiQL on GET /graphql; it loads its assets from a CDN, so it is off unless asked for. */
   BATON_GRAPHIQL: v.optional(boolean("BATON_GRAPHIQL"), "false"),
+  /** The web console at `/` (built into dist/console by `npm start`). */
+  BATON_CONSOLE: v.optional(boolean("BATON_CONSOLE"), "true"),
   /** The seed's data services Baton runs in its own process, on its bus (src/services); unset: all on the in-process bus, none on Kafka. */
   BATON_SERVICES: v.optional(serviceList("BATON_SERVICES")),
   /** email-validator: share of requests answered with a simulated failure (0..1), to show failure and retry. */

@@ -60,6 +60,8 @@ const nodeOutput: LogOutput = {
   terminal: process.stdout.isTTY === true,
   write: (line, level) => void (level === "warn" || level === "error" ? process.stderr : process.stdout).write(`${line}\n`),
 };
+import { CONSOLE_BUILD_DIR, fsConsoleAssets } from "./console/fs-assets.ts";
+import { fileURLToPath } from "node:url";
 
 /** Read-model checkpoints under DATA_DIR for the durable stores (the memory store starts empty anyway). */
 function checkpointsOf(config: Config): Pick<EngineDeps, "checkpoints" | "checkpointEvery"> {
@@ -226,7 +228,8 @@ export async function listenAndStart(
       ...(extras.services?.adapters ? { adapters: extras.services.adapters } : {}),
     });
     opened.unshift(() => services.close());
-    const app = createApp({ engine, router, graphql, ingestion, auth, limits, logger, metrics, health, ...exampleRoutesOf(config) });
+    const consoleAssets = config.BATON_CONSOLE ? fsConsoleAssets(fileURLToPath(CONSOLE_BUILD_DIR)) : undefined;
+    const app = createApp({ engine, router, graphql, ingestion, auth, limits, logger, metrics, health, consoleAssets, ...exampleRoutesOf(config) });
     const graphqlWs = attachGraphQLWebSocket(server as Server, graphql, auth);
     opened.unshift(() => graphqlWs.close());
     fetch = app.fetch;

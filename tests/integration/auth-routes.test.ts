@@ -26,7 +26,7 @@ import { authApp } from "../support/auth.ts";
  */
 
 /** Routes anyone may call. OPTIONS: CORS preflights never carry credentials and run nothing. */
-const PUBLIC = new Set(["GET /health", "HEAD /health", "GET /api/health", "HEAD /api/health", "GET /health/live", "HEAD /health/live", "GET /health/ready", "HEAD /health/ready", "GET /metrics", "HEAD /metrics", "GET /api-docs", "HEAD /api-docs", "GET /api-docs/ui", "HEAD /api-docs/ui", "GET /api-docs/ui.js", "HEAD /api-docs/ui.js", "POST /api/token"]);
+const PUBLIC = new Set(["GET /health", "HEAD /health", "GET /api/health", "HEAD /api/health", "GET /health/live", "HEAD /health/live", "GET /health/ready", "HEAD /health/ready", "GET /metrics", "HEAD /metrics", "GET /api-docs", "HEAD /api-docs", "GET /api-docs/ui", "HEAD /api-docs/ui", "GET /api-docs/ui.js", "HEAD /api-docs/ui.js", "POST /api/token", "GET /", "HEAD /", "GET /graphiql", "HEAD /graphiql", "GET /assets/:file", "HEAD /assets/:file"]);
 /** Routes a worker key may call (for its task types only). */
 const WORKER = new Set([
   "GET /api/tasks/poll/batch/:taskType",
@@ -97,7 +97,7 @@ describe("every REST route with authentication on", () => {
   it("lists the routes this test covers (ingestion and the fan-out compatibility API included)", () => {
     const keys = allRoutes().map((r) => `${r.method} ${r.path}`);
     expect(keys.length).toBeGreaterThan(60);
-    expect(keys).toEqual(expect.arrayContaining(["POST /workflow/deploy", "POST /api/metadata/taskdefs", "GET /api/workflow/:workflowId", "DELETE /api/admin/keys/:keyId", "POST /fanout/api/orchestrate", "GET /fanout/api/tasks/:taskId", "POST /api/contact"]));
+    expect(keys).toEqual(expect.arrayContaining(["POST /workflow/deploy", "POST /api/metadata/taskdefs", "GET /api/workflow/:workflowId", "DELETE /api/admin/keys/:keyId", "POST /fanout/api/orchestrate", "GET /fanout/api/tasks/:taskId", "POST /api/contact", "GET /", "GET /assets/:file"]));
   });
 
   it("refuses every non-public route without a token (401, Conductor's ErrorResponse), and with a forged one", async () => {
@@ -154,6 +154,9 @@ describe("every REST route with authentication on", () => {
   it("keeps the public routes open and answers reads for readers", async () => {
     expect((await h.app.request("/health")).status).toBe(200);
     expect((await h.app.request("/api/health")).status).toBe(200);
+    // The console's files are public: the page asks for a key and calls everything else with a token.
+    expect((await h.app.request("/")).status).toBe(200);
+    expect(await (await h.app.request("/assets/app.js")).text()).toBe("console.log(1)");
     expect((await h.app.request("/api/metadata/workflow", { headers: headers(tokens.reader) })).status).toBe(200);
     expect((await h.app.request("/api/metadata/workflow", { headers: { authorization: `Bearer ${tokens.reader}` } })).status).toBe(200);
   });

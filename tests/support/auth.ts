@@ -9,6 +9,8 @@ import type { ApiKeyRole } from "../../src/domain/api-keys/api-key.ts";
 import { createEngine } from "../../src/engine/engine.ts";
 import { createFsObjectStore } from "../../src/adapters/storage/fs.ts";
 
+const CONSOLE_FILES: Record<string, string> = { "index.html": "<!doctype html><title>console</title>", "assets/app.js": "console.log(1)" };
+
 /** scrypt at its lowest cost: tests make many keys and tokens. */
 export const testHasher = createScryptHasher({ cost: 1024 });
 
@@ -24,6 +26,8 @@ export async function authApp(settings: Partial<AuthSettings> = {}, { objectsDir
     ingestion: objectsDir ? { objects: createFsObjectStore(objectsDir) } : undefined,
     fanout: fanoutPrefix ? { prefix: fanoutPrefix, workflowName: "fanout_orchestration", requestTopic: "fanout-orchestrate-requests" } : undefined,
     contact: fanoutPrefix ? { topic: "contact-form-submitted" } : undefined,
+    // A built console of two files, so its routes are among those the route tests enumerate.
+    consoleAssets: async (path) => (CONSOLE_FILES[path] === undefined ? undefined : new TextEncoder().encode(CONSOLE_FILES[path])),
   });
   /** A new key of `role`, made the way the admin endpoint makes it. */
   const key = (role: ApiKeyRole, taskTypes: string[] = []) =>

@@ -25,9 +25,10 @@ export type AccessRule = { method: string; pattern: string; access: (params: Rec
 const fixed = (access: Access) => () => access;
 
 /**
- * The routes anyone may call: health checks, the token endpoint itself, and
+ * The routes anyone may call: health checks, the token endpoint itself,
  * Prometheus metrics (counts by workflow and task type, no payloads; scrapers
- * cannot renew tokens, so keep `/metrics` off public networks by their policy).
+ * cannot renew tokens, so keep `/metrics` off public networks by their policy),
+ * and the console's static files (it asks for a key, then calls the API with a token).
  */
 export const PUBLIC_ROUTES: readonly (readonly [string, string])[] = [
   ["GET", "/health"],
@@ -39,6 +40,9 @@ export const PUBLIC_ROUTES: readonly (readonly [string, string])[] = [
   ["GET", "/api-docs/ui"],
   ["GET", "/api-docs/ui.js"],
   ["POST", "/api/token"],
+  ["GET", "/"],
+  ["GET", "/graphiql"],
+  ["GET", "/assets/:file"],
 ];
 
 /** The routes that need something other than the default (reader for GET/HEAD, admin otherwise), first match first. */

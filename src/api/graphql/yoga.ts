@@ -32,7 +32,7 @@ export type BatonGraphQL = YogaServerInstance<Record<string, unknown>, Record<st
 
 /** Every resolver of the schema, by type (the drift test compares these with `schema.graphql`). */
 export function batonResolvers(deps: GraphQLDeps, options: { statsIntervalMs?: number } = {}) {
-  const { Query, Mutation } = createResolvers(deps);
+  const { Query, Mutation, WorkflowDef } = createResolvers(deps);
   const dagRuns = createDagRunResolvers(deps.engine);
   return {
     JSON: JSONScalar,
@@ -40,6 +40,7 @@ export function batonResolvers(deps: GraphQLDeps, options: { statsIntervalMs?: n
     Mutation,
     Subscription: { ...createSubscriptions(deps.engine, options), ...dagRuns.Subscription },
     DagRun: dagRuns.DagRun,
+    WorkflowDef,
   };
 }
 

@@ -1,0 +1,92 @@
+import { useEffect, useState } from "react";
+import { gql } from "../api.ts";
+import { json, useQuery } from "../hooks.ts";
+import { WorkflowGraph } from "../WorkflowGraph.tsx";
+
+const LIST = `{ workflowDefs { name version description warnings { path message } } }`;
+const ONE = `query Def($name: String!, $version: Int) { workflowDef(name: $name, version: $version) { name version definition warnings { path message } } }`;
+const REGISTER = `mutation Register($definition: JSON!, $overwrite: Boolean) { registerWorkflowDef(definition: $definition, overwrite: $overwrite) { name version warnings { path message } } }`;
+
+interface Warning {
+  path: string;
+  message: string;
+}
+
+/** Workflow definitions: the list, and one drawn as a graph beside its JSON, which can be edited and registered. */
+export function Definitions({ name }: { name?: string }) {
+  const list = useQuery<{ workflowDefs: { name: string; version: number; description: string | null; warnings: Warning[] }[] }>(LIST);
+  return (
+    <section className="definitions">
+      <h1>Definitions</h1>
+      <div className="split">
+        <ul className="def-list">
+          <li>
+            <a href="#/definitions/+new">+ new definition</a>
+          </li>
+          {list.data?.workflowDefs.map((def) => (
+            <li key={`${def.name}:${def.version}`}>
+              <a href={`#/definitions/${encodeURIComponent(def.name)}`} className={def.name === name ? "active" : ""}>
+                {def.name} <small>v{def.version}</small>
+              </a>
+              {def.warnings.length ? <span className="badge tone-waiting">{def.warnings.length} warnings</span> : null}
+            </li>
+          ))}
+        </ul>
+        {name ? <DefinitionEditor key={name} name={name} onRegistered={list.refetch} /> : <p className="muted">Choose a definition.</p>}
+      </div>
+    </section>
+  );
+}
+
+const NEW_DEFINITION = { name: "new_workflow", version: 1, schemaVersion: 2, tasks: [{ name: "first_task", taskReferenceName: "first", type: "SIMPLE" }] };
+
+function DefinitionEditor({ name, onRegistered }: { name: string; onRegistered: () => void }) {
+  const isNew = name === "+new";
+  const def = useQuery<{ workflowDef: { definition: Record<string, unknown>; warnings: Warning[] } }>(ONE, { name }, isNew);
+  const [text, setText] = useState(isNew ? json(NEW_DEFINITION) : "");
+  const [outcome, setOutcome] = useState<{ error?: string; warnings?: Warning[]; ok?: string }>({});
+  useEffect(() => {
+    if (def.data) setText(json(def.data.workflowDef.definition));
+  }, [def.data]);
+  let parsed: { tasks?: unknown[] } | undefined;
+  let parseError: string | undefined;
+  try {
+    parsed = JSON.parse(text) as { tasks?: unknown[] };
+  } catch (error) {
+    parseError = error instanceof Error ? error.message : String(error);
+  }
+  const register = async () => {
+    if (!parsed) return;
+    try {
+      const result = await gql<{ registerWorkflowDef: { name: string; version: number; warnings: Warning[] } }>(REGISTER, { definition: parsed, overwrite: true });
+      setOutcome({ ok: `registered ${result.registerWorkflowDef.name} v${result.registerWorkflowDef.version}`, warnings: result.registerWorkflowDef.warnings });
+      onRegistered();
+    } catch (error) {
+      setOutcome({ error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  const warnings = outcome.warnings ?? def.data?.workflowDef.warnings ?? [];
+  return (
+    <div className="def-editor">
+      <div className="def-graph">{parsed && Array.isArray(parsed.tasks) ? <WorkflowGraph tasks={parsed.tasks as never} /> : null}</div>
+      <div className="def-json">
+        <textarea spellCheck={false} value={text} onChange={(event) => setText(event.target.value)} aria-label="definition JSON" />
+        {parseError ? <p className="error">JSON: {parseError}</p> : null}
+        <button disabled={!parsed} onClick={register}>
+          Register
+        </button>
+        {outcome.ok ? <p className="message">{outcome.ok}</p> : null}
+        {outcome.error ? <p className="error" data-testid="definition-error">{outcome.error}</p> : null}
+        {warnings.length ? (
+          <ul className="warnings">
+            {warnings.map((warning) => (
+              <li key={warning.path + warning.message}>
+                <code>{warning.path}</code>: {warning.message}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </div>
+    </div>
+  );
+}

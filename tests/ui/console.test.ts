@@ -1,0 +1,370 @@
+/**
+ * The web console in a real browser (Debian's Chromium through playwright-core)
+ * against a running Baton: the execution list updates live, a failed workflow's
+ * (and a failed sink workflow's) retry suggestion takes it to COMPLETED in one click, the graph colours a fork,
+ * a switch and a loop, the timeline slider shows an earlier state, and the
+ * designer builds, deploys and starts KAFKA_PUBLISH -> EVENT -> SIMPLE, and
+ * GraphiQL runs a query from the console's own build. No page
+ * may request any host but Baton's. Screenshots land in .cache/ui-screenshots.
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { ensureConsoleBuilt } from "../../scripts/build-console.ts";
+import { consolePage, launchChromium, screenshot } from "../support/browser.ts";
+import { eventually, http, startBaton, type TestBaton } from "../support/baton.ts";
+
+let baton: TestBaton;
+let browser: Browser;
+let session: Awaited<ReturnType<typeof consolePage>>;
+let page: Page;
+
+beforeAll(async () => {
+  // The test machines are shared and loaded: give the page's live updates time (expect.poll waits 1 s by default).
+  vi.setConfig({ expect: { poll: { timeout: 10_000, interval: 100 } } });
+  await ensureConsoleBuilt();
+  baton = await startBaton();
+  browser = await launchChromium();
+  const taskDefs = ["ui_work", "ui_flaky", "ui_branch_a", "ui_branch_b", "ui_last"].map((name) => ({ name, retryCount: 0, timeoutSeconds: 0, responseTimeoutSeconds: 3600, ownerEmail: "ui@baton.local" }));
+  expect((await http(baton.url, "POST", "/api/metadata/taskdefs", taskDefs)).status).toBe(200);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await baton?.close();
+});
+
+beforeEach(async () => {
+  session = await consolePage(browser, baton.url);
+  page = session.page;
+});
+
+afterEach(async () => {
+  expect(session.foreignRequests, "requests to hosts other than Baton").toEqual([]);
+  expect(session.pageErrors, "uncaught errors in the page").toEqual([]);
+  await page.context().close();
+});
+
+async function register(definition: Record<string, unknown>): Promise<void> {
+  const response = await http(baton.url, "POST", "/api/metadata/workflow", { version: 1, schemaVersion: 2, ownerEmail: "ui@baton.local", ...definition });
+  expect(response.status, response.text).toBe(200);
+}
+
+async function start(name: string, input: Record<string, unknown> = {}): Promise<string> {
+  const response = await http(baton.url, "POST", "/api/workflow", { name, input });
+  expect(response.status, response.text).toBe(200);
+  return response.text;
+}
+
+/** Polls one task of `taskType` as a worker would and reports `status` for it. */
+async function work(taskType: string, status: "COMPLETED" | "FAILED", output: Record<string, unknown> = {}): Promise<string> {
+  const task = await eventually(async () => {
+    const polled = await http(baton.url, "GET", `/api/tasks/poll/${taskType}?workerid=ui-test`);
+    return polled.status === 200 && polled.text ? (polled.json() as { taskId: string; workflowInstanceId: string }) : undefined;
+  });
+  const updated = await http(baton.url, "POST", "/api/tasks", {
+    taskId: task.taskId,
+    workflowInstanceId: task.workflowInstanceId,
+    status,
+    outputData: output,
+    ...(status === "FAILED" ? { reasonForIncompletion: "the service answered 503" } : {}),
+  });
+  expect(updated.status, updated.text).toBe(200);
+  return task.workflowInstanceId;
+}
+
+const workflowStatus = async (id: string) => ((await http(baton.url, "GET", `/api/workflow/${id}?includeTasks=false`)).json() as { status: string }).status;
+
+// Set by the graph test, reused by the time-travel test.
+const shapes = { workflowId: "" };
+
+describe("the console", () => {
+  it("serves its page and assets from Baton, with a same-origin content policy", async () => {
+    const response = await fetch(`${baton.url}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'self'");
+    const html = await response.text();
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    const script = await fetch(`${baton.url}${asset}`);
+    expect(script.headers.get("content-type")).toContain("text/javascript");
+    expect(script.headers.get("cache-control")).toContain("immutable");
+    expect((await fetch(`${baton.url}/assets/..%2Fbuild-stamp.json`)).status).toBe(404);
+  });
+
+  it("lists executions and updates the list live when a workflow starts and completes", async () => {
+    await register({ name: "ui_live", tasks: [{ name: "ui_work", taskReferenceName: "work", type: "SIMPLE" }] });
+    await page.goto(`${baton.url}/`);
+    await expect.poll(() => page.getByTestId("executions").isVisible()).toBe(true);
+    const id = await start("ui_live", { customer: 42 });
+    const row = page.getByTestId(`execution-${id}`);
+    await row.waitFor({ timeout: 20_000 });
+    expect(await row.getAttribute("data-status")).toBe("RUNNING");
+    await work("ui_work", "COMPLETED", { done: true });
+    await expect.poll(() => row.getAttribute("data-status"), { timeout: 20_000 }).toBe("COMPLETED");
+    await screenshot(page, "executions");
+    // The filters narrow the list through Baton's search.
+    await page.getByLabel("status").selectOption("FAILED");
+    await expect.poll(() => row.count()).toBe(0);
+    await page.getByLabel("status").selectOption("COMPLETED");
+    await page.getByLabel("workflow type").fill("ui_live");
+    await expect.poll(() => row.count()).toBe(1);
+    await page.getByLabel("free text").fill("no-such-text-anywhere");
+    await expect.poll(() => row.count()).toBe(0);
+  });
+
+  it("pauses (confirmed), resumes, and terminates (confirmed; a dismissed confirmation does nothing) from the workflow page", async () => {
+    await register({ name: "ui_steered", tasks: [{ name: "ui_steered_work", taskReferenceName: "work", type: "SIMPLE" }] });
+    const id = await start("ui_steered");
+    await page.goto(`${baton.url}/#/workflow/${id}`);
+    const status = () => page.getByTestId("workflow-status").getAttribute("data-status");
+    await expect.poll(status, { timeout: 20_000 }).toBe("RUNNING");
+    const dialogs: string[] = [];
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void (dialog.message().startsWith("Terminate") && dialogs.filter((m) => m.startsWith("Terminate")).length === 1 ? dialog.dismiss() : dialog.accept());
+    });
+    await page.getByRole("button", { name: "Pause" }).click();
+    await expect.poll(status).toBe("PAUSED");
+    await page.getByRole("button", { name: "Resume" }).click();
+    await expect.poll(status).toBe("RUNNING");
+    // Dismissing the confirmation leaves the workflow alone; accepting terminates it.
+    await page.getByRole("button", { name: "Terminate" }).click();
+    await expect.poll(() => dialogs.length).toBe(2);
+    expect(await workflowStatus(id)).toBe("RUNNING");
+    await page.getByRole("button", { name: "Terminate" }).click();
+    await expect.poll(status).toBe("TERMINATED");
+    expect(dialogs).toEqual(["Pause this workflow?", "Terminate this workflow?", "Terminate this workflow?"]);
+    expect(await workflowStatus(id)).toBe("TERMINATED");
+  });
+
+  it("shows a failed workflow's retry suggestion, and one click takes it to COMPLETED", async () => {
+    await register({
+      name: "ui_retry",
+      tasks: [
+        { name: "ui_work", taskReferenceName: "prepare", type: "SIMPLE" },
+        { name: "ui_flaky", taskReferenceName: "call_service", type: "SIMPLE" },
+      ],
+    });
+    const id = await start("ui_retry");
+    await work("ui_work", "COMPLETED");
+    await work("ui_flaky", "FAILED");
+    await eventually(async () => ((await workflowStatus(id)) === "FAILED" ? true : undefined));
+
+    await page.goto(`${baton.url}/#/workflow/${id}`);
+    const suggestion = page.getByTestId("suggestion");
+    await suggestion.waitFor({ timeout: 20_000 });
+    expect(await suggestion.textContent()).toContain("call_service");
+    // The restart point is ringed on the graph, the failed task is red.
+    await expect.poll(() => page.locator(".react-flow__node.restart-point").count()).toBe(1);
+    expect(await page.getByTestId("node-call_service").getAttribute("data-status")).toBe("FAILED");
+    await screenshot(page, "retry-suggestion");
+
+    await page.getByTestId("retry-suggestion").click();
+    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 20_000 }).toBe("RUNNING");
+    await work("ui_flaky", "COMPLETED", { recovered: true });
+    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 20_000 }).toBe("COMPLETED");
+    await expect.poll(() => page.getByTestId("node-call_service").getAttribute("data-status")).toBe("COMPLETED");
+    expect(await workflowStatus(id)).toBe("COMPLETED");
+    await screenshot(page, "retried");
+  });
+
+  it("suggests rerunning a failed sink workflow from its publisher, and one click takes it to COMPLETED", async () => {
+    await register({
+      name: "ui_sink",
+      tasks: [
+        { name: "publish_request", taskReferenceName: "publish", type: "KAFKA_PUBLISH", inputParameters: { kafka_request: { topic: "ui-requests", value: { workflowId: "${workflow.workflowId}" } } } },
+        { name: "await_reply", taskReferenceName: "await_reply", type: "EVENT", sink: "conductor:ui_reply", asyncComplete: true },
+      ],
+    });
+    const id = await start("ui_sink");
+    const eventTask = async () =>
+      eventually(async () => {
+        const workflow = (await http(baton.url, "GET", `/api/workflow/${id}`)).json() as { tasks: { taskId: string; referenceTaskName: string; status: string }[] };
+        return workflow.tasks.filter((task) => task.referenceTaskName === "await_reply" && task.status === "IN_PROGRESS").at(-1);
+      });
+    // The service's reply reports a failure (as the router applies it).
+    const first = await eventTask();
+    await http(baton.url, "POST", "/api/tasks", { workflowInstanceId: id, taskId: first.taskId, status: "FAILED", reasonForIncompletion: "mailbox does not exist" });
+    await eventually(async () => ((await workflowStatus(id)) === "FAILED" ? true : undefined));
+
+    await page.goto(`${baton.url}/#/workflow/${id}`);
+    await page.getByTestId("suggestion").waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId("suggestion").textContent()).toContain("mailbox does not exist");
+    // The restart point is the publisher, not the EVENT that failed.
+    await expect.poll(() => page.locator(".react-flow__node.restart-point [data-testid]").getAttribute("data-testid")).toBe("node-publish");
+    await screenshot(page, "sink-suggestion");
+    await page.getByTestId("retry-suggestion").click();
+    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 20_000 }).toBe("RUNNING");
+    const second = await eventTask();
+    expect(second.taskId).not.toBe(first.taskId);
+    await http(baton.url, "POST", "/api/tasks", { workflowInstanceId: id, taskId: second.taskId, status: "COMPLETED", outputData: { valid: true } });
+    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status"), { timeout: 20_000 }).toBe("COMPLETED");
+    expect(await page.getByTestId("node-await_reply").getAttribute("data-status")).toBe("COMPLETED");
+  });
+
+  it("draws a fork, a switch and a loop with each task's status, live", async () => {
+    await register({
+      name: "ui_shapes",
+      tasks: [
+        {
+          name: "fork",
+          taskReferenceName: "fork",
+          type: "FORK_JOIN",
+          forkTasks: [[{ name: "ui_branch_a", taskReferenceName: "branch_a", type: "SIMPLE" }], [{ name: "ui_branch_b", taskReferenceName: "branch_b", type: "SIMPLE" }]],
+        },
+        { name: "join", taskReferenceName: "join", type: "JOIN", joinOn: ["branch_a", "branch_b"] },
+        {
+          name: "route",
+          taskReferenceName: "route",
+          type: "SWITCH",
+          evaluatorType: "value-param",
+          expression: "kind",
+          inputParameters: { kind: "${workflow.input.kind}" },
+          decisionCases: { big: [{ name: "mark_big", taskReferenceName: "mark_big", type: "SET_VARIABLE", inputParameters: { size: "big" } }] },
+          defaultCase: [{ name: "mark_small", taskReferenceName: "mark_small", type: "SET_VARIABLE", inputParameters: { size: "small" } }],
+        },
+        {
+          name: "repeat",
+          taskReferenceName: "repeat",
+          type: "DO_WHILE",
+          loopCondition: "if ($.repeat['iteration'] < 2) { true; } else { false; }",
+          loopOver: [{ name: "count", taskReferenceName: "count", type: "SET_VARIABLE", inputParameters: { counted: true } }],
+        },
+        { name: "ui_last", taskReferenceName: "last", type: "SIMPLE" },
+      ],
+    });
+    const id = await start("ui_shapes", { kind: "big" });
+    shapes.workflowId = id;
+    await page.goto(`${baton.url}/#/workflow/${id}`);
+    const status = (ref: string) => page.getByTestId(`node-${ref}`).getAttribute("data-status");
+    await expect.poll(() => status("branch_a"), { timeout: 20_000 }).toBe("SCHEDULED");
+    await work("ui_branch_a", "COMPLETED");
+    await work("ui_branch_b", "COMPLETED");
+    // Live: the page follows the workflow's events without a reload.
+    await expect.poll(() => status("last"), { timeout: 20_000 }).toBe("SCHEDULED");
+    expect(await status("fork")).toBe("COMPLETED");
+    expect(await status("join")).toBe("COMPLETED");
+    expect(await status("route")).toBe("COMPLETED");
+    expect(await status("mark_big")).toBe("COMPLETED");
+    expect(await status("mark_small")).toBe(""); // the case not taken
+    expect(await status("repeat")).toBe("COMPLETED");
+    expect(await status("count")).toBe("COMPLETED");
+    // The switch's cases and the loop's way back are drawn as labelled edges.
+    await expect.poll(() => page.locator(".react-flow__edge-text").allTextContents()).toEqual(expect.arrayContaining(["big", "default", "loop"]));
+    await screenshot(page, "graph");
+  });
+
+  it("shows the workflow as it was at an earlier revision on the timeline slider", async () => {
+    expect(shapes.workflowId).not.toBe("");
+    await page.goto(`${baton.url}/#/workflow/${shapes.workflowId}`);
+    const status = (ref: string) => page.getByTestId(`node-${ref}`).getAttribute("data-status");
+    await expect.poll(() => status("last"), { timeout: 20_000 }).toBe("SCHEDULED");
+    await expect.poll(() => page.getByTestId("timeline").locator("tbody tr").count()).toBeGreaterThan(5);
+    // Revision 1: only the fork's branches had been scheduled.
+    await page.getByTestId("revision-slider").fill("1");
+    await expect.poll(() => page.getByTestId("revision-shown").textContent()).toBe("as of revision 1");
+    await expect.poll(() => status("last")).toBe("");
+    expect(await status("branch_a")).not.toBe("COMPLETED");
+    await screenshot(page, "time-travel");
+    await page.getByRole("button", { name: "Back to live" }).click();
+    await expect.poll(() => status("last")).toBe("SCHEDULED");
+  });
+
+  it("draws a sub-workflow naming its child, and links to the child's execution", async () => {
+    await register({ name: "ui_child", tasks: [{ name: "note", taskReferenceName: "note", type: "SET_VARIABLE", inputParameters: { noted: true } }] });
+    await register({ name: "ui_parent", tasks: [{ name: "call_child", taskReferenceName: "call_child", type: "SUB_WORKFLOW", subWorkflowParam: { name: "ui_child", version: 1 } }] });
+    const id = await start("ui_parent");
+    await eventually(async () => ((await workflowStatus(id)) === "COMPLETED" ? true : undefined));
+    await page.goto(`${baton.url}/#/workflow/${id}`);
+    const node = page.getByTestId("node-call_child");
+    await expect.poll(() => node.getAttribute("data-status"), { timeout: 20_000 }).toBe("COMPLETED");
+    expect(await node.textContent()).toContain("→ ui_child");
+    await node.click();
+    await page.getByTestId("task-call_child").getByRole("link").click();
+    await expect.poll(() => page.locator("h1").textContent()).toContain("ui_child");
+    expect(await page.getByTestId("workflow-status").textContent()).toContain(`parent ${id}`);
+  });
+
+  it("edits a definition's JSON, shows Baton's validation error naming the field, and registers the fix", async () => {
+    await page.goto(`${baton.url}/#/definitions/+new`);
+    const editor = page.getByLabel("definition JSON");
+    await editor.waitFor();
+    await editor.fill(JSON.stringify({ name: "ui_edited", version: 1, tasks: [{ name: "ui_work", type: "SIMPLE" }] }));
+    await page.getByRole("button", { name: "Register" }).click();
+    await expect.poll(() => page.getByTestId("definition-error").textContent()).toMatch(/tasks\[0\]\.taskReferenceName/);
+    await editor.fill(JSON.stringify({ name: "ui_edited", version: 1, tasks: [{ name: "ui_work", taskReferenceName: "work", type: "SIMPLE" }] }));
+    // The graph follows the JSON as it is typed.
+    await expect.poll(() => page.getByTestId("node-work").count()).toBe(1);
+    await page.getByRole("button", { name: "Register" }).click();
+    await page.getByRole("link", { name: /ui_edited/ }).waitFor({ timeout: 20_000 });
+    const stored = (await http(baton.url, "GET", "/api/metadata/workflow/ui_edited")).json() as { tasks: { taskReferenceName: string }[] };
+    expect(stored.tasks[0]!.taskReferenceName).toBe("work");
+    await screenshot(page, "definitions");
+  });
+
+  it("shows task queues and live stats", async () => {
+    await register({ name: "ui_queued", tasks: [{ name: "ui_queue_probe", taskReferenceName: "probe", type: "SIMPLE" }] });
+    await start("ui_queued");
+    // An empty poll by a named worker: the queue keeps its task, the poll data records the worker.
+    expect((await http(baton.url, "GET", "/api/tasks/poll/ui_queue_probe?workerid=probe-worker&domain=elsewhere")).status).toBe(204);
+    await page.goto(`${baton.url}/#/operations`);
+    const queueRow = page.getByTestId("queues").locator("tr", { hasText: "ui_queue_probe" });
+    await expect.poll(() => queueRow.locator("td").nth(1).textContent(), { timeout: 20_000 }).toBe("1");
+    await expect.poll(() => queueRow.locator("td").nth(2).textContent()).toContain("probe-worker");
+    const statsRow = page.getByTestId("stats").locator("tr", { hasText: "ui_queued" });
+    await expect.poll(() => statsRow.locator("td").nth(2).textContent(), { timeout: 20_000 }).toBe("1");
+    await start("ui_queued");
+    // Stats arrive over the subscription (at most once a second), without a reload.
+    await expect.poll(() => statsRow.locator("td").nth(2).textContent(), { timeout: 20_000 }).toBe("2");
+    await screenshot(page, "operations");
+  });
+
+  it("runs a query in GraphiQL, served from Baton's own assets", async () => {
+    await register({ name: "ui_graphiql", tasks: [{ name: "ui_work", taskReferenceName: "work", type: "SIMPLE" }] });
+    await page.goto(`${baton.url}/graphiql`);
+    const run = page.locator(".graphiql-execute-button");
+    await run.waitFor({ timeout: 20_000 });
+    // The editor loads its CodeMirror modules lazily; run once the query is in it.
+    await expect.poll(() => page.locator(".graphiql-query-editor").textContent(), { timeout: 20_000 }).toContain("workflowDefs");
+    await run.click();
+    const result = page.locator(".result-window");
+    await expect.poll(() => result.textContent(), { timeout: 20_000 }).toContain("ui_graphiql");
+    await screenshot(page, "graphiql");
+  });
+
+  it("designs KAFKA_PUBLISH -> EVENT -> SIMPLE, deploys and starts it, and opens the execution", async () => {
+    await page.goto(`${baton.url}/#/designer`);
+    const canvas = page.getByTestId("designer-canvas");
+    await canvas.waitFor();
+    const box = (await canvas.boundingBox())!;
+    for (const [label, y] of [["KAFKA_PUBLISH", 60], ["EVENT (sink)", 220], ["SIMPLE", 380]] as const) {
+      await page.getByTestId(`palette-${label}`).dragTo(canvas, { targetPosition: { x: box.width / 2 - 80, y } });
+    }
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(3);
+    const connect = async (from: string, to: string) => {
+      await page.locator(`.react-flow__node[data-id="${from}"] .react-flow__handle.source`).dragTo(page.locator(`.react-flow__node[data-id="${to}"] .react-flow__handle.target`));
+    };
+    await connect("kafka_publish_1", "event_2");
+    await connect("event_2", "simple_3");
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(2);
+    // The SIMPLE task runs the worker this test plays.
+    await page.locator('.react-flow__node[data-id="simple_3"]').click();
+    await page.getByLabel("task name").fill("ui_last");
+    await page.getByLabel("workflow name").fill("ui_designed");
+    const preview = JSON.parse((await page.getByTestId("design-json").textContent())!) as { name: string; tasks: { type: string; name: string }[] };
+    expect(preview.name).toBe("ui_designed");
+    expect(preview.tasks.map((task) => task.type)).toEqual(["KAFKA_PUBLISH", "EVENT", "SIMPLE"]);
+    expect(preview.tasks[2]!.name).toBe("ui_last");
+    await screenshot(page, "designer");
+
+    await page.getByTestId("deploy").click();
+    await page.waitForURL(/#\/workflow\//, { timeout: 20_000 });
+    const id = decodeURIComponent(page.url().split("#/workflow/")[1]!);
+    await page.getByTestId("workflow-status").waitFor();
+    expect(["RUNNING", "COMPLETED"]).toContain(await page.getByTestId("workflow-status").getAttribute("data-status"));
+    await expect.poll(() => page.getByTestId("node-kafka_publish_1").getAttribute("data-status"), { timeout: 20_000 }).toBe("COMPLETED");
+    const started = (await http(baton.url, "GET", `/api/workflow/${id}`)).json() as { workflowName: string };
+    expect(started.workflowName).toBe("ui_designed");
+    await screenshot(page, "designed-execution");
+  });
+});
