@@ -25,6 +25,10 @@ export const OPERATIONS: Record<string, Operation> = {
   "GET /api-docs/ui": { summary: "A browsable page of this description (local assets)", produces: "text/plain" },
   "GET /api-docs/ui.js": { summary: "The browsable page's script", produces: "text/plain" },
   "GET /api/version": { summary: "Baton's version", produces: "text/plain" },
+  // The web console (when built and BATON_CONSOLE is on)
+  "GET /": { summary: "The web console's page", produces: "text/plain" },
+  "GET /graphiql": { summary: "GraphiQL, served from local assets", produces: "text/plain" },
+  "GET /assets/:file": { summary: "The console's and GraphiQL's static files", produces: "text/plain" },
   // GraphQL
   "GET /graphql": { summary: "GraphQL over GET (queries), graphql-ws upgrades, GraphiQL when enabled", query: ["query", "variables", "operationName"] },
   "POST /graphql": { summary: "GraphQL queries and mutations" },
