@@ -106,7 +106,7 @@ export const CONFIG_REFERENCE: Record<Variable, Reference> = {
   AIRFLOW_URL: { meaning: "the Airflow API server, required with `airflow2`/`airflow3`" },
   AIRFLOW_USERNAME: { meaning: "its user, required with `airflow2`/`airflow3`" },
   AIRFLOW_PASSWORD: { meaning: "that user's password, required with `airflow2`/`airflow3`" },
-  BATON_CONSOLE: { meaning: "serve the web [console](#console) at `/` and GraphiQL at `/graphiql` (Node entry)" },
+  BATON_CONSOLE: { meaning: "serve the web [console](#console) at `/` and GraphiQL at `/graphiql` (Node, Deno and Bun entries)" },
 };
 
 /** Markers around the generated table in README.md. */

@@ -13,6 +13,8 @@ import { createMemoryEventStore } from "../adapters/eventstore/memory.ts";
 import { createEngine } from "../engine/engine.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import { exampleRoutesOf } from "./example-routes.ts";
+import { CONSOLE_BUILD_DIR, fsConsoleAssets } from "./console/fs-assets.ts";
+import { fileURLToPath } from "node:url";
 import { authPortOf, createAuth } from "./auth/auth.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
 import { openAuthSettings } from "./open-auth.ts";
@@ -82,5 +84,7 @@ export async function createPortableApp(
   const objects = createFsObjectStore(join(config.DATA_DIR, "objects"));
   // The Airflow bridge, its artifacts in the same store; MWAA needs the Node entry.
   await openDagRuns(config, { engine, store, objects });
-  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits, logger, metrics, ingestion: { objects, rawDataBucket: config.MINIO_RAW_DATA_BUCKET }, ...exampleRoutesOf(config) });
+  // The web console, read from its build through node:fs (Deno and Bun both have it).
+  const consoleAssets = config.BATON_CONSOLE ? fsConsoleAssets(fileURLToPath(CONSOLE_BUILD_DIR)) : undefined;
+  return createApp({ engine, router, upgradeWebSocket, auth, graphql, limits, logger, metrics, consoleAssets, ingestion: { objects, rawDataBucket: config.MINIO_RAW_DATA_BUCKET }, ...exampleRoutesOf(config) });
 }

@@ -9,7 +9,8 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureConsoleBuilt } from "../../scripts/build-console.ts";
 import { serveWorker } from "../../scripts/workerd.ts";
 import { eventually, http } from "../support/baton.ts";
 import { freePort } from "../support/process.ts";
@@ -61,10 +62,12 @@ async function startProcess(runtime: string, command: string, args: string[]): P
 }
 
 describe("one scenario on every runtime entry", () => {
+  // The console is served from its build (npm start builds it in prestart).
+  beforeAll(() => ensureConsoleBuilt(), 180_000);
   it("Node: npm start's entry (src/api/node.ts)", async () => {
     const server = await startProcess("node", process.execPath, ["--import", "tsx", "src/api/node.ts"]);
     try {
-      await runScenario(server.url, "node", { websocket: true, ingestion: true });
+      await runScenario(server.url, "node", { websocket: true, ingestion: true, console: true });
     } finally {
       await server.stop();
     }
@@ -73,7 +76,7 @@ describe("one scenario on every runtime entry", () => {
   it("Deno: deno task start", async () => {
     const server = await startProcess("deno", deno, ["task", "start"]);
     try {
-      await runScenario(server.url, "deno", { websocket: true, ingestion: true });
+      await runScenario(server.url, "deno", { websocket: true, ingestion: true, console: true });
     } finally {
       await server.stop();
     }
@@ -82,7 +85,7 @@ describe("one scenario on every runtime entry", () => {
   it("Bun: bun src/api/bun.ts", async () => {
     const server = await startProcess("bun", bun, ["src/api/bun.ts"]);
     try {
-      await runScenario(server.url, "bun", { websocket: true, ingestion: true });
+      await runScenario(server.url, "bun", { websocket: true, ingestion: true, console: true });
     } finally {
       await server.stop();
     }
@@ -95,7 +98,7 @@ describe("one scenario on every runtime entry", () => {
       expect((await http(url, "GET", "/health")).json()).toMatchObject({ healthy: true });
       // No object store on workerd: the ingestion endpoints are not mounted.
       expect((await http(url, "POST", "/workflow/deploy", {})).status).toBe(404);
-      await runScenario(url, "workerd", { websocket: true, ingestion: false });
+      await runScenario(url, "workerd", { websocket: true, ingestion: false, console: false });
     } finally {
       await served.dispose();
     }

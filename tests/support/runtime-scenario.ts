@@ -18,6 +18,8 @@ export interface RuntimeAbilities {
   websocket: boolean;
   /** `POST /workflow/deploy` on a `file://` object store this test can read. */
   ingestion: boolean;
+  /** The built web console at `/` and its assets. */
+  console: boolean;
 }
 
 export function scenarioDefinition(name: string) {
@@ -122,6 +124,21 @@ export async function runScenario(url: string, runtime: string, abilities: Runti
   }
 
   if (abilities.ingestion) await deployRun(url, runtime);
+  if (abilities.console) await openConsole(url, runtime);
+}
+
+/** The console's page and the first script it loads, as a browser would fetch them. */
+async function openConsole(url: string, runtime: string): Promise<void> {
+  const page = await fetch(`${url}/`);
+  expect(page.status, `${runtime}: GET /`).toBe(200);
+  expect(page.headers.get("content-type")).toContain("text/html");
+  const html = await page.text();
+  const script = /src="\/?(assets\/[^"]+\.js)"/.exec(html)?.[1];
+  expect(script, `${runtime}: the page names its script`).toBeDefined();
+  const asset = await fetch(`${url}/${script}`);
+  expect(asset.status, `${runtime}: GET /${script}`).toBe(200);
+  expect(asset.headers.get("content-type")).toContain("javascript");
+  expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(1000);
 }
 
 async function deployRun(url: string, runtime: string): Promise<void> {
