@@ -9,6 +9,9 @@
  * by its business outcome: the cleaned addresses and parsed names in the
  * object store, the stats, the DAG run's history; the validation results.
  */
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { collectSubscription } from "../support/graphql-ws.ts";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -117,16 +120,12 @@ describe("the seed's workflows on the embedded defaults (npm start alone)", () =
     expect(synced.objects.every((o) => o.size > 0)).toBe(true);
 
     // The GraphQL stats subscription counts the DAG run beside the workflow (its first push is the current counts).
-    const response = await fetch(`http://127.0.0.1:${h.server.port}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream" },
-      body: JSON.stringify({ query: "subscription { stats { byTypeAndStatus { workflowType status count } dagRuns { dagId status count averageDurationMs } } }" }),
-    });
-    const reader = response.body!.getReader();
-    let sse = "";
-    while (!sse.includes("\n\n")) sse += new TextDecoder().decode((await reader.read()).value);
-    await reader.cancel();
-    const stats = JSON.parse(sse.slice(sse.indexOf("data:") + 5, sse.indexOf("\n\n", sse.indexOf("data:")))).data.stats;
+    // Over graphql-ws, as the console reads it: its first push is the current counts.
+    const client = createClient({ url: `ws://127.0.0.1:${h.server.port}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+    const pushed = collectSubscription(client, "subscription { stats { byTypeAndStatus { workflowType status count } dagRuns { dagId status count averageDurationMs } } }", {}, (items) => items.length >= 1);
+    const [first] = await pushed.finished;
+    await client.dispose();
+    const stats = first.stats;
     expect(stats.byTypeAndStatus).toEqual([{ workflowType: "email_hygiene", status: "COMPLETED", count: 1 }]);
     expect(stats.dagRuns).toEqual([{ dagId: "email_hygiene", status: "SUCCEEDED", count: 1, averageDurationMs: expect.any(Number) }]);
     expect(stats.dagRuns[0].averageDurationMs).toBeGreaterThan(0);
