@@ -25,14 +25,10 @@ export function requestContext(logger: BatonLogger, now: () => number = () => pe
     c.set("requestId" as never, requestId as never);
     const started = now();
     await next();
-    // On the answer itself: Hono's c.header() after the answer exists re-wraps its body in
-    // a new Response, and a streamed body (a GraphQL SSE subscription) re-wrapped that way
-    // throws "ReadableStream is already closed" out of undici when the client goes away.
-    try {
-      c.res.headers.set("x-request-id", requestId);
-    } catch {
-      c.header("x-request-id", requestId); // immutable headers (a fetched Response): copy it
-    }
+    // Not on a streamed GraphQL subscription (SSE): Hono's c.header() after the answer
+    // exists re-wraps its body in a new Response, and a re-wrapped stream throws "ReadableStream
+    // is already closed" out of undici when the client goes away, ending the process.
+    if (!(c.res.headers.get("content-type") ?? "").includes("text/event-stream")) c.header("x-request-id", requestId);
     const status = c.res.status;
     const level = status >= 500 ? "warn" : "debug";
     if (logger.isEnabled(level)) {
