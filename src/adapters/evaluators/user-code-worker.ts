@@ -42,11 +42,6 @@ async function load(init: WorkerInit): Promise<(message: WorkerRequest) => Worke
     }),
     createJqEvaluator(),
   ]);
-  // Warm both sandboxes before saying ready: the first evaluation in a fresh
-  // instance compiles code paths, and its time must not count against the
-  // first user's limit (a cold worker under load could otherwise time out).
-  javascript.evaluate("JSON.stringify({ warm: [1, 2].map((n) => n * 2) })", {});
-  jq.evaluate(".items | map(. * 2) | add", { items: [1, 2] });
   return ({ id, request }) => {
     const result = request.kind === "javascript" ? javascript.evaluate(request.expression, request.bindings) : jq.evaluate(request.filter, request.input);
     return { type: "result", id, result };
