@@ -36,7 +36,8 @@ describe("start-up with EventStoreDB unreachable", () => {
     const report = (await waiting.json()) as { healthy: boolean; status: string; components: Record<string, { state: string; detail: string; error?: string }> };
     expect(report).toMatchObject({ healthy: false, status: "starting" });
     expect(report.components.store).toMatchObject({ state: "down", detail: expect.stringMatching(/^eventstoredb at 127\.0\.0\.1:\d+$/) });
-    expect(report.components.store!.error).toBeTruthy();
+    // Why it is down, in words an operator can act on: the stand-in is paused, so the connection is refused or times out.
+    expect(report.components.store!.error).toMatch(/ECONNREFUSED|refused|timed out|timeout|ECONNRESET/i);
     expect(report.components.bus).toMatchObject({ state: "disabled" });
     const refused = await fetch(`${url}/api/metadata/workflow`);
     expect(refused.status).toBe(503);
