@@ -114,4 +114,15 @@ describe("REST errors", () => {
     expect(wf.status).toBe("RUNNING");
     expect(t.errors).toEqual([]);
   });
+
+  it("refuses HEAD on a poll without claiming the task", async () => {
+    const id = (await t.call("POST", "/api/workflow", { name: "e_flow", input: {} })).text;
+    for (const path of ["/api/tasks/poll/e_task?workerid=head", "/api/tasks/poll/batch/e_task?workerid=head&count=5"]) {
+      const res = await t.call("HEAD", path);
+      expect(res.status).toBe(405);
+    }
+    const wf = (await t.call("GET", `/api/workflow/${id}`)).json();
+    expect(wf.tasks[0].status).toBe("SCHEDULED");
+    expect(wf.tasks[0].workerId ?? null).toBeNull();
+  });
 });

@@ -101,6 +101,14 @@ export function taskRoutes(engine: TaskRoutesPort) {
   app.get("/externalstoragelocation", externalStorageUnsupported);
   app.get("/external-storage-location", externalStorageUnsupported);
 
+  // Hono answers HEAD by running the GET handler and dropping the body: for a poll
+  // that would claim a task and lose it until its response timeout. A poll is not a
+  // read, so HEAD is refused before anything is claimed.
+  app.use("/poll/*", async (c, next) => {
+    if (c.req.method !== "HEAD") return next();
+    return c.body(null, 405, { Allow: "GET" });
+  });
+
   app.get("/poll/batch/:taskType", async (c) => {
     const tasks = await engine.poll(c.req.param("taskType"), {
       workerId: c.req.query("workerid"),
