@@ -143,13 +143,28 @@ export async function listenAndStart(
   health.set("router", config.BATON_ROUTER_ENABLED ? "starting" : "disabled", { detail: `topic ${config.BATON_ROUTER_TOPIC}` });
   health.set("objectStore", "starting", { detail: config.BATON_OBJECT_STORE });
   let fetch: (request: Request, env: unknown) => Response | Promise<Response> = startingApp(health, metrics).fetch;
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).
     const s = serve(
       { fetch: (request, env) => fetch(request, env), port: config.PORT, hostname: config.HOST, overrideGlobalObjects: false },
-      () => resolve(s),
+      () => {
+        s.off("error", failed);
+        resolve(s);
+      },
     );
+    // Before it listens, a server's error (a port in use, an address not on this host)
+    // is a start-up failure with a message naming the setting, not an uncaught crash.
+    function failed(error: NodeJS.ErrnoException) {
+      const where = `${config.HOST}:${config.PORT}`;
+      const why =
+        error.code === "EADDRINUSE" ? `${where} is already in use by another process: set PORT to a free port (or 0 for any)`
+        : error.code === "EADDRNOTAVAIL" ? `HOST ${config.HOST} is not an address of this machine`
+        : error.code === "EACCES" ? `${where} needs privileges this process lacks: set PORT above 1023`
+        : `cannot listen on ${where}: ${error.message}`;
+      reject(new Error(why));
+    }
+    s.once("error", failed);
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;

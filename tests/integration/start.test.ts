@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 
 describe("npm start's entry", () => {
@@ -10,6 +11,25 @@ describe("npm start's entry", () => {
     });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("PORT: PORT must be a whole number");
+  });
+
+  it("exits with a message naming PORT when the port is taken, not a stack trace", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const run = spawnSync(process.execPath, ["--import", "tsx", "src/api/node.ts"], {
+        env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", BATON_EVENT_STORE: "memory", BATON_LOG_FORMAT: "json" },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(run.status).toBe(1);
+      const output = run.stdout + run.stderr;
+      expect(output).toContain(`127.0.0.1:${port} is already in use by another process: set PORT to a free port`);
+      expect(output).not.toContain("Unhandled 'error' event");
+    } finally {
+      taken.close();
+    }
   });
 
   it("logs JSON lines with time, level and message when stdout is not a terminal, and no secret", async () => {
