@@ -81,12 +81,19 @@ export function createWorkflowCommands(core: EngineCore, definitions: Definition
     // The claim and the start happen under one lock, so a second start with the key
     // in this process sees the first workflow, not a claim whose workflow is not there yet.
     return core.withLock(`idempotent-start:${definition.name}:${key}`, async () => {
+    // The decider asks what became of the workflow an earlier claim names. The read
+    // side holds only active and recently finished workflows, so one that left memory
+    // is read back from the store here; otherwise its key would look free again.
+    const streamId = idempotencyStream(definition.name, key);
+    const [last] = await core.store.readStream(streamId, { direction: "backwards", maxCount: 1 });
+    const claimed = (last?.data as { workflowId?: unknown } | undefined)?.workflowId;
+    const earlier = typeof claimed === "string" ? models.workflows.get(claimed) ?? (await core.loadWorkflow(claimed)) : undefined;
     const { state } = await core.runCommand(
       `idempotency:${definition.name}:${key}`,
       idempotencyCategory.decider,
-      idempotencyStream(definition.name, key),
+      streamId,
       { type: "ClaimIdempotencyKey", workflowName: definition.name, key, workflowId, strategy: request.idempotencyStrategy ?? "FAIL" },
-      () => ({ now: core.clock(), workflowOf: (id: string) => models.workflows.get(id) }),
+      () => ({ now: core.clock(), workflowOf: (id: string) => models.workflows.get(id) ?? (earlier?.workflowId === id ? earlier : undefined) }),
       { source },
     );
     const claimedBy = state.claim?.workflowId;

@@ -52,6 +52,22 @@ describe("finished workflows beyond the in-memory bound", () => {
     expect(correlated.map((w: { workflowId: string }) => w.workflowId)).toEqual([ids[2]]);
   });
 
+  it("keeps idempotency keys of workflows that left memory (FAIL and RETURN_EXISTING)", async () => {
+    const h = (harness = await inProcessApp({ retention: { finishedInMemory: 1, searchableFinished: 1 } }));
+    await h.call("POST", "/api/metadata/workflow", { name: "kept", tasks: [{ name: "kept_task", taskReferenceName: "t" }] });
+    const keyed = await h.call("POST", "/api/workflow", { name: "kept", idempotencyKey: "once", idempotencyStrategy: "FAIL" });
+    const [task] = (await h.call("GET", "/api/tasks/poll/batch/kept_task?workerid=w&count=1")).json();
+    await h.call("POST", "/api/tasks", { workflowInstanceId: keyed.text, taskId: task.taskId, status: "COMPLETED" });
+    await runToCompletion(h, 2);
+    await runToCompletion(h, 3);
+    expect(h.engine.models.workflows.has(keyed.text)).toBe(false);
+    const again = await h.call("POST", "/api/workflow", { name: "kept", idempotencyKey: "once", idempotencyStrategy: "FAIL" });
+    expect(again.status).toBe(409);
+    expect(again.json().message).toContain(`idempotencyKey 'once' was already used by workflow ${keyed.text}`);
+    const existing = await h.call("POST", "/api/workflow", { name: "kept", idempotencyKey: "once", idempotencyStrategy: "RETURN_EXISTING" });
+    expect(existing.text).toBe(keyed.text);
+  });
+
   it("brings a workflow that left memory back when it is rerun, and it runs to the end again", async () => {
     const h = (harness = await inProcessApp({ retention: { finishedInMemory: 1, searchableFinished: 10 } }));
     await h.call("POST", "/api/metadata/workflow", { name: "kept", tasks: [{ name: "kept_task", taskReferenceName: "t" }] });
