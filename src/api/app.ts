@@ -77,7 +77,14 @@ export function createApp({ engine, router, logger = silentLogger, logError, gra
   access.register(app);
   const yoga = graphql ?? createGraphQL({ engine, router, logError: reportError, limits, plugins: [access.graphqlPlugin] });
   if (upgradeWebSocket) app.get("/graphql", graphqlWsRoute(yoga, upgradeWebSocket, access));
-  app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) => yoga.fetch(c.req.raw, { principal: principalOf(c) }));
+  app.on(["GET", "POST", "OPTIONS"], "/graphql", async (c) => {
+    const response = await yoga.fetch(c.req.raw, { principal: principalOf(c) });
+    // The request id goes on yoga's answer itself, before Hono holds it: added afterwards,
+    // Hono would re-wrap the body, which breaks a streamed (SSE) subscription.
+    const requestId = requestIdOf(c);
+    if (requestId !== undefined) response.headers.set("x-request-id", requestId);
+    return response;
+  });
   app.route("/", healthRoutes(health, () => ({ ...engine.readSideStatus(), ownership: engine.ownershipStatus() })));
   app.route("/", apiDocsRoutes());
   app.get("/metrics", (c) => c.body(metrics.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE }));

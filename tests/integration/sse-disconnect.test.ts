@@ -21,10 +21,11 @@ describe("SSE subscribers that disconnect", () => {
     for (let i = 0; i < 5; i++) {
       const response = await fetch(`${url}/graphql`, {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "text/event-stream" },
+        headers: { "content-type": "application/json", accept: "text/event-stream", "x-request-id": `sse-${i}` },
         body: JSON.stringify({ query: "subscription { stats { total } }" }),
       });
       expect(response.headers.get("content-type")).toContain("text/event-stream");
+      expect(response.headers.get("x-request-id")).toBe(`sse-${i}`);
       const reader = response.body!.getReader();
       expect(new TextDecoder().decode((await reader.read()).value)).toContain("data:");
       await reader.cancel();

@@ -25,10 +25,11 @@ export function requestContext(logger: BatonLogger, now: () => number = () => pe
     c.set("requestId" as never, requestId as never);
     const started = now();
     await next();
-    // Not on a streamed GraphQL subscription (SSE): Hono's c.header() after the answer
-    // exists re-wraps its body in a new Response, and a re-wrapped stream throws "ReadableStream
-    // is already closed" out of undici when the client goes away, ending the process.
-    if (!(c.res.headers.get("content-type") ?? "").includes("text/event-stream")) c.header("x-request-id", requestId);
+    // Hono's c.header() after the answer exists re-wraps its body in a new Response, and a
+    // re-wrapped stream throws "ReadableStream is already closed" out of undici when the client
+    // goes away, ending the process. A streamed answer (GraphQL over SSE) therefore carries the
+    // id already (set by its route on the answer itself) and is left alone here.
+    if (!c.res.headers.has("x-request-id") && !(c.res.headers.get("content-type") ?? "").includes("text/event-stream")) c.header("x-request-id", requestId);
     const status = c.res.status;
     const level = status >= 500 ? "warn" : "debug";
     if (logger.isEnabled(level)) {
