@@ -20,13 +20,20 @@ export async function startBatonProcess(port: number, env: Record<string, string
     env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", ...env },
     stdio: "ignore",
   });
-  await eventually(async () => {
-    try {
-      return (await fetch(`http://127.0.0.1:${port}/health`)).ok ? true : undefined;
-    } catch {
-      return undefined;
-    }
-  }, 60_000, 100);
+  try {
+    await eventually(async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/health`)).ok ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 60_000, 100);
+  } catch (error) {
+    // The caller never gets this child, so nothing else would stop it: a server left
+    // running after its test (its store gone) keeps a loaded machine busier still.
+    child.kill("SIGKILL");
+    throw error;
+  }
   return child;
 }
 
