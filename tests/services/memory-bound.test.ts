@@ -4,7 +4,7 @@
  * JS heap after the first third grows by far less per finished workflow than
  * it would if every event and every finished workflow stayed in memory (over
  * 10 KB per workflow before the read models and the file store were bounded).
- * What may still grow is written down: the file store's index (about 44 bytes
+ * What may still grow is written down: the file store's index (about 40 bytes
  * a record in typed arrays, off the JS heap, and about 110 bytes of heap a
  * stream; tests/unit/retained-memory.test.ts) and search digests of finished
  * workflows (up to their bound, 5,000 here, reached in the first third). The

@@ -4,7 +4,7 @@
  * position, event count and the stream's previous record; per stream its
  * name, last revision and last record. The numbers live in typed arrays (off
  * the JS heap); the JS heap holds only each stream's name and its map entry.
- * About 44 bytes per record and 16 per stream off the heap, and about 120
+ * About 40 bytes per record and 12 per stream off the heap, and about 110
  * bytes of heap per stream (a workflow id as key): a log of millions of events
  * indexes in tens of megabytes, and a finished workflow costs its records and
  * one map entry (`tests/unit/file-index-memory.test.ts` holds it to that).
