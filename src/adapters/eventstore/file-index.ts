@@ -7,7 +7,7 @@
  * About 40 bytes per record and 12 per stream off the heap, and about 110
  * bytes of heap per stream (a workflow id as key): a log of millions of events
  * indexes in tens of megabytes, and a finished workflow costs its records and
- * one map entry (`tests/unit/file-index-memory.test.ts` holds it to that).
+ * one map entry (`tests/unit/retained-memory.test.ts` holds it to that).
  *
  * A stream's records are found by walking back from its last record along the
  * previous-record links, so a stream keeps no list of its own: reads near a
