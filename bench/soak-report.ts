@@ -28,6 +28,11 @@ export interface SoakSample {
   windowP99Ms: number;
   /** Workflows the server's read models hold, from /health. */
   serverWorkflows?: number;
+  /** The server's `process.memoryUsage()` from its /metrics, MiB: which part of RSS grows. */
+  heapUsedMiB?: number;
+  heapTotalMiB?: number;
+  externalMiB?: number;
+  arrayBuffersMiB?: number;
 }
 
 /** Memory growth is measured from here: 5 minutes in, or a fifth of a run shorter than 10 minutes. */

@@ -58,6 +58,10 @@ export interface StartOptions {
   dataDir: string;
   /** Give up when /health has not answered after this long, ms. */
   timeoutMs: number;
+  /** Extra Node flags for the server (e.g. `--heapsnapshot-signal=SIGUSR2`, heap sizes). */
+  nodeArgs?: string[];
+  /** Extra environment for the server (settings under test). */
+  env?: Record<string, string>;
 }
 
 /** Environment variables that choose adapters; the parent's must not leak into the child. */
@@ -67,10 +71,10 @@ const ADAPTER_ENV = /^(BATON_|ESDB_|KAFKA_|S3_|MINIO_|AIRFLOW_|MWAA_)/;
 export async function startBatonChild(options: StartOptions): Promise<BatonChild> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !ADAPTER_ENV.test(key)) env[key] = value;
-  Object.assign(env, { PORT: "0", HOST: "127.0.0.1", BATON_EVENT_STORE: "file", DATA_DIR: options.dataDir });
+  Object.assign(env, { PORT: "0", HOST: "127.0.0.1", BATON_EVENT_STORE: "file", DATA_DIR: options.dataDir }, options.env);
 
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/api/node.ts"], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", "src/api/node.ts"], {
     cwd: repoDir,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -138,6 +142,35 @@ export async function fetchHealth(url: string, timeoutMs: number): Promise<Healt
   const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
   if (!response.ok) throw new Error(`/health answered ${response.status}`);
   return (await response.json()) as HealthBody;
+}
+
+/** The server's `process.memoryUsage()` as its /metrics shows it, bytes. */
+export interface ProcessMemory {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+const PROCESS_MEMORY_METRICS: Record<string, keyof ProcessMemory> = {
+  nodejs_heap_size_used_bytes: "heapUsed",
+  nodejs_heap_size_total_bytes: "heapTotal",
+  nodejs_external_memory_bytes: "external",
+  nodejs_array_buffers_bytes: "arrayBuffers",
+};
+
+/** GET /metrics and picks the process memory gauges; rejects when one is missing. */
+export async function fetchProcessMemory(url: string, timeoutMs: number): Promise<ProcessMemory> {
+  const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+  const found: Partial<ProcessMemory> = {};
+  for (const line of (await response.text()).split("\n")) {
+    const [name, value] = line.split(" ");
+    const field = name ? PROCESS_MEMORY_METRICS[name] : undefined;
+    if (field) found[field] = Number(value);
+  }
+  for (const [name, field] of Object.entries(PROCESS_MEMORY_METRICS)) if (found[field] === undefined) throw new Error(`/metrics has no ${name}`);
+  return found as ProcessMemory;
 }
 
 export interface MemorySample {

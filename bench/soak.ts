@@ -40,7 +40,7 @@ import { runCrashTrial } from "../tests/support/crash-trial.ts";
 import { describeMachine } from "./machine.ts";
 import { drive } from "./soak-load.ts";
 import { baselineSeconds, clock, count, fmt, memoryGrowth, mib, type PeakResult, type SoakSample, summaryTable } from "./soak-report.ts";
-import { fetchHealth, readCpuMs, readMemory, startBatonChild } from "./soak-server.ts";
+import { fetchHealth, fetchProcessMemory, readCpuMs, readMemory, startBatonChild } from "./soak-server.ts";
 import { checkLoaded, generateEventLog, measureStartup } from "./soak-startup.ts";
 import { percentile, table } from "./stats.ts";
 
@@ -64,8 +64,24 @@ const { values } = parseArgs({
     "startup-timeout-seconds": { type: "string", default: "900" },
     out: { type: "string" },
     "keep-data": { type: "boolean", default: false },
+    /** Node flags for the soak's server, space-separated (e.g. "--max-semi-space-size=8"). */
+    "server-node-args": { type: "string" },
+    /** BATON_ settings for the soak's server, comma-separated NAME=VALUE. */
+    "server-env": { type: "string" },
   },
 });
+
+/** The soak server's extra Node flags and settings (`--server-node-args`, `--server-env`). */
+function serverOptions(): { nodeArgs: string[]; env: Record<string, string> } {
+  const nodeArgs = (values["server-node-args"] ?? "").split(" ").filter(Boolean);
+  const env: Record<string, string> = {};
+  for (const pair of (values["server-env"] ?? "").split(",").filter(Boolean)) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new Error(`--server-env: expected NAME=VALUE pairs separated by commas, got "${pair}"`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return { nodeArgs, env };
+}
 
 function positive(name: keyof typeof values, whole: boolean): number {
   const raw = String(values[name]);
@@ -164,7 +180,7 @@ async function soak(): Promise<boolean> {
   const rate = peak ? Number((peak.workflowsPerSecond / 2).toFixed(1)) : positive("rate", false);
   const durationSeconds = minutes * 60;
 
-  const server = await startBatonChild({ dataDir: await freshDir(), timeoutMs: SERVER_START_TIMEOUT_MS });
+  const server = await startBatonChild({ dataDir: await freshDir(), timeoutMs: SERVER_START_TIMEOUT_MS, ...serverOptions() });
   console.log(
     `soak: ${fmt(rate)} workflows/s open loop (${peak ? "half the peak" : "--rate"}) for ${fmt(minutes, 1)} min; server pid ${server.pid}, ` +
       `RSS ${fmt(mib(readMemory(server.pid).rssKiB))} MiB at start; a line every ${printEverySeconds} s`,
@@ -191,6 +207,7 @@ async function soak(): Promise<boolean> {
       const cpuMs = readCpuMs(server.pid);
       const driver = process.cpuUsage(lastCpu.driver);
       const health = await fetchHealth(server.url, 5000).catch(() => undefined);
+      const processMemory = await fetchProcessMemory(server.url, 5000).catch(() => undefined);
       const previous = samples[samples.length - 1];
       const sinceSeconds = atSeconds - (previous?.atSeconds ?? 0);
       const sample: SoakSample = {
@@ -209,6 +226,10 @@ async function soak(): Promise<boolean> {
         windowP50Ms: percentile(p.windowLatencies, 50),
         windowP99Ms: percentile(p.windowLatencies, 99),
         serverWorkflows: health?.workflows,
+        heapUsedMiB: processMemory && Number((processMemory.heapUsed / 2 ** 20).toFixed(1)),
+        heapTotalMiB: processMemory && Number((processMemory.heapTotal / 2 ** 20).toFixed(1)),
+        externalMiB: processMemory && Number((processMemory.external / 2 ** 20).toFixed(1)),
+        arrayBuffersMiB: processMemory && Number((processMemory.arrayBuffers / 2 ** 20).toFixed(1)),
       };
       lastCpu = { ms: cpuMs, at: p.elapsedMs, driver: process.cpuUsage() };
       samples.push(sample);
@@ -222,7 +243,8 @@ async function soak(): Promise<boolean> {
             `${fmt((p.completed - lastPrint.completed) / span).padStart(6)}/s  p50 ${fmt(percentile(printLatencies, 50), 0).padStart(5)} ms  ` +
             `p99 ${fmt(percentile(printLatencies, 99), 0).padStart(5)} ms  open ${String(p.open).padStart(3)}  failed ${p.failed}  ` +
             `skipped ${p.skipped}  cpu: server ${fmt(cpu, 0).padStart(3)}% driver ${fmt((driverCpu.user + driverCpu.system) / 10 / (span * 1000), 0).padStart(3)}%  ` +
-            `load ${fmt(sample.loadAverage1m)}  workflows held ${sample.serverWorkflows !== undefined ? count(sample.serverWorkflows) : "?"}`,
+            `load ${fmt(sample.loadAverage1m)}  workflows held ${sample.serverWorkflows !== undefined ? count(sample.serverWorkflows) : "?"}  ` +
+            `heap ${fmt(sample.heapUsedMiB, 0)}/${fmt(sample.heapTotalMiB, 0)} MiB external ${fmt(sample.externalMiB, 0)} MiB`,
         );
         lastPrint = { atSeconds, completed: p.completed, cpuMs, driver: process.cpuUsage() };
         printLatencies = [];
@@ -263,6 +285,9 @@ async function soak(): Promise<boolean> {
     (s, i) => i === 0 || i === samples.length - 1 || Math.floor(s.atSeconds / 60) > Math.floor(samples[i - 1]!.atSeconds / 60),
   );
   console.log(`RSS (MiB) by minute: ${perMinute.map((s) => `${clock(s.atSeconds)} ${fmt(s.rssMiB, 0)}`).join(", ")}`);
+  console.log(
+    `heap used/reserved, external (MiB) by minute: ${perMinute.map((s) => `${clock(s.atSeconds)} ${fmt(s.heapUsedMiB, 0)}/${fmt(s.heapTotalMiB, 0)}, ${fmt(s.externalMiB, 0)}`).join("; ")}`,
+  );
 
   const problems = [...result.failures];
   if (result.failed > result.failures.length) problems.push(`... ${result.failed - result.failures.length} more failures`);
@@ -282,6 +307,7 @@ async function soak(): Promise<boolean> {
       workers: { ...WORKERS, batchPollTimeoutMs: 100 },
       start: `POST /api/workflow/execute (waitForSeconds ${EXECUTE_WAIT_SECONDS}), plain fetch`,
       store: "file, fsync on",
+      server: serverOptions(),
     },
     peak: peak ?? null,
     soak: {

@@ -40,6 +40,7 @@ import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
 import { createGraphQL } from "./graphql/yoga.ts";
 import type { BatonLogger } from "./observability/logger.ts";
 import { createBatonMetrics } from "./observability/baton-metrics.ts";
+import { observeProcessMemory } from "./observability/process-metrics.ts";
 import { createHealth, type Health } from "./observability/health.ts";
 import { startingApp } from "./starting-app.ts";
 import { quietLogger } from "./observability/quiet-logger.ts";
@@ -136,6 +137,7 @@ export async function listenAndStart(
   extras: Pick<StartOptions, "services" | "localDags"> = {},
 ): Promise<StartingServer> {
   const metrics = createBatonMetrics();
+  observeProcessMemory(metrics.registry, () => process.memoryUsage());
   const health = createHealth();
   const dependencies = networkDependencies(config);
   health.set("store", "starting", { detail: storeDetail(config) });

@@ -1,3 +1,4 @@
+import { compactString } from "../domain/compact-string.ts";
 import { ValidationError } from "../domain/errors.ts";
 import { servableJson } from "../domain/json-depth.ts";
 import type { WorkflowState } from "../domain/workflow/state.ts";
@@ -40,10 +41,15 @@ export interface WorkflowDigest {
 }
 
 export function digestOf(workflow: WorkflowState): WorkflowDigest {
+  // A digest outlives the state it is made from: its strings are copies of
+  // their own, not views into the state's (a slice of the joined text would
+  // keep all of it, input and output included).
+  const fields: SearchFields = { ...searchFields(workflow) };
+  for (const name in fields) if (typeof fields[name] === "string") fields[name] = compactString(fields[name]);
   return {
-    workflowId: workflow.workflowId,
-    fields: searchFields(workflow),
-    text: freeTextOf(workflow).join("\u0000").slice(0, DIGEST_TEXT_CHARS).toLowerCase(),
+    workflowId: fields.workflowId as string,
+    fields,
+    text: compactString(freeTextOf(workflow).join("\u0000").slice(0, DIGEST_TEXT_CHARS).toLowerCase()),
   };
 }
 

@@ -1,14 +1,25 @@
 /**
  * What the file store keeps in memory instead of its events: per record (one
  * append batch) where it lies in the file, its stream, first revision, first
- * position and event count; per stream its last revision and its records.
- * About 40 bytes per record plus one small entry per stream, so a log of
- * millions of events indexes in tens of megabytes.
+ * position, event count and the stream's previous record; per stream its
+ * name, last revision and last record. The numbers live in typed arrays (off
+ * the JS heap); the JS heap holds only each stream's name and its map entry.
+ * About 40 bytes per record and 12 per stream off the heap, and about 110
+ * bytes of heap per stream (a workflow id as key): a log of millions of events
+ * indexes in tens of megabytes, and a finished workflow costs its records and
+ * one map entry (`tests/unit/retained-memory.test.ts` holds it to that).
+ *
+ * A stream's records are found by walking back from its last record along the
+ * previous-record links, so a stream keeps no list of its own: reads near a
+ * stream's end (the engine's) cost what they return; a read from the start of
+ * a long stream walks it once.
  *
  * Records are numbered from 0 in file order, which is position order. The
  * index also holds queued records (not yet written) so that the next append's
  * expected revision is checked against them; it knows nothing of visibility.
  */
+
+import { compactString } from "../../domain/compact-string.ts";
 
 /** One record as indexed. */
 export interface IndexedBatch {
@@ -43,26 +54,27 @@ export interface LogIndex {
   streamBatches(streamId: string, from: number, to: number): number[];
 }
 
-interface StreamEntry {
-  id: number;
-  lastRevision: number;
-  /** Record numbers, in revision order. */
-  batches: number[];
-}
+/** No record: the first record of a stream has no previous one. */
+const NONE = -1;
 
 /** Creates an empty index. */
 export function createLogIndex(): LogIndex {
   let size = 0;
   let capacity = 1024;
-  // Columns, not objects: a few typed arrays cost a fraction of a million small objects.
+  // Columns, not objects: a few typed arrays cost a fraction of a million small objects, and stay off the JS heap.
   let offsets = new Float64Array(capacity);
   let lengths = new Uint32Array(capacity);
   let positions = new Float64Array(capacity);
   let revisions = new Float64Array(capacity);
   let counts = new Uint32Array(capacity);
   let streamOf = new Uint32Array(capacity);
-  const streams = new Map<string, StreamEntry>();
+  let previousInStream = new Int32Array(capacity);
+  // Per stream, by its number: its name, last revision and last record.
+  const streams = new Map<string, number>();
   const streamNames: string[] = [];
+  let streamCapacity = 1024;
+  let lastRevisions = new Float64Array(streamCapacity);
+  let lastBatches = new Int32Array(streamCapacity);
   let events = 0;
   let end = 0;
 
@@ -74,11 +86,27 @@ export function createLogIndex(): LogIndex {
     revisions = resized(revisions, capacity);
     counts = resized(counts, capacity);
     streamOf = resized(streamOf, capacity);
+    previousInStream = resized(previousInStream, capacity);
+  }
+
+  function newStream(given: string): number {
+    // Held as long as the store is open: a copy of its own, not the caller's string tree (domain/compact-string.ts).
+    const streamId = compactString(given);
+    const number = streamNames.push(streamId) - 1;
+    if (number === streamCapacity) {
+      streamCapacity *= 2;
+      lastRevisions = resized(lastRevisions, streamCapacity);
+      lastBatches = resized(lastBatches, streamCapacity);
+    }
+    streams.set(streamId, number);
+    lastRevisions[number] = -1;
+    lastBatches[number] = NONE;
+    return number;
   }
 
   function add(streamId: string, revision: number, position: number, count: number, length: number): number {
-    const stream = streams.get(streamId);
-    const nextRevision = (stream?.lastRevision ?? -1) + 1;
+    const known = streams.get(streamId);
+    const nextRevision = (known === undefined ? -1 : lastRevisions[known]!) + 1;
     // Guards the invariant that positions and revisions have no gaps; a
     // file whose records break it must not be half-loaded.
     if (position !== events || revision !== nextRevision || count === 0) {
@@ -87,16 +115,16 @@ export function createLogIndex(): LogIndex {
       );
     }
     if (size === capacity) grow();
-    const entry = stream ?? { id: streamNames.push(streamId) - 1, lastRevision: -1, batches: [] };
-    streams.set(streamId, entry);
+    const stream = known ?? newStream(streamId);
     offsets[size] = end;
     lengths[size] = length;
     positions[size] = position;
     revisions[size] = revision;
     counts[size] = count;
-    streamOf[size] = entry.id;
-    entry.batches.push(size);
-    entry.lastRevision = revision + count - 1;
+    streamOf[size] = stream;
+    previousInStream[size] = lastBatches[stream]!;
+    lastBatches[stream] = size;
+    lastRevisions[stream] = revision + count - 1;
     events += count;
     end += length;
     size += 1;
@@ -122,15 +150,15 @@ export function createLogIndex(): LogIndex {
 
   function streamBatches(streamId: string, from: number, to: number): number[] {
     const stream = streams.get(streamId);
-    if (!stream || from > to) return [];
-    const list = stream.batches;
+    if (stream === undefined || from > to) return [];
     const found: number[] = [];
-    for (let index = Math.max(0, lastAtOrBefore(list.length, (i) => revisions[list[i]!]!, from)); index < list.length; index += 1) {
-      const batchNumber = list[index]!;
-      if (revisions[batchNumber]! > to) break;
-      found.push(batchNumber);
+    // Back from the last record to the one holding `from` (the first, when `from` is before it).
+    for (let batchNumber = lastBatches[stream]!; batchNumber !== NONE; batchNumber = previousInStream[batchNumber]!) {
+      const first = revisions[batchNumber]!;
+      if (first <= to) found.push(batchNumber);
+      if (first <= from) break;
     }
-    return found;
+    return found.reverse();
   }
 
   return {
@@ -139,7 +167,10 @@ export function createLogIndex(): LogIndex {
     add,
     batch,
     batchAt,
-    lastRevision: (streamId) => streams.get(streamId)?.lastRevision ?? -1,
+    lastRevision(streamId) {
+      const stream = streams.get(streamId);
+      return stream === undefined ? -1 : lastRevisions[stream]!;
+    },
     streamBatches,
   };
 }
@@ -161,7 +192,7 @@ function lastAtOrBefore(length: number, keyAt: (index: number) => number, target
   return found;
 }
 
-function resized<T extends Float64Array | Uint32Array>(array: T, capacity: number): T {
+function resized<T extends Float64Array | Uint32Array | Int32Array>(array: T, capacity: number): T {
   const larger = new (array.constructor as new (length: number) => T)(capacity);
   larger.set(array);
   return larger;
