@@ -8,7 +8,7 @@ import { createLocalAirflow, type LocalDag } from "../adapters/airflow/local.ts"
 import { createMwaaAirflow, type InvokeRestApi } from "../adapters/airflow/mwaa.ts";
 import { createRestAirflow } from "../adapters/airflow/rest.ts";
 import type { Airflow, Bus, EventStore, ObjectStore } from "../domain/ports.ts";
-import { type DagRuns, startDagRuns } from "../engine/dagruns/dag-runs.ts";
+import { type DagRuns, type DagRunsDeps, startDagRuns } from "../engine/dagruns/dag-runs.ts";
 import type { ReadModels } from "../projections/read-models.ts";
 import type { Config } from "./config.ts";
 
@@ -32,7 +32,7 @@ type DagRunSettings = Pick<
 >;
 
 export interface DagRunsOpenDeps {
-  engine: { bus: Bus; models: Pick<ReadModels, "dagRuns"> };
+  engine: { bus: Bus; models: Pick<ReadModels, "dagRuns">; owns?: (workflowId: string) => boolean; onDagRunChange?: DagRunsDeps["onRunChange"] };
   store: EventStore;
   /** Baton's object store, where artifacts end up (MinIO in the original system). */
   objects?: ObjectStore;
@@ -81,6 +81,9 @@ export async function openDagRuns(config: DagRunSettings, deps: DagRunsOpenDeps)
     airflow: airflowFor(config, deps),
     ...(objects ? { artifacts: { source: deps.dagObjects ?? objects, target: objects } } : {}),
     knownRuns: () => engine.models.dagRuns.values(),
+    // With several processes on one store, each run is driven by the owner of its workflow's partition only.
+    ...(engine.owns ? { owns: engine.owns } : {}),
+    ...(engine.onDagRunChange ? { onRunChange: engine.onDagRunChange } : {}),
     triggerTopic: config.BATON_DAG_TRIGGER_TOPIC,
     completionTopic: config.BATON_ROUTER_TOPIC,
     intervalMs: config.BATON_DAG_POLL_INTERVAL_MS,

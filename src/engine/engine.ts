@@ -343,6 +343,8 @@ export async function createEngine(deps: EngineDeps) {
     queueSizes: (): Record<string, number> => Object.fromEntries([...models.queues].map(([queue, entries]) => [queue, entries.size])),
     /** What `/health` reports of ownership: the partitions this process owns, its members, takeovers and lag. */
     ownershipStatus: () => ownership.status(),
+    /** Whether this process runs the timers and reactors of `workflowId` now (always, alone on its store); the DAG-run monitor follows it too. */
+    owns: (workflowId: string) => ownership.owns(workflowId),
     /** What `/health` reports: workflows held in memory and the last position the read models applied. */
     readSideStatus: () => ({ workflows: models.workflows.size, position: models.position }),
     pollData: queues.pollData,

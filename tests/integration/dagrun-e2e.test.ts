@@ -66,11 +66,14 @@ async function boot() {
   const router = await createEventRouter({ engine, bus, store });
   closers.push(() => router.close());
   const failing = new Set<string>();
+  /** Names whose run waits for the promise before it works (a test acts while the run is running). */
+  const gates = new Map<string, Promise<void>>();
   const airflow = createLocalAirflow({
     dags: {
       // Splits the name into first and last, writes them and its statistics where the bridge said.
       name_parse_dag: async ({ conf }) => {
         const name = String(conf.name);
+        await gates.get(name);
         if (failing.has(name)) throw new Error(`cannot parse '${name}'`);
         const [first, ...rest] = name.split(" ");
         await objects.put(`${conf.output_prefix}output/names.csv`, `first,last\n${first},${rest.join(" ")}\n`);
@@ -89,10 +92,46 @@ async function boot() {
   closers.push(() => dagRuns.close());
   const app = createApp({ engine, router });
   await engine.registerWorkflowDef(parseWorkflowDef(NAME_PARSE), true, { kind: "rest" });
-  return { engine, store, objects, app, failing, dagRuns, router };
+  return { engine, store, objects, app, failing, gates, dagRuns, router };
 }
 
 const readText = async (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
+
+/** A GraphQL subscription over server-sent events on the in-process app: `next()` gives each pushed `data`. */
+async function subscribeOverSse(app: ReturnType<typeof createApp>, query: string, variables: Record<string, unknown>) {
+  const response = await app.request("/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "text/event-stream" },
+    body: JSON.stringify({ query, variables }),
+  });
+  expect(response.headers.get("content-type")).toMatch(/text\/event-stream/);
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  const pending: any[] = [];
+  return {
+    async next(): Promise<any> {
+      while (pending.length === 0) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the subscription ended");
+        buffered += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffered.indexOf("\n\n")) >= 0) {
+          const message = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const data = message.split("\n").find((line) => line.startsWith("data:"));
+          if (data && data.length > 5) {
+            const body = JSON.parse(data.slice(5));
+            expect(body.errors).toBeUndefined();
+            if (body.data) pending.push(body.data);
+          }
+        }
+      }
+      return pending.shift();
+    },
+    close: () => reader.cancel(),
+  };
+}
 
 describe("DAG runs end to end (local executor, in-process bus, file object store)", () => {
   it("KAFKA_PUBLISH -> DAG run -> completion -> EVENT -> COMPLETED, with output, stats and the whole history", async () => {
@@ -194,6 +233,72 @@ describe("DAG runs end to end (local executor, in-process bus, file object store
     expect(one.data.dagRun.events.at(-1).type).toBe("DagRunCompletionPublished");
     const missing = await graphql("{ dagRun(id: \"nope\") { id } }", {});
     expect(missing.errors[0]).toMatchObject({ message: "No DAG run 'nope'", extensions: { code: "NOT_FOUND" } });
+  });
+
+  it("GraphQL: workflowEvents carries the progress of the DAG runs the workflow asked for, live and in store order", async () => {
+    const { engine, app, gates } = await boot();
+    let release!: () => void;
+    gates.set("Katherine Johnson", new Promise<void>((resolve) => (release = resolve)));
+    const id = await engine.startWorkflow({ name: "name_parse", input: { name: "Katherine Johnson" }, taskToDomain: {}, priority: 0 }, { kind: "rest" }, {});
+    const feed = await subscribeOverSse(app, "subscription($id: ID!) { workflowEvents(workflowId: $id) { workflowId stream dagRunId revision position type data } }", { id });
+    const seen: { workflowId: string; stream: string; dagRunId: string | null; revision: number; position: number; type: string; data: any }[] = [];
+    const until = async (done: (e: (typeof seen)[number]) => boolean) => {
+      for (;;) {
+        const { workflowEvents: event } = await feed.next();
+        seen.push(event);
+        if (done(event)) return event;
+      }
+    };
+    try {
+      // While the DAG runs (it waits at its gate), Airflow's "running" reaches the workflow's feed.
+      const running = await until((e) => e.type === "DagRunStateObserved" && e.data.state === "running");
+      expect((await engine.loadWorkflow(id)).status).toBe("RUNNING");
+      expect(running.workflowId).toBe(id);
+      release();
+      // The completion's record may land after the workflow completed (the monitor records it once published).
+      await until(() => seen.some((e) => e.type === "WorkflowCompleted") && seen.some((e) => e.type === "DagRunCompletionPublished"));
+    } finally {
+      release();
+      await feed.close();
+    }
+
+    const workflow = await engine.loadWorkflow(id);
+    const publishTask = workflow.tasks.find((t) => t.referenceTaskName === "dp_name_parse")!;
+    const dagRunId = `${id}-${publishTask.taskId}-${publishTask.scheduledTime}`;
+    const ofRun = seen.filter((e) => e.stream === `dagrun-${dagRunId}`);
+    const ofWorkflow = seen.filter((e) => e.stream === `workflow-${id}`);
+    expect(ofRun.length + ofWorkflow.length).toBe(seen.length);
+    expect(ofRun.every((e) => e.dagRunId === dagRunId) && ofWorkflow.every((e) => e.dagRunId === null)).toBe(true);
+    // Every event of both streams once, each stream's in order, all in store order.
+    expect(ofRun.map((e) => e.revision)).toEqual(ofRun.map((_, i) => i));
+    expect(ofWorkflow.map((e) => e.revision)).toEqual(ofWorkflow.map((_, i) => i));
+    expect(seen.map((e) => e.position)).toEqual([...seen.map((e) => e.position)].sort((a, b) => a - b));
+    expect(ofRun.map((e) => e.type)).toEqual((await engine.readDagRunEvents(dagRunId)).map((e) => e.type));
+    expect(ofRun[0]!.type).toBe("DagRunRequested");
+    expect(ofRun.at(-1)!.type).toBe("DagRunCompletionPublished");
+    // The run succeeded and its artifacts were synced before the EVENT task its completion completes.
+    const eventTask = workflow.tasks.find((t) => t.referenceTaskName === "wait_name_parse_ref")!;
+    const eventCompleted = seen.findIndex((e) => e.type === "TaskCompleted" && e.data.taskId === eventTask.taskId);
+    expect(eventCompleted).toBeGreaterThan(0);
+    expect(seen.findIndex((e) => e.type === "DagRunArtifactsSynced")).toBeLessThan(eventCompleted);
+
+    // Afterwards, from the store: the same feed; without the DAG runs when asked; from a revision, only what follows it.
+    const replay = await subscribeOverSse(app, "subscription($id: ID!) { workflowEvents(workflowId: $id) { stream revision } }", { id });
+    const replayed: string[] = [];
+    for (let i = 0; i < seen.length; i++) replayed.push(JSON.stringify((await replay.next()).workflowEvents));
+    await replay.close();
+    expect(replayed).toEqual(seen.map((e) => JSON.stringify({ stream: e.stream, revision: e.revision })));
+    const onlyWorkflow = await subscribeOverSse(app, "subscription($id: ID!) { workflowEvents(workflowId: $id, dagRuns: false) { stream } }", { id });
+    const own: string[] = [];
+    for (let i = 0; i < ofWorkflow.length; i++) own.push((await onlyWorkflow.next()).workflowEvents.stream);
+    await onlyWorkflow.close();
+    expect(own).toEqual(ofWorkflow.map(() => `workflow-${id}`));
+    const lastFew = ofWorkflow.length - 2;
+    const later = await subscribeOverSse(app, "subscription($id: ID!, $from: Int) { workflowEvents(workflowId: $id, fromRevision: $from) { stream revision type } }", { id, from: lastFew });
+    const first = (await later.next()).workflowEvents;
+    await later.close();
+    const expectedFirst = seen.find((e) => e.position > ofWorkflow[lastFew - 1]!.position)!;
+    expect(first).toEqual({ stream: expectedFirst.stream, revision: expectedFirst.revision, type: expectedFirst.type });
   });
 
   it("a request without dag_id fails the EVENT with a reason naming the field", async () => {

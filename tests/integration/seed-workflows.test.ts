@@ -137,7 +137,7 @@ describe("the seed's workflows on the embedded defaults (npm start alone)", () =
     const { done, deployed } = await deploy(h, "name_parse", "names-1", 'id,name\n1,Dr. Ada M. Lovelace Jr.\n2,"Turing, Alan"\n3,Grace Hopper\n');
     const output = done.output as { status: string; dag_run_id: string; stats_url: string; output_uri: string };
     expect(output.status).toBe("success");
-    expect(h.keyOf(output.output_uri)).toBe(`dagruns/name_parse/${output.dag_run_id}/name_parse.out`);
+    expect(h.keyOf(output.output_uri)).toBe(`dagruns/name_parse/${output.dag_run_id}/nameparse.out`);
     const names = await h.jsonLines(h.keyOf(output.output_uri));
     expect(names.map((n) => [n.input, n.title, n.first, n.middle, n.last, n.suffix])).toEqual([
       ["Dr. Ada M. Lovelace Jr.", "Dr.", "Ada", "M.", "Lovelace", "Jr."],

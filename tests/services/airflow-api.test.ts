@@ -10,6 +10,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { airflowApi } from "../support/airflow.ts";
 import { s3Client } from "../support/s3.ts";
+import { EMAIL_HYGIENE_SAMPLE, expectSeedDagFiles } from "../support/seed-dag-files.ts";
 
 const airflow = inject("airflow");
 const bucket = airflow.s3.buckets.dags;
@@ -36,14 +37,12 @@ async function keysUnder(prefix: string): Promise<string[]> {
   return (answer.Contents ?? []).map((object) => object.Key!).sort();
 }
 
-/** A CSV with a header, as the DAGs write it (no quoted commas in these tests' data). */
-const csvRows = (body: string) => {
-  const [header, ...lines] = body.trim().split("\n");
-  const names = header!.split(",");
-  return lines.map((line) => Object.fromEntries(line.split(",").map((value, i) => [names[i], value])));
-};
-
-const jsonLines = (body: string) => body.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+/** Every file under `prefix/`, by its name under it. */
+async function filesUnder(prefix: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const key of await keysUnder(`${prefix}/`)) files[key.slice(prefix.length + 1)] = await text(key);
+  return files;
+}
 
 describe(`Airflow ${airflow.version} (real, standalone) through its REST API`, () => {
   it("refuses the API without a token and with a wrong password", async () => {
@@ -70,17 +69,14 @@ describe(`Airflow ${airflow.version} (real, standalone) through its REST API`, (
     expect(run.state, `states seen: ${states.join(" -> ")}`).toBe("success");
     expect(states[0]).toMatch(/^(queued|running)$/);
 
-    expect(await keysUnder(prefix)).toEqual([`${prefix}/NameParse_Stats.jsonl`, `${prefix}/name_parse_output.csv`]);
-    const rows = csvRows(await text(`${prefix}/name_parse_output.csv`));
-    expect(rows).toEqual([
-      { input: "Dr. Juan Q. Xavier de la Vega III", title: "Dr.", first: "Juan", middle: "Q. Xavier", last: "de la Vega", suffix: "III", nickname: "", valid: "True" },
-      { input: "John Smith", title: "", first: "John", middle: "", last: "Smith", suffix: "", nickname: "", valid: "True" },
-      { input: "Madonna", title: "", first: "Madonna", middle: "", last: "", suffix: "", nickname: "", valid: "False" },
+    // The seed's names and the records Baton's local DAG writes (the same check as tests/unit/seed-dags.test.ts).
+    const { output, stats } = expectSeedDagFiles("name_parse", await filesUnder(prefix));
+    expect(output).toEqual([
+      { input: "Dr. Juan Q. Xavier de la Vega III", title: "Dr.", first: "Juan", middle: "Q. Xavier", last: "de la Vega", nick: "", suffix: "III", parsed: true },
+      { input: "John Smith", title: "", first: "John", middle: "", last: "Smith", nick: "", suffix: "", parsed: true },
+      { input: "Madonna", title: "", first: "Madonna", middle: "", last: "", nick: "", suffix: "", parsed: false },
     ]);
-    const [stats, ...more] = jsonLines(await text(`${prefix}/NameParse_Stats.jsonl`));
-    expect(more).toEqual([]);
-    expect(stats).toMatchObject({ dag_id: "name_parse", dag_run_id: runId, workflowId: "wf-1", records_in: 3, records_out: 3, parsed: 2, unparsed: 1 });
-    expect(stats!.ended_at as number).toBeGreaterThanOrEqual(stats!.started_at as number);
+    expect(stats).toEqual({ dag_id: "name_parse", dag_run_id: runId, workflowId: "wf-1", input_uri: input, total: 3, parsed: 2, unparsed: 1 });
 
     // The 409 did not start a second run: the first one's conf is what ran.
     const tasks = await api.taskInstances("name_parse", runId);
@@ -88,24 +84,18 @@ describe(`Airflow ${airflow.version} (real, standalone) through its REST API`, (
     expect(tasks.body.task_instances.map((t) => [t.task_id, t.state])).toEqual([["parse_names", "success"]]);
   });
 
-  it("runs email_hygiene: invalid addresses reported, duplicates dropped, counts in its stats", async () => {
+  it("runs email_hygiene: one record per address (valid, invalid, duplicate), the same records as the local DAG, counts in its stats", async () => {
     const runId = `wf-${randomUUID()}-hygiene-1`;
     const prefix = `runs/${runId}/output`;
-    const input = await put(`runs/${runId}/emails.csv`, "id,email\n1,Ada@Example.com\n2,ada@example.COM\n3,not-an-email\n4,info@example.org\n");
+    const input = await put(`runs/${runId}/emails.csv`, EMAIL_HYGIENE_SAMPLE.input);
 
-    expect((await api.trigger("email_hygiene", runId, { s3_input_uri: input, output_prefix: prefix })).status).toBe(200);
+    expect((await api.trigger("email_hygiene", runId, { s3_input_uri: input, output_prefix: prefix, workflowId: "wf-2" })).status).toBe(200);
     const { run } = await api.waitForEnd("email_hygiene", runId);
     expect(run.state).toBe("success");
 
-    const rows = csvRows(await text(`${prefix}/email_hygiene_output.csv`));
-    expect(rows.map((row) => [row.input, row.email, row.status, row.role_account])).toEqual([
-      ["Ada@Example.com", "ada@example.com", "valid", "False"],
-      ["not-an-email", "", "invalid", "False"],
-      ["info@example.org", "info@example.org", "valid", "True"],
-    ]);
-    expect(rows[1]!.reason).toMatch(/@/);
-    const [stats] = jsonLines(await text(`${prefix}/EmailHygiene_Stats.jsonl`));
-    expect(stats).toMatchObject({ dag_id: "email_hygiene", dag_run_id: runId, records_in: 4, records_out: 3, valid: 2, invalid: 1, duplicate: 1 });
+    const { output, stats } = expectSeedDagFiles("email_hygiene", await filesUnder(prefix));
+    expect(output).toEqual(EMAIL_HYGIENE_SAMPLE.output);
+    expect(stats).toEqual({ dag_id: "email_hygiene", dag_run_id: runId, workflowId: "wf-2", input_uri: input, ...EMAIL_HYGIENE_SAMPLE.counts });
   });
 
   it("fails a run whose conf asks it to, writing nothing, and says why in the task's log", async () => {

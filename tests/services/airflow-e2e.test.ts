@@ -11,7 +11,7 @@
  * the DAG runs loses nothing and monitors the run once.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -21,6 +21,7 @@ import { type RunningServer, startServer } from "../../src/api/node.ts";
 import { airflowApi } from "../support/airflow.ts";
 import { eventually, http } from "../support/baton.ts";
 import { s3Client } from "../support/s3.ts";
+import { EMAIL_HYGIENE_SAMPLE, expectSeedDagFiles } from "../support/seed-dag-files.ts";
 
 const airflow = inject("airflow");
 const { buckets } = airflow.s3;
@@ -155,14 +156,15 @@ describe(`Name Parse through Baton and Airflow ${airflow.version}`, () => {
     const statsKey = keyOf(workflow.output.stats_url, buckets.objects);
     const outputKey = keyOf(workflow.output.output_uri, buckets.objects);
     expect(statsKey).toMatch(/NameParse_Stats\.jsonl$/);
-    expect(outputKey).toMatch(/name_parse_output\.csv$/);
+    expect(outputKey).toMatch(/\/nameparse\.out$/);
     const stats = JSON.parse(await text(buckets.objects, statsKey));
-    expect(stats).toMatchObject({ dag_id: "name_parse", dag_run_id: run.id, workflowId, records_in: 3, parsed: 2, unparsed: 1 });
-    const output = await text(buckets.objects, outputKey);
-    expect(output.split("\n")[0]).toBe("input,title,first,middle,last,suffix,nickname,valid");
-    expect(output).toContain("Ada Lovelace,,Ada,,Lovelace,,,True");
-    expect(output).toContain("Dr. Martin Luther King Jr.,Dr.,Martin,Luther,King,Jr.,,True");
-    expect(output).toContain("Plato,,Plato,,,,,False");
+    expect(stats).toMatchObject({ dag_id: "name_parse", dag_run_id: run.id, workflowId, total: 3, parsed: 2, unparsed: 1 });
+    const output = (await text(buckets.objects, outputKey)).trim().split("\n").map((line) => JSON.parse(line));
+    expect(output.map((n: { input: string; last: string; parsed: boolean }) => [n.input, n.last, n.parsed])).toEqual([
+      ["Ada Lovelace", "Lovelace", true],
+      ["Dr. Martin Luther King Jr.", "King", true],
+      ["Plato", "", false],
+    ]);
     for (const key of [statsKey, outputKey]) {
       const [copy, original] = await Promise.all([
         s3.send(new HeadObjectCommand({ Bucket: buckets.objects, Key: key })),
@@ -184,6 +186,52 @@ describe(`Name Parse through Baton and Airflow ${airflow.version}`, () => {
     const workflowEvents = await baton.store.readStream(`workflow-${workflowId}`);
     const completion = workflowEvents.find((e) => e.type === "TaskCompleted" && (e.data as { taskId?: string }).taskId === eventTask.taskId);
     expect(completion?.metadata.source).toMatchObject({ kind: "router", message: { topic: "conductor-events" } });
+  });
+
+  it("email hygiene, the seed's shipped workflow: KAFKA_PUBLISH -> email-hygiene service -> real DAG run -> monitor -> S3 to MinIO -> completion -> COMPLETED", async () => {
+    const workflow = JSON.parse(await readFile(new URL("../../src/services/workflows/email_hygiene.json", import.meta.url), "utf8"));
+    const workflowId = `eh-${randomUUID()}`;
+    const answer = await http(url, "POST", "/workflow/deploy", { workflow, workflow_id: workflowId, trigger_conductor: true, input: { input_data: EMAIL_HYGIENE_SAMPLE.input } });
+    expect(answer.status, answer.text).toBe(200);
+    const { s3_input_uri: inputUri } = answer.json() as { s3_input_uri: string };
+
+    const done = await finished(workflowId);
+    expect(done.status, done.reasonForIncompletion).toBe("COMPLETED");
+    expect(done.output.status).toBe("success");
+
+    // The email-hygiene service asked for the run (its DAG and event type); Airflow ran it under Baton's id.
+    const [run, ...others] = await dagRunsOf(workflowId);
+    expect(others).toEqual([]);
+    expect(run).toMatchObject({ dagId: "email_hygiene", workflowId, status: "SUCCEEDED", airflowState: "success" });
+    expect(done.output.dag_run_id).toBe(run.id);
+    const inAirflow = await api.dagRun("email_hygiene", run.id);
+    expect(inAirflow.body).toMatchObject({ dag_run_id: run.id, state: "success", conf: { s3_input_uri: inputUri, workflowId } });
+    const requested = (await baton.store.readStream(`dagrun-${run.id}`))[0]!;
+    expect(requested.type).toBe("DagRunRequested");
+    expect(requested.data).toMatchObject({ dagId: "email_hygiene", eventType: "email_hygiene_completed" });
+
+    // The cleaned addresses and stats, copied to MinIO under the seed's names, the records the local DAG writes.
+    const outputKey = keyOf(done.output.output_uri, buckets.objects);
+    const statsKey = keyOf(done.output.stats_url, buckets.objects);
+    const prefix = outputKey.slice(0, outputKey.lastIndexOf("/") + 1);
+    expect(statsKey.startsWith(prefix)).toBe(true);
+    const files = { [outputKey.slice(prefix.length)]: await text(buckets.objects, outputKey), [statsKey.slice(prefix.length)]: await text(buckets.objects, statsKey) };
+    const { output, stats } = expectSeedDagFiles("email_hygiene", files);
+    expect(output).toEqual(EMAIL_HYGIENE_SAMPLE.output);
+    expect(stats).toEqual({ dag_id: "email_hygiene", dag_run_id: run.id, workflowId, input_uri: inputUri, ...EMAIL_HYGIENE_SAMPLE.counts });
+    for (const key of [statsKey, outputKey]) {
+      const [copy, original] = await Promise.all([
+        s3.send(new HeadObjectCommand({ Bucket: buckets.objects, Key: key })),
+        s3.send(new HeadObjectCommand({ Bucket: buckets.dags, Key: key })),
+      ]);
+      expect(copy.ETag).toBe(original.ETag);
+    }
+
+    // The router completed the EVENT with the seed's completion.
+    const wait = done.tasks.find((t: { referenceTaskName: string }) => t.referenceTaskName === "wait_email_hygiene_ref");
+    expect(wait).toMatchObject({ status: "COMPLETED", outputData: { status: "success", dag_id: "email_hygiene", stats_url: done.output.stats_url } });
+    const history = (await http(url, "GET", `/api/dagruns/${encodeURIComponent(run.id)}`)).json().events.map((e: { type: string }) => e.type);
+    expect(history.slice(-3)).toEqual(["DagRunSucceeded", "DagRunArtifactsSynced", "DagRunCompletionPublished"]);
   });
 
   it("a failing DAG run fails the workflow; the retry suggestion's rerun runs a new DAG run to success", async () => {
@@ -224,7 +272,7 @@ describe(`Name Parse through Baton and Airflow ${airflow.version}`, () => {
     expect((await api.dagRun("name_parse", secondRun.id)).body.state).toBe("success");
     expect(completed.output.dag_run_id).toBe(secondRun.id);
     const stats = JSON.parse(await text(buckets.objects, keyOf(completed.output.stats_url, buckets.objects)));
-    expect(stats).toMatchObject({ dag_run_id: secondRun.id, records_in: 1, parsed: 1 });
+    expect(stats).toMatchObject({ dag_run_id: secondRun.id, total: 1, parsed: 1 });
   });
 
   it("a restart of Baton while the DAG runs loses nothing: the run is triggered once, monitored to its end once, the workflow completes", async () => {
@@ -249,7 +297,7 @@ describe(`Name Parse through Baton and Airflow ${airflow.version}`, () => {
       const workflow = await finished(workflowId, 240_000, secondUrl);
       expect(workflow.status, workflow.reasonForIncompletion).toBe("COMPLETED");
       expect(workflow.output.dag_run_id).toBe(run.id);
-      expect(JSON.parse(await text(buckets.objects, keyOf(workflow.output.stats_url, buckets.objects)))).toMatchObject({ dag_run_id: run.id, records_in: 1, parsed: 1 });
+      expect(JSON.parse(await text(buckets.objects, keyOf(workflow.output.stats_url, buckets.objects)))).toMatchObject({ dag_run_id: run.id, total: 1, parsed: 1 });
 
       // Once each: requested, triggered, succeeded, synced, published; and one run in Airflow.
       const types = (await second.store.readStream(`dagrun-${run.id}`)).map((e) => e.type);

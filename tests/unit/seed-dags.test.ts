@@ -8,9 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanAddresses, emailHygieneDag } from "../../src/adapters/airflow/seed-dags/email-hygiene.ts";
-import { parseNames } from "../../src/adapters/airflow/seed-dags/name-parse.ts";
+import { nameParseDag, parseNames } from "../../src/adapters/airflow/seed-dags/name-parse.ts";
 import { keyInStore, recordsOf } from "../../src/adapters/airflow/seed-dags/run-files.ts";
 import { createFsObjectStore } from "../../src/adapters/storage/fs.ts";
+import { EMAIL_HYGIENE_SAMPLE, expectSeedDagFiles } from "../support/seed-dag-files.ts";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -63,5 +64,28 @@ describe("the seed's local DAGs", () => {
     await expect(dag({ dagId: "email_hygiene", dagRunId: "r1", conf: { input_key: "in/list.txt" } })).rejects.toThrow("email_hygiene: conf.output_prefix is required");
     await run({ input_key: "in/list.txt" });
     expect((await objects.list("out/")).map((o) => o.key)).toEqual(["out/Email_Hygiene_Stats.jsonl", "out/email_hygiene.out"]);
+  });
+
+  /** Every file under `prefix`, by its name under the prefix. */
+  async function filesUnder(objects: Awaited<ReturnType<typeof store>>, prefix: string): Promise<Record<string, string>> {
+    const files: Record<string, string> = {};
+    for (const { key } of await objects.list(prefix)) files[key.slice(prefix.length)] = await new Response(await objects.get(key)).text();
+    return files;
+  }
+
+  it("write the seed's file names and record fields, the same check the real-Airflow DAGs pass (airflow-api.test.ts)", async () => {
+    const objects = await store();
+    const stores = { output: objects, inputs: [objects] };
+    await objects.put("in/emails.csv", EMAIL_HYGIENE_SAMPLE.input);
+    await emailHygieneDag(stores)({ dagId: "email_hygiene", dagRunId: "r1", conf: { input_key: "in/emails.csv", output_prefix: "out/eh/", workflowId: "wf-1" } });
+    const hygiene = expectSeedDagFiles("email_hygiene", await filesUnder(objects, "out/eh/"));
+    expect(hygiene.output).toEqual(EMAIL_HYGIENE_SAMPLE.output);
+    expect(hygiene.stats).toEqual({ dag_id: "email_hygiene", dag_run_id: "r1", workflowId: "wf-1", input_uri: objects.uri("in/emails.csv"), ...EMAIL_HYGIENE_SAMPLE.counts });
+
+    await objects.put("in/names.csv", "name\nJohn Smith\n");
+    await nameParseDag(stores)({ dagId: "name_parse", dagRunId: "r2", conf: { input_key: "in/names.csv", output_prefix: "out/np/", workflowId: "wf-2" } });
+    const names = expectSeedDagFiles("name_parse", await filesUnder(objects, "out/np/"));
+    expect(names.output).toEqual([{ input: "John Smith", title: "", first: "John", middle: "", last: "Smith", nick: "", suffix: "", parsed: true }]);
+    expect(names.stats).toMatchObject({ dag_id: "name_parse", dag_run_id: "r2", total: 1, parsed: 1, unparsed: 0 });
   });
 });

@@ -5,11 +5,11 @@ import type { Engine } from "../../engine/engine.ts";
 import { restartPointFor } from "../../projections/retry-suggestion.ts";
 import { workflowStats } from "../../projections/workflow-stats.ts";
 import { dagRunStats } from "../../projections/dag-run-stats.ts";
-import { taskView, workflowEventView } from "./views.ts";
+import { dagRunEventOfWorkflowView, taskView, workflowEventView } from "./views.ts";
 
 /** What the GraphQL subscriptions call on the engine, and nothing more. */
 export type SubscriptionPort = Pick<Engine, "clock" | "loadWorkflow" | "onWorkflowChange" | "readWorkflowEvents" | "statsItems"> &
-  Partial<Pick<Engine, "onDagRunChange">> & { models?: Pick<Engine["models"], "dagRuns"> };
+  Partial<Pick<Engine, "onDagRunChange" | "readDagRunEvents">> & { models?: Pick<Engine["models"], "dagRuns"> & Partial<Pick<Engine["models"], "dagRunsByWorkflow">> };
 
 type Args = Record<string, any>;
 
@@ -53,7 +53,7 @@ const asIs = (payload: unknown) => payload;
 export function createSubscriptions(engine: SubscriptionPort, { statsIntervalMs = 1000 } = {}) {
   return {
     workflowEvents: {
-      async subscribe(_: unknown, { workflowId, fromRevision }: Args) {
+      async subscribe(_: unknown, { workflowId, fromRevision, dagRuns }: Args) {
         const from = fromRevision ?? 0;
         if (!Number.isInteger(from) || from < 0) {
           throw new ValidationError("fromRevision: expected a whole number >= 0", [
@@ -61,13 +61,28 @@ export function createSubscriptions(engine: SubscriptionPort, { statsIntervalMs 
           ]);
         }
         await engine.loadWorkflow(workflowId); // NOT_FOUND for an unknown id
-        // The stored events from `from`, then each one as it is appended: every
-        // change re-reads the stream past the last revision sent, so none is
-        // skipped or repeated whatever the timing.
+        const withDagRuns = dagRuns !== false && engine.readDagRunEvents !== undefined && engine.models?.dagRunsByWorkflow !== undefined;
+        // The stored events from `from`, then each one as it is appended, with
+        // the events of the DAG runs the workflow asked for between them (by
+        // store position): every change re-reads the streams past the last
+        // revision sent of each, so none is skipped or repeated whatever the timing.
         return new Repeater(async (push, stop) => {
           let next = from;
+          const nextOfRun = new Map<string, number>();
+          // DAG-run events count from where the workflow's requested revisions start.
+          let afterPosition: number | undefined;
           let reading = false;
           let again = false;
+          const dagRunEventsAfter = async (after: number) => {
+            const events: ReturnType<typeof dagRunEventOfWorkflowView>[] = [];
+            for (const dagRunId of engine.models?.dagRunsByWorkflow?.get(workflowId) ?? []) {
+              for (const event of await engine.readDagRunEvents!(dagRunId)) {
+                if (event.revision < (nextOfRun.get(dagRunId) ?? 0) || event.position <= after) continue;
+                events.push(dagRunEventOfWorkflowView(event, workflowId, dagRunId));
+              }
+            }
+            return events;
+          };
           const catchUp = async () => {
             if (reading) {
               again = true;
@@ -77,10 +92,15 @@ export function createSubscriptions(engine: SubscriptionPort, { statsIntervalMs 
             try {
               do {
                 again = false;
-                for (const event of await engine.readWorkflowEvents(workflowId)) {
-                  if (event.revision < next) continue;
-                  next = event.revision + 1;
-                  await push(workflowEventView(event, workflowId));
+                const stored = await engine.readWorkflowEvents(workflowId);
+                if (afterPosition === undefined) afterPosition = from === 0 ? -Infinity : (stored[Math.min(from, stored.length) - 1]?.position ?? -Infinity);
+                const batch = stored.filter((event) => event.revision >= next).map((event) => workflowEventView(event, workflowId));
+                if (withDagRuns) batch.push(...(await dagRunEventsAfter(afterPosition)));
+                batch.sort((a, b) => a.position - b.position);
+                for (const view of batch) {
+                  if (view.dagRunId === null) next = view.revision + 1;
+                  else nextOfRun.set(view.dagRunId, view.revision + 1);
+                  await push(view);
                 }
               } while (again);
             } catch (error) {
@@ -92,9 +112,15 @@ export function createSubscriptions(engine: SubscriptionPort, { statsIntervalMs 
           const detach = engine.onWorkflowChange((workflow) => {
             if (workflow.workflowId === workflowId && workflow.revision >= next) void catchUp();
           });
+          const detachDagRuns = withDagRuns
+            ? engine.onDagRunChange?.((run) => {
+                if (run.request?.workflowId === workflowId) void catchUp();
+              })
+            : undefined;
           void catchUp();
           await stop;
           detach();
+          detachDagRuns?.();
         });
       },
       resolve: asIs,

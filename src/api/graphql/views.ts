@@ -19,12 +19,20 @@ export const taskDefView = (definition: TaskDef) => ({ ...definition, definition
 
 export const workflowEventView = (event: RecordedEvent, workflowId: string) => ({
   workflowId,
+  stream: event.streamId,
+  dagRunId: null as string | null,
   revision: event.revision,
   position: event.position,
   type: event.type,
   created: event.created,
   data: event.data,
   metadata: event.metadata,
+});
+
+/** An event of a DAG run the workflow asked for, in the workflow's event feed (its revision is the run's stream's). */
+export const dagRunEventOfWorkflowView = (event: RecordedEvent, workflowId: string, dagRunId: string) => ({
+  ...workflowEventView(event, workflowId),
+  dagRunId: dagRunId as string | null,
 });
 
 export const unmatchedView = (unmatched: UnmatchedCompletion) => ({ ...unmatched, ...unmatched.message });

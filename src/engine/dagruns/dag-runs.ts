@@ -17,6 +17,14 @@ export interface DagRunsDeps extends DagRunMonitorOptions {
   artifacts?: ArtifactStores;
   /** Every run the read side knows, to resume the unfinished ones. */
   knownRuns: () => Iterable<KnownDagRun>;
+  /**
+   * Whether this process owns a workflow's partition (engine.owns); with it the
+   * monitor drives only the runs of owned workflows, so with several processes on
+   * one store each run is polled by one of them. Every run without it.
+   */
+  owns?: (workflowId: string) => boolean;
+  /** The read side's DAG-run changes (engine.onDagRunChange): with `owns`, the owner takes a new run as soon as its request is read, whichever process got the hand-off. */
+  onRunChange?: (listener: (run: KnownDagRun) => void) => () => void;
   /** The request topic (`airflow-trigger-requests`). */
   triggerTopic?: string;
   /** Consume the request topic here (true by default); false where the airflow-adapter runs as a data service (src/services/registry.ts). */
@@ -34,6 +42,11 @@ export interface DagRunsDeps extends DagRunMonitorOptions {
 export async function startDagRuns(deps: DagRunsDeps) {
   const monitor = createDagRunMonitor(deps);
   const resumed = monitor.resume(deps.knownRuns());
+  const detachRuns = deps.owns
+    ? deps.onRunChange?.((run) => {
+        if (run.phase === "requested" && run.request) monitor.own(run.id, run.request.workflowId);
+      })
+    : undefined;
   const handOffs = consumeMonitorQueue({ bus: deps.bus, monitor, topic: deps.monitorTopic });
   const subscription = deps.triggerRequests === false ? undefined : consumeTriggerRequests({ ...deps, topic: deps.triggerTopic });
   await Promise.all([handOffs.ready, subscription?.ready]);
@@ -43,6 +56,7 @@ export async function startDagRuns(deps: DagRunsDeps) {
     /** Runs taken over from the streams at start. */
     resumed,
     async close(): Promise<void> {
+      detachRuns?.();
       await subscription?.close();
       await handOffs.close();
       await monitor.close();

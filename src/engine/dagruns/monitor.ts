@@ -49,6 +49,19 @@ export interface DagRunMonitorDeps extends DagRunMonitorOptions {
   newId?: () => string;
   sleep?: (ms: number) => Promise<void>;
   logError?: (message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Whether this process drives the runs of `workflowId` (the owner of its
+   * partition when several processes share the store, src/engine/ownership.ts);
+   * every run by default. A run whose workflow this process does not own is
+   * left to its owner, and one whose ownership moved away is dropped at its next step.
+   */
+  owns?: (workflowId: string) => boolean;
+  /**
+   * Every run the read side knows: with `owns`, each interval takes the
+   * unfinished runs this process owns and does not drive yet (runs handed to
+   * another process, partitions gained from a member that left or died).
+   */
+  knownRuns?: () => Iterable<KnownDagRun>;
 }
 
 /** Runs as the read side lists them, for `resume`. */
@@ -56,6 +69,8 @@ export interface KnownDagRun {
   id: string;
   phase: DagRunState["phase"];
   completionPublished: boolean;
+  /** Who asked for the run (absent before its request is known). */
+  request?: { workflowId: string };
 }
 
 export const DEFAULT_COMPLETION_TOPIC = "conductor-events";
@@ -77,6 +92,7 @@ export function createDagRunMonitor(deps: DagRunMonitorDeps) {
     newId = () => crypto.randomUUID(),
     sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     logError = () => {},
+    owns = () => true,
   } = deps;
   const handle = createCommandHandler({ store, newId, cacheSize: 1000 });
   const limit = createConcurrencyLimit(concurrency);
@@ -178,7 +194,7 @@ export function createDagRunMonitor(deps: DagRunMonitorDeps) {
   async function step(id: string): Promise<void> {
     let state = await load(id);
     for (let moves = 0; moves < 8 && !closed; moves++) {
-      if (state.phase === "none" || state.completionPublished) {
+      if (state.phase === "none" || state.completionPublished || (state.request && !owns(state.request.workflowId))) {
         owned.delete(id);
         return;
       }
@@ -202,27 +218,34 @@ export function createDagRunMonitor(deps: DagRunMonitorDeps) {
     return next;
   }
 
+  /** Monitors a run from now on; false when this monitor already drives it, or its workflow (when known) is another process's. */
+  function own(id: string, workflowId?: string): boolean {
+    if (closed || owned.has(id)) return false;
+    if (workflowId !== undefined && !owns(workflowId)) return false;
+    owned.add(id);
+    void stepOnce(id);
+    return true;
+  }
+
+  /** Owns every unfinished run of the workflows this process owns; returns how many it took. */
+  function resume(runs: Iterable<KnownDagRun>): number {
+    let taken = 0;
+    for (const run of runs) {
+      if (run.phase === "none" || run.completionPublished || owned.has(run.id)) continue;
+      if (own(run.id, run.request?.workflowId)) taken++;
+    }
+    return taken;
+  }
+
   const ticker = setInterval(() => {
+    if (deps.owns && deps.knownRuns) resume(deps.knownRuns());
     for (const id of owned) if (!stepping.has(id)) void stepOnce(id);
   }, intervalMs);
 
   return {
-    /** Monitors a run from now on; false when this monitor already owns it. */
-    own(id: string): boolean {
-      if (closed || owned.has(id)) return false;
-      owned.add(id);
-      void stepOnce(id);
-      return true;
-    },
-    /** Owns every run the streams show unfinished (after a restart); returns how many it took. */
-    resume(runs: Iterable<KnownDagRun>): number {
-      let taken = 0;
-      for (const run of runs) {
-        if (run.phase === "none" || run.completionPublished) continue;
-        if (this.own(run.id)) taken++;
-      }
-      return taken;
-    },
+    own,
+    /** Owns every run the streams show unfinished (after a restart, or when ownership moved here); returns how many it took. */
+    resume,
     /** Runs owned and not finished. */
     owned: (): string[] => [...owned],
     /** Resolves when no step is under way (tests). */

@@ -45,15 +45,17 @@ export function consumeMonitorQueue({ bus, monitor, topic = DEFAULT_MONITOR_TOPI
     topic,
     async (message: DeliveredMessage) => {
       let dagRunId: unknown;
+      let workflowId: unknown;
       try {
-        dagRunId = (JSON.parse(message.value) as Partial<MonitorHandOff>).dagRunId;
+        ({ dagRunId, workflowId } = JSON.parse(message.value) as Partial<MonitorHandOff>);
       } catch {
         dagRunId = undefined;
       }
       if (typeof dagRunId !== "string" || dagRunId === "") {
         throw new ValidationError(`${topic}: expected {"dagRunId": "..."}`, [{ path: "dagRunId", message: "expected a non-empty string" }]);
       }
-      monitor.own(dagRunId);
+      // A process that does not own the run's workflow leaves it to the owner, which takes it from the read side.
+      monitor.own(dagRunId, typeof workflowId === "string" && workflowId !== "" ? workflowId : undefined);
     },
     { group: MONITOR_SUBSCRIBER },
   );

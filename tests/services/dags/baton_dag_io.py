@@ -23,7 +23,6 @@ scripts/services/airflow.sh passes on the versitygw of scripts/services/s3.sh.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import time
@@ -118,23 +117,8 @@ def read_rows(client, bucket: str, key: str, column: str) -> list[str]:
     return [line for line in lines if line.strip()]
 
 
-def write_csv(client, bucket: str, key: str, fields: list[str], rows: Iterable[dict[str, Any]]) -> int:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    count = 0
-    for row in rows:
-        writer.writerow(row)
-        count += 1
-    client.put_object(Bucket=bucket, Key=key, Body=buffer.getvalue().encode("utf-8"), ContentType="text/csv")
-    return count
-
-
-def write_stats(client, bucket: str, key: str, records: list[dict[str, Any]]) -> None:
-    """`*_Stats.jsonl`: one JSON object a line, as the seed's DAGs wrote them."""
-    body = "".join(json.dumps(record, sort_keys=True) + "\n" for record in records)
-    client.put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"), ContentType="application/x-ndjson")
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
+def write_json_lines(client, bucket: str, key: str, records: Iterable[dict[str, Any]]) -> int:
+    """One JSON object a line, fields in the order given (the seed's `.out` and `*_Stats.jsonl`)."""
+    lines = [json.dumps(record) + "\n" for record in records]
+    client.put_object(Bucket=bucket, Key=key, Body="".join(lines).encode("utf-8"), ContentType="application/x-ndjson")
+    return len(lines)

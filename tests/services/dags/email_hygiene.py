@@ -1,11 +1,14 @@
 """email_hygiene: normalises, validates and de-duplicates email addresses.
 
 Syntax by the email-validator library (no DNS: deliverability is the
-email-validator service's job); role accounts (info@, admin@, ...) flagged;
-duplicates after normalisation dropped. Reads conf.s3_input_uri (a CSV with an
-`email` column, or one address a line) and writes
-`<prefix>/email_hygiene_output.csv` and `<prefix>/EmailHygiene_Stats.jsonl`.
-conf.fail = true fails the run on purpose. See baton_dag_io for the conf.
+email-validator service's job); every input address gets one record, `valid`,
+`invalid` or `duplicate` (an address equal, after normalisation, to an earlier
+one). Reads conf.s3_input_uri (a CSV with an `email` column, or one address a
+line) and writes the seed's files, the names and fields Baton's local DAG
+writes (src/adapters/airflow/seed-dags/files.ts):
+`<prefix>/email_hygiene.out` (JSON lines: input, email, status) and
+`<prefix>/Email_Hygiene_Stats.jsonl`. conf.fail = true fails the run on
+purpose. See baton_dag_io for the conf.
 """
 
 from __future__ import annotations
@@ -14,8 +17,6 @@ from datetime import datetime
 
 from airflow.sdk import dag, get_current_context, task
 
-FIELDS = ["input", "email", "status", "reason", "role_account"]
-ROLE_ACCOUNTS = {"admin", "info", "support", "sales", "contact", "noreply", "no-reply", "postmaster", "webmaster"}
 
 
 @dag(dag_id="email_hygiene", schedule=None, start_date=datetime(2024, 1, 1), catchup=False, tags=["baton-test"],
@@ -30,7 +31,6 @@ def email_hygiene():
         context = get_current_context()
         conf = dict(context["dag_run"].conf or {})
         run_id = context["run_id"]
-        started = dio.now_ms()
         where = dio.run_io(conf, "email_hygiene", run_id)
         client = dio.s3_client()
         addresses = dio.read_rows(client, where.input_bucket, where.input_key, "email")
@@ -38,28 +38,22 @@ def email_hygiene():
         dio.delay_if_asked(conf)
 
         rows, seen = [], set()
-        counts = {"valid": 0, "invalid": 0, "duplicate": 0}
         for raw in addresses:
             text = raw.strip()
             try:
-                normalized = validate_email(text, check_deliverability=False).normalized.lower()
-            except EmailNotValidError as error:
-                counts["invalid"] += 1
-                rows.append({"input": text, "email": "", "status": "invalid", "reason": str(error), "role_account": False})
+                email = validate_email(text, check_deliverability=False).normalized.lower()
+            except EmailNotValidError:
+                rows.append({"input": text, "email": text.lower(), "status": "invalid"})
                 continue
-            if normalized in seen:
-                counts["duplicate"] += 1
-                continue
-            seen.add(normalized)
-            counts["valid"] += 1
-            rows.append({"input": text, "email": normalized, "status": "valid", "reason": "",
-                         "role_account": normalized.split("@", 1)[0] in ROLE_ACCOUNTS})
-        output_key = f"{where.output_prefix}/email_hygiene_output.csv"
-        dio.write_csv(client, where.output_bucket, output_key, FIELDS, rows)
+            rows.append({"input": text, "email": email, "status": "duplicate" if email in seen else "valid"})
+            seen.add(email)
+        output_key = f"{where.output_prefix}/email_hygiene.out"
+        dio.write_json_lines(client, where.output_bucket, output_key, rows)
+        count = lambda status: sum(1 for row in rows if row["status"] == status)  # noqa: E731
         stats = {"dag_id": "email_hygiene", "dag_run_id": run_id, "workflowId": conf.get("workflowId"),
-                 "records_in": len(addresses), "records_out": len(rows), **counts,
-                 "output_key": output_key, "started_at": started, "ended_at": dio.now_ms()}
-        dio.write_stats(client, where.output_bucket, f"{where.output_prefix}/EmailHygiene_Stats.jsonl", [stats])
+                 "input_uri": conf["s3_input_uri"], "total": len(rows), "valid": count("valid"),
+                 "invalid": count("invalid"), "duplicates": count("duplicate")}
+        dio.write_json_lines(client, where.output_bucket, f"{where.output_prefix}/Email_Hygiene_Stats.jsonl", [stats])
         return {"output_key": output_key, "records": len(rows)}
 
     clean_emails()

@@ -1,7 +1,10 @@
 """name_parse: splits full names into their parts (the nameparser library).
 
 Reads conf.s3_input_uri (a CSV with a `name` column, or one name a line) and
-writes `<prefix>/name_parse_output.csv` and `<prefix>/NameParse_Stats.jsonl`.
+writes the seed's files, the names and fields Baton's local DAG writes
+(src/adapters/airflow/seed-dags/files.ts): `<prefix>/nameparse.out` (JSON lines:
+input, title, first, middle, last, nick, suffix, parsed) and
+`<prefix>/NameParse_Stats.jsonl`.
 conf.fail = true fails the run on purpose. See baton_dag_io for the conf.
 """
 
@@ -10,8 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.sdk import dag, get_current_context, task
-
-FIELDS = ["input", "title", "first", "middle", "last", "suffix", "nickname", "valid"]
 
 
 @dag(dag_id="name_parse", schedule=None, start_date=datetime(2024, 1, 1), catchup=False, tags=["baton-test"],
@@ -26,7 +27,6 @@ def name_parse():
         context = get_current_context()
         conf = dict(context["dag_run"].conf or {})
         run_id = context["run_id"]
-        started = dio.now_ms()
         where = dio.run_io(conf, "name_parse", run_id)
         client = dio.s3_client()
         names = dio.read_rows(client, where.input_bucket, where.input_key, "name")
@@ -36,16 +36,16 @@ def name_parse():
         rows = []
         for raw in names:
             parsed = HumanName(raw.strip())
-            valid = bool(parsed.first and parsed.last)
             rows.append({"input": raw.strip(), "title": parsed.title, "first": parsed.first, "middle": parsed.middle,
-                         "last": parsed.last, "suffix": parsed.suffix, "nickname": parsed.nickname, "valid": valid})
-        output_key = f"{where.output_prefix}/name_parse_output.csv"
-        dio.write_csv(client, where.output_bucket, output_key, FIELDS, rows)
-        valid = sum(1 for row in rows if row["valid"])
+                         "last": parsed.last, "nick": parsed.nickname, "suffix": parsed.suffix,
+                         "parsed": bool(parsed.first and parsed.last)})
+        output_key = f"{where.output_prefix}/nameparse.out"
+        dio.write_json_lines(client, where.output_bucket, output_key, rows)
+        parsed_count = sum(1 for row in rows if row["parsed"])
         stats = {"dag_id": "name_parse", "dag_run_id": run_id, "workflowId": conf.get("workflowId"),
-                 "records_in": len(names), "records_out": len(rows), "parsed": valid, "unparsed": len(rows) - valid,
-                 "output_key": output_key, "started_at": started, "ended_at": dio.now_ms()}
-        dio.write_stats(client, where.output_bucket, f"{where.output_prefix}/NameParse_Stats.jsonl", [stats])
+                 "input_uri": conf["s3_input_uri"], "total": len(rows), "parsed": parsed_count,
+                 "unparsed": len(rows) - parsed_count}
+        dio.write_json_lines(client, where.output_bucket, f"{where.output_prefix}/NameParse_Stats.jsonl", [stats])
         return {"output_key": output_key, "records": len(rows)}
 
     parse_names()

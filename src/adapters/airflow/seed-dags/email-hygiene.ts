@@ -3,14 +3,16 @@
  * address (the `email` column of a CSV, or a line); it is trimmed and lower-cased, checked for syntax (validator's
  * isEmail, as the email-validator service) and de-duplicated. Writes
  * `email_hygiene.out` (one JSON line per input line: `input`, `email`,
- * `status` valid | invalid | duplicate) and `Email_Hygiene_Stats.jsonl`.
+ * `status` valid | invalid | duplicate) and `Email_Hygiene_Stats.jsonl`
+ * (files.ts names both).
  */
 import validator from "validator";
 import type { LocalDag } from "../local.ts";
+import { SEED_DAG_FILES } from "./files.ts";
 import { outputPrefixOf, putJsonLines, readInputLines, type SeedDagStores } from "./run-files.ts";
 
-export const EMAIL_HYGIENE_OUTPUT = "email_hygiene.out";
-export const EMAIL_HYGIENE_STATS = "Email_Hygiene_Stats.jsonl";
+export const EMAIL_HYGIENE_OUTPUT = SEED_DAG_FILES.email_hygiene.output;
+export const EMAIL_HYGIENE_STATS = SEED_DAG_FILES.email_hygiene.stats;
 
 export interface CleanedAddress {
   input: string;

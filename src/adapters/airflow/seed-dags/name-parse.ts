@@ -2,14 +2,17 @@
  * The seed's name-parse DAG for the local executor: each input record is a
  * person's name (the `name` column of a CSV, or a line), split into title, first, middle, last, nickname and suffix
  * by parse-full-name ("Dr. Ada M. Lovelace Jr.", "Lovelace, Ada"). Writes
- * `name_parse.out` (one JSON line per name) and `Name_Parse_Stats.jsonl`.
+ * `nameparse.out` (one JSON line per name) and `NameParse_Stats.jsonl`
+ * (the seed's names, files.ts). A name is parsed when parse-full-name finds a
+ * last name and reports no error.
  */
 import { parseFullName } from "parse-full-name";
 import type { LocalDag } from "../local.ts";
+import { SEED_DAG_FILES } from "./files.ts";
 import { outputPrefixOf, putJsonLines, readInputLines, type SeedDagStores } from "./run-files.ts";
 
-export const NAME_PARSE_OUTPUT = "name_parse.out";
-export const NAME_PARSE_STATS = "Name_Parse_Stats.jsonl";
+export const NAME_PARSE_OUTPUT = SEED_DAG_FILES.name_parse.output;
+export const NAME_PARSE_STATS = SEED_DAG_FILES.name_parse.stats;
 
 export interface ParsedName {
   input: string;
@@ -19,14 +22,14 @@ export interface ParsedName {
   last: string;
   nick: string;
   suffix: string;
-  /** What parse-full-name could not make sense of; a name with errors is counted as not parsed. */
-  errors: string[];
+  /** A last name found and no error from parse-full-name. */
+  parsed: boolean;
 }
 
 export function parseNames(lines: readonly string[]): ParsedName[] {
   return lines.map((input) => {
     const { title, first, middle, last, nick, suffix, error } = parseFullName(input);
-    return { input, title, first, middle, last, nick, suffix, errors: error };
+    return { input, title, first, middle, last, nick, suffix, parsed: error.length === 0 && last !== "" };
   });
 }
 
@@ -36,7 +39,7 @@ export function nameParseDag(stores: SeedDagStores): LocalDag {
     const prefix = outputPrefixOf(context);
     const names = parseNames(lines);
     await putJsonLines(stores.output, `${prefix}${NAME_PARSE_OUTPUT}`, names);
-    const parsed = names.filter((n) => n.errors.length === 0 && n.last !== "").length;
+    const parsed = names.filter((n) => n.parsed).length;
     await putJsonLines(stores.output, `${prefix}${NAME_PARSE_STATS}`, [
       { dag_id: context.dagId, dag_run_id: context.dagRunId, workflowId: context.conf.workflowId, input_uri: uri, total: names.length, parsed, unparsed: names.length - parsed },
     ]);
