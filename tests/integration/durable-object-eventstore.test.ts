@@ -8,12 +8,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { openDurableObjectEventStore, type DurableObjectNamespaceLike } from "../../src/adapters/eventstore/durable-object.ts";
-import { startEventLogHost } from "../support/miniflare-event-log.ts";
+import { openDurableObjectEventStore } from "../../src/adapters/eventstore/durable-object.ts";
+import { type EventLogHost, startEventLogHost } from "../support/miniflare-event-log.ts";
 import { describeEventStoreContract } from "../unit/eventstore-contract.ts";
 
 let dir: string;
-let host: { namespace: DurableObjectNamespaceLike; dispose: () => Promise<void> };
+let host: EventLogHost;
 let opened = 0;
 
 beforeAll(async () => {
@@ -25,9 +25,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-// Each open names a new object: a fresh, empty log.
+// Each open names a new object: a fresh, empty log. Through the forwarding worker (see the support file);
+// the tests below also go through miniflare's own binding proxy.
 describeEventStoreContract("Durable Object store (miniflare)", async () => {
-  const store = await openDurableObjectEventStore({ namespace: host.namespace, name: `contract-${++opened}` });
+  const store = await openDurableObjectEventStore({ namespace: host.forwarded, name: `contract-${++opened}` });
   return { store, cleanup: () => store.close() };
 });
 
@@ -44,7 +45,7 @@ describe("Durable Object store: beyond the contract", () => {
 
   it("delivers events another isolate appended, in order, after refresh() or this isolate's next append", async () => {
     const here = await openDurableObjectEventStore({ namespace: host.namespace, name: "two-isolates" });
-    const there = await openDurableObjectEventStore({ namespace: host.namespace, name: "two-isolates" });
+    const there = await openDurableObjectEventStore({ namespace: host.forwarded, name: "two-isolates" });
     const seen: string[] = [];
     let caughtUp = false;
     here.subscribeToAll((recorded) => void seen.push(recorded.id), { onCaughtUp: () => (caughtUp = true) });
@@ -61,7 +62,7 @@ describe("Durable Object store: beyond the contract", () => {
   });
 
   it("reads pages of a long log back whole (more events than one answer of the object holds)", async () => {
-    const store = await openDurableObjectEventStore({ namespace: host.namespace, name: "long" });
+    const store = await openDurableObjectEventStore({ namespace: host.forwarded, name: "long" });
     for (let batch = 0; batch < 5; batch += 1) {
       await store.append("long", Array.from({ length: 500 }, (_, index) => event(`e${batch * 500 + index}`)), batch === 0 ? "no_stream" : batch * 500 - 1);
     }

@@ -20,7 +20,7 @@
 import { ConcurrencyError } from "../../domain/errors.ts";
 import type { AppendResult, NewEvent } from "../../domain/ports.ts";
 import { assertValidExpected, conflict, expectationHolds, isRetry, retryRange } from "./append-rules.ts";
-import type { AppendRequest, AppendResponse, HeadResponse, Operation, ReadAllRequest, ReadResponse, ReadStreamRequest, WireEvent } from "./durable-object-protocol.ts";
+import type { AppendBatchRequest, AppendBatchResponse, AppendRequest, AppendResponse, HeadResponse, Operation, ReadAllRequest, ReadResponse, ReadStreamRequest, WireEvent } from "./durable-object-protocol.ts";
 
 /** The part of workerd's `SqlStorage` this object uses. */
 export interface SqlStorageLike {
@@ -71,7 +71,7 @@ export class BatonEventLog {
     try {
       switch (operation) {
         case "append":
-          return Response.json(this.append((await request.json()) as AppendRequest));
+          return Response.json(this.appendBatch((await request.json()) as AppendBatchRequest));
         case "read-stream":
           return Response.json(this.readStream((await request.json()) as ReadStreamRequest));
         case "read-all":
@@ -88,6 +88,20 @@ export class BatonEventLog {
       const status = error instanceof RangeError ? 400 : 500;
       return Response.json({ message: error instanceof Error ? error.message : String(error) }, { status });
     }
+  }
+
+  /** Each append on its own: one that conflicts or is invalid does not stop the others. */
+  appendBatch({ appends }: AppendBatchRequest): AppendBatchResponse {
+    return {
+      results: appends.map((append) => {
+        try {
+          return this.append(append);
+        } catch (error) {
+          if (error instanceof RangeError) return { kind: "invalid", message: error.message };
+          throw error;
+        }
+      }),
+    };
   }
 
   append({ streamId, events, expected }: AppendRequest): AppendResponse {

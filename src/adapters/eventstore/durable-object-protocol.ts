@@ -13,11 +13,24 @@ export interface AppendRequest {
   expected: ExpectedRevision;
 }
 
+/**
+ * The appends a client has waiting, sent together (group commit): the object
+ * applies them in order, each in its own transaction, and answers each.
+ */
+export interface AppendBatchRequest {
+  appends: AppendRequest[];
+}
+
+export interface AppendBatchResponse {
+  results: AppendResponse[];
+}
+
 /** An append's outcome; `created` is the object's clock, for the client's copy of the events it appended. */
 export type AppendResponse =
   | { kind: "appended"; result: AppendResult; created: number }
   | { kind: "retried"; result: AppendResult }
-  | { kind: "conflict"; message: string; streamId: string; expected: ExpectedRevision; actual: number | "no_stream" };
+  | { kind: "conflict"; message: string; streamId: string; expected: ExpectedRevision; actual: number | "no_stream" }
+  | { kind: "invalid"; message: string };
 
 export interface ReadStreamRequest {
   streamId: string;

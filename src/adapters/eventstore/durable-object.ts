@@ -4,6 +4,10 @@
  * reads go to the object; subscriptions run here, on the shared catch-up hub
  * (subscriptions.ts), fed from the object.
  *
+ * Appends made while one is on its way go together in the next request
+ * (group commit): one round trip for many concurrent appends, each still
+ * checked and stored on its own, in the order they were made.
+ *
  * Read-your-writes as in the embedded stores: the events of this isolate's own
  * appends are kept (a bounded cache) and handed to caught-up subscribers
  * before the append resolves. Positions are dense from 0, so a gap below the
@@ -16,9 +20,13 @@
 import { ConcurrencyError } from "../../domain/errors.ts";
 import type { EventStore, RecordedEvent } from "../../domain/ports.ts";
 import { assertValidExpected, deepFreeze } from "./append-rules.ts";
-import type { AppendResponse, HeadResponse, Operation, ReadAllRequest, ReadResponse, ReadStreamRequest } from "./durable-object-protocol.ts";
+import type { AppendBatchResponse, AppendRequest, AppendResponse, HeadResponse, Operation, ReadAllRequest, ReadResponse, ReadStreamRequest } from "./durable-object-protocol.ts";
 import { operationUrl } from "./durable-object-protocol.ts";
 import { createSubscriptionHub } from "./subscriptions.ts";
+
+/** Appends per request at most, and roughly the bytes of their events (a request holds at least one append). */
+const BATCH_APPENDS = 500;
+const BATCH_BYTES = 8 * 1024 * 1024;
 
 /** What the store needs of a Durable Object namespace binding (workerd's, or miniflare's proxy of it in Node). */
 export interface DurableObjectNamespaceLike {
@@ -67,6 +75,35 @@ export async function openDurableObjectEventStore({ namespace, name = "baton", c
       if (!page.more || !last) return events;
       request = nextRequest(last, first.maxCount === undefined ? undefined : first.maxCount - events.length);
     }
+  }
+
+  /** Appends waiting for the request in flight to finish. */
+  const waiting: { request: AppendRequest; bytes: number; settle: (outcome: { response?: AppendResponse; error?: unknown }) => void }[] = [];
+  let sending = false;
+
+  function sendAppend(request: AppendRequest): Promise<AppendResponse> {
+    return new Promise((resolve, reject) => {
+      const bytes = JSON.stringify(request.events).length;
+      waiting.push({ request, bytes, settle: ({ response, error }) => (response ? resolve(response) : reject(error)) });
+      if (!sending) void sendWaiting();
+    });
+  }
+
+  async function sendWaiting(): Promise<void> {
+    sending = true;
+    while (waiting.length > 0) {
+      let bytes = 0;
+      let count = 0;
+      while (count < waiting.length && count < BATCH_APPENDS && (count === 0 || bytes + waiting[count]!.bytes <= BATCH_BYTES)) bytes += waiting[count++]!.bytes;
+      const batch = waiting.splice(0, count);
+      try {
+        const { results } = await call<AppendBatchResponse>("append", { appends: batch.map((entry) => entry.request) });
+        batch.forEach((entry, index) => entry.settle({ response: results[index] }));
+      } catch (error) {
+        for (const entry of batch) entry.settle({ error });
+      }
+    }
+    sending = false;
   }
 
   let known = (await call<HeadResponse>("head", {})).next;
@@ -125,11 +162,13 @@ export async function openDurableObjectEventStore({ namespace, name = "baton", c
       appending += 1;
       let response: AppendResponse;
       try {
-        response = await call<AppendResponse>("append", { streamId, events, expected });
+        response = await sendAppend({ streamId, events, expected });
       } finally {
         appending -= 1;
       }
       switch (response.kind) {
+        case "invalid":
+          throw new RangeError(response.message);
         case "conflict":
           advance();
           throw new ConcurrencyError(response.message, response.streamId, response.expected, response.actual);
