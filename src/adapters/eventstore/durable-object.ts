@@ -50,10 +50,11 @@ export interface DurableObjectEventStore extends EventStore {
 
 /** Opens the log held by the object named `name` (created empty on first use). */
 export async function openDurableObjectEventStore({ namespace, name = "baton", cacheEvents = 1000 }: DurableObjectEventStoreOptions): Promise<DurableObjectEventStore> {
-  const stub = namespace.get(namespace.idFromName(name) as never);
+  const id = namespace.idFromName(name);
 
   async function call<T>(operation: Operation, body: unknown): Promise<T> {
-    const response = await stub.fetch(operationUrl(operation), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    // A stub per call: workerd binds a stub to the request it was made in, and refuses it to later requests.
+    const response = await namespace.get(id as never).fetch(operationUrl(operation), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     const text = await response.text();
     if (!response.ok) {
       const message = (JSON.parse(text) as { message?: string }).message ?? text;
