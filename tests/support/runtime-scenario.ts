@@ -18,6 +18,8 @@ export interface RuntimeAbilities {
   websocket: boolean;
   /** `POST /workflow/deploy` on a `file://` object store this test can read. */
   ingestion: boolean;
+  /** Reads an object the run stored, by its URI; default: a `file://` URI from disk. */
+  readObject?: (uri: string) => Promise<string>;
   /** The built web console at `/` and its assets. */
   console: boolean;
 }
@@ -123,7 +125,7 @@ export async function runScenario(url: string, runtime: string, abilities: Runti
     await client?.dispose();
   }
 
-  if (abilities.ingestion) await deployRun(url, runtime);
+  if (abilities.ingestion) await deployRun(url, runtime, abilities.readObject ?? (async (uri) => readFileSync(fileURLToPath(uri), "utf8")));
   if (abilities.console) await openConsole(url, runtime);
 }
 
@@ -141,7 +143,7 @@ async function openConsole(url: string, runtime: string): Promise<void> {
   expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(1000);
 }
 
-async function deployRun(url: string, runtime: string): Promise<void> {
+async function deployRun(url: string, runtime: string, readObject: (uri: string) => Promise<string>): Promise<void> {
   const runId = `run-${runtime}-1`;
   const workflow = {
     name: `rt_${runtime}_ingest`,
@@ -152,10 +154,10 @@ async function deployRun(url: string, runtime: string): Promise<void> {
   expect(deployed.status).toBe(200);
   const body = deployed.json();
   expect(body).toMatchObject({ runId, workflow_instance_id: runId });
-  expect(body.s3_input_uri).toMatch(/^file:\/\/.*\/runs\/run-[a-z]+-1\/input\.in$/);
-  expect(readFileSync(fileURLToPath(body.s3_input_uri), "utf8")).toBe("a,b\n1,2\n");
-  const config = JSON.parse(readFileSync(fileURLToPath(body.updated_json_uri), "utf8"));
-  expect(config.tasks[0].inputParameters.dp_config).toMatch(/^file:\/\/.*\/runs\/run-[a-z]+-1\/clean\.json$/);
+  expect(body.s3_input_uri).toMatch(/^(file|r2):\/\/.*\/runs\/run-[a-z]+-1\/input\.in$/);
+  expect(await readObject(body.s3_input_uri)).toBe("a,b\n1,2\n");
+  const config = JSON.parse(await readObject(body.updated_json_uri));
+  expect(config.tasks[0].inputParameters.dp_config).toMatch(/^(file|r2):\/\/.*\/runs\/run-[a-z]+-1\/clean\.json$/);
 
   const polled = await eventually(async () => {
     const response = await http(url, "GET", `/api/tasks/poll/rt_${runtime}_clean?workerid=${runtime}-worker`);
