@@ -269,7 +269,8 @@ function storeDetail(config: Config): string {
   return config.BATON_EVENT_STORE === "file" ? `file in ${config.DATA_DIR}` : "memory";
 }
 
-async function main(): Promise<void> {
+/** Runs the server from the environment until SIGTERM/SIGINT: `node dist/api/node.js`, or scripts/start.mjs (`npm start`). */
+export async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -316,6 +317,7 @@ async function main(): Promise<void> {
   }
 }
 
+// Run directly (`tsx src/api/node.ts`, `node dist/api/node.js`); scripts/start.mjs imports and calls main() itself.
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("src/api/node.ts")) {
   main().catch((error) => {
     console.error("baton: failed to start:", error);

@@ -49,11 +49,13 @@ describe("the Dockerfile", () => {
     const health = runtime.find((s) => s.op === "HEALTHCHECK");
     expect(health?.args).toContain("/health/ready");
     const cmd = JSON.parse(runtime.find((s) => s.op === "CMD")!.args) as string[];
-    expect(cmd).toEqual(["node", "--import", "tsx", "src/api/node.ts"]);
-    // tsx runs the server, so it must be a production dependency (npm ci --omit=dev keeps it).
-    const pkg = JSON.parse(await read("package.json")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-    expect(pkg.dependencies.tsx).toBeDefined();
-    expect(steps.find((s) => s.op === "RUN" && s.args.includes("npm ci"))?.args).toContain("--omit=dev");
+    // The compiled build (npm run build in a build stage), run by Node itself: no TypeScript runner in the image.
+    expect(cmd).toEqual(["node", "--enable-source-maps", "dist/api/node.js"]);
+    expect(steps.some((s) => s.op === "RUN" && s.args === "npm run build")).toBe(true);
+    expect(runtime.some((s) => s.op === "COPY" && /^--from=build\b.*\/app\/dist \.\/dist$/.test(s.args))).toBe(true);
+    expect(runtime.some((s) => s.op === "COPY" && /\bsrc\b/.test(s.args))).toBe(false);
+    // The runtime's dependencies are the production ones only.
+    expect(steps.find((s) => s.op === "RUN" && s.args.includes("npm ci") && s.args.includes("--omit=dev"))).toBeDefined();
   });
 
   it("uses a Node version that package.json's engines accepts", async () => {
