@@ -91,6 +91,31 @@ export function objectStoreDependency(url: string): Dependency {
   return { component: "objectStore", detail: `s3 at ${parsed.host}`, endpoints: [{ host: parsed.hostname, port }] };
 }
 
+/**
+ * The Airflow the DAG-run bridge talks to: the API at `AIRFLOW_URL` (Airflow 2 or 3),
+ * or MWAA's regional API endpoint. Undefined for the in-process local executor.
+ */
+export function airflowDependency(config: { BATON_AIRFLOW: string; AIRFLOW_URL?: string; MWAA_ENVIRONMENT?: string; MWAA_REGION?: string }): Dependency | undefined {
+  if (config.BATON_AIRFLOW === "mwaa") {
+    const host = `airflow.${config.MWAA_REGION ?? "us-east-1"}.amazonaws.com`;
+    return { component: "airflow", detail: `mwaa ${config.MWAA_ENVIRONMENT ?? ""} at ${host}`.replace("  ", " "), endpoints: [{ host, port: 443 }] };
+  }
+  if (config.BATON_AIRFLOW === "local" || !config.AIRFLOW_URL) return undefined;
+  const parsed = new URL(config.AIRFLOW_URL);
+  const port = parsed.port ? Number(parsed.port) : parsed.protocol === "https:" ? 443 : 80;
+  return { component: "airflow", detail: `${config.BATON_AIRFLOW} at ${parsed.host}`, endpoints: [{ host: parsed.hostname, port }] };
+}
+
+/** Probes `dependency` once and records the answer in health (a component only watched, never waited for at start). */
+export async function probeIntoHealth(dependency: Dependency, health: Health, probeTimeoutMs = 2_000): Promise<void> {
+  try {
+    await probeAny(dependency.endpoints, probeTimeoutMs);
+    health.set(dependency.component, "up", { detail: dependency.detail });
+  } catch (error) {
+    health.set(dependency.component, "down", { detail: dependency.detail, error: message(error) });
+  }
+}
+
 function endpointOf(text: string, defaultPort: number): Endpoint {
   const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(text.trim());
   return { host: match?.[1] ?? text, port: match?.[2] ? Number(match[2]) : defaultPort };

@@ -49,6 +49,8 @@ import {
   esdbDependency,
   kafkaDependency,
   objectStoreDependency,
+  airflowDependency,
+  probeIntoHealth,
   openWhenReachable,
   StartAbortedError,
   type WaitOptions,
@@ -144,6 +146,10 @@ export async function listenAndStart(
   health.set("bus", config.BATON_BUS === "kafka" ? "starting" : "disabled", { detail: config.BATON_BUS === "kafka" ? kafkaDependency(config.KAFKA_BROKERS ?? []).detail : "in-process" });
   health.set("router", config.BATON_ROUTER_ENABLED ? "starting" : "disabled", { detail: `topic ${config.BATON_ROUTER_TOPIC}` });
   health.set("objectStore", "starting", { detail: config.BATON_OBJECT_STORE });
+  // Airflow (BATON_AIRFLOW other than local) is probed, not waited for, and not required for readiness:
+  // Baton serves without it; only DAG runs wait for it.
+  if (dependencies.airflow) health.set("airflow", "starting", { detail: dependencies.airflow.detail, required: false });
+  const airflowProbed = dependencies.airflow ? probeIntoHealth(dependencies.airflow, health, options.probeTimeoutMs) : Promise.resolve();
   let fetch: (request: Request, env: unknown) => Response | Promise<Response> = startingApp(health, metrics).fetch;
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
@@ -250,8 +256,9 @@ export async function listenAndStart(
     const graphqlWs = attachGraphQLWebSocket(server as Server, graphql, auth);
     opened.unshift(() => graphqlWs.close());
     fetch = app.fetch;
+    await airflowProbed;
     health.markStarted();
-    const watched = [dependencies.store, dependencies.bus, dependencies.objectStore].filter((d): d is Dependency => d !== undefined);
+    const watched = [dependencies.store, dependencies.bus, dependencies.objectStore, dependencies.airflow].filter((d): d is Dependency => d !== undefined);
     if (watched.length > 0) stopWatching = watchDependencies(watched, { health, logger, everyMs: options.watchEveryMs, probeTimeoutMs: options.probeTimeoutMs });
     return { port, engine, store, logger, dagRuns, close };
   })();
@@ -273,8 +280,10 @@ export async function listenAndStart(
 /** The waits' pauses and probe timeouts (tests shorten them). */
 export type DependencyTiming = Partial<Pick<WaitOptions, "initialDelayMs" | "maxDelayMs" | "reportEveryMs" | "probeTimeoutMs">> & { watchEveryMs?: number };
 
-function networkDependencies(config: Config): { store?: Dependency; bus?: Dependency; objectStore?: Dependency } {
+function networkDependencies(config: Config): { store?: Dependency; bus?: Dependency; objectStore?: Dependency; airflow?: Dependency } {
+  const airflow = config.BATON_DAG_RUNS ? airflowDependency(config) : undefined;
   return {
+    ...(airflow ? { airflow } : {}),
     ...(config.BATON_EVENT_STORE === "esdb" && config.ESDB_URL ? { store: esdbDependency(config.ESDB_URL) } : {}),
     ...(config.BATON_BUS === "kafka" ? { bus: kafkaDependency(config.KAFKA_BROKERS ?? []) } : {}),
     ...(config.BATON_OBJECT_STORE !== "fs" && config.S3_ENDPOINT ? { objectStore: objectStoreDependency(config.S3_ENDPOINT) } : {}),
@@ -286,7 +295,8 @@ function storeDetail(config: Config): string {
   return config.BATON_EVENT_STORE === "file" ? `file in ${config.DATA_DIR}` : "memory";
 }
 
-async function main(): Promise<void> {
+/** Runs the server from the environment until SIGTERM/SIGINT: `node dist/api/node.js`, or scripts/start.mjs (`npm start`). */
+export async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -333,6 +343,7 @@ async function main(): Promise<void> {
   }
 }
 
+// Run directly (`tsx src/api/node.ts`, `node dist/api/node.js`); scripts/start.mjs imports and calls main() itself.
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("src/api/node.ts")) {
   main().catch((error) => {
     console.error("baton: failed to start:", error);

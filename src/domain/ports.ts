@@ -10,6 +10,11 @@ export interface EventSource {
   detail?: string;
   /** The bus message that caused the change (router, event handlers), for the audit timeline. */
   message?: { topic: string; partition: number; offset: string; key?: string };
+  /**
+   * The caller's W3C `traceparent` (REST), carried to the events the change causes: stored as
+   * the event's `traceparent` metadata, not inside `source`.
+   */
+  traceparent?: string;
 }
 
 /** Metadata stored beside every event's data. */
@@ -18,6 +23,8 @@ export interface EventMetadata {
   /** The command or message that caused this event. */
   causationId?: string;
   source?: EventSource;
+  /** The W3C trace the change belongs to: the request's, else the workflow's (the one it was started in). */
+  traceparent?: string;
   [key: string]: unknown;
 }
 

@@ -100,7 +100,7 @@ export function createEngineCore(deps: EngineCoreDeps): EngineCore {
       workflowCategory.streamOf(workflowId),
       command,
       deps.decisionContext,
-      (state) => ({ correlationId: state.correlationId, causationId: deps.newId(), command: command.type, source }),
+      (state) => eventMetadataOf(state, command, source, deps.newId()),
       {
         awaitRead: false,
         precondition: (state) => {
@@ -140,4 +140,15 @@ export function createEngineCore(deps: EngineCoreDeps): EngineCore {
     runWorkflowCommand: async (workflowId, command, source, options) => (await handleWorkflowCommand(workflowId, command, source, options)).state,
     handleWorkflowCommand,
   };
+}
+
+/**
+ * Metadata for the events of one workflow command: the trace is the request's
+ * (`source.traceparent`), else the workflow's own, so every event a traced
+ * workflow records carries it; it is kept once, beside `source`, not inside it.
+ */
+function eventMetadataOf(state: WorkflowState, command: WorkflowCommand, source: EventSource, causationId: string): EventMetadata {
+  const { traceparent: requestTrace, ...where } = source;
+  const traceparent = requestTrace ?? state.traceparent;
+  return { correlationId: state.correlationId, causationId, command: command.type, source: where, ...(traceparent ? { traceparent } : {}) };
 }

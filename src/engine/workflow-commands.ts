@@ -64,6 +64,7 @@ export function createWorkflowCommands(core: EngineCore, definitions: Definition
           definition: definitions.snapshotDefinition(definition),
           input: request.input ?? {},
           correlationId: request.correlationId ?? undefined,
+          traceparent: source.traceparent,
           priority: request.priority ?? 0,
           taskToDomain: request.taskToDomain ?? {},
           idempotencyKey: request.idempotencyKey ?? undefined,

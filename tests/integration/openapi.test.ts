@@ -2,7 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openApiDocument, openApiPaths } from "../../src/api/openapi/document.ts";
+import * as v from "valibot";
+import { openApiDocument, openApiPaths, SCHEMAS } from "../../src/api/openapi/document.ts";
+import { OPERATIONS } from "../../src/api/openapi/operations.ts";
+import { inProcessApp } from "../support/app.ts";
 import { authApp } from "../support/auth.ts";
 
 let h: Awaited<ReturnType<typeof authApp>>;
@@ -100,5 +103,49 @@ describe("the OpenAPI description", () => {
     const code = await script.text();
     expect(() => new Function(code)).not.toThrow(); // it parses
     expect(code).toContain('fetch("/api-docs")');
+  });
+});
+
+describe("response schemas", () => {
+  it("describes the definition routes' answers with the valibot schemas they validate with, and real answers parse with them", async () => {
+    const doc = openApiDocument() as Doc & { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> };
+    const schemaOf = (method: string, path: string) => doc.paths[path]![method]!.responses["200"]!.content!["application/json"]!.schema;
+    expect(schemaOf("get", "/api/metadata/workflow/{name}")).toEqual({ $ref: "#/components/schemas/WorkflowDef" });
+    expect(schemaOf("get", "/api/metadata/taskdefs")).toEqual({ type: "array", items: { $ref: "#/components/schemas/TaskDef" } });
+    expect(schemaOf("get", "/api/event")).toEqual({ type: "array", items: { $ref: "#/components/schemas/EventHandler" } });
+    // Every named response resolves to a component.
+    for (const [key, operation] of Object.entries(OPERATIONS)) {
+      if (!operation.response) continue;
+      const name = /^\[?(\w+)\]?$/.exec(operation.response)![1]!;
+      expect(doc.components.schemas[name], key).toBeDefined();
+    }
+
+    const t = await inProcessApp();
+    try {
+      await t.call("POST", "/api/metadata/taskdefs", [{ name: "doc_task", retryCount: 2 }]);
+      await t.call("POST", "/api/metadata/workflow", { name: "doc_flow", version: 1, schemaVersion: 2, tasks: [{ name: "doc_task", taskReferenceName: "t", type: "SIMPLE" }] });
+      await t.call("POST", "/api/event", { name: "doc_handler", event: "kafka:doc", active: true, actions: [{ action: "complete_task", complete_task: { workflowId: "${workflowId}", taskRefName: "t" } }] });
+      const answers: [string, string][] = [
+        ["GET /api/metadata/workflow/:name", "/api/metadata/workflow/doc_flow"],
+        ["GET /api/metadata/workflow", "/api/metadata/workflow"],
+        ["GET /api/metadata/taskdefs/:name", "/api/metadata/taskdefs/doc_task"],
+        ["GET /api/metadata/taskdefs", "/api/metadata/taskdefs"],
+        ["GET /api/event", "/api/event"],
+        ["GET /api/metadata/workflow/names", "/api/metadata/workflow/names"],
+      ];
+      for (const [route, path] of answers) {
+        const response = OPERATIONS[route]!.response!;
+        const array = /^\[(\w+)\]$/.exec(response);
+        const schema = SCHEMAS[(array ? array[1] : response) as keyof typeof SCHEMAS] as v.GenericSchema;
+        const answer = await t.call("GET", path);
+        expect(answer.status, path).toBe(200);
+        const body = answer.json();
+        if (array) expect(body.length, path).toBeGreaterThan(0);
+        const issues = (array ? (body as unknown[]) : [body]).flatMap((item) => v.safeParse(schema, item).issues ?? []);
+        expect(issues.map((issue) => `${path}: ${v.getDotPath(issue)} ${issue.message}`)).toEqual([]);
+      }
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -49,11 +49,13 @@ describe("the Dockerfile", () => {
     const health = runtime.find((s) => s.op === "HEALTHCHECK");
     expect(health?.args).toContain("/health/ready");
     const cmd = JSON.parse(runtime.find((s) => s.op === "CMD")!.args) as string[];
-    expect(cmd).toEqual(["node", "--import", "tsx", "src/api/node.ts"]);
-    // tsx runs the server, so it must be a production dependency (npm ci --omit=dev keeps it).
-    const pkg = JSON.parse(await read("package.json")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-    expect(pkg.dependencies.tsx).toBeDefined();
-    expect(steps.find((s) => s.op === "RUN" && s.args.includes("npm ci"))?.args).toContain("--omit=dev");
+    // The compiled build (npm run build in a build stage), run by Node itself: no TypeScript runner in the image.
+    expect(cmd).toEqual(["node", "--enable-source-maps", "dist/api/node.js"]);
+    expect(steps.some((s) => s.op === "RUN" && s.args === "npm run build")).toBe(true);
+    expect(runtime.some((s) => s.op === "COPY" && /^--from=build\b.*\/app\/dist \.\/dist$/.test(s.args))).toBe(true);
+    expect(runtime.some((s) => s.op === "COPY" && /\bsrc\b/.test(s.args))).toBe(false);
+    // The runtime's dependencies are the production ones only.
+    expect(steps.find((s) => s.op === "RUN" && s.args.includes("npm ci") && s.args.includes("--omit=dev"))).toBeDefined();
   });
 
   it("uses a Node version that package.json's engines accepts", async () => {
@@ -89,8 +91,8 @@ describe("docker-compose.yml", () => {
 
   it("has the services, builds Baton from the Dockerfile and never runs npm on a mounted source tree", async () => {
     const { services } = await compose();
-    expect(Object.keys(services).sort()).toEqual(["baton", "baton-cluster", "baton-full", "eventstore", "kafka", "minio", "minio-buckets"]);
-    for (const name of ["baton", "baton-full", "baton-cluster"]) {
+    expect(Object.keys(services).sort()).toEqual(["airflow", "baton", "baton-airflow", "baton-cluster", "baton-full", "eventstore", "kafka", "minio", "minio-buckets"]);
+    for (const name of ["baton", "baton-full", "baton-cluster", "baton-airflow"]) {
       expect(services[name]!.build, name).toBe(".");
       expect(JSON.stringify(services[name]!.command ?? "")).not.toContain("npm");
       expect(JSON.stringify(services[name])).not.toMatch(/"\.\/?:\/app"/);
@@ -100,7 +102,7 @@ describe("docker-compose.yml", () => {
   it("gives Baton only variables its configuration knows, with values it accepts, and publishes its PORT", async () => {
     const { services } = await compose();
     const known = new Set(Object.keys(ConfigSchema.entries));
-    for (const name of ["baton", "baton-full"]) {
+    for (const name of ["baton", "baton-full", "baton-airflow"]) {
       const env = services[name]!.environment!;
       expect(Object.keys(env).filter((key) => !known.has(key)), name).toEqual([]);
       const config = loadConfig(env);
@@ -130,5 +132,23 @@ describe("docker-compose.yml", () => {
     // Kafka in KRaft mode: no ZooKeeper anywhere.
     expect(services.kafka!.environment!.KAFKA_PROCESS_ROLES).toBe("broker,controller");
     expect(JSON.stringify(services).toLowerCase()).not.toContain("zookeeper");
+  });
+
+  it("has an airflow profile: Airflow health-checked on its API, its bucket created, and a Baton whose AIRFLOW_* settings reach it", async () => {
+    const { services } = await compose();
+    const airflow = services.airflow as Service & { profiles: string[]; image: string; volumes: string[] };
+    expect(airflow.profiles).toEqual(["airflow"]);
+    expect(airflow.image).toMatch(/^apache\/airflow:3\./);
+    expect(JSON.stringify(airflow.healthcheck!.test)).toContain("http://localhost:8080/api/v2/monitor/health");
+    expect(airflow.volumes.some((v) => v.startsWith("./tests/services/dags:"))).toBe(true);
+    const baton = services["baton-airflow"]!;
+    expect(baton.depends_on).toEqual({ airflow: { condition: "service_healthy" } });
+    const config = loadConfig(baton.environment!);
+    expect(config).toMatchObject({ BATON_AIRFLOW: "airflow3", AIRFLOW_URL: "http://airflow:8080", BATON_OBJECT_STORE: "s3" });
+    // The user Airflow's simple auth manager is given is the one Baton logs in with.
+    expect(airflow.environment!.AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS).toBe(`${config.AIRFLOW_USERNAME}:admin`);
+    expect(JSON.stringify((airflow as { entrypoint?: unknown }).entrypoint)).toContain(`\\"${config.AIRFLOW_USERNAME}\\":\\"${config.AIRFLOW_PASSWORD}\\"`);
+    expect(JSON.stringify(services["minio-buckets"]!.entrypoint)).toContain(`local/${config.AIRFLOW_S3_BUCKET}`);
+    expect(airflow.environment!.BATON_DAG_OUTPUT_BUCKET).toBe(config.AIRFLOW_S3_BUCKET);
   });
 });

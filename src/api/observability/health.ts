@@ -17,6 +17,11 @@ export interface ComponentHealth {
   error?: string;
   /** When it entered this state (ISO 8601). */
   since: string;
+  /**
+   * False for a component Baton serves without (Airflow: only DAG runs wait for it):
+   * shown, but readiness does not depend on it. Absent means required.
+   */
+  required?: false;
 }
 
 export interface HealthReport {
@@ -28,7 +33,7 @@ export interface HealthReport {
 }
 
 export interface Health {
-  set(component: string, state: ComponentState, details?: { detail?: string; error?: string }): void;
+  set(component: string, state: ComponentState, details?: { detail?: string; error?: string; required?: false }): void;
   /** The engine runs (until then the app answers 503 to everything but health and metrics). */
   markStarted(): void;
   isReady(): boolean;
@@ -40,12 +45,12 @@ export interface Health {
 export function createHealth(now: () => Date = () => new Date()): Health {
   const components = new Map<string, ComponentHealth>();
   let started = false;
-  const isReady = () => started && [...components.values()].every((c) => c.state === "up" || c.state === "disabled");
+  const isReady = () => started && [...components.values()].every((c) => c.state === "up" || c.state === "disabled" || c.required === false);
   return {
     set(component, state, details = {}) {
       const before = components.get(component);
       const since = before && before.state === state ? before.since : now().toISOString();
-      components.set(component, { state, ...(details.detail ?? before?.detail ? { detail: details.detail ?? before?.detail } : {}), ...(details.error ? { error: details.error } : {}), since });
+      components.set(component, { state, ...(details.detail ?? before?.detail ? { detail: details.detail ?? before?.detail } : {}), ...(details.error ? { error: details.error } : {}), since, ...(details.required === false || before?.required === false ? { required: false as const } : {}) });
     },
     markStarted: () => void (started = true),
     isReady,

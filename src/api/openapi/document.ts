@@ -18,8 +18,13 @@ import { TokenRequestSchema } from "../auth/routes.ts";
 import { BATON_VERSION } from "../version.ts";
 import { type Operation, OPERATIONS } from "./operations.ts";
 
-/** The request bodies, by the names OPERATIONS uses. */
-const REQUEST_SCHEMAS = {
+/**
+ * The request bodies and the responses described from the schemas the routes
+ * validate with, by the names OPERATIONS uses (`body`, `response`). A response
+ * named here is what the route answers: the definitions it stored, validated
+ * on the way in (tests/integration/openapi.test.ts parses real answers with them).
+ */
+export const SCHEMAS = {
   WorkflowDef: WorkflowDefSchema,
   WorkflowTask: WorkflowTaskSchema,
   TaskDef: TaskDefSchema,
@@ -35,6 +40,7 @@ const REQUEST_SCHEMAS = {
   RetryRequest: RetryRequestSchema,
   WorkflowIds: v.array(v.string()),
   CorrelationIds: v.array(v.string()),
+  Names: v.array(v.string()),
 } as const;
 
 /** Conductor's error body, written out: it is a response type, not a validated input. */
@@ -91,7 +97,7 @@ function operationOf(method: string, path: string, operation: Operation): Json {
       ? { description: "Done (200 or 204, no body of note)" }
       : operation.produces === "text/plain"
         ? { description: "OK", content: { "text/plain": { schema: { type: "string" } } } }
-        : { description: "OK", content: { "application/json": { schema: {} } } };
+        : { description: "OK", content: { "application/json": { schema: operation.response ? bodyRef(operation.response) : {} } } };
   return {
     operationId: `${method.toLowerCase()} ${path}`,
     summary: operation.summary,
@@ -110,7 +116,7 @@ let cached: Json | undefined;
 /** The OpenAPI 3.1 document (built once per process). */
 export function openApiDocument(): Json {
   if (cached) return cached;
-  const schemas = toJsonSchemaDefs(REQUEST_SCHEMAS as unknown as Record<string, v.GenericSchema>, {
+  const schemas = toJsonSchemaDefs(SCHEMAS as unknown as Record<string, v.GenericSchema>, {
     target: "draft-2020-12",
     errorMode: "ignore",
     overrideRef: ({ referenceId }) => `#/components/schemas/${referenceId}`,

@@ -1,13 +1,15 @@
 /**
  * Every REST route Baton serves, as `METHOD /hono/path` with a summary and,
  * where the route validates a JSON body, the name of its valibot schema in
- * `REQUEST_SCHEMAS` (document.ts). A route added to the app and not here fails
+ * `SCHEMAS` (document.ts). A route added to the app and not here fails
  * tests/integration/openapi.test.ts; so does a line here the app does not serve.
  */
 export interface Operation {
   summary: string;
-  /** A key of REQUEST_SCHEMAS; `[Name]` for a JSON array of them. */
+  /** A key of SCHEMAS; `[Name]` for a JSON array of them. */
   body?: string;
+  /** What a success answers, as a key of SCHEMAS (document.ts); `[Name]` for a JSON array of them. */
+  response?: string;
   /** Query parameters the route reads. */
   query?: string[];
   /** What a success answers, when not JSON. */
@@ -42,17 +44,17 @@ export const OPERATIONS: Record<string, Operation> = {
   "POST /api/metadata/workflow": { summary: "Register a workflow definition (409 when the version exists)", body: "WorkflowDef" },
   "PUT /api/metadata/workflow": { summary: "Create or update workflow definitions", body: "[WorkflowDef]" },
   "POST /api/metadata/workflow/validate": { summary: "Validate a workflow definition without registering it", body: "WorkflowDef" },
-  "GET /api/metadata/workflow": { summary: "All workflow definitions", query: ["access", "metadata", "tagKey", "tagValue", "short"] },
+  "GET /api/metadata/workflow": { summary: "All workflow definitions", response: "[WorkflowDef]", query: ["access", "metadata", "tagKey", "tagValue", "short"] },
   "GET /api/metadata/workflow/names-and-versions": { summary: "Workflow names with their versions" },
-  "GET /api/metadata/workflow/names": { summary: "Workflow definition names" },
-  "GET /api/metadata/workflow/latest-versions": { summary: "The latest version of each workflow definition" },
-  "GET /api/metadata/workflow/:name/versions": { summary: "Every version of a workflow definition" },
-  "GET /api/metadata/workflow/:name": { summary: "A workflow definition (latest, or `version`)", query: ["version", "metadata"] },
+  "GET /api/metadata/workflow/names": { summary: "Workflow definition names", response: "Names" },
+  "GET /api/metadata/workflow/latest-versions": { summary: "The latest version of each workflow definition", response: "[WorkflowDef]" },
+  "GET /api/metadata/workflow/:name/versions": { summary: "Every version of a workflow definition", response: "[WorkflowDef]" },
+  "GET /api/metadata/workflow/:name": { summary: "A workflow definition (latest, or `version`)", response: "WorkflowDef", query: ["version", "metadata"] },
   "DELETE /api/metadata/workflow/:name/:version": { summary: "Unregister a workflow definition version" },
   "POST /api/metadata/taskdefs": { summary: "Register task definitions", body: "[TaskDef]" },
   "PUT /api/metadata/taskdefs": { summary: "Update a task definition", body: "TaskDef" },
-  "GET /api/metadata/taskdefs": { summary: "All task definitions", query: ["access", "metadata", "tagKey", "tagValue"] },
-  "GET /api/metadata/taskdefs/:name": { summary: "A task definition", query: ["metadata"] },
+  "GET /api/metadata/taskdefs": { summary: "All task definitions", response: "[TaskDef]", query: ["access", "metadata", "tagKey", "tagValue"] },
+  "GET /api/metadata/taskdefs/:name": { summary: "A task definition", response: "TaskDef", query: ["metadata"] },
   "DELETE /api/metadata/taskdefs/:name": { summary: "Unregister a task definition" },
   // Workflows
   "POST /api/workflow": { summary: "Start a workflow; answers its id", body: "StartWorkflowRequest", produces: "text/plain" },
@@ -120,9 +122,9 @@ export const OPERATIONS: Record<string, Operation> = {
   // Event handlers
   "POST /api/event": { summary: "Register an event handler", body: "EventHandler", produces: "none" },
   "PUT /api/event": { summary: "Update an event handler", body: "EventHandler", produces: "none" },
-  "GET /api/event": { summary: "All event handlers" },
-  "GET /api/event/:event": { summary: "Event handlers for an event", query: ["activeOnly"] },
-  "GET /api/event/handler/:name": { summary: "An event handler by name" },
+  "GET /api/event": { summary: "All event handlers", response: "[EventHandler]" },
+  "GET /api/event/:event": { summary: "Event handlers for an event", response: "[EventHandler]", query: ["activeOnly"] },
+  "GET /api/event/handler/:name": { summary: "An event handler by name", response: "EventHandler" },
   "GET /api/event/executions/:name": { summary: "Baton: an event handler's recent executions" },
   "DELETE /api/event/:name": { summary: "Unregister an event handler", produces: "none" },
   // Event router

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { traceparentOf } from "../observability/request-context.ts";
 import type * as v from "valibot";
 import { ValidationError } from "../../domain/errors.ts";
 import type { EventSource } from "../../domain/ports.ts";
@@ -69,7 +70,8 @@ export function boolQuery(c: Context, name: string, fallback: boolean): boolean 
 
 /** Where a REST change came from, for the event's metadata. */
 export function restSource(c: Context): EventSource {
-  return { kind: "rest", detail: `${c.req.method} ${c.req.path}` };
+  const traceparent = traceparentOf(c);
+  return { kind: "rest", detail: `${c.req.method} ${c.req.path}`, ...(traceparent ? { traceparent } : {}) };
 }
 
 /** Conductor's empty 200 for void endpoints: no body, Content-Length 0. */

@@ -35,6 +35,8 @@ export interface StartWorkflow {
   definition: WorkflowDef;
   input: Record<string, unknown>;
   correlationId?: string;
+  /** The starting request's W3C `traceparent`, or the parent workflow's for a sub-workflow. */
+  traceparent?: string;
   priority: number;
   taskToDomain: Record<string, string>;
   idempotencyKey?: string;

@@ -32,6 +32,7 @@ export function decide(command: WorkflowCommand, state: WorkflowState, ctx: Deci
         definition: command.definition,
         input: { ...(command.definition.inputTemplate ?? {}), ...command.input },
         correlationId: command.correlationId,
+        ...(command.traceparent ? { traceparent: command.traceparent } : {}),
         priority: command.priority,
         taskToDomain: command.taskToDomain,
         idempotencyKey: command.idempotencyKey,

@@ -40,6 +40,8 @@ export interface WorkflowStartedData {
   definition: WorkflowDef;
   input: Record<string, unknown>;
   correlationId?: string;
+  /** The W3C `traceparent` the workflow was started in; its effects (Kafka, HTTP) continue that trace. */
+  traceparent?: string;
   priority: number;
   taskToDomain: Record<string, string>;
   idempotencyKey?: string;

@@ -21,6 +21,7 @@ function evolveData(state: WorkflowState, event: WorkflowEvent): WorkflowState {
         input: d.input,
         variables: { ...(d.definition.variables ?? {}) },
         correlationId: d.correlationId,
+        traceparent: d.traceparent,
         priority: d.priority,
         taskToDomain: d.taskToDomain,
         idempotencyKey: d.idempotencyKey,

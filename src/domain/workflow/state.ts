@@ -61,6 +61,8 @@ export interface WorkflowState {
   output: Record<string, unknown>;
   variables: Record<string, unknown>;
   correlationId?: string;
+  /** The W3C `traceparent` the workflow was started in (WorkflowStarted), continued by its effects. */
+  traceparent?: string;
   priority: number;
   taskToDomain: Record<string, string>;
   idempotencyKey?: string;

@@ -1,3 +1,4 @@
+import { outgoingTraceparent } from "./trace.ts";
 import type { EgressPolicy } from "./egress-policy.ts";
 import type { SystemTaskExecutor, SystemTaskOutcome } from "./outcome.ts";
 
@@ -67,7 +68,7 @@ async function fetchWithin(fetchImpl: typeof fetch, policy: EgressPolicy | undef
  * without retries, naming the rule.
  */
 export function createHttpExecutor(fetchImpl: typeof fetch = fetch, policy?: EgressPolicy): SystemTaskExecutor {
-  return async (task): Promise<SystemTaskOutcome> => {
+  return async (task, workflow): Promise<SystemTaskOutcome> => {
     const request = requestOf(task.inputData);
     if (typeof request.uri !== "string" || request.uri === "") {
       return { kind: "fail", reason: "HTTP task: http_request.uri is required", outputData: {}, terminal: true };
@@ -79,6 +80,9 @@ export function createHttpExecutor(fetchImpl: typeof fetch = fetch, policy?: Egr
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers ?? {})) headers[name] = String(value);
     headers.Accept ??= request.accept ?? "application/json";
+    // The workflow's W3C trace continues into the call, unless the task sets its own traceparent.
+    const traceparent = outgoingTraceparent(workflow);
+    if (traceparent && !Object.keys(headers).some((name) => name.toLowerCase() === "traceparent")) headers.traceparent = traceparent;
     let body: string | undefined;
     if (request.body !== undefined && request.body !== null && method !== "GET" && method !== "HEAD") {
       body = typeof request.body === "string" ? request.body : JSON.stringify(request.body);

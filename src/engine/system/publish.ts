@@ -1,15 +1,25 @@
 import type { Bus } from "../../domain/ports.ts";
 import { type EventSinkPolicy, eventWaitsForReply } from "../../domain/tasks/event.ts";
+import type { WorkflowState } from "../../domain/workflow/state.ts";
 import type { SystemTaskExecutor } from "./outcome.ts";
+import { outgoingTraceparent } from "./trace.ts";
 
 /**
  * Headers every outgoing message carries so receivers can deduplicate and
  * trace. A rerun keeps a task's id but schedules it anew, so the id and its
  * `taskScheduledTime` together name one attempt (the DAG-run bridge derives
- * its `dag_run_id` from them).
+ * its `dag_run_id` from them). A workflow started in a W3C trace adds
+ * `traceparent`, so the consumer's work joins that trace.
  */
-function traceHeaders(workflowId: string, taskId: string, correlationId: string | undefined, scheduledTime?: number): Record<string, string> {
-  return { workflowId, taskId, ...(correlationId ? { correlationId } : {}), ...(scheduledTime ? { taskScheduledTime: String(scheduledTime) } : {}) };
+function traceHeaders(workflow: WorkflowState, taskId: string, scheduledTime?: number): Record<string, string> {
+  const traceparent = outgoingTraceparent(workflow);
+  return {
+    workflowId: workflow.workflowId,
+    taskId,
+    ...(workflow.correlationId ? { correlationId: workflow.correlationId } : {}),
+    ...(scheduledTime ? { taskScheduledTime: String(scheduledTime) } : {}),
+    ...(traceparent ? { traceparent } : {}),
+  };
 }
 
 /**
@@ -29,7 +39,7 @@ export function createKafkaPublishExecutor(bus: Bus): SystemTaskExecutor {
     await bus.publish(topic, {
       key: request.key === undefined || request.key === null ? undefined : String(request.key),
       value: JSON.stringify(request.value ?? null),
-      headers: { ...headers, ...traceHeaders(workflow.workflowId, task.taskId, workflow.correlationId, task.scheduledTime) },
+      headers: { ...headers, ...traceHeaders(workflow, task.taskId, task.scheduledTime) },
     });
     return { kind: "complete", outputData: {} };
   };
@@ -67,7 +77,7 @@ export function createEventExecutor(bus: Bus, policy: EventSinkPolicy = {}): Sys
     await bus.publish(topic, {
       key: workflow.workflowId,
       value: JSON.stringify(payload),
-      headers: traceHeaders(workflow.workflowId, task.taskId, workflow.correlationId),
+      headers: traceHeaders(workflow, task.taskId),
     });
     return waits ? { kind: "wait", outputData: payload } : { kind: "complete", outputData: payload };
   };

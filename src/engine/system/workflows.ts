@@ -4,7 +4,9 @@ import { parseOrThrow } from "../../domain/definitions/validate.ts";
 import type { EventSource } from "../../domain/ports.ts";
 import { LIMIT_SETTINGS } from "../../domain/workflow/limits.ts";
 import { deterministicId } from "../deterministic-id.ts";
+import type { WorkflowState } from "../../domain/workflow/state.ts";
 import type { SystemTaskExecutor } from "./outcome.ts";
+import { outgoingTraceparent } from "./trace.ts";
 
 export interface WorkflowStarter {
   startWorkflow(
@@ -15,7 +17,11 @@ export interface WorkflowStarter {
   exists(workflowId: string): boolean | Promise<boolean>;
 }
 
-const source = (detail: string): EventSource => ({ kind: "system", detail });
+/** A child workflow continues its parent's W3C trace (a span of its own inside it). */
+const source = (detail: string, parent: WorkflowState): EventSource => {
+  const traceparent = outgoingTraceparent(parent);
+  return { kind: "system", detail, ...(traceparent ? { traceparent } : {}) };
+};
 
 /**
  * SUB_WORKFLOW: starts the child named by `subWorkflowParam` (by name/version or
@@ -52,7 +58,7 @@ export function createSubWorkflowExecutor(starter: WorkflowStarter, maxDepth: nu
         },
         "subWorkflowParam",
       );
-      await starter.startWorkflow(request, source(`SUB_WORKFLOW ${task.taskId} of ${workflow.workflowId}`), {
+      await starter.startWorkflow(request, source(`SUB_WORKFLOW ${task.taskId} of ${workflow.workflowId}`, workflow), {
         workflowId: childId,
         parentWorkflowId: workflow.workflowId,
         parentWorkflowTaskId: task.taskId,
@@ -69,7 +75,7 @@ export function createStartWorkflowExecutor(starter: WorkflowStarter): SystemTas
     const childId = await deterministicId(`${workflow.workflowId}/${task.taskId}/start`);
     if (!(await starter.exists(childId))) {
       const request = parseOrThrow(StartWorkflowRequestSchema, task.inputData.startWorkflow ?? {}, "startWorkflow", "startWorkflow");
-      await starter.startWorkflow(request, source(`START_WORKFLOW ${task.taskId} of ${workflow.workflowId}`), { workflowId: childId });
+      await starter.startWorkflow(request, source(`START_WORKFLOW ${task.taskId} of ${workflow.workflowId}`, workflow), { workflowId: childId });
     }
     return { kind: "complete", outputData: { workflowId: childId } };
   };
