@@ -315,7 +315,13 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
           void pinStartToEnd(instance, assigned)
             .catch((error) => logger.error("kafka: could not record the group's start offsets", { groupId, topic, error: errorText(error) }))
             .finally(() => {
-              instance.resume([{ topic }]);
+              // kafkajs throws from resume() when the consumer crashed meanwhile (a fresh broker
+              // answering "does not host this topic-partition"); its restart resumes fetching.
+              try {
+                instance.resume([{ topic }]);
+              } catch (error) {
+                logger.error("kafka: could not resume the topic after recording start offsets", { groupId, topic, error: errorText(error) });
+              }
               resolve();
             });
         }),
