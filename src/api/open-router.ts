@@ -8,7 +8,7 @@ import type { Config } from "./config.ts";
  */
 export async function openRouter(
   config: Pick<Config, "BATON_ROUTER_ENABLED" | "BATON_ROUTER_TOPIC" | "BATON_ROUTER_MAPPINGS" | "BATON_ROUTER_HOLD_MS"> &
-    Partial<Pick<Config, "BATON_MAX_JSON_DEPTH">>,
+    Partial<Pick<Config, "BATON_MAX_JSON_DEPTH" | "BATON_ROUTER_CONCURRENCY">>,
   engine: RouterEngine & { bus: Bus },
   store: EventStore,
   logError?: (message: string, fields?: Record<string, unknown>) => void,
@@ -22,6 +22,7 @@ export async function openRouter(
     mappings: config.BATON_ROUTER_MAPPINGS,
     holdMs: config.BATON_ROUTER_HOLD_MS,
     maxJsonDepth: config.BATON_MAX_JSON_DEPTH,
+    concurrency: config.BATON_ROUTER_CONCURRENCY,
     logError,
   });
   // Before Baton takes requests: a new consumer group starts at the latest offset,

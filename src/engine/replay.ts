@@ -4,7 +4,7 @@
  * floor the projection work is measured against.
  */
 import type { EventStore, RecordedEvent, Subscription } from "../domain/ports.ts";
-import { applyEvent, createReadModels, type ReadModels } from "../projections/read-models.ts";
+import { applyEvent, applyEventForRebuild, createReadModels, finishRebuild, type ReadModels } from "../projections/read-models.ts";
 import type { StreamRegistry } from "../projections/stream-registry.ts";
 
 export interface ReplayProgress {
@@ -67,10 +67,11 @@ export async function replayAll(store: EventStore, options: ReplayOptions = {}):
   const total = events.length;
   for (let i = 0; i < total; i++) {
     const event = events[i]!;
-    applyEvent(models, event, options.registry);
+    applyEventForRebuild(models, event, options.registry);
     streams.add(event.streamId);
     if ((i + 1) % every === 0) report({ phase: "apply", done: i + 1, total, elapsedMs: clock() - started });
   }
+  finishRebuild(models, options.registry);
   const done = clock();
   report({ phase: "apply", done: total, total, elapsedMs: done - started });
 

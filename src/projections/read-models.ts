@@ -46,6 +46,26 @@ export function applyEvent(
 }
 
 /**
+ * Applies one stored event to read models being rebuilt from nothing (replay):
+ * a projection may defer what it derives from final states to
+ * `finishRebuild`, which must run once after the last event.
+ */
+export function applyEventForRebuild(models: ReadModels, event: RecordedEvent, registry: StreamRegistry = defaultStreamRegistry): void {
+  if (event.position <= models.position) return;
+  models.position = event.position;
+  const owner = registry.categoryOf(event.streamId);
+  const projection = owner?.category.projection;
+  if (!projection) return;
+  if (projection.applyForRebuild) projection.applyForRebuild(models, event, owner.key);
+  else projection.apply(models, event, owner.key);
+}
+
+/** Completes a rebuild: after it, the models are what `applyEvent` on every event would have made them. */
+export function finishRebuild(models: ReadModels, registry: StreamRegistry = defaultStreamRegistry): void {
+  for (const category of registry.categories) category.projection?.finishRebuild?.(models);
+}
+
+/**
  * Up to `limit` tasks of a queue pollable at `now`, best first: highest
  * priority, then earliest visible, then lowest seq. A bounded selection, so a
  * poll for one task costs one pass over the queue, not a sort of it.

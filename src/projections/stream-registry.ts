@@ -29,6 +29,15 @@ export interface Projection<Model extends object, Event extends DomainEvent = Do
   // streams to its projection, and a stored event of that category is one of
   // its `Event`s, which is what the method's bivariant parameter expresses.
   apply(model: Model, event: Event, key: string): ReadModelChange | void;
+  /**
+   * Rebuilding from nothing (replay): folds an event as `apply` does but may
+   * leave what is derived from the final state (queues, timers) to
+   * `finishRebuild`, which then makes the model what applying every event one
+   * by one would have made it (but for containers left empty along the way).
+   * Both absent: `apply`.
+   */
+  applyForRebuild?(model: Model, event: Event, key: string): void;
+  finishRebuild?(model: Model): void;
 }
 
 /**

@@ -50,6 +50,26 @@ export const workflowProjection: Projection<WorkflowModels, WorkflowEvent> = {
     else models.timers.set(workflowId, due);
     return { workflow, queuesFed, previous: previous.exists ? previous : undefined };
   },
+  // A rebuild folds every event into its workflow and indexes its tasks, and
+  // derives queue entries and timers once per workflow, from its final state,
+  // instead of after each of its events.
+  applyForRebuild(models, event, workflowId) {
+    const workflow = evolve(models.workflows.get(workflowId) ?? initialWorkflowState, event);
+    if (!workflow.exists) {
+      forget(models, workflow);
+      return;
+    }
+    models.workflows.set(workflowId, workflow);
+    if (event.type === "TaskScheduled" || event.type === "TaskSkipped") models.taskIndex.set(event.data.taskId, workflowId);
+  },
+  finishRebuild(models) {
+    for (const [workflowId, workflow] of models.workflows) {
+      syncQueues(models, workflow, undefined);
+      const due = nextTimeoutAt(workflow);
+      if (due === undefined) models.timers.delete(workflowId);
+      else models.timers.set(workflowId, due);
+    }
+  },
 };
 
 /** Drops a removed workflow from every model: its state, task index, queue entries and timer. */

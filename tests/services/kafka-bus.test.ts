@@ -208,6 +208,80 @@ describe("the Kafka bus on a real broker", () => {
     await survivor.close();
   });
 
+  it("with an orderKey, handles a batch's keys side by side, each key in order, and commits everything handled", async () => {
+    const topic = unique("keyed");
+    const workflows = ["w1", "w2", "w3", "w4", "w5"];
+    const perWorkflow = 20;
+    const seen = new Map<string, number[]>(workflows.map((wf) => [wf, []]));
+    let inHand = 0;
+    let mostInHand = 0;
+    const subscription = bus.subscribe(
+      `kafka:${topic}`,
+      async (message) => {
+        inHand++;
+        mostInHand = Math.max(mostInHand, inHand);
+        await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 4));
+        seen.get(message.headers!.wf!)!.push(JSON.parse(message.value).seq);
+        inHand--;
+      },
+      { orderKey: (message) => message.headers!.wf!, concurrency: 4 },
+    );
+    await subscription.ready;
+
+    // One Kafka key, so one partition: the workflows' messages interleave in one batch.
+    const sent: Promise<unknown>[] = [];
+    for (let seq = 0; seq < perWorkflow; seq++) {
+      for (const wf of workflows) sent.push(bus.publish(`kafka:${topic}`, { key: "k", value: JSON.stringify({ seq }), headers: { wf } }));
+    }
+    await Promise.all(sent);
+
+    await waitFor(() => [...seen.values()].every((list) => list.length >= perWorkflow), "every message");
+    for (const wf of workflows) expect(seen.get(wf)).toEqual([...Array(perWorkflow).keys()]);
+    expect(mostInHand).toBeGreaterThan(1);
+    expect(mostInHand).toBeLessThanOrEqual(4);
+    const committed = async () => {
+      const [entry] = await admin.fetchOffsets({ groupId: subscription.groupId, topics: [topic] });
+      return (entry?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+    };
+    await waitFor(async () => (await committed()) === workflows.length * perWorkflow, "every offset committed");
+    await subscription.close();
+  });
+
+  it("with an orderKey, a crash with one key blocked redelivers from the blocked record on, though later keys were handled", async () => {
+    const topic = unique("keyed-crash");
+    const groupId = unique("keyed-crash-group");
+    const fixture = fileURLToPath(new URL("../support/kafka-crash-consumer.ts", import.meta.url));
+    const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", fixture, broker.brokers, `kafka:${topic}`, groupId, "keyed"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let output = "";
+    child.stdout!.on("data", (chunk) => (output += String(chunk)));
+    const send = (value: string, wf: string) => bus.publish(`kafka:${topic}`, { key: "k", value: JSON.stringify(value), headers: { wf } });
+    try {
+      await waitFor(() => output.includes("ready"), "the child consumer", 60_000);
+      await send("a0", "a");
+      await waitFor(() => output.includes('handled "a0"'), "the first record");
+      // Published together: one produce request, so one fetched batch.
+      await Promise.all([send("block", "b"), send("a1", "a"), send("b1", "b"), send("a2", "a")]);
+      await waitFor(() => output.includes('handled "a2"'), "workflow a's records past the blocked one");
+      expect(output).toContain("blocking");
+      expect(output).toContain('handled "a1"');
+      expect(output).not.toContain('handled "b1"'); // behind "block": same key
+    } finally {
+      child.kill("SIGKILL");
+    }
+
+    const survivor = await newBus({ groupId, sessionTimeoutMs: 6_000 });
+    const seen: string[] = [];
+    const subscription = survivor.subscribe(`kafka:${topic}`, async (message) => void seen.push(JSON.parse(message.value)));
+    await subscription.ready;
+    await waitFor(() => seen.includes("a2"), "the rest of the partition after the crash", 60_000);
+    // Nothing from the blocked record on was committed: all of it comes again, in order.
+    expect(seen.slice(seen.indexOf("block"))).toEqual(["block", "a1", "b1", "a2"]);
+    expect(seen).not.toContain("a0"); // handled and committed before the block
+    await survivor.close();
+  });
+
   it("dead-letters an undecodable record and a rejected one with the reason, and the partition keeps flowing", async () => {
     const topic = unique("poison");
     const handled: string[] = [];

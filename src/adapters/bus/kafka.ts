@@ -10,13 +10,17 @@
  *   `<groupId>.<topic>` (or `<groupId>.<name>.<topic>` for a named subscriber),
  *   so the same subscription in several processes shares the partitions while
  *   different subscribers each see every message. A partition's records are
- *   handled one at a time, in order; partitions run side by side.
+ *   handled one at a time, in order (unless the subscription gives an
+ *   `orderKey`, below); partitions run side by side.
  * - At-least-once: offsets are committed only after the handler's promise
  *   resolved (auto-commit off). A handler that throws is retried in place with
  *   backoff; when the attempts run out, or at once for a record that cannot be
  *   decoded or a handler's ValidationError, the record is copied to the
  *   dead-letter topic (`<topic>.dlq`) with the reason in its headers, and the
  *   partition moves on. A crash between handling and committing redelivers.
+ * - A subscription with an `orderKey` handles a fetched batch's records side
+ *   by side, in order per key (the router: per workflow), and commits only up
+ *   to the first record not yet handled.
  * - Broker outages: client retries are sized so a broker restart of tens of
  *   seconds is ridden out; a consumer that gives up is restarted, and resumes
  *   from its last committed offset.
@@ -97,6 +101,8 @@ const DEFAULT_RETRY: RetryOptions = { initialRetryTime: 300, maxRetryTime: 5_000
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const isValidation = (error: unknown) => (error as { kind?: unknown } | null)?.kind === "validation";
+/** Records of one partition in hand at once for a subscription with an `orderKey`, unless it says otherwise. */
+const DEFAULT_KEYED_CONCURRENCY = 32;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Connects a producer and an admin client to `brokers`; rejects if no broker answers within the retries. */
@@ -227,15 +233,25 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
     let consumer: Consumer | undefined;
     let restartTimer: ReturnType<typeof setTimeout> | undefined;
 
-    /** Runs the handler until it succeeds; false when the subscription closed meanwhile (leave the record uncommitted). */
-    async function deliver(record: KafkaMessage, partition: number, heartbeat: () => Promise<void>): Promise<boolean> {
-      const source = { topic, partition, groupId };
+    /** A record as the handler gets it, or why it cannot be decoded. */
+    function prepare(record: KafkaMessage, partition: number): { ok: true; message: DeliveredMessage } | { ok: false; reason: string } {
       const decoded = decodeRecord(record);
-      if (!decoded.ok) {
-        await deadLetter(record, source, "decode", decoded.reason, 0);
+      return decoded.ok ? { ok: true, message: { ...decoded.message, topic, partition, offset: record.offset } } : decoded;
+    }
+
+    /** Runs the handler until it succeeds; false when the subscription closed meanwhile (leave the record uncommitted). */
+    async function deliver(
+      record: KafkaMessage,
+      partition: number,
+      heartbeat: () => Promise<void>,
+      prepared = prepare(record, partition),
+    ): Promise<boolean> {
+      const source = { topic, partition, groupId };
+      if (!prepared.ok) {
+        await deadLetter(record, source, "decode", prepared.reason, 0);
         return true;
       }
-      const message: DeliveredMessage = { ...decoded.message, topic, partition, offset: record.offset };
+      const message = prepared.message;
       for (let attempt = 1; ; attempt++) {
         try {
           await handler(message);
@@ -275,6 +291,78 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
       // Also on the way out of a stop or seek: what was handled counts. (An error
       // above skips this, and the records after the last commit come again.)
       await commit();
+    }
+
+    /**
+     * With an `orderKey`: the batch's records are handled side by side (at most
+     * `concurrency` at once), each after the batch's earlier records of the same
+     * key. Offsets are resolved and committed only up to the first record not
+     * handled yet, so a crash redelivers everything from there on (at least
+     * once, as one at a time). A record that cannot be handled (the
+     * subscription closed) stops its key and the batch; one whose dead-lettering
+     * fails ends the batch with that error after what was handled is committed.
+     */
+    async function eachBatchByKey(
+      orderKey: (message: DeliveredMessage) => string,
+      { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
+    ): Promise<void> {
+      const { partition, messages: records } = batch;
+      const limit = Math.max(1, subscribeOptions.concurrency ?? DEFAULT_KEYED_CONCURRENCY);
+      const handled = new Array<boolean>(records.length).fill(false);
+      const tails = new Map<string, Promise<void>>();
+      const inHand = new Set<Promise<void>>();
+      let resolved = 0; // records[0..resolved) are handled and their offsets resolved
+      let uncommitted: string | undefined;
+      let lastCommit = clock();
+      let stopped = false;
+      let failure: { error: unknown } | undefined;
+      const advance = () => {
+        while (resolved < records.length && handled[resolved]) {
+          uncommitted = records[resolved]!.offset;
+          resolveOffset(uncommitted);
+          resolved++;
+        }
+      };
+      const commit = async () => {
+        advance();
+        if (uncommitted === undefined || !consumer) return;
+        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(uncommitted) + 1n).toString() }]);
+        uncommitted = undefined;
+        lastCommit = clock();
+      };
+      for (let index = 0; index < records.length; index++) {
+        if (stopped || !active || !isRunning() || isStale()) break;
+        while (inHand.size >= limit && !stopped) await Promise.race(inHand);
+        if (stopped) break;
+        const record = records[index]!;
+        const prepared = prepare(record, partition);
+        // Undecodable records share one key: they only go to the dead-letter topic.
+        const key = prepared.ok ? orderKey(prepared.message) : "\u0000undecodable";
+        const previous = tails.get(key);
+        const run = async () => {
+          if (previous) await previous;
+          if (stopped) return;
+          if (await deliver(record, partition, heartbeat, prepared)) handled[index] = true;
+          else stopped = true;
+        };
+        const task: Promise<void> = run().then(
+          () => void inHand.delete(task),
+          (error: unknown) => {
+            inHand.delete(task);
+            stopped = true;
+            failure ??= { error };
+          },
+        );
+        inHand.add(task);
+        tails.set(key, task);
+        if (clock() - lastCommit >= commitIntervalMs) {
+          await commit();
+          await heartbeat();
+        }
+      }
+      await Promise.all(inHand);
+      await commit();
+      if (failure) throw failure.error;
     }
 
     /**
@@ -346,7 +434,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-        eachBatch,
+        eachBatch: subscribeOptions.orderKey ? (payload) => eachBatchByKey(subscribeOptions.orderKey!, payload) : eachBatch,
       });
       await joined;
     }

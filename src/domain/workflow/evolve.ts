@@ -5,7 +5,11 @@ import type { TaskStatus } from "./status.ts";
 /** Folds one event into the workflow's state. Pure; never throws on a known event. */
 export function evolve(state: WorkflowState, event: WorkflowEvent): WorkflowState {
   const next = evolveData(state, event);
-  return { ...next, revision: state.revision + 1 };
+  if (next === state) return { ...state, revision: state.revision + 1 };
+  // evolveData builds a new object for every event it knows (never one it
+  // shares): stamp the revision on it rather than copy the whole state again.
+  (next as { revision: number }).revision = state.revision + 1;
+  return next;
 }
 
 function evolveData(state: WorkflowState, event: WorkflowEvent): WorkflowState {

@@ -41,6 +41,8 @@ export interface EventRouterDeps {
   holdMs?: number;
   /** A message nested deeper is recorded as malformed and dead-lettered (BATON_MAX_JSON_DEPTH; 128 by default). */
   maxJsonDepth?: number;
+  /** Completions handled at once per partition, in order per workflow (BATON_ROUTER_CONCURRENCY; 32 by default, 1: one at a time). */
+  concurrency?: number;
   newId?: () => string;
   logError?: (message: string, fields?: Record<string, unknown>) => void;
 }
@@ -78,7 +80,7 @@ export async function createEventRouter(deps: EventRouterDeps) {
   });
   const route = createRouting({ workflows, mappings: deps.mappings ?? {}, policy: engine.eventSinks ?? {}, counts, complete, holds, unmatched });
   const stopListening = engine.onWorkflowChange((workflow) => holds.workflowChanged(workflow.workflowId));
-  const subscription = consumeCompletions({ bus, topic, route, unmatched, counts, maxJsonDepth: deps.maxJsonDepth });
+  const subscription = consumeCompletions({ bus, topic, route, unmatched, counts, maxJsonDepth: deps.maxJsonDepth, concurrency: deps.concurrency });
 
   return {
     topic,
