@@ -79,17 +79,19 @@ async function send(url: string, method: string, path: string, body?: unknown): 
 }
 
 async function waitHealthy(url: string, members: number | undefined): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 180_000; // three tsx servers starting on a loaded 2-core machine take a while
+  let last = "no answer";
   for (;;) {
     try {
       // /health answers 503 while the server starts (degraded start), 200 once it serves the API.
       const answer = await send(url, "GET", "/health");
       const health = JSON.parse(answer.text);
+      last = `${answer.status} ${JSON.stringify(health.ownership ?? health.status ?? "")}`;
       if (answer.status === 200 && (members === undefined || health.ownership?.members?.length === members)) return;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`${url} did not become healthy`);
+    if (Date.now() > deadline) throw new Error(`${url} did not become healthy${members === undefined ? "" : ` with ${members} members`} within 180 s; last: ${last}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
