@@ -120,7 +120,7 @@ async function scenario(name: string, processes: number, cluster: boolean): Prom
       const dir = await mkdtemp(join(tmpdir(), "baton-bench-scaleout-"));
       dirs.push(dir);
       children.push(
-        spawn(process.execPath, ["--import", "tsx", "src/api/node.ts"], {
+        spawn(process.execPath, [...(values.profile && processes > 1 && i === 1 ? ["--cpu-prof", `--cpu-prof-dir=${values.profile}`] : []), "--import", "tsx", "src/api/node.ts"], {
           stdio: process.env.BENCH_VERBOSE ? "inherit" : "ignore",
           env: {
             ...process.env,
@@ -133,7 +133,6 @@ async function scenario(name: string, processes: number, cluster: boolean): Prom
             BATON_PARTITIONS: "64",
             BATON_HEARTBEAT_MS: "1000",
             BATON_TAKEOVER_MS: "5000",
-            ...(values.profile && processes > 1 && i === 1 ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values.profile}` } : {}),
           },
         }),
       );
