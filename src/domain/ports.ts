@@ -84,6 +84,17 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/**
+ * How much of a stream a store keeps readable: events older than `maxAgeSeconds`
+ * (by `created`) or beyond the newest `maxCount` leave stream reads
+ * (EventStoreDB's `$maxAge` / `$maxCount` stream metadata; its scavenge then
+ * frees the space).
+ */
+export interface StreamLimits {
+  maxAgeSeconds?: number;
+  maxCount?: number;
+}
+
 export interface SubscribeOptions {
   /** Deliver events at positions >= this one: first the stored ones, then live ones. */
   fromPosition?: number;
@@ -104,6 +115,12 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch-up subscription to every event in global order; `handler` is awaited in order. */
   subscribeToAll(handler: (event: RecordedEvent) => void | Promise<void>, options?: SubscribeOptions): Subscription;
+  /**
+   * Bounds a stream that would otherwise grow without end (the cluster's
+   * heartbeats). Optional: a store without it keeps every event (the file
+   * store, which serves one process and never holds heartbeats).
+   */
+  limitStream?(streamId: string, limits: StreamLimits): Promise<void>;
   close(): Promise<void>;
 }
 

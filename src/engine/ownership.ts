@@ -7,7 +7,7 @@
  * believe they own a partition (a join or a takeover seen at different times)
  * cost a conflict, never a wrong write.
  */
-import { liveMembers, MEMBERS_STREAM, type SeenMembershipEvent } from "../domain/cluster/membership.ts";
+import { liveMembers, MEMBERS_STREAM, membersStreamLimits, type SeenMembershipEvent } from "../domain/cluster/membership.ts";
 import { partitionOf, partitionsOwnedBy } from "../domain/cluster/partitions.ts";
 import type { EventStore } from "../domain/ports.ts";
 import type { Logger } from "./engine-core.ts";
@@ -131,6 +131,9 @@ export async function joinCluster(deps: ClusterOwnershipDeps): Promise<Ownership
     }, heartbeatMs);
   }
 
+  // Heartbeats are only read back one takeover time: the store may drop older ones (every member
+  // sets the same limits, so the last writer changes nothing).
+  await store.limitStream?.(MEMBERS_STREAM, membersStreamLimits(takeoverMs));
   running = heartbeat();
   await running;
   schedule();

@@ -12,6 +12,7 @@ import { parseWorkflowDef } from "../../src/domain/definitions/check-workflow-de
 import { StartWorkflowRequestSchema, TaskResultSchema } from "../../src/domain/definitions/requests.ts";
 import { TaskDefSchema } from "../../src/domain/definitions/task-def.ts";
 import { parseOrThrow } from "../../src/domain/definitions/validate.ts";
+import { MEMBERS_STREAM } from "../../src/domain/cluster/membership.ts";
 import type { EventStore } from "../../src/domain/ports.ts";
 import { createEngine, type Engine } from "../../src/engine/engine.ts";
 import { joinCluster, type Ownership } from "../../src/engine/ownership.ts";
@@ -162,5 +163,24 @@ describe("cluster ownership on a shared store", () => {
       expect(claims).toHaveLength(1);
       expect(decidedBy(claims[0]!)).toBe(ownerOf(id));
     }
+  });
+
+  it("keeps the members stream bounded: heartbeats older than ten takeover times (at least 60 s) leave it", async () => {
+    let storeNow = 1_000_000_000;
+    const store = createMemoryEventStore({ now: () => storeNow });
+    const a = await member(store, "a");
+    members.push(a);
+    await eventually(async () => ((await store.readStream(MEMBERS_STREAM)).length >= 3 ? true : undefined), 5_000, 20);
+    // A minute and a bit later on the store's clock: everything written before is past the bound.
+    storeNow += 61_000;
+    await eventually(async () => ((await store.readStream(MEMBERS_STREAM)).length >= 2 ? true : undefined), 5_000, 20);
+    const kept = await store.readStream(MEMBERS_STREAM);
+    expect(kept.every((event) => event.created >= storeNow - 60_000)).toBe(true);
+    // The stream read back holds only recent heartbeats, and the member still sees itself live.
+    expect(kept.length).toBeLessThan(60);
+    expect(a.status().members).toEqual(["a"]);
+    // The events left the stream, not the log: $all still holds them, as EventStoreDB's does until a scavenge.
+    const all = await store.readAll();
+    expect(all.filter((event) => event.streamId === MEMBERS_STREAM).length).toBeGreaterThan(kept.length);
   });
 });

@@ -34,6 +34,19 @@ describe("EventStoreDB store (on the stand-in)", () => {
     await standin.stop();
   });
 
+  it("bounds a stream with $maxCount and $maxAge metadata (the cluster's heartbeats), as the server stores it", async () => {
+    const stream = "baton_members-heartbeats";
+    await store.append(stream, ["h1", "h2", "h3", "h4", "h5"].map((id) => event(crypto.randomUUID(), { id })), "any");
+    await store.limitStream!(stream, { maxAgeSeconds: 60, maxCount: 2 });
+    const other = EventStoreDBClient.connectionString(standin.connectionString);
+    const metadata = await other.getStreamMetadata(stream);
+    await other.dispose();
+    expect(metadata.metadata).toMatchObject({ maxAge: 60, maxCount: 2 });
+    // Stream reads see the newest two only; a backwards read of the newest (what members do) too.
+    expect((await store.readStream(stream)).map((recorded) => (recorded.data as { id: string }).id)).toEqual(["h4", "h5"]);
+    expect((await store.readStream(stream, { direction: "backwards", maxCount: 32 })).map((recorded) => recorded.revision)).toEqual([4, 3]);
+  });
+
   it("sees only Baton's streams in $all, reads and subscriptions alike", async () => {
     const other = EventStoreDBClient.connectionString(standin.connectionString);
     await other.appendToStream("orders-1", jsonEvent({ type: "OrderPlaced", data: {} }));

@@ -170,6 +170,11 @@ export async function openEsdbEventStore(options: EsdbEventStoreOptions): Promis
       }
       return events;
     },
+    async limitStream(streamId, limits) {
+      assertOpen();
+      // `$maxAge` / `$maxCount`: the server hides older events from reads at once and frees them at its next scavenge.
+      await client.setStreamMetadata(streamId, { maxAge: limits.maxAgeSeconds, maxCount: limits.maxCount });
+    },
     subscribeToAll(handler, subscribeOptions = {}) {
       assertOpen();
       const subscription = startEsdbSubscription(

@@ -2,7 +2,7 @@
  * In-memory event store: the port's exact semantics with nothing on disk, for
  * tests and ephemeral runs. Uses no Node API, so it runs on every runtime.
  */
-import type { EventStore } from "../../domain/ports.ts";
+import type { EventStore, RecordedEvent, StreamLimits } from "../../domain/ports.ts";
 import { createEventLog } from "./event-log.ts";
 import type { EventBatch } from "./event-log.ts";
 import { createSubscriptionHub, feedOfLog } from "./subscriptions.ts";
@@ -25,7 +25,18 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
   const now = options.now ?? Date.now;
   const log = createEventLog();
   const hub = createSubscriptionHub(feedOfLog(log));
+  const limits = new Map<string, StreamLimits>();
   let closed = false;
+
+  /** EventStoreDB's `$maxCount` / `$maxAge`: events past the limits leave stream reads (`$all` keeps them, as before a scavenge). */
+  function withinLimits(streamId: string, read: RecordedEvent[]): RecordedEvent[] {
+    const limit = limits.get(streamId);
+    if (!limit) return read;
+    const [newest] = log.readStream(streamId, { direction: "backwards", maxCount: 1 });
+    const firstKept = limit.maxCount === undefined || !newest ? 0 : newest.revision + 1 - limit.maxCount;
+    const oldestKept = limit.maxAgeSeconds === undefined ? Number.NEGATIVE_INFINITY : now() - limit.maxAgeSeconds * 1000;
+    return read.filter((event) => event.revision >= firstKept && event.created >= oldestKept);
+  }
 
   function assertOpen(): void {
     if (closed) throw new Error("The in-memory event store is closed");
@@ -43,11 +54,15 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
     },
     async readStream(streamId, readOptions) {
       assertOpen();
-      return log.readStream(streamId, readOptions);
+      return withinLimits(streamId, log.readStream(streamId, readOptions));
     },
     async readAll(readOptions) {
       assertOpen();
       return log.readAll(readOptions);
+    },
+    async limitStream(streamId, streamLimits) {
+      assertOpen();
+      limits.set(streamId, { ...streamLimits });
     },
     subscribeToAll(handler, subscribeOptions) {
       assertOpen();

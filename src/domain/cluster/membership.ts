@@ -10,6 +10,16 @@
 /** The stream every member's heartbeats go to. */
 export const MEMBERS_STREAM = "baton_members-heartbeats";
 
+/**
+ * How much of the members stream the store keeps: ten takeover times (at least
+ * a minute) and at most 10,000 events. Members read back one takeover time, so
+ * this keeps every heartbeat they use while the stream stays bounded
+ * (3 members at the defaults: about 180 events) instead of growing forever.
+ */
+export function membersStreamLimits(takeoverMs: number): { maxAgeSeconds: number; maxCount: number } {
+  return { maxAgeSeconds: Math.max(60, Math.ceil((10 * takeoverMs) / 1000)), maxCount: 10_000 };
+}
+
 export type MembershipEvent =
   | { type: "MemberHeartbeat"; data: { member: string } }
   | { type: "MemberLeft"; data: { member: string } };

@@ -216,7 +216,7 @@ export function createStandinLog(options: StandinLogOptions = {}) {
     const state = streams.get(streamName);
     if (!state) return { kind: "not_found" };
     if (state.tombstoned) return { kind: "deleted" };
-    const visibleFrom = state.truncateBefore;
+    const visibleFrom = Math.max(state.truncateBefore, firstWithinLimits(streamName, state));
     if (state.softDeleted || state.events.length <= visibleFrom) return { kind: "not_found" };
     const last = state.events.length - 1;
     const take = (first: number, lastIncluded: number) =>
@@ -230,6 +230,28 @@ export function createStandinLog(options: StandinLogOptions = {}) {
     const top = from.kind === "end" ? last : from.kind === "start" ? 0 : clampToNumber(from.value);
     const bottom = Math.max(0, top - clampToNumber(count) + 1);
     return { kind: "events", events: take(bottom, Math.min(top, last)).reverse() };
+  }
+
+  /**
+   * The first revision the stream's `$maxCount` and `$maxAge` (its latest
+   * `$$<stream>` metadata) leave readable, as EventStoreDB hides older events
+   * from stream reads before a scavenge removes them.
+   */
+  function firstWithinLimits(streamName: string, state: StreamState): number {
+    const metadata = streams.get(`$$${streamName}`)?.events.at(-1);
+    if (!metadata) return 0;
+    let limits: { $maxCount?: unknown; $maxAge?: unknown };
+    try {
+      limits = JSON.parse(Buffer.from(metadata.data).toString("utf8"));
+    } catch {
+      return 0;
+    }
+    let first = typeof limits.$maxCount === "number" ? state.events.length - limits.$maxCount : 0;
+    if (typeof limits.$maxAge === "number") {
+      const oldestTicks = BigInt(Date.now() - limits.$maxAge * 1000) * 10_000n;
+      while (first < state.events.length && state.events[Math.max(0, first)]!.created < oldestTicks) first = Math.max(0, first) + 1;
+    }
+    return Math.max(0, first);
   }
 
   /** Whether `position` is one EventStoreDB would accept: the start, the end, or a record boundary. */
