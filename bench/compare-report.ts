@@ -111,7 +111,7 @@ export function svgBarChart(chart: BarChart): string {
       if (v === undefined || !Number.isFinite(v)) return;
       const x = x0 + si * barW;
       parts.push(
-        `<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(margin.top + plotH - y(v)).toFixed(1)}" fill="${PALETTE[si % PALETTE.length]}"><title>${escapeXml(`${series}: ${fmtValue(v)} ${chart.unit}`)}</title></rect>`,
+        `<rect class="bar" x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(margin.top + plotH - y(v)).toFixed(1)}" fill="${PALETTE[si % PALETTE.length]}"><title>${escapeXml(`${series}: ${fmtValue(v)} ${chart.unit}`)}</title></rect>`,
         `<text x="${(x + barW / 2 - 1).toFixed(1)}" y="${(y(v) - 3).toFixed(1)}" text-anchor="middle" font-size="10">${fmtValue(v)}</text>`,
       );
     });
