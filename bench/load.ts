@@ -82,7 +82,19 @@ export async function startWorkload(
   const clients = await OrkesClients.from({ serverUrl });
   const metadata = clients.getMetadataClient();
   await metadata.registerTasks(workload.taskDefs as Parameters<typeof metadata.registerTasks>[0]);
-  await metadata.registerWorkflowDef(workload.workflowDef as Parameters<typeof metadata.registerWorkflowDef>[0], true);
+  try {
+    await metadata.registerWorkflowDef(workload.workflowDef as Parameters<typeof metadata.registerWorkflowDef>[0], true);
+  } catch (error) {
+    // Conductor 3.21 ignores the SDK's overwrite flag on a second run against the same
+    // server; its PUT (create or update, as on Baton) registers the same definition again.
+    if (!String(error instanceof Error ? error.message : error).includes("already exists")) throw error;
+    const response = await fetch(`${serverUrl}/api/metadata/workflow`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify([workload.workflowDef]),
+    });
+    if (!response.ok) throw new Error(`updating workflow ${workload.workflowName}: HTTP ${response.status} ${await response.text()}`);
+  }
   const executor = clients.getWorkflowClient();
 
   const handler = new TaskHandler({
@@ -227,6 +239,8 @@ async function runBatch(
     const now = performance.now();
     let maxEnd = 0;
     for (const summary of result.results ?? []) {
+      // Conductor's SQLite index ignores the endTime condition and returns running workflows too.
+      if (summary.status === "RUNNING" || summary.status === "PAUSED") continue;
       const id = summary.workflowId!;
       if (summary.endTime) maxEnd = Math.max(maxEnd, Date.parse(summary.endTime));
       if (seen.has(id)) continue;

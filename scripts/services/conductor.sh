@@ -30,6 +30,8 @@ START_TIMEOUT="${CONDUCTOR_START_TIMEOUT:-600}"
 
 log() { echo "conductor.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 java_bin() {
   if [[ -n "${CONDUCTOR_JAVA_HOME:-}" ]]; then echo "$CONDUCTOR_JAVA_HOME/bin/java"; return; fi
@@ -59,10 +61,6 @@ install() {
     { cat "$HOME_DIR/install.log" >&2; die "mvn could not fetch Conductor $VERSION (log: $HOME_DIR/install.log)"; }
   mv "$HOME_DIR/partial/conductor-server-$VERSION-boot.jar" "$JAR"
   rm -rf "$HOME_DIR/partial"
-}
-
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
 # Spring properties: persistence, queues and the search index all in one database,
@@ -119,14 +117,7 @@ start() {
     -jar "$JAR" --spring.config.additional-location="file:$dir/conductor.properties" </dev/null &
   pid=$!
   echo "$pid" >"$dir/conductor.pid"
-  if [[ -n "${CONDUCTOR_OWNER_PID:-}" ]]; then
-    setsid bash -c 'while kill -0 '"$CONDUCTOR_OWNER_PID"' 2>/dev/null && kill -0 '"$pid"' 2>/dev/null; do sleep 2; done
-      kill -0 '"$CONDUCTOR_OWNER_PID"' 2>/dev/null && exit 0
-      kill '"$pid"' 2>/dev/null
-      for _ in $(seq 1 50); do kill -0 '"$pid"' 2>/dev/null || break; sleep 0.2; done
-      kill -9 '"$pid"' 2>/dev/null
-      rm -rf "'"$dir"'"' </dev/null >/dev/null 2>&1 &
-  fi
+  [[ -z "${CONDUCTOR_OWNER_PID:-}" ]] || watch_owner "$CONDUCTOR_OWNER_PID" "$pid" "$dir"
   local deadline=$((SECONDS + START_TIMEOUT))
   until healthy "$port"; do
     if ! kill -0 "$pid" 2>/dev/null; then
@@ -144,13 +135,10 @@ start() {
 }
 
 stop() {
-  local dir="${1:-${CONDUCTOR_DIR:-}}" pid
+  local dir="${1:-${CONDUCTOR_DIR:-}}"
   [[ -n "$dir" && -f "$dir/conductor.properties" ]] || die "no server dir given: pass the CONDUCTOR_DIR that 'start' printed"
   if [[ -f "$dir/conductor.pid" ]]; then
-    pid="$(cat "$dir/conductor.pid")"
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
+    stop_pid "$(cat "$dir/conductor.pid")"
   fi
   rm -rf "$dir"
 }

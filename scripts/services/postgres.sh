@@ -20,6 +20,8 @@ START_TIMEOUT="${PG_START_TIMEOUT:-60}"
 
 log() { echo "postgres.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bindir() {
   if [[ -n "${PG_BINDIR:-}" ]]; then echo "$PG_BINDIR"; return; fi
@@ -43,10 +45,6 @@ as_owner() {
 }
 
 owner_name() { if [[ "$(id -u)" == 0 ]]; then echo postgres; else id -un; fi; }
-
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
 
 start() {
   local bin dir port pid user
@@ -73,15 +71,8 @@ EOF
   pid="$(head -n 1 "$dir/data/postmaster.pid")"
   as_owner "$bin/psql" -h 127.0.0.1 -p "$port" -U "$user" -d postgres -qAt -c "CREATE DATABASE conductor" >/dev/null 2>"$dir/psql.log" ||
     { cat "$dir/psql.log" >&2; die "creating database 'conductor' failed"; }
-  if [[ -n "${PG_OWNER_PID:-}" ]]; then
-    # Watchdog: stop the server and delete its dir when its owner is gone.
-    setsid bash -c 'while kill -0 '"$PG_OWNER_PID"' 2>/dev/null && kill -0 '"$pid"' 2>/dev/null; do sleep 2; done
-      kill -0 '"$PG_OWNER_PID"' 2>/dev/null && exit 0
-      kill -INT '"$pid"' 2>/dev/null
-      for _ in $(seq 1 50); do kill -0 '"$pid"' 2>/dev/null || break; sleep 0.2; done
-      kill -9 '"$pid"' 2>/dev/null
-      rm -rf "'"$dir"'"' </dev/null >/dev/null 2>&1 &
-  fi
+  # SIGINT is PostgreSQL's fast shutdown: sessions end, the checkpoint is written.
+  [[ -z "${PG_OWNER_PID:-}" ]] || watch_owner "$PG_OWNER_PID" "$pid" "$dir" INT
   echo "PG_PORT=$port"
   echo "PG_PID=$pid"
   echo "PG_DIR=$dir"
@@ -90,14 +81,10 @@ EOF
 }
 
 stop() {
-  local dir="${1:-${PG_DIR:-}}" pid
+  local dir="${1:-${PG_DIR:-}}"
   [[ -n "$dir" && -d "$dir/data" ]] || die "no cluster dir given: pass the PG_DIR that 'start' printed"
   if [[ -f "$dir/data/postmaster.pid" ]]; then
-    pid="$(head -n 1 "$dir/data/postmaster.pid")"
-    # SIGINT is PostgreSQL's fast shutdown: sessions end, the checkpoint is written.
-    kill -INT "$pid" 2>/dev/null || true
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
+    stop_pid "$(head -n 1 "$dir/data/postmaster.pid")" INT
   fi
   rm -rf "$dir"
 }
