@@ -9,8 +9,8 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { noopLogger, OrkesClients, TaskHandler } from "@io-orkes/conductor-javascript";
 import { percentile } from "./stats.ts";
-import { expectedOutput, taskDefs, WORKFLOW_NAME, workers, workflowDef } from "./workload.ts";
-import type { WorkerSettings } from "./workload.ts";
+import { chainWorkload } from "./workload.ts";
+import type { WorkerSettings, Workload } from "./workload.ts";
 
 export interface LoadOptions {
   serverUrl: string;
@@ -25,6 +25,11 @@ export interface LoadOptions {
   workers: WorkerSettings;
   /** Give up when no workflow completes for this long, ms. */
   stallTimeoutMs: number;
+  /** What to run (default: the 3-task chain of bench/workload.ts). */
+  workload?: Workload;
+  /** Called when the measured phase starts and when its timed window closes (e.g. to read a server's CPU). */
+  onMeasuredStart?: () => void;
+  onMeasuredEnd?: () => void;
 }
 
 export interface LoadResult {
@@ -64,7 +69,11 @@ export interface RunningWorkload {
  * its workers with the SDK's TaskHandler. Shared by `runLoad` and the soak
  * benchmark (bench/soak-load.ts), so both drive the server the same way.
  */
-export async function startWorkload(serverUrl: string, settings: WorkerSettings): Promise<RunningWorkload> {
+export async function startWorkload(
+  serverUrl: string,
+  settings: WorkerSettings,
+  workload: Workload = chainWorkload,
+): Promise<RunningWorkload> {
   // The SDK prefers these environment variables over the config it is given.
   delete process.env.CONDUCTOR_SERVER_URL;
   delete process.env.CONDUCTOR_AUTH_KEY;
@@ -72,13 +81,25 @@ export async function startWorkload(serverUrl: string, settings: WorkerSettings)
   // Exactly as the SDK's README builds its clients, with its own default transport.
   const clients = await OrkesClients.from({ serverUrl });
   const metadata = clients.getMetadataClient();
-  await metadata.registerTasks(taskDefs as Parameters<typeof metadata.registerTasks>[0]);
-  await metadata.registerWorkflowDef(workflowDef as Parameters<typeof metadata.registerWorkflowDef>[0], true);
+  await metadata.registerTasks(workload.taskDefs as Parameters<typeof metadata.registerTasks>[0]);
+  try {
+    await metadata.registerWorkflowDef(workload.workflowDef as Parameters<typeof metadata.registerWorkflowDef>[0], true);
+  } catch (error) {
+    // Conductor 3.21 ignores the SDK's overwrite flag on a second run against the same
+    // server; its PUT (create or update, as on Baton) registers the same definition again.
+    if (!String(error instanceof Error ? error.message : error).includes("already exists")) throw error;
+    const response = await fetch(`${serverUrl}/api/metadata/workflow`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify([workload.workflowDef]),
+    });
+    if (!response.ok) throw new Error(`updating workflow ${workload.workflowName}: HTTP ${response.status} ${await response.text()}`);
+  }
   const executor = clients.getWorkflowClient();
 
   const handler = new TaskHandler({
     client: clients.getClient(),
-    workers: workers(settings),
+    workers: workload.workers(settings),
     scanForDecorated: false,
     logger: noopLogger,
     healthMonitor: { enabled: false },
@@ -95,17 +116,20 @@ export async function startWorkload(serverUrl: string, settings: WorkerSettings)
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const { executor, stop } = await startWorkload(options.serverUrl, options.workers);
+  const workload = options.workload ?? chainWorkload;
+  const { executor, stop } = await startWorkload(options.serverUrl, options.workers, workload);
   try {
     if (options.warmup > 0) {
-      const warm = await runBatch(executor, options, "warmup", options.warmup, 1_000_000);
+      const warm = await runBatch(executor, workload, options, "warmup", options.warmup, 1_000_000);
       if (warm.failures.length > 0) return { ...summarize(options, warm), cpuMsPerWorkflow: NaN, eventLoopUtilization: NaN };
     }
+    options.onMeasuredStart?.();
     const cpuBefore = process.cpuUsage();
     const eluBefore = performance.eventLoopUtilization();
     let cpuMs = 0;
     let elu = 0;
-    const measured = await runBatch(executor, options, "measured", options.workflows, 0, () => {
+    const measured = await runBatch(executor, workload, options, "measured", options.workflows, 0, () => {
+      options.onMeasuredEnd?.();
       const cpu = process.cpuUsage(cpuBefore);
       cpuMs = (cpu.user + cpu.system) / 1000;
       elu = performance.eventLoopUtilization(eluBefore).utilization;
@@ -139,6 +163,7 @@ function summarize(
 
 async function runBatch(
   executor: Executor,
+  workload: Workload,
   options: LoadOptions,
   phase: string,
   count: number,
@@ -178,7 +203,7 @@ async function runBatch(
   const pendingStarts = new Set<Promise<void>>();
   const startOne = async (x: number) => {
     const sent = performance.now();
-    const id = await executor.startWorkflow({ name: WORKFLOW_NAME, version: 1, input: { x }, correlationId: tag });
+    const id = await executor.startWorkflow({ name: workload.workflowName, version: 1, input: { x }, correlationId: tag });
     sentAt.set(id, sent);
     ids.set(id, x);
     record(id);
@@ -207,12 +232,15 @@ async function runBatch(
   let searches = 0;
   let lastProgress = performance.now();
   while (seen.size < count && startError === undefined && failures.length === 0) {
-    const query = `correlationId = ${tag} AND endTime >= ${cursor}`;
+    // `>` rather than `>=`: Conductor's SQLite index parses only one-character comparisons.
+    const query = `correlationId = ${tag} AND endTime > ${cursor - 1}`;
     const result = await executor.search(0, 1000, query, "*", "", false);
     searches += 1;
     const now = performance.now();
     let maxEnd = 0;
     for (const summary of result.results ?? []) {
+      // Conductor's SQLite index ignores the endTime condition and returns running workflows too.
+      if (summary.status === "RUNNING" || summary.status === "PAUSED") continue;
       const id = summary.workflowId!;
       if (summary.endTime) maxEnd = Math.max(maxEnd, Date.parse(summary.endTime));
       if (seen.has(id)) continue;
@@ -236,16 +264,16 @@ async function runBatch(
   onTimedEnd?.();
 
   // Not timed: every workflow must be COMPLETED with the expected output.
-  if (failures.length === 0) failures.push(...(await verify(executor, phase, ids)));
+  if (failures.length === 0) failures.push(...(await verify(executor, workload, phase, ids)));
   return { latencies, wallMs, ids, failures, searches };
 }
 
-async function verify(executor: Executor, phase: string, ids: Map<string, number>): Promise<string[]> {
+async function verify(executor: Executor, workload: Workload, phase: string, ids: Map<string, number>): Promise<string[]> {
   const failures: string[] = [];
   const entries = [...ids];
   const checkOne = async ([id, x]: [string, number]) => {
     const workflow = await executor.getWorkflow(id, false);
-    const want = JSON.stringify(expectedOutput(x));
+    const want = JSON.stringify(workload.expectedOutput(x));
     const got = JSON.stringify(workflow.output ?? null);
     if (workflow.status !== "COMPLETED") failures.push(`${phase} workflow ${id}: status ${workflow.status}`);
     else if (got !== want) failures.push(`${phase} workflow ${id}: output ${got}, expected ${want}`);

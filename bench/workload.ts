@@ -62,3 +62,19 @@ export function workers({ concurrency, pollInterval }: WorkerSettings): Conducto
     worker("bench_add3", (task) => ({ w: numberInput(task, "z") + 3 })),
   ];
 }
+
+/**
+ * What a load run registers, runs and checks: bench/load.ts drives any of these
+ * the same way (the chain below by default; bench/compare-workloads.ts adds a
+ * fork/join and a loop).
+ */
+export interface Workload {
+  workflowName: string;
+  taskDefs: Array<{ name: string } & Record<string, unknown>>;
+  workflowDef: Record<string, unknown>;
+  workers(settings: WorkerSettings): ConductorWorker[];
+  /** The output a workflow started with input {x} must complete with. */
+  expectedOutput(x: number): Record<string, unknown>;
+}
+
+export const chainWorkload: Workload = { workflowName: WORKFLOW_NAME, taskDefs, workflowDef, workers, expectedOutput };

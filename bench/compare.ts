@@ -1,0 +1,393 @@
+/**
+ * `npm run compare`: Baton and Conductor OSS side by side, in one run, driven by
+ * the same official JS SDK workers and load generator (bench/load.ts), rounds
+ * alternating between the servers (issue 17).
+ *
+ * Variants: `baton` (started as `npm start` runs it: node + tsx, file store,
+ * fsync on) and `conductor-<version>-<sqlite|postgres>` (the boot jar from
+ * Maven Central, scripts/services/conductor.sh; PostgreSQL from
+ * scripts/services/postgres.sh, started before Conductor and not counted in its
+ * start-up, but counted in its CPU and memory).
+ *
+ * Each round starts every variant fresh and measures:
+ *   cold start   spawn to healthy (/health)
+ *   memory       the server's process tree (PSS summed), idle (2 s after start)
+ *                and the highest sample under load
+ *   load         the 3-task chain at each --inflight: throughput, p50, p99, and
+ *                the server tree's CPU per workflow (/proc/<pid>/stat)
+ *   fork, loop   a FORK_JOIN of 10 branches, a 100-iteration DO_WHILE (bench/compare-workloads.ts)
+ * The summary takes each figure's median over the rounds; every run is in the JSON.
+ *
+ * Options: --variants LIST (default: baton and the four Conductor variants),
+ * --scenarios load,fork,loop, --inflight 10,50,200, --rounds N (3),
+ * --workflows N (300), --warmup N (30), --fork-workflows N (30), --loop-workflows N (4),
+ * --concurrency N per task type (10), --quick (1 round, 60 workflows after 10,
+ * in flight 10 and 50, 10 fork and 2 loop workflows), --charts DIR (where the SVG
+ * charts go besides bench/results; default docs/bench).
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "../tests/support/process.ts";
+import { forkWorkload, loopWorkload } from "./compare-workloads.ts";
+import { type MeasureRow, markdownTable, missedTargets, svgBarChart } from "./compare-report.ts";
+import { type LoadResult, runLoad } from "./load.ts";
+import { describeMachine } from "./machine.ts";
+import { treeCpuMs, treeMemoryMiB } from "./process-tree.ts";
+import { chainWorkload as chain, type Workload } from "./workload.ts";
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const repoDir = dirname(benchDir);
+const ALL_VARIANTS = ["baton", "conductor-3.21.14-sqlite", "conductor-3.21.14-postgres", "conductor-3.32.3-sqlite", "conductor-3.32.3-postgres"];
+const ALL_SCENARIOS = ["load", "fork", "loop"] as const;
+type ScenarioName = (typeof ALL_SCENARIOS)[number];
+
+const { values } = parseArgs({
+  options: {
+    variants: { type: "string", default: ALL_VARIANTS.join(",") },
+    scenarios: { type: "string", default: ALL_SCENARIOS.join(",") },
+    inflight: { type: "string" },
+    rounds: { type: "string" },
+    workflows: { type: "string" },
+    warmup: { type: "string" },
+    "fork-workflows": { type: "string" },
+    "loop-workflows": { type: "string" },
+    concurrency: { type: "string", default: "10" },
+    quick: { type: "boolean", default: false },
+    charts: { type: "string", default: join(repoDir, "docs", "bench") },
+  },
+});
+
+function fail(message: string): never {
+  console.error(`compare: ${message}`);
+  process.exit(2);
+}
+function wholeNumber(name: string, raw: string | undefined, fallback: number, min = 1): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min) fail(`--${name} must be a whole number >= ${min}, got '${raw}'`);
+  return Number(raw);
+}
+const quick = values.quick;
+const settings = {
+  rounds: wholeNumber("rounds", values.rounds, quick ? 1 : 3),
+  workflows: wholeNumber("workflows", values.workflows, quick ? 60 : 300),
+  warmup: wholeNumber("warmup", values.warmup, quick ? 10 : 30, 0),
+  forkWorkflows: wholeNumber("fork-workflows", values["fork-workflows"], quick ? 10 : 30),
+  loopWorkflows: wholeNumber("loop-workflows", values["loop-workflows"], quick ? 2 : 4),
+  concurrency: wholeNumber("concurrency", values.concurrency, 10),
+  inflight: (values.inflight ?? (quick ? "10,50" : "10,50,200")).split(",").map((v) => wholeNumber("inflight", v, 0)),
+};
+const variants = values.variants.split(",").map((v) => v.trim());
+for (const v of variants) if (!ALL_VARIANTS.includes(v)) fail(`--variants: unknown variant '${v}' (known: ${ALL_VARIANTS.join(", ")})`);
+if (variants[0] !== "baton") fail("--variants must start with baton: ratios are taken against it");
+const scenarios = values.scenarios.split(",").map((s) => s.trim()) as ScenarioName[];
+for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) fail(`--scenarios: unknown scenario '${s}' (known: ${ALL_SCENARIOS.join(", ")})`);
+
+// ---- servers -------------------------------------------------------------------
+
+interface RunningServer {
+  url: string;
+  /** Roots of the process trees whose CPU and memory count as the server's. */
+  roots: number[];
+  coldStartSeconds: number;
+  version: string;
+  stop(): Promise<void>;
+}
+
+function runScript(script: string, args: string[], env: Record<string, string> = {}): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    execFile("bash", [join(repoDir, "scripts", "services", script), ...args], { env: { ...process.env, ...env }, timeout: 900_000, maxBuffer: 1 << 22 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`scripts/services/${script} ${args.join(" ")} failed: ${stderr.trim().split("\n").slice(-15).join("\n") || error.message}`));
+      else resolve(parseAssignments(stdout));
+    });
+  });
+}
+
+/** The `NAME=value` lines a service script prints. */
+function parseAssignments(stdout: string): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const match of stdout.matchAll(/^([A-Z_]+)=(.*)$/gm)) pairs[match[1]!] = match[2]!.trim();
+  return pairs;
+}
+
+async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} during start-up`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() > deadline) throw new Error(`${url} was not healthy within ${timeoutMs / 1000} s`);
+    await sleep(20);
+  }
+}
+
+async function startBaton(): Promise<RunningServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), "baton-compare-"));
+  const port = await freePort();
+  const started = performance.now();
+  // As `npm start` runs it (its prestart console build is skipped: the build is cached).
+  // BATON_FSYNC is left unset: the default (fsync on) is what is measured.
+  const child = spawn(process.execPath, ["--import", "tsx", "src/api/node.ts"], {
+    cwd: repoDir,
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, BATON_EVENT_STORE: "file", BATON_LOG_LEVEL: "warn" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(url, child, 120_000);
+  const coldStartSeconds = (performance.now() - started) / 1000;
+  return {
+    url,
+    roots: [child.pid!],
+    coldStartSeconds,
+    version: "baton (this checkout), node " + process.version,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await Promise.race([exited, sleep(15_000).then(() => child.kill("SIGKILL"))]);
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startConductor(variant: string): Promise<RunningServer> {
+  const [, version, db] = /^conductor-(.+)-(sqlite|postgres)$/.exec(variant)!;
+  const env: Record<string, string> = { CONDUCTOR_VERSION: version!, CONDUCTOR_DB: db!, CONDUCTOR_OWNER_PID: String(process.pid) };
+  let pg: Record<string, string> | undefined;
+  if (db === "postgres") {
+    pg = await runScript("postgres.sh", ["start"], { PG_OWNER_PID: String(process.pid) });
+    env.CONDUCTOR_PG_URL = pg.PG_URL!;
+    env.CONDUCTOR_PG_USER = pg.PG_USER!;
+  }
+  try {
+    const out = await runScript("conductor.sh", ["start"], env);
+    return {
+      url: out.CONDUCTOR_URL!,
+      roots: [Number(out.CONDUCTOR_PID), ...(pg ? [Number(pg.PG_PID)] : [])],
+      coldStartSeconds: Number(out.CONDUCTOR_READY_SECONDS),
+      version: `Conductor OSS ${version} (${db})`,
+      async stop() {
+        await runScript("conductor.sh", ["stop", out.CONDUCTOR_DIR!]);
+        if (pg) await runScript("postgres.sh", ["stop", pg.PG_DIR!]);
+      },
+    };
+  } catch (error) {
+    if (pg) await runScript("postgres.sh", ["stop", pg.PG_DIR!]).catch(() => undefined);
+    throw error;
+  }
+}
+
+// ---- measuring -------------------------------------------------------------------
+
+interface Measured extends LoadResult {
+  serverCpuMsPerWorkflow: number;
+  peakMemoryMiB: number;
+}
+
+async function measure(server: RunningServer, workload: Workload, workflows: number, warmup: number, inflight: number): Promise<Measured> {
+  let cpuStart = 0;
+  let cpuEnd = 0;
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, treeMemoryMiB(server.roots))), 500);
+  try {
+    const result = await runLoad({
+      serverUrl: server.url,
+      workflows,
+      warmup,
+      inflight,
+      observeIntervalMs: 2,
+      stallTimeoutMs: 90_000,
+      workers: { concurrency: settings.concurrency, pollInterval: 1 },
+      workload,
+      onMeasuredStart: () => (cpuStart = treeCpuMs(server.roots)),
+      onMeasuredEnd: () => (cpuEnd = treeCpuMs(server.roots)),
+    });
+    peak = Math.max(peak, treeMemoryMiB(server.roots));
+    return { ...result, serverCpuMsPerWorkflow: (cpuEnd - cpuStart) / workflows, peakMemoryMiB: peak };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+interface RoundResult {
+  variant: string;
+  round: number;
+  version?: string;
+  coldStartSeconds?: number;
+  idleMemoryMiB?: number;
+  loadedMemoryMiB?: number;
+  load: Record<string, Measured>;
+  fork?: Measured;
+  loop?: Measured;
+  errors: string[];
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const fmt = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(digits));
+
+async function runVariant(variant: string, round: number): Promise<RoundResult> {
+  const result: RoundResult = { variant, round, load: {}, errors: [] };
+  let server: RunningServer;
+  try {
+    server = variant === "baton" ? await startBaton() : await startConductor(variant);
+  } catch (error) {
+    result.errors.push(`start: ${describe(error)}`);
+    return result;
+  }
+  result.version = server.version;
+  result.coldStartSeconds = server.coldStartSeconds;
+  console.log(`  ${variant}: healthy after ${fmt(server.coldStartSeconds, 2)} s`);
+  try {
+    await sleep(2000);
+    result.idleMemoryMiB = treeMemoryMiB(server.roots);
+    const step = async (name: string, run: () => Promise<Measured>): Promise<Measured | undefined> => {
+      try {
+        const m = await run();
+        if (m.failures.length > 0) result.errors.push(`${name}: ${m.failures.slice(0, 3).join("; ")}`);
+        console.log(
+          `  ${variant} ${name}: ${fmt(m.workflowsPerSecond)} wf/s, p50 ${fmt(m.latencyMs.p50, 0)} ms, p99 ${fmt(m.latencyMs.p99, 0)} ms, ` +
+            `server cpu ${fmt(m.serverCpuMsPerWorkflow, 2)} ms/wf, memory ${fmt(m.peakMemoryMiB, 0)} MiB${m.failures.length ? " FAILED" : ""}`,
+        );
+        return m.failures.length > 0 ? undefined : m;
+      } catch (error) {
+        result.errors.push(`${name}: ${describe(error)}`);
+        console.log(`  ${variant} ${name}: FAILED (${describe(error)})`);
+        return undefined;
+      }
+    };
+    if (scenarios.includes("load")) {
+      for (const inflight of settings.inflight) {
+        const m = await step(`load@${inflight}`, () => measure(server, chain, settings.workflows, settings.warmup, inflight));
+        if (m) result.load[String(inflight)] = m;
+      }
+    }
+    if (scenarios.includes("fork")) result.fork = await step("fork10", () => measure(server, forkWorkload, settings.forkWorkflows, 2, 10));
+    if (scenarios.includes("loop")) result.loop = await step("loop100", () => measure(server, loopWorkload, settings.loopWorkflows, 0, settings.loopWorkflows));
+    const peaks = [...Object.values(result.load), result.fork, result.loop].flatMap((m) => (m ? [m.peakMemoryMiB] : []));
+    if (peaks.length > 0) result.loadedMemoryMiB = Math.max(...peaks);
+  } finally {
+    await server.stop().catch((error: unknown) => result.errors.push(`stop: ${describe(error)}`));
+  }
+  return result;
+}
+
+// ---- summary --------------------------------------------------------------------
+
+function median(list: Array<number | undefined>): number | undefined {
+  const ok = list.filter((v): v is number => v !== undefined && Number.isFinite(v)).sort((a, b) => a - b);
+  if (ok.length === 0) return undefined;
+  const mid = Math.floor(ok.length / 2);
+  return ok.length % 2 ? ok[mid] : (ok[mid - 1]! + ok[mid]!) / 2;
+}
+
+function label(variant: string): string {
+  if (variant === "baton") return "Baton";
+  const [, version, db] = /^conductor-(.+)-(sqlite|postgres)$/.exec(variant)!;
+  return `Conductor ${version} ${db === "sqlite" ? "SQLite" : "PostgreSQL"}`;
+}
+
+function summaryRows(runs: RoundResult[]): MeasureRow[] {
+  const per = (pick: (r: RoundResult) => number | undefined) =>
+    Object.fromEntries(variants.map((v) => [label(v), median(runs.filter((r) => r.variant === v).map(pick))]));
+  const rows: MeasureRow[] = [];
+  for (const inflight of scenarios.includes("load") ? settings.inflight : []) {
+    const key = String(inflight);
+    rows.push({ measure: `throughput, ${inflight} in flight`, unit: "wf/s", better: "higher", target: 10, values: per((r) => r.load[key]?.workflowsPerSecond) });
+    rows.push({ measure: `p50 latency, ${inflight} in flight`, unit: "ms", better: "lower", values: per((r) => r.load[key]?.latencyMs.p50) });
+    rows.push({ measure: `p99 latency, ${inflight} in flight`, unit: "ms", better: "lower", target: 0.1, values: per((r) => r.load[key]?.latencyMs.p99) });
+    rows.push({ measure: `server CPU per workflow, ${inflight} in flight`, unit: "ms", better: "lower", values: per((r) => r.load[key]?.serverCpuMsPerWorkflow) });
+  }
+  for (const [name, pick] of [["FORK_JOIN of 10", (r: RoundResult) => r.fork], ["DO_WHILE of 100", (r: RoundResult) => r.loop]] as const) {
+    if (!scenarios.includes(name.startsWith("FORK") ? "fork" : "loop")) continue;
+    rows.push({ measure: `${name}: throughput`, unit: "wf/s", better: "higher", values: per((r) => pick(r)?.workflowsPerSecond) });
+    rows.push({ measure: `${name}: p99 latency`, unit: "ms", better: "lower", values: per((r) => pick(r)?.latencyMs.p99) });
+    rows.push({ measure: `${name}: server CPU per workflow`, unit: "ms", better: "lower", values: per((r) => pick(r)?.serverCpuMsPerWorkflow) });
+  }
+  rows.push({ measure: "memory idle", unit: "MiB", better: "lower", values: per((r) => r.idleMemoryMiB) });
+  rows.push({ measure: "memory under load (peak)", unit: "MiB", better: "lower", target: 0.25, values: per((r) => r.loadedMemoryMiB) });
+  rows.push({ measure: "cold start to healthy", unit: "s", better: "lower", target: 0.05, values: per((r) => r.coldStartSeconds) });
+  return rows;
+}
+
+function charts(rows: MeasureRow[]): Record<string, string> {
+  const series = variants.map(label);
+  const group = (measure: string, groupLabel: string) => ({ label: groupLabel, values: rows.find((r) => r.measure === measure)?.values ?? {} });
+  const out: Record<string, string> = {};
+  if (scenarios.includes("load")) {
+    out["compare-throughput.svg"] = svgBarChart({ title: "Throughput, 3-task workflow (higher is better)", unit: "workflows/s", series, groups: settings.inflight.map((n) => group(`throughput, ${n} in flight`, `${n} in flight`)) });
+    out["compare-p99.svg"] = svgBarChart({ title: "p99 latency, 3-task workflow (lower is better)", unit: "ms", series, groups: settings.inflight.map((n) => group(`p99 latency, ${n} in flight`, `${n} in flight`)) });
+    out["compare-cpu.svg"] = svgBarChart({ title: "Server CPU per workflow (lower is better)", unit: "ms", series, groups: settings.inflight.map((n) => group(`server CPU per workflow, ${n} in flight`, `${n} in flight`)) });
+  }
+  out["compare-memory.svg"] = svgBarChart({ title: "Server memory, PSS of the process tree (lower is better)", unit: "MiB", series, groups: [group("memory idle", "idle"), group("memory under load (peak)", "under load")] });
+  out["compare-cold-start.svg"] = svgBarChart({ title: "Cold start to healthy (lower is better)", unit: "s", series, groups: [group("cold start to healthy", "cold start")] });
+  return out;
+}
+
+async function main(): Promise<void> {
+  const machine = describeMachine();
+  const command = `npm run compare -- ${process.argv.slice(2).join(" ")}`.trim();
+  console.log(`variants: ${variants.join(", ")}; scenarios: ${scenarios.join(", ")}; ${JSON.stringify(settings)}`);
+  const runs: RoundResult[] = [];
+  for (let round = 1; round <= settings.rounds; round++) {
+    // Alternate the order each round so no variant always runs first (or last) on a warming machine.
+    const order = round % 2 === 1 ? variants : [...variants].reverse();
+    for (const variant of order) {
+      console.log(`round ${round}/${settings.rounds}: ${variant}`);
+      runs.push(await runVariant(variant, round));
+    }
+  }
+  const rows = summaryRows(runs);
+  const input = { variants: variants.map(label), rows };
+  const table = markdownTable(input);
+  const missed = missedTargets(input);
+  const versions = Object.fromEntries(variants.map((v) => [label(v), runs.find((r) => r.variant === v && r.version)?.version]));
+  const errors = runs.flatMap((r) => r.errors.map((e) => `${r.variant} (round ${r.round}): ${e}`));
+  console.log(`\nmedian of ${settings.rounds} round(s); in brackets Baton's figure over the other's\n`);
+  console.log(table);
+  if (missed.length > 0) console.log(`\ntargets missed:\n${missed.map((m) => `  ${m}`).join("\n")}`);
+
+  const resultsDir = join(benchDir, "results");
+  const chartsDir = values.charts;
+  await mkdir(resultsDir, { recursive: true });
+  await mkdir(chartsDir, { recursive: true });
+  const date = new Date().toISOString();
+  await writeFile(join(resultsDir, "compare-latest.json"), `${JSON.stringify({ date, command, machine, settings, variants, scenarios, versions, summary: rows, missed, runs, errors }, null, 2)}\n`);
+  const svgs = charts(rows);
+  for (const [name, svg] of Object.entries(svgs)) {
+    await writeFile(join(resultsDir, name), svg);
+    await writeFile(join(chartsDir, name), svg);
+  }
+  const chartLinks = Object.keys(svgs).map((name) => `![${name}](${relative(repoDir, join(chartsDir, name))})`).join("\n");
+  const markdown = [
+    `Measured ${date} with \`${command}\` on ${machine.cpus} cpus (${machine.cpuModel}), ${machine.totalMemGiB} GiB, load average ${machine.loadAverage1m} at start; node ${machine.node}.`,
+    `Versions: ${Object.entries(versions).map(([k, v]) => `${k}: ${v ?? "did not start"}`).join("; ")}.`,
+    `Median of ${settings.rounds} round(s); ${settings.workflows} workflows per load step after ${settings.warmup} warm-up, SDK workers at concurrency ${settings.concurrency} per task type. In brackets: Baton's figure over the other's.`,
+    "",
+    table,
+    "",
+    missed.length > 0 ? `Targets missed:\n\n${missed.map((m) => `- ${m}`).join("\n")}` : "Every target with a figure on both sides was met.",
+    errors.length > 0 ? `\nErrors:\n\n${errors.map((e) => `- ${e}`).join("\n")}` : "",
+    "",
+    chartLinks,
+    "",
+  ].join("\n");
+  await writeFile(join(resultsDir, "compare-latest.md"), markdown);
+  console.log(`\nwrote bench/results/compare-latest.{json,md} and ${Object.keys(svgs).length} charts (also in ${relative(repoDir, chartsDir)})`);
+  if (errors.length > 0) {
+    console.error(`\ncompare: ${errors.length} problem(s):\n${errors.map((e) => `  ${e}`).join("\n")}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error("compare: failed:", error);
+  process.exitCode = 1;
+});
