@@ -22,7 +22,7 @@ beforeAll(async () => {
   // The test machines are shared and loaded: give the page's live updates time (expect.poll waits 1 s by default).
   vi.setConfig({ expect: { poll: { timeout: 10_000, interval: 100 } } });
   await ensureConsoleBuilt();
-  baton = await startBaton();
+  baton = await startBaton({ env: { BATON_GRAPHIQL: "true" } });
   browser = await launchChromium();
   const taskDefs = ["ui_work", "ui_flaky", "ui_branch_a", "ui_branch_b", "ui_last"].map((name) => ({ name, retryCount: 0, timeoutSeconds: 0, responseTimeoutSeconds: 3600, ownerEmail: "ui@baton.local" }));
   expect((await http(baton.url, "POST", "/api/metadata/taskdefs", taskDefs)).status).toBe(200);
@@ -319,9 +319,18 @@ describe("the console", () => {
     await screenshot(page, "operations");
   });
 
-  it("runs a query in GraphiQL, served from Baton's own assets", async () => {
+  it("runs a query in GraphiQL, served from Baton's own assets (GET /graphql in a browser leads there, BATON_GRAPHIQL)", async () => {
     await register({ name: "ui_graphiql", tasks: [{ name: "ui_work", taskReferenceName: "work", type: "SIMPLE" }] });
-    await page.goto(`${baton.url}/graphiql`);
+    // The page a browser gets for /graphql names no host: every script, style and link is Baton's own path.
+    const served = await fetch(`${baton.url}/graphql`, { headers: { accept: "text/html" } });
+    expect(served.url).toBe(`${baton.url}/graphiql`);
+    const html = await served.text();
+    const references = [...html.matchAll(/(?:src|href)="([^"]*)"/g)].map((match) => match[1]!);
+    expect(references.length).toBeGreaterThan(0);
+    expect(references.filter((reference) => !(reference.startsWith("/") || reference.startsWith("data:")) || reference.startsWith("//"))).toEqual([]);
+    expect(html).not.toMatch(/https?:\/\//);
+    await page.goto(`${baton.url}/graphql`);
+    expect(new URL(page.url()).pathname).toBe("/graphiql");
     const run = page.locator(".graphiql-execute-button");
     await run.waitFor({ timeout: 20_000 });
     // The editor loads its CodeMirror modules lazily; run once the query is in it.
