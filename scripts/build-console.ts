@@ -91,6 +91,9 @@ async function runVite(outDir: string): Promise<void> {
     base: "/",
     configFile: false,
     logLevel: "warn",
+    mode: "production",
+    // React's production build whoever runs this: under vitest NODE_ENV is "test", which made Vite bundle React's development build.
+    define: { "process.env.NODE_ENV": JSON.stringify("production") },
     build: {
       outDir,
       emptyOutDir: true,

@@ -22,7 +22,11 @@ beforeAll(async () => {
   // The test machines are shared and loaded: give the page's live updates time (expect.poll waits 1 s by default).
   vi.setConfig({ expect: { poll: { timeout: 10_000, interval: 100 } } });
   await ensureConsoleBuilt();
-  baton = await startBaton({ env: { BATON_GRAPHIQL: "true" } });
+  baton = await startBaton({
+    env: { BATON_GRAPHIQL: "true", BATON_DAG_POLL_INTERVAL_MS: "100" },
+    // A DAG that runs until the test lets it finish, on the local executor.
+    localDags: { ui_dag: () => dagGate.promise },
+  });
   browser = await launchChromium();
   const taskDefs = ["ui_work", "ui_flaky", "ui_branch_a", "ui_branch_b", "ui_last"].map((name) => ({ name, retryCount: 0, timeoutSeconds: 0, responseTimeoutSeconds: 3600, ownerEmail: "ui@baton.local" }));
   expect((await http(baton.url, "POST", "/api/metadata/taskdefs", taskDefs)).status).toBe(200);
@@ -74,6 +78,13 @@ async function work(taskType: string, status: "COMPLETED" | "FAILED", output: Re
 
 const workflowStatus = async (id: string) => ((await http(baton.url, "GET", `/api/workflow/${id}?includeTasks=false`)).json() as { status: string }).status;
 
+/** Holds the ui_dag DAG's run open until the test resolves it. */
+const dagGate = (() => {
+  let resolve = () => {};
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve: () => resolve() };
+})();
+
 // Set by the graph test, reused by the time-travel test.
 const shapes = { workflowId: "" };
 
@@ -94,7 +105,8 @@ describe("the console", () => {
   it("lists executions and updates the list live when a workflow starts and completes", async () => {
     await register({ name: "ui_live", tasks: [{ name: "ui_work", taskReferenceName: "work", type: "SIMPLE" }] });
     await page.goto(`${baton.url}/`);
-    await expect.poll(() => page.getByTestId("executions").isVisible()).toBe(true);
+    // Live once the status subscription is acknowledged (a start before that would come only with a refetch).
+    await expect.poll(() => page.getByTestId("executions").getAttribute("data-live")).toBe("yes");
     const id = await start("ui_live", { customer: 42 });
     const row = page.getByTestId(`execution-${id}`);
     await row.waitFor({ timeout: 20_000 });
@@ -285,6 +297,56 @@ describe("the console", () => {
     expect(await page.getByTestId("workflow-status").textContent()).toContain(`parent ${id}`);
   });
 
+  it("lists DAG runs live, shows one with its events, and links it with the workflow task that asked for it", async () => {
+    await register({
+      name: "ui_dag_flow",
+      tasks: [
+        {
+          name: "ask_for_dag",
+          taskReferenceName: "ask_for_dag",
+          type: "KAFKA_PUBLISH",
+          inputParameters: {
+            kafka_request: {
+              topic: "airflow-trigger-requests",
+              key: "${workflow.workflowId}",
+              value: { workflowId: "${workflow.workflowId}", taskId: "ui_dag_task", eventType: "airflow_trigger_request", data: { dag_id: "ui_dag", completion_event_type: "ui_dag_completed" } },
+            },
+          },
+        },
+        { name: "wait_dag", taskReferenceName: "wait_dag", type: "EVENT", sink: "conductor:ui_dag_completed" },
+      ],
+    });
+    await page.goto(`${baton.url}/#/dagruns`);
+    await expect.poll(() => page.getByTestId("dag-runs").getAttribute("data-live")).toBe("yes");
+    const id = await start("ui_dag_flow");
+    const row = page.getByTestId("dag-runs").locator("tbody tr", { has: page.locator(`a[href="#/workflow/${id}"]`) });
+    await expect.poll(() => row.getAttribute("data-status"), { timeout: 20_000 }).toBe("TRIGGERED");
+    expect(await row.locator("td").nth(1).textContent()).toBe("ui_dag");
+    // The run ends: the list follows without a reload, and the workflow completes.
+    dagGate.resolve();
+    await expect.poll(() => row.getAttribute("data-status"), { timeout: 20_000 }).toBe("SUCCEEDED");
+    await eventually(async () => ((await workflowStatus(id)) === "COMPLETED" ? true : undefined));
+    await screenshot(page, "dag-runs");
+
+    await row.locator("td").first().getByRole("link").click();
+    await expect.poll(() => page.getByTestId("dag-run-status").getAttribute("data-status")).toBe("SUCCEEDED");
+    const events = await page.getByTestId("dag-run-events").locator("tbody tr td:nth-child(3)").allTextContents();
+    expect(events.length).toBeGreaterThan(1);
+    expect(events.join(" ")).toMatch(/Trigger/i);
+    await screenshot(page, "dag-run");
+    const runUrl = page.url();
+
+    // From the workflow: its publishing task links to the run it asked for.
+    await page.getByTestId("dag-run-status").getByRole("link", { name: id }).click();
+    await page.getByTestId("node-ask_for_dag").click();
+    const link = page.getByTestId("task-dag-runs").getByRole("link");
+    await expect.poll(() => link.count()).toBe(1);
+    expect(await link.textContent()).toContain("ui_dag");
+    await link.click();
+    await expect.poll(() => page.url()).toBe(runUrl);
+    await expect.poll(() => page.getByTestId("dag-run-status").getAttribute("data-status")).toBe("SUCCEEDED");
+  });
+
   it("edits a definition's JSON, shows Baton's validation error naming the field, and registers the fix", async () => {
     await page.goto(`${baton.url}/#/definitions/+new`);
     const editor = page.getByLabel("definition JSON");
@@ -375,5 +437,32 @@ describe("the console", () => {
     const started = (await http(baton.url, "GET", `/api/workflow/${id}`)).json() as { workflowName: string };
     expect(started.workflowName).toBe("ui_designed");
     await screenshot(page, "designed-execution");
+  });
+
+  it("imports a definition with a fork, a switch and a loop as nodes and edges, the loop's edge back included, every edge with an arrowhead", async () => {
+    expect(shapes.workflowId).not.toBe("");
+    await page.goto(`${baton.url}/#/designer`);
+    await page.getByLabel("import name").fill("ui_shapes");
+    await page.getByRole("button", { name: "Import" }).click();
+    // fork, branch_a, branch_b, join, route, mark_big, mark_small, repeat, count, last.
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(10);
+    expect(await page.locator('.react-flow__node[data-id="count"]').count()).toBe(1);
+    expect(await page.locator('.react-flow__node[data-id="mark_small"]').count()).toBe(1);
+    // fork->2 branches->join, join->route, 2 cases, both into repeat, body, loop back, repeat->last: 12 edges.
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(12);
+    await expect.poll(() => page.locator(".react-flow__edge.loop-edge").count()).toBe(1);
+    expect(await page.locator(".react-flow__edge-text").allTextContents()).toEqual(expect.arrayContaining(["big", "default", "body", "loop"]));
+    const paths = page.locator(".react-flow__edge path.react-flow__edge-path");
+    expect(await paths.count()).toBe(12);
+    const markers = await paths.evaluateAll((elements) => elements.map((element) => element.getAttribute("marker-end") ?? ""));
+    expect(markers.every((marker) => marker.startsWith("url("))).toBe(true);
+    // The canvas reads back into the registered definition: nothing is left unconnected.
+    expect(await page.getByTestId("design-problems").count()).toBe(0);
+    const preview = JSON.parse((await page.getByTestId("design-json").textContent())!) as { name: string; tasks: { taskReferenceName: string; forkTasks?: unknown[][]; loopOver?: { taskReferenceName: string }[] }[] };
+    expect(preview.name).toBe("ui_shapes");
+    expect(preview.tasks.map((task) => task.taskReferenceName)).toEqual(["fork", "join", "route", "repeat", "last"]);
+    expect(preview.tasks[0]!.forkTasks).toHaveLength(2);
+    expect(preview.tasks[3]!.loopOver!.map((task) => task.taskReferenceName)).toEqual(["count"]);
+    await screenshot(page, "designer-import");
   });
 });
