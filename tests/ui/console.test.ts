@@ -33,6 +33,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  // A DAG run held open would keep Baton's monitor from closing.
+  dagGate.resolve();
   await browser?.close();
   await baton?.close();
 });
@@ -313,7 +315,7 @@ describe("the console", () => {
             },
           },
         },
-        { name: "wait_dag", taskReferenceName: "wait_dag", type: "EVENT", sink: "conductor:ui_dag_completed" },
+        { name: "wait_dag", taskReferenceName: "wait_dag", type: "EVENT", sink: "conductor:ui_dag_completed", asyncComplete: true },
       ],
     });
     await page.goto(`${baton.url}/#/dagruns`);
@@ -354,6 +356,19 @@ describe("the console", () => {
     await editor.fill(JSON.stringify({ name: "ui_edited", version: 1, tasks: [{ name: "ui_work", type: "SIMPLE" }] }));
     await page.getByRole("button", { name: "Register" }).click();
     await expect.poll(() => page.getByTestId("definition-error").textContent()).toMatch(/tasks\[0\]\.taskReferenceName/);
+    // The error is marked at its field: the missing reference's task object, on its own line of the text.
+    await editor.fill(JSON.stringify({ name: "ui_edited", version: 1, tasks: [{ name: "ui_work", type: "SIMPLE" }] }, null, 2));
+    await page.getByRole("button", { name: "Register" }).click();
+    const mark = page.getByTestId("json-error-line");
+    await expect.poll(() => mark.count()).toBe(1);
+    const lines = (await editor.inputValue()).split("\n");
+    expect(lines[Number(await mark.getAttribute("data-line")) - 1]!.trim()).toBe("{");
+    expect(Number(await mark.getAttribute("data-line"))).toBe(lines.findIndex((line) => line.includes('"tasks"')) + 2);
+    expect(await mark.textContent()).toContain("tasks[0].taskReferenceName: taskReferenceName is required");
+    // Clicking the error selects its line in the editor.
+    await page.getByTestId("json-errors").getByRole("button", { name: /^line / }).click();
+    expect(await editor.evaluate((area: HTMLTextAreaElement) => area.value.slice(area.selectionStart, area.selectionEnd).trim())).toBe("{");
+    await screenshot(page, "definition-error");
     await editor.fill(JSON.stringify({ name: "ui_edited", version: 1, tasks: [{ name: "ui_work", taskReferenceName: "work", type: "SIMPLE" }] }));
     // The graph follows the JSON as it is typed.
     await expect.poll(() => page.getByTestId("node-work").count()).toBe(1);
