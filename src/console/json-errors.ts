@@ -43,13 +43,22 @@ export function markErrors(text: string, errors: readonly FieldError[]): MarkedE
   const root = parseTree(text);
   if (!root) return [];
   return errors.flatMap((error) => {
-    for (let depth = error.segments.length; depth >= 0; depth--) {
-      const node: JsonNode | undefined = findNodeAtLocation(root, error.segments.slice(0, depth));
-      if (!node) continue;
-      // A property's value: mark its key's line.
-      const at = node.parent?.type === "property" ? node.parent : node;
-      return [{ ...error, line: lineAt(text, at.offset) }];
+    // The path may carry a prefix the text does not (GraphQL names the argument: `definition.tasks[0]...`):
+    // take the deepest match of the path or of any tail of it.
+    let best: { node: JsonNode; depth: number } | undefined;
+    for (let drop = 0; drop < error.segments.length; drop++) {
+      const tail = error.segments.slice(drop);
+      for (let depth = tail.length; depth > 0 && (best === undefined || depth > best.depth); depth--) {
+        const node = findNodeAtLocation(root, tail.slice(0, depth));
+        if (node) {
+          best = { node, depth };
+          break;
+        }
+      }
     }
-    return [];
+    const node = best?.node ?? root;
+    // A property's value: mark its key's line.
+    const at = node.parent?.type === "property" ? node.parent : node;
+    return [{ ...error, line: lineAt(text, at.offset) }];
   });
 }

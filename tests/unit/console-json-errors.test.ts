@@ -27,6 +27,11 @@ describe("the definition editor's error marks", () => {
     expect(lines[marks[0]!.line - 1]!.trim()).toBe("{");
   });
 
+  it("finds a path the server prefixed with its argument's name", () => {
+    const [mark] = markErrors(text, fieldErrors("Invalid workflow definition: definition.tasks[1].type: unknown task type"));
+    expect(mark!.line).toBe(lineOf('"SWITCH"'));
+  });
+
   it("leaves out nothing it can place and does not throw on text that is not JSON", () => {
     expect(markErrors("{ not json", fieldErrors("Invalid workflow definition: name: required"))).toEqual([{ path: "name", segments: ["name"], message: "required", line: 1 }]);
     expect(markErrors("", fieldErrors("Invalid workflow definition: name: required"))).toEqual([]);
