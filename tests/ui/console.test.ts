@@ -9,7 +9,9 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { ensureConsoleBuilt } from "../../scripts/build-console.ts";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { CONSOLE_OUT_DIR, ensureConsoleBuilt } from "../../scripts/build-console.ts";
 import { consolePage, launchChromium, screenshot } from "../support/browser.ts";
 import { eventually, http, startBaton, type TestBaton } from "../support/baton.ts";
 
@@ -102,6 +104,10 @@ describe("the console", () => {
     expect(script.headers.get("content-type")).toContain("text/javascript");
     expect(script.headers.get("cache-control")).toContain("immutable");
     expect((await fetch(`${baton.url}/assets/..%2Fbuild-stamp.json`)).status).toBe(404);
+    // React's production build, though this build ran under vitest (NODE_ENV=test): its development build greets with this line.
+    const scripts = (await readdir(join(CONSOLE_OUT_DIR, "assets"))).filter((file) => file.endsWith(".js"));
+    expect(scripts.length).toBeGreaterThan(3);
+    for (const file of scripts) expect(await readFile(join(CONSOLE_OUT_DIR, "assets", file), "utf8"), file).not.toContain("Download the React DevTools");
   });
 
   it("lists executions and updates the list live when a workflow starts and completes", async () => {
