@@ -86,11 +86,25 @@ export async function ensureConsoleBuilt(options: { force?: boolean; outDir?: st
 
 async function runVite(outDir: string): Promise<void> {
   const { build } = await import("vite");
+  // React's production build, and the JSX transform to match, whoever runs this: under
+  // vitest NODE_ENV is "test", and Vite then bundled React's development build.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await viteBuild(build, outDir);
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
+}
+
+async function viteBuild(build: typeof import("vite").build, outDir: string): Promise<void> {
   await build({
     root: sourceDir,
     base: "/",
     configFile: false,
     logLevel: "warn",
+    mode: "production",
     build: {
       outDir,
       emptyOutDir: true,

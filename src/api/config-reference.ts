@@ -64,7 +64,7 @@ export const CONFIG_REFERENCE: Record<Variable, Reference> = {
   BATON_AUTH_SECRET: { meaning: "HMAC secret tokens are signed with (32+ characters); without it one is generated into `DATA_DIR/auth-secret` (file store) or per process (memory store); required with `esdb`", shownDefault: "generated" },
   BATON_TOKEN_TTL_SECONDS: { meaning: "how long a token from `POST /api/token` is valid" },
   BATON_CORS_ORIGINS: { meaning: "comma-separated browser origins allowed to call Baton (`https://console.example.com`); none: no CORS headers for any origin" },
-  BATON_GRAPHIQL: { meaning: "serve GraphiQL on `GET /graphql` (it loads its assets from a CDN)" },
+  BATON_GRAPHIQL: { meaning: "a browser opening `GET /graphql` is redirected to the console's GraphiQL at `/graphiql` (local assets; needs `BATON_CONSOLE`)" },
   BATON_MAX_BODY_BYTES: { meaning: "largest request body, REST, GraphQL and ingestion ([input limits](#input-limits))", shownDefault: "`4194304` (4 MiB)" },
   BATON_MAX_JSON_DEPTH: { meaning: "deepest nesting of objects/arrays in a JSON body, GraphQL document or variables, or bus message (at most 512)" },
   BATON_MAX_SEARCH_QUERY_CHARS: { meaning: "longest search `query`" },

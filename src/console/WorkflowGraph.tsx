@@ -1,9 +1,11 @@
 import { Background, Controls, type Edge, MarkerType, type Node, ReactFlow } from "@xyflow/react";
-import ELK from "elkjs/lib/elk.bundled.js";
+import type { ELK as ElkLayout } from "elkjs/lib/elk-api.js";
 import { useEffect, useMemo, useState } from "react";
 import { type DefinitionTask, definitionGraph, type TaskAttempt, statusByNode, toneOf } from "./graph.ts";
 
-const elk = new ELK();
+// elkjs is most of the console's code: fetched with the first graph drawn, so the designer never loads it.
+let elk: Promise<ElkLayout> | undefined;
+const layoutEngine = (): Promise<ElkLayout> => (elk ??= import("elkjs/lib/elk.bundled.js").then((module) => new module.default()));
 const NODE_WIDTH = 190;
 const NODE_HEIGHT = 54;
 
@@ -25,13 +27,13 @@ export function WorkflowGraph({ tasks, attempts = [], highlight, selected, onSel
 
   useEffect(() => {
     let current = true;
-    elk
-      .layout({
+    layoutEngine()
+      .then((engine) => engine.layout({
         id: "root",
         layoutOptions: { "elk.algorithm": "layered", "elk.direction": "DOWN", "elk.spacing.nodeNode": "30", "elk.layered.spacing.nodeNodeBetweenLayers": "40" },
         children: graph.nodes.map((node) => ({ id: node.id, width: NODE_WIDTH, height: NODE_HEIGHT })),
         edges: graph.edges.filter((edge) => !edge.loopBack).map((edge) => ({ id: edge.id, sources: [edge.source], targets: [edge.target] })),
-      })
+      }))
       .then((laid) => {
         if (current) setPositions(new Map((laid.children ?? []).map((child) => [child.id, { x: child.x ?? 0, y: child.y ?? 0 }])));
       })

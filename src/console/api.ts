@@ -61,6 +61,19 @@ export async function rest<T>(method: string, path: string, body?: unknown): Pro
 }
 
 let socket: Client | undefined;
+let socketOpen = false;
+const connectedListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` each time the socket is (re)acknowledged, and soon if it
+ * already is: events sent while it was down, or before a subscription was
+ * registered, are missed, so a page refetches what it shows then.
+ */
+export function onSocketConnected(listener: () => void): () => void {
+  connectedListeners.add(listener);
+  if (socketOpen) setTimeout(() => connectedListeners.has(listener) && listener(), 0);
+  return () => connectedListeners.delete(listener);
+}
 
 function client(): Client {
   socket ??= createClient({
@@ -71,6 +84,18 @@ function client(): Client {
     // Baton restarting should not leave the page dark for long: retry every second or two.
     retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(2000, 250 * 2 ** retries))),
     lazy: true,
+    on: {
+      connected: () => {
+        socketOpen = true;
+        // After this subscription's own subscribe message has gone out on the socket.
+        setTimeout(() => {
+          for (const listener of connectedListeners) listener();
+        }, 50);
+      },
+      closed: () => {
+        socketOpen = false;
+      },
+    },
   });
   return socket;
 }

@@ -4,9 +4,10 @@
  * runs until the JOIN they meet), a SWITCH's outgoing edges are its cases
  * (labelled by the case, `default` for the default case; branches end where
  * they meet again), a DO_WHILE's edge labelled `body` starts its loopOver
- * (the body ends where its chain ends: no edge back is drawn) and its other
- * edge is what runs after the loop; anything else has at most one next task. Pure, so the
- * JSON preview, deploy and the tests agree.
+ * (the body ends where its chain ends; an edge labelled `loop` from there back
+ * to the DO_WHILE is drawn for the eye and ignored) and its other edge is what
+ * runs after the loop; anything else has at most one next task. Pure, so the
+ * JSON preview, deploy, import and the tests agree.
  */
 import type { DefinitionTask } from "./graph.ts";
 
@@ -19,9 +20,12 @@ export interface DesignNode {
 export interface DesignEdge {
   source: string;
   target: string;
-  /** A SWITCH case value. */
+  /** A SWITCH case value, `body` (a DO_WHILE's first body task) or `loop` (the body's way back to its DO_WHILE). */
   label?: string;
 }
+
+/** The label of the edge from a loop's body back to its DO_WHILE: drawn, never walked. */
+export const LOOP_BACK = "loop";
 
 export interface DesignMeta {
   name: string;
@@ -38,8 +42,9 @@ export interface Composition {
 export function designToDefinition(meta: DesignMeta, nodes: readonly DesignNode[], edges: readonly DesignEdge[]): Composition {
   const problems: string[] = [];
   const byId = new Map(nodes.map((node) => [node.id, node]));
-  const outgoing = (id: string) => edges.filter((edge) => edge.source === id && byId.has(edge.target));
-  const incomingCount = (id: string) => edges.filter((edge) => edge.target === id && byId.has(edge.source)).length;
+  const walked = edges.filter((edge) => edge.label !== LOOP_BACK);
+  const outgoing = (id: string) => walked.filter((edge) => edge.source === id && byId.has(edge.target));
+  const incomingCount = (id: string) => walked.filter((edge) => edge.target === id && byId.has(edge.source)).length;
   const placed = new Set<string>();
 
   /** Tasks from `id` on, until the end, or a node several paths meet at (returned as `meetsAt`). */
@@ -119,6 +124,89 @@ export function designToDefinition(meta: DesignMeta, nodes: readonly DesignNode[
     definition: { name: meta.name, version: meta.version, ...(meta.description ? { description: meta.description } : {}), schemaVersion: 2, ownerEmail: "console@baton.local", tasks },
     problems,
   };
+}
+
+/** The fields a task's nested tasks live in; on the canvas they are edges and nodes instead. */
+const NESTED_FIELDS = ["forkTasks", "decisionCases", "defaultCase", "loopOver", "joinOn"] as const;
+
+const ROW_HEIGHT = 110;
+const COLUMN_WIDTH = 230;
+
+/**
+ * A registered definition on the canvas: every task, nested ones included
+ * (fork branches, switch cases, DO_WHILE bodies), as a node, and the edges
+ * designToDefinition reads back into the same definition: a fork's edges to its
+ * branches and their ends to the JOIN, a switch's labelled case edges (an empty
+ * case goes straight to what follows), a loop's `body` edge and its `loop` edge
+ * back. Nodes are placed in rows by depth, side by side within a row.
+ */
+export function definitionToDesign(tasks: readonly (DefinitionTask & Record<string, unknown>)[]): { nodes: (DesignNode & { position: { x: number; y: number } })[]; edges: DesignEdge[] } {
+  const nodes: (DesignNode & { position: { x: number; y: number } })[] = [];
+  const edges: DesignEdge[] = [];
+  const perRow = new Map<number, number>();
+  type Exit = { from: string; label?: string };
+  const connect = (exits: readonly Exit[], target: string) => {
+    for (const exit of exits) edges.push({ source: exit.from, target, ...(exit.label ? { label: exit.label } : {}) });
+  };
+  const place = (task: DefinitionTask & Record<string, unknown>, row: number): string => {
+    const column = perRow.get(row) ?? 0;
+    perRow.set(row, column + 1);
+    const own: Record<string, unknown> = { ...task };
+    for (const field of NESTED_FIELDS) delete own[field];
+    const ref = String(task.taskReferenceName ?? task.name ?? `task_${nodes.length + 1}`);
+    let id = ref;
+    while (nodes.some((node) => node.id === id)) id = `${id}_`;
+    nodes.push({ id, position: { x: column * COLUMN_WIDTH, y: row * ROW_HEIGHT }, task: { ...own, name: String(task.name ?? ref), taskReferenceName: ref, type: String(task.type ?? "SIMPLE") } });
+    return id;
+  };
+  /** Lays out `list` from `row` on; returns the exits of its last task and the next free row. */
+  const sequence = (list: readonly (DefinitionTask & Record<string, unknown>)[], entry: Exit[], startRow: number): { exits: Exit[]; row: number } => {
+    let exits = entry;
+    let row = startRow;
+    for (const task of list) {
+      const id = place(task, row);
+      connect(exits, id);
+      row += 1;
+      exits = [{ from: id }];
+      const nested = (branches: { tasks: readonly (DefinitionTask & Record<string, unknown>)[]; label?: string }[]) => {
+        let deepest = row;
+        const branchExits = branches.flatMap((branch) => {
+          const entryExit: Exit = { from: id, ...(branch.label ? { label: branch.label } : {}) };
+          if (branch.tasks.length === 0) return [entryExit];
+          const laid = sequence(branch.tasks, [entryExit], row);
+          deepest = Math.max(deepest, laid.row);
+          return laid.exits;
+        });
+        row = deepest;
+        return branchExits;
+      };
+      switch (task.type) {
+        case "FORK_JOIN":
+          exits = nested((task.forkTasks ?? []).map((branch) => ({ tasks: branch as (DefinitionTask & Record<string, unknown>)[] })));
+          break;
+        case "SWITCH":
+        case "DECISION":
+          exits = nested([
+            ...Object.entries(task.decisionCases ?? {}).map(([label, branch]) => ({ tasks: branch as (DefinitionTask & Record<string, unknown>)[], label })),
+            { tasks: (task.defaultCase ?? []) as (DefinitionTask & Record<string, unknown>)[], label: "default" },
+          ]);
+          break;
+        case "DO_WHILE": {
+          const body = (task.loopOver ?? []) as (DefinitionTask & Record<string, unknown>)[];
+          if (body.length) {
+            const laid = sequence(body, [{ from: id, label: "body" }], row);
+            for (const exit of laid.exits) edges.push({ source: exit.from, target: id, label: LOOP_BACK });
+            row = laid.row;
+          }
+          break;
+        }
+        default:
+      }
+    }
+    return { exits, row };
+  };
+  sequence(tasks, [], 0);
+  return { nodes, edges };
 }
 
 /** Palette entries: a task type with the fields it needs filled with a working example. */

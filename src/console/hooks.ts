@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { gql, subscribe } from "./api.ts";
+import { gql, onSocketConnected, subscribe } from "./api.ts";
 
 export interface QueryState<T> {
   data?: T;
@@ -26,15 +26,33 @@ export function useQuery<T>(query: string, variables: Record<string, unknown> = 
   return { ...state, refetch: run };
 }
 
-/** Keeps a subscription open while the component is mounted (and re-opens it when `variables` change). */
-export function useSubscription<T>(query: string, variables: Record<string, unknown>, onData: (data: T) => void, skip = false): void {
+/**
+ * Keeps a subscription open while the component is mounted (and re-opens it when
+ * `variables` change). `onConnected` runs each time the socket is acknowledged
+ * with the subscription on it (a page refetches then: what changed before is
+ * not sent). Says whether the subscription is live.
+ */
+export function useSubscription<T>(query: string, variables: Record<string, unknown>, onData: (data: T) => void, skip = false, onConnected?: () => void): boolean {
   const key = JSON.stringify(variables);
   const handler = useRef(onData);
   handler.current = onData;
+  const connected = useRef(onConnected);
+  connected.current = onConnected;
+  const [live, setLive] = useState(false);
   useEffect(() => {
     if (skip) return;
-    return subscribe<T>(query, JSON.parse(key) as Record<string, unknown>, (data) => handler.current(data));
+    const unsubscribe = subscribe<T>(query, JSON.parse(key) as Record<string, unknown>, (data) => handler.current(data));
+    const stop = onSocketConnected(() => {
+      setLive(true);
+      connected.current?.();
+    });
+    return () => {
+      stop();
+      unsubscribe();
+      setLive(false);
+    };
   }, [query, key, skip]);
+  return live;
 }
 
 /** Calls `fn` at most once per `ms` (trailing), for refetches driven by bursts of events. */

@@ -1,13 +1,17 @@
 import "@xyflow/react/dist/style.css";
 import "./styles.css";
-import { StrictMode, useEffect, useState } from "react";
+import { lazy, StrictMode, Suspense, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { onAuthenticationRequired, signIn } from "./api.ts";
-import { Definitions } from "./pages/Definitions.tsx";
-import { Designer } from "./pages/Designer.tsx";
-import { Executions } from "./pages/Executions.tsx";
-import { Operations } from "./pages/Operations.tsx";
-import { WorkflowPage } from "./pages/Workflow.tsx";
+
+// One chunk per page, fetched when the page is first opened: the executions list
+// does not load elkjs or React Flow, and no page loads the designer's code until asked.
+const DagRuns = lazy(() => import("./pages/DagRuns.tsx").then((module) => ({ default: module.DagRuns })));
+const Definitions = lazy(() => import("./pages/Definitions.tsx").then((module) => ({ default: module.Definitions })));
+const Designer = lazy(() => import("./pages/Designer.tsx").then((module) => ({ default: module.Designer })));
+const Executions = lazy(() => import("./pages/Executions.tsx").then((module) => ({ default: module.Executions })));
+const Operations = lazy(() => import("./pages/Operations.tsx").then((module) => ({ default: module.Operations })));
+const WorkflowPage = lazy(() => import("./pages/Workflow.tsx").then((module) => ({ default: module.WorkflowPage })));
 
 /** The console routes by the URL's hash, so Baton serves one page and every link still works. */
 function useHashRoute(): string[] {
@@ -60,6 +64,7 @@ function App() {
         <span className="brand">Baton</span>
         {link("#/", "Executions", !page || page === "workflow")}
         {link("#/definitions", "Definitions", page === "definitions")}
+        {link("#/dagruns", "DAG runs", page === "dagruns")}
         {link("#/operations", "Queues & events", page === "operations")}
         {link("#/designer", "Designer", page === "designer")}
         <a href="/graphiql" target="_blank" rel="noreferrer">
@@ -67,6 +72,7 @@ function App() {
         </a>
       </nav>
       <main key={generation}>
+        <Suspense fallback={<p className="muted">loading…</p>}>
         {needsKey ? (
           <SignIn
             onDone={() => {
@@ -78,6 +84,8 @@ function App() {
           <WorkflowPage key={arg} id={arg} />
         ) : page === "definitions" ? (
           <Definitions name={arg} />
+        ) : page === "dagruns" ? (
+          <DagRuns key={arg ?? ""} {...(arg ? { id: arg } : {})} />
         ) : page === "operations" ? (
           <Operations />
         ) : page === "designer" ? (
@@ -85,6 +93,7 @@ function App() {
         ) : (
           <Executions />
         )}
+        </Suspense>
       </main>
     </>
   );

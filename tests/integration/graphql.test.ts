@@ -306,14 +306,22 @@ describe("GraphQL errors and limits", () => {
     expect(text).toContain('{"data":{"stats":{"total":0,"byTypeAndStatus":[]}}}');
   });
 
-  it("serves GraphiQL on GET /graphql only when asked to (BATON_GRAPHIQL)", async () => {
+  it("sends a browser's GET /graphql to the console's local GraphiQL only when asked to (BATON_GRAPHIQL), never yoga's CDN page", async () => {
     const h = await harness();
     const off = await h.app.request("/graphql", { headers: { accept: "text/html" } });
     expect(off.status).toBe(406);
     expect(await off.text()).not.toMatch(/GraphiQL|graphiql/);
     const on = createApp({ engine: h.engine, graphql: createGraphQL({ engine: h.engine, graphiql: true }) });
-    const response = await on.request("/graphql", { headers: { accept: "text/html" } });
-    expect(response.status).toBe(200);
-    expect(await response.text()).toMatch(/GraphiQL|graphiql/);
+    const response = await on.request("/graphql", { headers: { accept: "text/html,application/xhtml+xml" } });
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe("/graphiql");
+    // Nothing of yoga's page (which names unpkg.com or another CDN) is served.
+    expect(await response.text()).toBe("");
+    // A GET carrying a query, or asking for JSON, is still answered by GraphQL.
+    const query = await on.request("/graphql?query=%7BtaskDefs%7Bname%7D%7D", { headers: { accept: "text/html, application/json;q=0.9" } });
+    expect(query.status).toBe(200);
+    expect(await query.text()).toContain('"taskDefs"');
+    expect((await on.request("/graphql", { headers: { accept: "application/json" } })).status).not.toBe(302);
   });
+
 });

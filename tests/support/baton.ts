@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OrkesClients } from "@io-orkes/conductor-javascript";
 import { loadConfig } from "../../src/api/config.ts";
-import { type RunningServer, startServer } from "../../src/api/node.ts";
+import { type RunningServer, type StartOptions, startServer } from "../../src/api/node.ts";
 
 /** A Baton server started in this process on a free loopback port. */
 export interface TestBaton extends RunningServer {
@@ -16,7 +16,7 @@ export interface TestBaton extends RunningServer {
  * temp dir by default), or on EventStoreDB at `esdbUrl` (e.g. the stand-in's).
  */
 export async function startBaton(
-  options: { store?: "memory" | "file" | "esdb"; dataDir?: string; esdbUrl?: string; env?: Record<string, string> } = {},
+  options: { store?: "memory" | "file" | "esdb"; dataDir?: string; esdbUrl?: string; env?: Record<string, string>; localDags?: StartOptions["localDags"] } = {},
 ): Promise<TestBaton> {
   const store = options.store ?? "memory";
   const dataDir = store === "file" ? (options.dataDir ?? (await mkdtemp(join(tmpdir(), "baton-test-")))) : undefined;
@@ -29,7 +29,7 @@ export async function startBaton(
     BATON_SWEEP_INTERVAL_MS: "50",
     ...options.env,
   });
-  const server = await startServer(config);
+  const server = await startServer(config, options.localDags ? { localDags: options.localDags } : {});
   return { ...server, url: `http://127.0.0.1:${server.port}`, dataDir };
 }
 

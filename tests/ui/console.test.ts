@@ -9,7 +9,9 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { ensureConsoleBuilt } from "../../scripts/build-console.ts";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { CONSOLE_OUT_DIR, ensureConsoleBuilt } from "../../scripts/build-console.ts";
 import { consolePage, launchChromium, screenshot } from "../support/browser.ts";
 import { eventually, http, startBaton, type TestBaton } from "../support/baton.ts";
 
@@ -22,13 +24,19 @@ beforeAll(async () => {
   // The test machines are shared and loaded: give the page's live updates time (expect.poll waits 1 s by default).
   vi.setConfig({ expect: { poll: { timeout: 10_000, interval: 100 } } });
   await ensureConsoleBuilt();
-  baton = await startBaton();
+  baton = await startBaton({
+    env: { BATON_GRAPHIQL: "true", BATON_DAG_POLL_INTERVAL_MS: "100" },
+    // A DAG that runs until the test lets it finish, on the local executor.
+    localDags: { ui_dag: () => dagGate.promise },
+  });
   browser = await launchChromium();
   const taskDefs = ["ui_work", "ui_flaky", "ui_branch_a", "ui_branch_b", "ui_last"].map((name) => ({ name, retryCount: 0, timeoutSeconds: 0, responseTimeoutSeconds: 3600, ownerEmail: "ui@baton.local" }));
   expect((await http(baton.url, "POST", "/api/metadata/taskdefs", taskDefs)).status).toBe(200);
 }, 180_000);
 
 afterAll(async () => {
+  // A DAG run held open would keep Baton's monitor from closing.
+  dagGate.resolve();
   await browser?.close();
   await baton?.close();
 });
@@ -74,6 +82,13 @@ async function work(taskType: string, status: "COMPLETED" | "FAILED", output: Re
 
 const workflowStatus = async (id: string) => ((await http(baton.url, "GET", `/api/workflow/${id}?includeTasks=false`)).json() as { status: string }).status;
 
+/** Holds the ui_dag DAG's run open until the test resolves it. */
+const dagGate = (() => {
+  let resolve = () => {};
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve: () => resolve() };
+})();
+
 // Set by the graph test, reused by the time-travel test.
 const shapes = { workflowId: "" };
 
@@ -89,12 +104,17 @@ describe("the console", () => {
     expect(script.headers.get("content-type")).toContain("text/javascript");
     expect(script.headers.get("cache-control")).toContain("immutable");
     expect((await fetch(`${baton.url}/assets/..%2Fbuild-stamp.json`)).status).toBe(404);
+    // React's production build, though this build ran under vitest (NODE_ENV=test): its development build greets with this line.
+    const scripts = (await readdir(join(CONSOLE_OUT_DIR, "assets"))).filter((file) => file.endsWith(".js"));
+    expect(scripts.length).toBeGreaterThan(3);
+    for (const file of scripts) expect(await readFile(join(CONSOLE_OUT_DIR, "assets", file), "utf8"), file).not.toContain("Download the React DevTools");
   });
 
   it("lists executions and updates the list live when a workflow starts and completes", async () => {
     await register({ name: "ui_live", tasks: [{ name: "ui_work", taskReferenceName: "work", type: "SIMPLE" }] });
     await page.goto(`${baton.url}/`);
-    await expect.poll(() => page.getByTestId("executions").isVisible()).toBe(true);
+    // Live once the status subscription is acknowledged (a start before that would come only with a refetch).
+    await expect.poll(() => page.getByTestId("executions").getAttribute("data-live")).toBe("yes");
     const id = await start("ui_live", { customer: 42 });
     const row = page.getByTestId(`execution-${id}`);
     await row.waitFor({ timeout: 20_000 });
@@ -285,6 +305,56 @@ describe("the console", () => {
     expect(await page.getByTestId("workflow-status").textContent()).toContain(`parent ${id}`);
   });
 
+  it("lists DAG runs live, shows one with its events, and links it with the workflow task that asked for it", async () => {
+    await register({
+      name: "ui_dag_flow",
+      tasks: [
+        {
+          name: "ask_for_dag",
+          taskReferenceName: "ask_for_dag",
+          type: "KAFKA_PUBLISH",
+          inputParameters: {
+            kafka_request: {
+              topic: "airflow-trigger-requests",
+              key: "${workflow.workflowId}",
+              value: { workflowId: "${workflow.workflowId}", taskId: "ui_dag_task", eventType: "airflow_trigger_request", data: { dag_id: "ui_dag", completion_event_type: "ui_dag_completed" } },
+            },
+          },
+        },
+        { name: "wait_dag", taskReferenceName: "wait_dag", type: "EVENT", sink: "conductor:ui_dag_completed", asyncComplete: true },
+      ],
+    });
+    await page.goto(`${baton.url}/#/dagruns`);
+    await expect.poll(() => page.getByTestId("dag-runs").getAttribute("data-live")).toBe("yes");
+    const id = await start("ui_dag_flow");
+    const row = page.getByTestId("dag-runs").locator("tbody tr", { has: page.locator(`a[href="#/workflow/${id}"]`) });
+    await expect.poll(() => row.getAttribute("data-status"), { timeout: 20_000 }).toBe("TRIGGERED");
+    expect(await row.locator("td").nth(1).textContent()).toBe("ui_dag");
+    // The run ends: the list follows without a reload, and the workflow completes.
+    dagGate.resolve();
+    await expect.poll(() => row.getAttribute("data-status"), { timeout: 20_000 }).toBe("SUCCEEDED");
+    await eventually(async () => ((await workflowStatus(id)) === "COMPLETED" ? true : undefined));
+    await screenshot(page, "dag-runs");
+
+    await row.locator("td").first().getByRole("link").click();
+    await expect.poll(() => page.getByTestId("dag-run-status").getAttribute("data-status")).toBe("SUCCEEDED");
+    const events = await page.getByTestId("dag-run-events").locator("tbody tr td:nth-child(3)").allTextContents();
+    expect(events.length).toBeGreaterThan(1);
+    expect(events.join(" ")).toMatch(/Trigger/i);
+    await screenshot(page, "dag-run");
+    const runUrl = page.url();
+
+    // From the workflow: its publishing task links to the run it asked for.
+    await page.getByTestId("dag-run-status").getByRole("link", { name: id }).click();
+    await page.getByTestId("node-ask_for_dag").click();
+    const link = page.getByTestId("task-dag-runs").getByRole("link");
+    await expect.poll(() => link.count()).toBe(1);
+    expect(await link.textContent()).toContain("ui_dag");
+    await link.click();
+    await expect.poll(() => page.url()).toBe(runUrl);
+    await expect.poll(() => page.getByTestId("dag-run-status").getAttribute("data-status")).toBe("SUCCEEDED");
+  });
+
   it("edits a definition's JSON, shows Baton's validation error naming the field, and registers the fix", async () => {
     await page.goto(`${baton.url}/#/definitions/+new`);
     const editor = page.getByLabel("definition JSON");
@@ -292,6 +362,19 @@ describe("the console", () => {
     await editor.fill(JSON.stringify({ name: "ui_edited", version: 1, tasks: [{ name: "ui_work", type: "SIMPLE" }] }));
     await page.getByRole("button", { name: "Register" }).click();
     await expect.poll(() => page.getByTestId("definition-error").textContent()).toMatch(/tasks\[0\]\.taskReferenceName/);
+    // The error is marked at its field: the missing reference's task object, on its own line of the text.
+    await editor.fill(JSON.stringify({ name: "ui_edited", version: 1, tasks: [{ name: "ui_work", type: "SIMPLE" }] }, null, 2));
+    await page.getByRole("button", { name: "Register" }).click();
+    const mark = page.getByTestId("json-error-line");
+    await expect.poll(() => mark.count()).toBe(1);
+    const lines = (await editor.inputValue()).split("\n");
+    expect(lines[Number(await mark.getAttribute("data-line")) - 1]!.trim()).toBe("{");
+    expect(Number(await mark.getAttribute("data-line"))).toBe(lines.findIndex((line) => line.includes('"tasks"')) + 2);
+    expect(await mark.textContent()).toContain("tasks[0].taskReferenceName: taskReferenceName is required");
+    // Clicking the error selects its line in the editor.
+    await page.getByTestId("json-errors").getByRole("button", { name: /^line / }).click();
+    expect(await editor.evaluate((area: HTMLTextAreaElement) => area.value.slice(area.selectionStart, area.selectionEnd).trim())).toBe("{");
+    await screenshot(page, "definition-error");
     await editor.fill(JSON.stringify({ name: "ui_edited", version: 1, tasks: [{ name: "ui_work", taskReferenceName: "work", type: "SIMPLE" }] }));
     // The graph follows the JSON as it is typed.
     await expect.poll(() => page.getByTestId("node-work").count()).toBe(1);
@@ -319,9 +402,18 @@ describe("the console", () => {
     await screenshot(page, "operations");
   });
 
-  it("runs a query in GraphiQL, served from Baton's own assets", async () => {
+  it("runs a query in GraphiQL, served from Baton's own assets (GET /graphql in a browser leads there, BATON_GRAPHIQL)", async () => {
     await register({ name: "ui_graphiql", tasks: [{ name: "ui_work", taskReferenceName: "work", type: "SIMPLE" }] });
-    await page.goto(`${baton.url}/graphiql`);
+    // The page a browser gets for /graphql names no host: every script, style and link is Baton's own path.
+    const served = await fetch(`${baton.url}/graphql`, { headers: { accept: "text/html" } });
+    expect(served.url).toBe(`${baton.url}/graphiql`);
+    const html = await served.text();
+    const references = [...html.matchAll(/(?:src|href)="([^"]*)"/g)].map((match) => match[1]!);
+    expect(references.length).toBeGreaterThan(0);
+    expect(references.filter((reference) => !(reference.startsWith("/") || reference.startsWith("data:")) || reference.startsWith("//"))).toEqual([]);
+    expect(html).not.toMatch(/https?:\/\//);
+    await page.goto(`${baton.url}/graphql`);
+    expect(new URL(page.url()).pathname).toBe("/graphiql");
     const run = page.locator(".graphiql-execute-button");
     await run.waitFor({ timeout: 20_000 });
     // The editor loads its CodeMirror modules lazily; run once the query is in it.
@@ -366,5 +458,32 @@ describe("the console", () => {
     const started = (await http(baton.url, "GET", `/api/workflow/${id}`)).json() as { workflowName: string };
     expect(started.workflowName).toBe("ui_designed");
     await screenshot(page, "designed-execution");
+  });
+
+  it("imports a definition with a fork, a switch and a loop as nodes and edges, the loop's edge back included, every edge with an arrowhead", async () => {
+    expect(shapes.workflowId).not.toBe("");
+    await page.goto(`${baton.url}/#/designer`);
+    await page.getByLabel("import name").fill("ui_shapes");
+    await page.getByRole("button", { name: "Import" }).click();
+    // fork, branch_a, branch_b, join, route, mark_big, mark_small, repeat, count, last.
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(10);
+    expect(await page.locator('.react-flow__node[data-id="count"]').count()).toBe(1);
+    expect(await page.locator('.react-flow__node[data-id="mark_small"]').count()).toBe(1);
+    // fork->2 branches->join, join->route, 2 cases, both into repeat, body, loop back, repeat->last: 12 edges.
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(12);
+    await expect.poll(() => page.locator(".react-flow__edge.loop-edge").count()).toBe(1);
+    expect(await page.locator(".react-flow__edge-text").allTextContents()).toEqual(expect.arrayContaining(["big", "default", "body", "loop"]));
+    const paths = page.locator(".react-flow__edge path.react-flow__edge-path");
+    expect(await paths.count()).toBe(12);
+    const markers = await paths.evaluateAll((elements) => elements.map((element) => element.getAttribute("marker-end") ?? ""));
+    expect(markers.every((marker) => marker.startsWith("url("))).toBe(true);
+    // The canvas reads back into the registered definition: nothing is left unconnected.
+    expect(await page.getByTestId("design-problems").count()).toBe(0);
+    const preview = JSON.parse((await page.getByTestId("design-json").textContent())!) as { name: string; tasks: { taskReferenceName: string; forkTasks?: unknown[][]; loopOver?: { taskReferenceName: string }[] }[] };
+    expect(preview.name).toBe("ui_shapes");
+    expect(preview.tasks.map((task) => task.taskReferenceName)).toEqual(["fork", "join", "route", "repeat", "last"]);
+    expect(preview.tasks[0]!.forkTasks).toHaveLength(2);
+    expect(preview.tasks[3]!.loopOver!.map((task) => task.taskReferenceName)).toEqual(["count"]);
+    await screenshot(page, "designer-import");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type DesignNode, designToDefinition, PALETTE } from "../../src/console/design.ts";
+import { type DesignNode, definitionToDesign, designToDefinition, PALETTE } from "../../src/console/design.ts";
 
 const node = (id: string, type = "SIMPLE"): DesignNode => ({ id, task: { name: id, taskReferenceName: id, type } });
 const meta = { name: "designed", version: 1 };
@@ -80,5 +80,68 @@ describe("designToDefinition", () => {
     const types = PALETTE.map((entry) => entry.task("r").type);
     expect(types).toEqual(expect.arrayContaining(["SIMPLE", "KAFKA_PUBLISH", "EVENT", "FORK_JOIN", "JOIN", "SWITCH", "DO_WHILE", "WAIT", "HTTP", "SUB_WORKFLOW"]));
     expect(PALETTE.find((entry) => entry.label.startsWith("EVENT"))!.task("r")).toMatchObject({ sink: expect.stringMatching(/^conductor:/) });
+  });
+});
+
+describe("definitionToDesign (the designer's import)", () => {
+  const t = (ref: string, type = "SIMPLE", more: Record<string, unknown> = {}) => ({ name: ref, taskReferenceName: ref, type, ...more });
+  const nested = [
+    t("fork", "FORK_JOIN", {
+      forkTasks: [
+        [t("a1"), t("route", "SWITCH", { evaluatorType: "value-param", expression: "kind", decisionCases: { big: [t("big1"), t("big2")] }, defaultCase: [] }), t("a2")],
+        [t("b1")],
+      ],
+    }),
+    t("join", "JOIN", { joinOn: ["a2", "b1"] }),
+    t("repeat", "DO_WHILE", { loopCondition: "false", loopOver: [t("step1"), t("step2")] }),
+    t("last"),
+  ];
+
+  it("makes every nested task a node: fork branches, switch cases and the loop's body", () => {
+    const { nodes } = definitionToDesign(nested);
+    expect(nodes.map((node) => node.id).sort()).toEqual(["a1", "a2", "b1", "big1", "big2", "fork", "join", "last", "repeat", "route", "step1", "step2"]);
+    // The nested tasks are nodes now, not JSON inside their parent.
+    const fork = nodes.find((node) => node.id === "fork")!.task;
+    expect(fork.forkTasks).toBeUndefined();
+    expect(nodes.find((node) => node.id === "repeat")!.task).toEqual({ name: "repeat", taskReferenceName: "repeat", type: "DO_WHILE", loopCondition: "false" });
+  });
+
+  it("draws a fork's branches into the JOIN, a switch's labelled cases, and the loop's body with an edge back", () => {
+    const { edges } = definitionToDesign(nested);
+    const text = edges.map((edge) => `${edge.source}->${edge.target}${edge.label ? `:${edge.label}` : ""}`).sort();
+    expect(text).toEqual(
+      [
+        "fork->a1",
+        "a1->route",
+        "route->big1:big",
+        "big1->big2",
+        "big2->a2",
+        "route->a2:default",
+        "a2->join",
+        "fork->b1",
+        "b1->join",
+        "join->repeat",
+        "repeat->step1:body",
+        "step1->step2",
+        "step2->repeat:loop",
+        "repeat->last",
+      ].sort(),
+    );
+  });
+
+  it("reads back into the same definition (the edge back is drawn, not walked)", () => {
+    const { nodes, edges } = definitionToDesign(nested);
+    const { definition, problems } = designToDefinition(meta, nodes, edges);
+    expect(problems).toEqual([]);
+    expect(definition.tasks).toEqual(nested);
+  });
+
+  it("places a branch's tasks below their parent, side by side with the other branch", () => {
+    const { nodes } = definitionToDesign(nested);
+    const at = (id: string) => nodes.find((node) => node.id === id)!.position;
+    expect(at("a1").y).toBeGreaterThan(at("fork").y);
+    expect(at("b1").y).toBe(at("a1").y);
+    expect(at("b1").x).not.toBe(at("a1").x);
+    expect(at("join").y).toBeGreaterThan(at("a2").y);
   });
 });

@@ -4,6 +4,7 @@ import { createSchema, createYoga, type Plugin, type YogaServerInstance } from "
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../input-limits.ts";
 import { maskUnexpectedErrors } from "./errors.ts";
 import { useInputLimits } from "./input-limits-plugin.ts";
+import { useLocalGraphiQL } from "./local-graphiql.ts";
 import { JSONScalar } from "./json-scalar.ts";
 import { createResolvers, type GraphQLDeps } from "./resolvers.ts";
 import { typeDefs as generatedTypeDefs } from "./schema.generated.ts";
@@ -18,7 +19,10 @@ export const MAX_QUERY_COST = 5000;
 export interface GraphQLOptions extends GraphQLDeps {
   /** The SDL; the generated copy of `schema.graphql` by default (the Node entry reads the file). */
   typeDefs?: string;
-  /** Serve GraphiQL on `GET /graphql` (BATON_GRAPHIQL; off by default: yoga's GraphiQL loads its assets from a CDN). */
+  /**
+   * BATON_GRAPHIQL: a browser's `GET /graphql` is redirected to the console's
+   * local GraphiQL (`/graphiql`). Yoga's own page is never served: it loads its assets from a CDN.
+   */
   graphiql?: boolean;
   /** More yoga plugins (authorisation per operation, src/api/auth/graphql-access.ts). */
   plugins?: Plugin[];
@@ -61,13 +65,14 @@ export function createGraphQL({
   return createYoga({
     graphqlEndpoint: "/graphql",
     schema: createSchema({ typeDefs, resolvers: batonResolvers({ engine, router, searchQueryLimits: limits.searchQuery }, { statsIntervalMs }) }),
-    graphiql: graphiql ? { title: "Baton GraphQL", subscriptionsProtocol: "WS" } : false,
+    graphiql: false,
     landingPage: false,
     // CORS is the app's (BATON_CORS_ORIGINS, src/api/auth/auth.ts); yoga's own would reflect any origin.
     cors: false,
     maskedErrors: { maskError: maskUnexpectedErrors(logError) },
     logging: false,
     plugins: [
+      ...(graphiql ? [useLocalGraphiQL()] : []),
       useInputLimits(limits),
       // exposeLimits: the error says the limit and what the query reached.
       maxDepthPlugin({ n: MAX_QUERY_DEPTH, exposeLimits: true }),

@@ -1,6 +1,7 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { gql } from "../api.ts";
 import { json, useQuery } from "../hooks.ts";
+import { fieldErrors, markErrors } from "../json-errors.ts";
 import { WorkflowGraph } from "../WorkflowGraph.tsx";
 
 const LIST = `{ workflowDefs { name version description warnings { path message } } }`;
@@ -66,11 +67,68 @@ function DefinitionEditor({ name, onRegistered }: { name: string; onRegistered: 
     }
   };
   const warnings = outcome.warnings ?? def.data?.workflowDef.warnings ?? [];
+  // Baton's errors name their field: marked at its line in the text as it is now.
+  const marks = useMemo(() => (outcome.error ? markErrors(text, fieldErrors(outcome.error)) : []), [outcome.error, text]);
+  const editor = useRef<HTMLTextAreaElement>(null);
+  const backdrop = useRef<HTMLPreElement>(null);
+  const lines = text.split("\n");
+  const marked = new Map(marks.map((mark) => [mark.line, mark]));
+  const jumpTo = (line: number) => {
+    const area = editor.current;
+    if (!area) return;
+    const start = lines.slice(0, line - 1).reduce((sum, l) => sum + l.length + 1, 0);
+    area.focus();
+    area.setSelectionRange(start, start + (lines[line - 1]?.length ?? 0));
+  };
   return (
     <div className="def-editor">
       <div className="def-graph">{parsed && Array.isArray(parsed.tasks) ? <WorkflowGraph tasks={parsed.tasks as never} /> : null}</div>
       <div className="def-json">
-        <textarea spellCheck={false} value={text} onChange={(event) => setText(event.target.value)} aria-label="definition JSON" />
+        <div className="json-editor">
+          {/* Behind the (transparent) text: the same lines, the marked ones tinted with their message beside them. */}
+          <pre className="json-backdrop" ref={backdrop} aria-hidden="true">
+            {lines.map((line, index) => {
+              const mark = marked.get(index + 1);
+              return mark ? (
+                <div key={index} className="json-error-line" data-testid="json-error-line" data-line={index + 1}>
+                  {line || " "}
+                  <span className="json-error-note">
+                    {"  ← "}
+                    {mark.path}: {mark.message}
+                  </span>
+                </div>
+              ) : (
+                <div key={index}>{line || " "}</div>
+              );
+            })}
+          </pre>
+          <textarea
+            ref={editor}
+            spellCheck={false}
+            wrap="off"
+            value={text}
+            onChange={(event) => setText(event.target.value)}
+            onScroll={(event) => {
+              if (backdrop.current) {
+                backdrop.current.scrollTop = event.currentTarget.scrollTop;
+                backdrop.current.scrollLeft = event.currentTarget.scrollLeft;
+              }
+            }}
+            aria-label="definition JSON"
+          />
+        </div>
+        {marks.length ? (
+          <ul className="json-errors" data-testid="json-errors">
+            {marks.map((mark) => (
+              <li key={mark.path + mark.message}>
+                <button type="button" className="link" onClick={() => jumpTo(mark.line)}>
+                  line {mark.line}
+                </button>{" "}
+                <code>{mark.path}</code>: {mark.message}
+              </li>
+            ))}
+          </ul>
+        ) : null}
         {parseError ? <p className="error">JSON: {parseError}</p> : null}
         <button disabled={!parsed} onClick={register}>
           Register

@@ -1,10 +1,23 @@
-import { addEdge, Background, type Connection, Controls, type Edge, type Node, ReactFlow, ReactFlowProvider, useEdgesState, useNodesState, useReactFlow } from "@xyflow/react";
+import { addEdge, Background, type Connection, Controls, type DefaultEdgeOptions, type Edge, MarkerType, type Node, ReactFlow, ReactFlowProvider, useEdgesState, useNodesState, useReactFlow } from "@xyflow/react";
 import { type DragEvent, useMemo, useState } from "react";
 import { gql, rest } from "../api.ts";
-import { type DesignNode, designToDefinition, PALETTE } from "../design.ts";
+import { type DesignEdge, type DesignNode, definitionToDesign, designToDefinition, LOOP_BACK, PALETTE } from "../design.ts";
 import { json } from "../hooks.ts";
 
 type TaskNode = Node<{ label: string; task: DesignNode["task"] }>;
+
+/** Every edge ends in an arrowhead, so the canvas says which way the flow runs. */
+const EDGE_DEFAULTS: DefaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
+
+/** A canvas edge from a composition edge: a loop's way back is animated and classed apart. */
+const canvasEdge = (edge: DesignEdge): Edge => ({
+  id: `${edge.source}->${edge.target}${edge.label ? `:${edge.label}` : ""}`,
+  source: edge.source,
+  target: edge.target,
+  ...(edge.label ? { label: edge.label } : {}),
+  ...(edge.label === LOOP_BACK ? { animated: true, className: "loop-edge" } : {}),
+  ...EDGE_DEFAULTS,
+});
 
 const IMPORT = `query Def($name: String!) { workflowDef(name: $name) { definition } }`;
 const CHECK = `mutation Check($definition: JSON!) { registerWorkflowDef(definition: $definition, overwrite: true) { warnings { path message } } }`;
@@ -57,22 +70,29 @@ function DesignerCanvas() {
   const onConnect = (connection: Connection) => {
     const source = nodes.find((node) => node.id === connection.source);
     const type = source?.data.task.type;
+    const target = nodes.find((node) => node.id === connection.target);
+    const intoLoop = target?.data.task.type === "DO_WHILE" && edges.some((edge) => edge.source === target.id && edge.label === "body");
     const label =
-      type === "SWITCH"
+      intoLoop && window.confirm("Is this the way back from the loop's body to its DO_WHILE? (OK: drawn as the loop, not run)")
+        ? LOOP_BACK
+        : type === "SWITCH"
         ? (window.prompt("Case value for this branch (default for the default case)", "default") ?? "default")
         : type === "DO_WHILE" && window.confirm("Is this the loop's body? (OK: the body's first task; Cancel: what runs after the loop)")
           ? "body"
           : undefined;
-    setEdges((current) => addEdge({ ...connection, ...(label ? { label } : {}) }, current));
+    setEdges((current) => addEdge({ ...connection, ...(label ? { label } : {}), ...(label === LOOP_BACK ? { animated: true, className: "loop-edge" } : {}), ...EDGE_DEFAULTS }, current));
   };
   const importDefinition = async () => {
     try {
       const { workflowDef } = await gql<{ workflowDef: { definition: { name: string; version: number; tasks: DesignNode["task"][] } } }>(IMPORT, { name: importName });
-      const top = workflowDef.definition.tasks;
+      // Every task, nested ones too, becomes a node; branches, cases and loop bodies become edges.
+      const design = definitionToDesign(workflowDef.definition.tasks);
       setMeta({ name: workflowDef.definition.name, version: workflowDef.definition.version });
-      // Top-level tasks in order; a fork's or switch's branches stay inside the task's JSON, editable in its form.
-      setNodes(top.map((task, index) => ({ id: task.taskReferenceName, position: { x: 100, y: index * 100 }, data: { label: `${task.taskReferenceName} (${task.type})`, task } })));
-      setEdges(top.slice(1).map((task, index) => ({ id: `${top[index]!.taskReferenceName}->${task.taskReferenceName}`, source: top[index]!.taskReferenceName, target: task.taskReferenceName })));
+      setNodes(design.nodes.map((node) => ({ id: node.id, position: node.position, data: { label: `${node.task.taskReferenceName} (${node.task.type})`, task: node.task } })));
+      setEdges(design.edges.map(canvasEdge));
+      setSelected(undefined);
+      // Once React Flow has measured the new nodes, show them all.
+      setTimeout(() => void flow.fitView(), 50);
       setOutcome({ message: `imported ${workflowDef.definition.name}` });
     } catch (error) {
       setOutcome({ error: error instanceof Error ? error.message : String(error) });
@@ -103,7 +123,7 @@ function DesignerCanvas() {
           version <input type="number" min={1} value={meta.version} onChange={(e) => setMeta({ ...meta, version: Number(e.target.value) || 1 })} />
         </label>
         <label>
-          import <input placeholder="registered workflow name" value={importName} onChange={(e) => setImportName(e.target.value)} />
+          import <input aria-label="import name" placeholder="registered workflow name" value={importName} onChange={(e) => setImportName(e.target.value)} />
         </label>
         <button onClick={importDefinition} disabled={!importName}>
           Import
@@ -135,6 +155,7 @@ function DesignerCanvas() {
             onEdgesChange={onEdgesChange}
             onConnect={onConnect}
             onNodeClick={(_, node) => setSelected(node.id)}
+            defaultEdgeOptions={EDGE_DEFAULTS}
             proOptions={{ hideAttribution: true }}
           >
             <Background />

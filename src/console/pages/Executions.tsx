@@ -42,7 +42,7 @@ export function Executions() {
   const search = { query: query || undefined, freeText: filters.freeText.trim() || undefined, sort: "startTime:DESC", size: 100 };
   const result = useQuery<{ workflows: { totalHits: number; results: Summary[] } }>(SEARCH, { search });
   const refetch = useThrottled(result.refetch, 300);
-  useSubscription(STATUS_CHANGED, {}, refetch);
+  const live = useSubscription(STATUS_CHANGED, {}, refetch, false, refetch);
   const set = (field: keyof typeof filters) => (event: { target: { value: string } }) => setFilters({ ...filters, [field]: event.target.value });
 
   return (
@@ -67,7 +67,7 @@ export function Executions() {
       </form>
       {result.error ? <p className="error">{result.error}</p> : null}
       <p className="muted">{result.data ? `${result.data.workflows.totalHits} executions` : "loading…"}</p>
-      <table className="list" data-testid="executions">
+      <table className="list" data-testid="executions" data-live={live ? "yes" : "no"}>
         <thead>
           <tr>
             <th>workflow id</th>

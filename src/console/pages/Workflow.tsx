@@ -4,6 +4,7 @@ import type { DefinitionTask } from "../graph.ts";
 import { formatTime, json, useQuery, useSubscription, useThrottled } from "../hooks.ts";
 import { StatusBadge } from "../StatusBadge.tsx";
 import { WorkflowGraph } from "../WorkflowGraph.tsx";
+import { dagRunHref, type DagRunSummary } from "./DagRuns.tsx";
 
 const WORKFLOW_FIELDS = `workflowId workflowName workflowVersion status correlationId parentWorkflowId reasonForIncompletion failedReferenceTaskNames
   createTime updateTime endTime input output variables workflowDefinition
@@ -11,6 +12,7 @@ const WORKFLOW_FIELDS = `workflowId workflowName workflowVersion status correlat
 const WORKFLOW = `query Workflow($id: ID!) { workflow(id: $id) { ${WORKFLOW_FIELDS} } retrySuggestion(workflowId: $id) { reRunFromTaskRefName reRunFromTaskId resetTasks reason } }`;
 const WORKFLOW_AT = `query At($id: ID!, $revision: Int) { workflowAt(id: $id, revision: $revision) { ${WORKFLOW_FIELDS} } }`;
 const TIMELINE = `query Timeline($id: ID!) { timeline(workflowId: $id) { revision time timeMs type taskId taskRef status workflowStatus correlationId causationId source { kind detail topic partition offset key } } }`;
+const DAG_RUNS = `query WorkflowDagRuns($id: String!) { dagRuns(filter: { workflowId: $id }) { id dagId dagRunId taskId status } }`;
 const EVENTS = `subscription Events($id: ID!) { workflowEvents(workflowId: $id) { revision type } }`;
 
 export interface Task {
@@ -79,9 +81,11 @@ const TERMINAL = ["COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED"];
 export function WorkflowPage({ id }: { id: string }) {
   const live = useQuery<{ workflow: Workflow; retrySuggestion: Suggestion | null }>(WORKFLOW, { id });
   const timeline = useQuery<{ timeline: TimelineEntry[] }>(TIMELINE, { id });
+  const dagRuns = useQuery<{ dagRuns: Pick<DagRunSummary, "id" | "dagId" | "dagRunId" | "taskId" | "status">[] }>(DAG_RUNS, { id });
   const refetch = useThrottled(() => {
     live.refetch();
     timeline.refetch();
+    dagRuns.refetch();
   }, 200);
   useSubscription(EVENTS, { id }, refetch);
   const [revision, setRevision] = useState<number | undefined>(undefined);
@@ -162,7 +166,7 @@ export function WorkflowPage({ id }: { id: string }) {
         <aside className="task-panel">
           {selected ? (
             selectedAttempts.length ? (
-              selectedAttempts.map((task, index) => <TaskDetails key={task.taskId} task={task} latest={index === 0} onAction={act} />)
+              selectedAttempts.map((task, index) => <TaskDetails key={task.taskId} task={task} latest={index === 0} onAction={act} dagRuns={(dagRuns.data?.dagRuns ?? []).filter((run) => triggeredBy(task, run.taskId))} />)
             ) : (
               <p className="muted">{selected}: not scheduled yet</p>
             )
@@ -236,9 +240,19 @@ function sourceText(source: TimelineEntry["source"]): string {
   return parts.filter(Boolean).join(" ");
 }
 
+/**
+ * Whether a DAG run was asked for by this task: the run records the task id the
+ * request carried, which is the attempt's id, its reference, or (the seed's
+ * shape) the taskId the KAFKA_PUBLISH put in its message.
+ */
+function triggeredBy(task: Task, runTaskId: string): boolean {
+  const request = (task.inputData as { kafka_request?: { value?: { taskId?: unknown } } } | null)?.kafka_request?.value;
+  return runTaskId === task.taskId || runTaskId === task.referenceTaskName || request?.taskId === runTaskId;
+}
+
 type Act = (label: string, mutation: string, variables?: Record<string, unknown>, confirmText?: string) => Promise<void>;
 
-function TaskDetails({ task, latest, onAction }: { task: Task; latest: boolean; onAction: Act }) {
+function TaskDetails({ task, latest, onAction, dagRuns }: { task: Task; latest: boolean; onAction: Act; dagRuns: Pick<DagRunSummary, "id" | "dagId" | "dagRunId" | "status">[] }) {
   const [logs, setLogs] = useState<{ log: string; createdTime: number }[] | undefined>(undefined);
   const subWorkflowId = typeof task.outputData?.subWorkflowId === "string" ? task.outputData.subWorkflowId : undefined;
   return (
@@ -265,6 +279,21 @@ function TaskDetails({ task, latest, onAction }: { task: Task; latest: boolean; 
           <>
             <dt>reason</dt>
             <dd className="error">{task.reasonForIncompletion}</dd>
+          </>
+        ) : null}
+        {dagRuns.length ? (
+          <>
+            <dt>DAG runs</dt>
+            <dd data-testid="task-dag-runs">
+              {dagRuns.map((run) => (
+                <div key={run.id}>
+                  <a href={dagRunHref(run.id)}>
+                    {run.dagId} {run.dagRunId}
+                  </a>{" "}
+                  <StatusBadge status={run.status} />
+                </div>
+              ))}
+            </dd>
           </>
         ) : null}
         {subWorkflowId ? (
