@@ -202,7 +202,7 @@ export interface BusSubscribeOptions {
    * Handle messages side by side, in order only among those this gives the
    * same key (a workflow id, say). Absent: one at a time, in order (per
    * partition on Kafka). A message's position is still acknowledged only once
-   * it and every message before it were handled. The in-process bus ignores it.
+   * it and every message before it were handled. The in-process bus honours it too.
    */
   orderKey?: (message: DeliveredMessage) => string;
   /** With `orderKey`: at most this many messages in hand at once (per partition on Kafka). Default 32. */
