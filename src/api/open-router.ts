@@ -8,7 +8,7 @@ import type { Config } from "./config.ts";
  */
 export async function openRouter(
   config: Pick<Config, "BATON_ROUTER_ENABLED" | "BATON_ROUTER_TOPIC" | "BATON_ROUTER_MAPPINGS" | "BATON_ROUTER_HOLD_MS"> &
-    Partial<Pick<Config, "BATON_MAX_JSON_DEPTH" | "BATON_ROUTER_CONCURRENCY">>,
+    Partial<Pick<Config, "BATON_MAX_JSON_DEPTH" | "BATON_ROUTER_CONCURRENCY" | "BATON_ROUTER_HOLD_GRACE_MS">>,
   engine: RouterEngine & { bus: Bus },
   store: EventStore,
   logError?: (message: string, fields?: Record<string, unknown>) => void,
@@ -23,6 +23,7 @@ export async function openRouter(
     holdMs: config.BATON_ROUTER_HOLD_MS,
     maxJsonDepth: config.BATON_MAX_JSON_DEPTH,
     concurrency: config.BATON_ROUTER_CONCURRENCY,
+    holdGraceMs: config.BATON_ROUTER_HOLD_GRACE_MS,
     logError,
   });
   // Before Baton takes requests: a new consumer group starts at the latest offset,

@@ -209,6 +209,30 @@ describe("event router (sink pattern)", () => {
     expect(await statsWhen(h, (s) => s.holding === 0 && s.matched === 1)).toMatchObject({ held: 1, matched: 1, duplicates: 0, unmatched: 0 });
   });
 
+  it("applies a completion that beats its EVENT task by a moment without recording a hold", async () => {
+    const h = await boot({ router: { holdGraceMs: 5_000 } });
+    await define(h, { ...SEED_FLOW, name: "early", tasks: [{ name: "prepare", taskReferenceName: "prepare", type: "SIMPLE" }, awaitValidation] });
+    const id = await start(h, "early");
+    await publishCompletion(h, { workflowId: id, eventType: "email_validation_completed", data: { status: "completed", valid: true } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(h.router.stats()).toMatchObject({ held: 0, holding: 0, matched: 0 });
+    const [polled] = (await h.call("GET", "/api/tasks/poll/batch/prepare?count=1")).json();
+    await h.call("POST", "/api/tasks", { workflowInstanceId: id, taskId: polled.taskId, status: "COMPLETED", outputData: {} });
+    expect((await finished(h, id)).status).toBe("COMPLETED");
+    expect(await statsWhen(h, (s) => s.matched === 1)).toMatchObject({ held: 0, holding: 0, duplicates: 0, unmatched: 0 });
+    const holdRecords = (await h.store.readStream("router-holds")).length;
+    expect(holdRecords).toBe(0);
+  });
+
+  it("holds at once without a grace time (holdGraceMs 0)", async () => {
+    const h = await boot({ router: { holdGraceMs: 0 } });
+    await define(h, { ...SEED_FLOW, name: "early", tasks: [{ name: "prepare", taskReferenceName: "prepare", type: "SIMPLE" }, awaitValidation] });
+    const id = await start(h, "early");
+    await publishCompletion(h, { workflowId: id, eventType: "email_validation_completed", data: { status: "completed", valid: true } });
+    await statsWhen(h, (s) => s.held === 1 && s.holding === 1);
+    expect((await h.store.readStream("router-holds")).length).toBe(1);
+  });
+
   it("keeps a hold across a restart and applies it after", async () => {
     const store = createMemoryEventStore();
     const first = await boot({ store });

@@ -16,6 +16,9 @@ export { ROUTER_WORKER_ID } from "./complete.ts";
 export { ROUTER_SUBSCRIBER } from "./consumer.ts";
 export type { RouterStats } from "./stats.ts";
 
+/** How long an early completion is kept in hand before it is held and recorded. */
+export const DEFAULT_HOLD_GRACE_MS = 500;
+
 /** The topic the seed system's services publish completions on. */
 export const DEFAULT_ROUTER_TOPIC = "conductor-events";
 
@@ -39,6 +42,13 @@ export interface EventRouterDeps {
   mappings?: RouterMappings;
   /** How long a completion whose task does not wait yet is held (5 minutes by default). */
   holdMs?: number;
+  /**
+   * How long a completion whose task does not wait yet is kept in hand, unrecorded,
+   * before it is held (500 ms by default; 0: hold at once). A reply usually beats its
+   * EVENT task by a few milliseconds; waiting here saves the hold's two appends, and
+   * the message's source (an uncommitted Kafka offset) still has it if the process dies.
+   */
+  holdGraceMs?: number;
   /** A message nested deeper is recorded as malformed and dead-lettered (BATON_MAX_JSON_DEPTH; 128 by default). */
   maxJsonDepth?: number;
   /** Completions handled at once per partition, in order per workflow (BATON_ROUTER_CONCURRENCY; 32 by default, 1: one at a time). */
@@ -78,8 +88,35 @@ export async function createEventRouter(deps: EventRouterDeps) {
     complete,
     logError,
   });
-  const route = createRouting({ workflows, mappings: deps.mappings ?? {}, policy: engine.eventSinks ?? {}, counts, complete, holds, unmatched });
-  const stopListening = engine.onWorkflowChange((workflow) => holds.workflowChanged(workflow.workflowId));
+  /** Callers waiting, per workflow, for its next change (the hold grace). */
+  const changeWaiters = new Map<string, Set<() => void>>();
+  const nextChange = (workflowId: string, ms: number) =>
+    new Promise<void>((resolve) => {
+      const waiters = changeWaiters.get(workflowId) ?? new Set();
+      changeWaiters.set(workflowId, waiters);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0 && changeWaiters.get(workflowId) === waiters) changeWaiters.delete(workflowId);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+    });
+  const route = createRouting({
+    workflows,
+    mappings: deps.mappings ?? {},
+    policy: engine.eventSinks ?? {},
+    counts,
+    complete,
+    holds,
+    unmatched,
+    grace: { ms: deps.holdGraceMs ?? DEFAULT_HOLD_GRACE_MS, clock: () => performance.now(), nextChange },
+  });
+  const stopListening = engine.onWorkflowChange((workflow) => {
+    for (const wake of [...(changeWaiters.get(workflow.workflowId) ?? [])]) wake();
+    holds.workflowChanged(workflow.workflowId);
+  });
   const subscription = consumeCompletions({ bus, topic, route, unmatched, counts, maxJsonDepth: deps.maxJsonDepth, concurrency: deps.concurrency });
 
   return {
@@ -93,6 +130,7 @@ export async function createEventRouter(deps: EventRouterDeps) {
     async close(): Promise<void> {
       stopListening();
       holds.close();
+      for (const waiters of [...changeWaiters.values()]) for (const wake of [...waiters]) wake();
       await subscription.close();
     },
   };

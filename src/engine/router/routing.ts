@@ -17,6 +17,8 @@ export interface RoutingDeps {
   complete: Complete;
   holds: CompletionHolds;
   unmatched: UnmatchedRecords;
+  /** Keep an early completion in hand this long, re-deciding at each change of its workflow, before holding it. */
+  grace?: { ms: number; clock: () => number; nextChange: (workflowId: string, ms: number) => Promise<void> };
 }
 
 /**
@@ -24,13 +26,21 @@ export interface RoutingDeps {
  * of `routeCompletion`, over the read models), then send it to that task, hold
  * it until the task waits, or record why it matches nothing.
  */
-export function createRouting({ workflows, mappings, policy, counts, complete, holds, unmatched }: RoutingDeps) {
+export function createRouting({ workflows, mappings, policy, counts, complete, holds, unmatched, grace }: RoutingDeps) {
   return async function route(completion: CompletionEvent, origin: Origin, value: string): Promise<void> {
     if (holds.isHeld(origin.id)) {
       counts.duplicates++; // a redelivery of a message held already
       return;
     }
-    const decision = routeCompletion(completion, workflows.get(completion.workflowId), mappings, policy);
+    const decide = () => routeCompletion(completion, workflows.get(completion.workflowId), mappings, policy);
+    let decision = decide();
+    if (decision.kind === "hold" && grace && grace.ms > 0) {
+      const until = grace.clock() + grace.ms;
+      for (let left = grace.ms; decision.kind === "hold" && left > 0; left = until - grace.clock()) {
+        await grace.nextChange(completion.workflowId, left);
+        decision = decide();
+      }
+    }
     switch (decision.kind) {
       case "ready":
       case "duplicate":
