@@ -43,6 +43,7 @@ export const CONFIG_REFERENCE: Record<Variable, Reference> = {
   BATON_ROUTER_TOPIC: { meaning: "topic the router consumes completion events from" },
   BATON_ROUTER_MAPPINGS: { meaning: "JSON object eventType -> task reference, e.g. `{\"email_validation_completed\": \"validate_email_ref\"}` (the router's last matching rule)" },
   BATON_ROUTER_HOLD_MS: { meaning: "how long the router holds a completion whose task does not wait yet" },
+  BATON_SHUTDOWN_TIMEOUT_MS: { meaning: "how long SIGTERM/SIGINT wait for an orderly stop before the process exits anyway (a second signal exits at once)" },
   BATON_ROUTER_HOLD_GRACE_MS: { meaning: "how long the router keeps a completion that beat its task in hand, unrecorded, before holding it (0: hold at once)" },
   BATON_ROUTER_CONCURRENCY: { meaning: "completions the router handles at once per partition, in order per workflow (1: one at a time)" },
   BATON_HTTP_ALLOW: { meaning: "HTTP tasks may call only these (comma-separated host names, `*.domain`, addresses, CIDR ranges); empty: anything not denied ([egress](#http-task-egress-policy))" },

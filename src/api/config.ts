@@ -107,6 +107,7 @@ export const ConfigSchema = v.object({
   BATON_ROUTER_MAPPINGS: v.optional(RouterMappingsJsonSchema, "{}"),
   BATON_ROUTER_HOLD_MS: v.optional(integer("BATON_ROUTER_HOLD_MS", 0, 7 * 24 * 3600_000), "300000"),
   BATON_ROUTER_CONCURRENCY: v.optional(integer("BATON_ROUTER_CONCURRENCY", 1, 1024), "32"),
+  BATON_SHUTDOWN_TIMEOUT_MS: v.optional(integer("BATON_SHUTDOWN_TIMEOUT_MS", 100, 3600_000), "10000"),
   BATON_ROUTER_HOLD_GRACE_MS: v.optional(integer("BATON_ROUTER_HOLD_GRACE_MS", 0, 60_000), "500"),
   /** EVENT tasks with a `conductor:<name>` sink wait for their reply as if `asyncComplete: true` (off: Conductor's rule). */
   BATON_EVENT_SINK_WAITS: v.optional(boolean("BATON_EVENT_SINK_WAITS"), "false"),

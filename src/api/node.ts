@@ -313,9 +313,20 @@ export async function main(): Promise<void> {
   let running: RunningServer;
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: the operator does not want to wait for the orderly stop.
+      logger.warn(`baton: ${signal} received again, exiting now`, { signal });
+      process.exit(1);
+    }
     stopping = true;
     logger.info(`baton: ${signal} received, shutting down`, { signal });
+    // An orderly stop waits for in-flight work and the store; with the store gone it could
+    // wait forever, so it gets a deadline and the process exits regardless.
+    const deadline = setTimeout(() => {
+      logger.error(`baton: shutdown did not finish within BATON_SHUTDOWN_TIMEOUT_MS (${config.BATON_SHUTDOWN_TIMEOUT_MS} ms); exiting`, {});
+      process.exit(1);
+    }, config.BATON_SHUTDOWN_TIMEOUT_MS);
+    deadline.unref();
     await starting.close();
     process.exit(0);
   };

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +9,7 @@ import { type RunningServer, startServer } from "../../src/api/node.ts";
 import { eventually, http } from "../support/baton.ts";
 import { startEsdbStandin, type EsdbStandin } from "../support/esdb-standin/index.ts";
 import { attachKafka, requireShared } from "../support/kafka.ts";
+import { startWorker, stopWorker, type WorkerProcess as Worker } from "../support/worker-process.ts";
 
 /**
  * A DAG-run service as its own process: `npm run worker -- email-hygiene` on a
@@ -21,40 +21,8 @@ import { attachKafka, requireShared } from "../support/kafka.ts";
  */
 const shared = inject("kafka");
 const RUN = randomUUID().slice(0, 8);
-const ROOT = new URL("../..", import.meta.url).pathname;
 const DEFINITION = new URL("../../src/services/workflows/email_hygiene.json", import.meta.url);
 
-interface Worker {
-  child: ChildProcess;
-  output: string[];
-}
-
-async function startWorker(names: string[], env: Record<string, string>): Promise<Worker> {
-  const child = spawn("npm", ["run", "--silent", "worker", "--", ...names], { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  const output: string[] = [];
-  child.stdout!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`worker ${names.join(" ")} exited ${child.exitCode}: ${output.join("")}`);
-    return output.join("").includes("baton worker: ready") ? true : undefined;
-  }, 90_000, 100);
-  return { child, output };
-}
-
-async function stopWorker(worker: Worker | undefined): Promise<void> {
-  if (!worker || worker.child.exitCode !== null || worker.child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => worker.child.once("exit", () => resolve()));
-  process.kill(-worker.child.pid!, "SIGTERM");
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-worker.child.pid!, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }, 15_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 describe("the email-hygiene service as a worker on Kafka, sharing Baton's EventStoreDB", () => {
   const broker = attachKafka(requireShared(shared));
@@ -119,7 +87,12 @@ describe("the email-hygiene service as a worker on Kafka, sharing Baton's EventS
     expect(done.output).toMatchObject({ status: "success", dag_run_id: expect.any(String) });
 
     // The run's first event was written by the worker process (its command ids are not Baton's), to the shared store.
-    const events = await baton.store.readStream(`dagrun-${done.output.dag_run_id}`);
+    // The monitor records that it published the completion after publishing it, so the
+    // router may complete the workflow first: wait for that last event.
+    const events = await eventually(async () => {
+      const stored = await baton.store.readStream(`dagrun-${done.output.dag_run_id}`);
+      return stored.some((e) => e.type === "DagRunCompletionPublished") ? stored : undefined;
+    }, 30_000, 100);
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(["DagRunRequested", "DagRunTriggered", "DagRunSucceeded", "DagRunArtifactsSynced", "DagRunCompletionPublished"]));
     expect(events[0]!.type).toBe("DagRunRequested");
     expect(events[0]!.metadata.source).toMatchObject({ message: { topic: "email-hygiene-requests" } });

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Kafka, logLevel } from "kafkajs";
@@ -7,6 +6,7 @@ import { loadConfig } from "../../src/api/config.ts";
 import { type RunningServer, startServer } from "../../src/api/node.ts";
 import { eventually, http } from "../support/baton.ts";
 import { attachKafka, requireShared } from "../support/kafka.ts";
+import { startWorker, stopWorker, type WorkerProcess as Worker } from "../support/worker-process.ts";
 
 /**
  * The data services as their own processes on a real Kafka broker: Baton runs
@@ -17,42 +17,8 @@ import { attachKafka, requireShared } from "../support/kafka.ts";
  */
 const shared = inject("kafka");
 const RUN = randomUUID().slice(0, 8);
-const ROOT = new URL("../..", import.meta.url).pathname;
 const DEFINITION = new URL("../../src/services/workflows/email_phone_validation.json", import.meta.url);
 
-interface Worker {
-  child: ChildProcess;
-  output: string[];
-}
-
-/** `npm run worker -- <names>` in its own process group; resolves once it says it is ready. */
-async function startWorker(names: string[], env: Record<string, string>): Promise<Worker> {
-  const child = spawn("npm", ["run", "--silent", "worker", "--", ...names], { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  const output: string[] = [];
-  child.stdout!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`worker ${names.join(" ")} exited ${child.exitCode}: ${output.join("")}`);
-    return output.join("").includes("baton worker: ready") ? true : undefined;
-  }, 90_000, 100);
-  return { child, output };
-}
-
-/** SIGTERM to the worker's process group (npm, tsx and node), then waits for npm to end (by the signal or its child's exit). */
-async function stopWorker(worker: Worker | undefined): Promise<void> {
-  if (!worker || worker.child.exitCode !== null || worker.child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => worker.child.once("exit", () => resolve()));
-  process.kill(-worker.child.pid!, "SIGTERM");
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-worker.child.pid!, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }, 15_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** True while any process of the group still runs. */
 function groupAlive(pid: number): boolean {
