@@ -27,7 +27,9 @@ let s3: S3Client;
 let baton: RunningServer;
 let url: string;
 
-/** The seed's Name Parse workflow: request the DAG run, wait for its completion. */
+const NAME_PARSE_CONFIG = `<service name="name_parse" version="1"><field name="full_name" column="name"/></service>`;
+
+/** The seed's Name Parse workflow: request the DAG run, wait for its completion (`dp_config` makes the deploy add the input's URI). */
 const nameParseWorkflow = (name: string) => ({
   name,
   version: 1,
@@ -45,7 +47,7 @@ const nameParseWorkflow = (name: string) => ({
             workflowId: "${workflow.workflowId}",
             taskId: "dp_name_parse_task",
             eventType: "airflow_trigger_request",
-            data: { dag_id: "name_parse", completion_event_type: "name_parse_completed", fail_while: "${workflow.input.fail_while}" },
+            data: { dag_id: "name_parse", completion_event_type: "name_parse_completed", dp_config: NAME_PARSE_CONFIG, fail_while: "${workflow.input.fail_while}" },
           },
         },
       },

@@ -15,9 +15,6 @@ airflow-adapter sends them:
                  content as the reason (fix the cause, delete it, retry: the run succeeds)
   delay_seconds  how long the run works before writing (0-600; a long run for restart tests)
 
-An empty string for fail_while or delay_seconds means not set: a workflow's
-`${workflow.input.x}` without that input resolves to "".
-
 The S3 server comes from the environment Airflow was started with
 (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION):
 scripts/services/airflow.sh passes on the versitygw of scripts/services/s3.sh.
@@ -82,7 +79,7 @@ def fail_if_asked(conf: dict[str, Any], dag_id: str, client) -> None:
     if conf.get("fail") is True:
         reason = conf.get("fail_reason") or f"{dag_id} failed on purpose (conf.fail is true)"
         raise RuntimeError(str(reason))
-    if conf.get("fail_while") not in (None, ""):
+    if conf.get("fail_while") is not None:
         bucket, key = _s3_uri(conf, "fail_while")
         try:
             body = client.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8").strip()
@@ -94,7 +91,7 @@ def fail_if_asked(conf: dict[str, Any], dag_id: str, client) -> None:
 def delay_if_asked(conf: dict[str, Any]) -> None:
     """conf.delay_seconds: keeps the run busy, so a test can act while it runs."""
     delay = conf.get("delay_seconds")
-    if delay is None or delay == "":
+    if delay is None:
         return
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= 600:
         raise DagConfError(f"conf.delay_seconds: expected a number of seconds from 0 to 600, got {delay!r}")
