@@ -47,7 +47,7 @@ const nameParseWorkflow = (name: string) => ({
             workflowId: "${workflow.workflowId}",
             taskId: "dp_name_parse_task",
             eventType: "airflow_trigger_request",
-            data: { dag_id: "name_parse", completion_event_type: "name_parse_completed", dp_config: NAME_PARSE_CONFIG, fail_while: "${workflow.input.fail_while}" },
+            data: { dag_id: "name_parse", completion_event_type: "name_parse_completed", dp_config: NAME_PARSE_CONFIG, fail_while: "${workflow.input.fail_while}", dag_run_id: "${workflow.input.dag_run_id}" },
           },
         },
       },
@@ -190,6 +190,25 @@ describe(`Baton with BATON_AIRFLOW=airflow2 on a real Airflow ${airflow.version}
     expect(triggered.data).toMatchObject({ url: `${airflow.url}/api/v1/dags/name_parse/dagRuns/${run.id}`, existing: false });
     const wait = workflow.tasks.find((t: { referenceTaskName: string }) => t.referenceTaskName === "wait_name_parse_ref");
     expect(wait).toMatchObject({ status: "COMPLETED", outputData: { status: "success", stats_url: workflow.output.stats_url } });
+  });
+
+  it("a run that already exists under the workflow's dag_run_id (Airflow's 409) is monitored, not run again: its output completes the workflow", async () => {
+    const runId = `af2-${randomUUID()}-existing`;
+    const key = `runs/${runId}/names.csv`;
+    await s3.send(new PutObjectCommand({ Bucket: buckets.dags, Key: key, Body: "name\nMary Shelley\n" }));
+    // Someone started the run first, writing where Baton's monitor looks (BATON_DAG_OUTPUT_PREFIX's default).
+    const earlier = { s3_input_uri: `s3://${buckets.dags}/${key}`, output_prefix: `dagruns/name_parse/${runId}/` };
+    expect((await api.trigger("name_parse", runId, earlier)).status).toBe(200);
+
+    const { workflowId } = await deploy(nameParseWorkflow("name_parse_airflow2_existing"), { input_data: "name\nSomeone Else\nAnd Another\n", dag_run_id: runId });
+    const done = await finished(workflowId);
+    expect(done.status, done.reasonForIncompletion).toBe("COMPLETED");
+    expect(done.output.dag_run_id).toBe(runId);
+    const events = await baton.store.readStream(`dagrun-${runId}`);
+    expect(events.find((e) => e.type === "DagRunTriggered")?.data).toMatchObject({ existing: true });
+    // The earlier run's conf is what Airflow ran, and its output is what reached MinIO.
+    expect((await api.dagRun("name_parse", runId)).body).toMatchObject({ state: "success", conf: earlier });
+    expect(JSON.parse(await text(buckets.objects, keyOf(done.output.stats_url, buckets.objects)))).toMatchObject({ dag_run_id: runId, input_uri: earlier.s3_input_uri, total: 1, parsed: 1 });
   });
 
   it("email hygiene, the seed's shipped workflow, completes on Airflow 2 with the cleaned addresses and stats in MinIO", async () => {
