@@ -12,8 +12,12 @@ const pythonSdkTests = ["tests/services/python-sdk.test.ts", "tests/services/pyt
 const javaSdkTests = ["tests/services/java-sdk.test.ts"];
 // Files that need a real Airflow (tests/support/airflow-global-setup.ts starts one, and its S3).
 const airflowTests = ["tests/services/airflow-*.test.ts"];
+// Files that need a real Airflow 2 (tests/support/airflow2-global-setup.ts). vitest starts every selected
+// project's global setup before the first test, so `npm test` runs this project in a second `vitest run`:
+// the two Airflows never run at once.
+const airflow2Tests = ["tests/services/airflow2-*.test.ts"];
 
-// BATON_SKIP_SERVICES (comma/space separated: kafka, s3, python-sdk, java-sdk, airflow, all) leaves a service's
+// BATON_SKIP_SERVICES (comma/space separated: kafka, s3, python-sdk, java-sdk, airflow, airflow2, all) leaves a service's
 // project out entirely, so its tests are not run rather than reported skipped.
 // CI never sets it; without the tools, the project's global setup fails the run.
 const skipped = (process.env.BATON_SKIP_SERVICES ?? "").toLowerCase().split(/[\s,]+/);
@@ -34,7 +38,7 @@ export default defineConfig({
     pool: "forks",
     projects: [
       // (Project include/exclude lists would be appended to root ones, so only projects set them.)
-      { extends: true, test: { name: "default", include: ["tests/**/*.test.ts"], exclude: ["**/node_modules/**", ...kafkaTests, ...s3Tests, ...pythonSdkTests, ...javaSdkTests, ...airflowTests] } },
+      { extends: true, test: { name: "default", include: ["tests/**/*.test.ts"], exclude: ["**/node_modules/**", ...kafkaTests, ...s3Tests, ...pythonSdkTests, ...javaSdkTests, ...airflowTests, ...airflow2Tests] } },
       ...(runs("kafka") ? [{
         extends: true as const,
         test: {
@@ -89,6 +93,19 @@ export default defineConfig({
           testTimeout: 300_000,
         },
       }] : []),
+      {
+        extends: true as const,
+        test: {
+          name: "airflow2",
+          // Always defined (npm test's second run selects it by name); skipped, it has no files.
+          include: runs("airflow2") ? airflow2Tests : [],
+          globalSetup: ["tests/support/airflow2-global-setup.ts"],
+          // A cold first run pip-installs Airflow 2 (about a minute with the pins) and builds versitygw.
+          hookTimeout: 1_500_000,
+          fileParallelism: false,
+          testTimeout: 300_000,
+        },
+      },
     ],
   },
 });

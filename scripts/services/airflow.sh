@@ -6,7 +6,8 @@
 # versitygw that scripts/services/s3.sh starts.
 #
 #   airflow.sh install     build the venv if needed (pinned: airflow-requirements.txt
-#                          with airflow-constraints.txt); prints AIRFLOW_VENV=<dir>
+#                          with airflow-constraints.txt; airflow2-*.txt for Airflow 2);
+#                          prints AIRFLOW_VENV=<dir>
 #   airflow.sh start       install if needed, start a fresh Airflow; needs S3_ENDPOINT,
 #                          S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY (what `s3.sh start`
 #                          prints); waits until both test DAGs are loaded; prints
@@ -17,8 +18,12 @@
 #   airflow.sh freeze      resolve airflow-requirements.txt afresh and rewrite
 #                          airflow-constraints.txt from `pip freeze` (after changing a pin)
 #
-# Airflow 3's API is /api/v2 with a JWT from POST /auth/token {username, password}
-# (its simple auth manager; the user is an admin).
+# AIRFLOW_MAJOR=3 (default): Airflow 3.1; its API is /api/v2 with a JWT from
+# POST /auth/token {username, password} (its simple auth manager; the user is an admin).
+# AIRFLOW_MAJOR=2: Airflow 2.10 (its own venv, SequentialExecutor on SQLite); its API
+# is /api/v1 with basic auth (AIRFLOW__API__AUTH_BACKENDS=...basic_auth) on the web
+# server's port; the user is the Admin `airflow standalone` creates: `admin`, with the
+# password it writes to standalone_admin_password.txt (AIRFLOW_TEST_* do not apply).
 #
 # Environment: BATON_CACHE_DIR (default ~/.cache/baton), BATON_PYTHON (default the
 # first of python3.11, python3.12, python3.10, python3.13 found), AIRFLOW_OWNER_PID (Airflow is
@@ -31,8 +36,14 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-REQUIREMENTS="$ROOT/scripts/services/airflow-requirements.txt"
-CONSTRAINTS="$ROOT/scripts/services/airflow-constraints.txt"
+MAJOR="${AIRFLOW_MAJOR:-3}"
+case "$MAJOR" in
+3) FLAVOUR=airflow ;;
+2) FLAVOUR=airflow2 ;;
+*) echo "airflow.sh: AIRFLOW_MAJOR=$MAJOR: expected 2 or 3" >&2; exit 2 ;;
+esac
+REQUIREMENTS="$ROOT/scripts/services/$FLAVOUR-requirements.txt"
+CONSTRAINTS="$ROOT/scripts/services/$FLAVOUR-constraints.txt"
 DAGS="$ROOT/tests/services/dags"
 CACHE_ROOT="${BATON_CACHE_DIR:-$HOME/.cache/baton}"
 START_TIMEOUT="${AIRFLOW_START_TIMEOUT:-240}"
@@ -60,7 +71,7 @@ pick_python() {
   die "missing python: Airflow needs Python 3.10-3.13 with venv and ensurepip (Debian: 'apt-get install -y python3 python3-venv'), or set BATON_SKIP_SERVICES=airflow to skip the Airflow tests."
 }
 
-venv_dir() { echo "$CACHE_ROOT/airflow-$(cat "$REQUIREMENTS" "$CONSTRAINTS" | sha256sum | cut -c1-16)"; }
+venv_dir() { echo "$CACHE_ROOT/$FLAVOUR-$(cat "$REQUIREMENTS" "$CONSTRAINTS" | sha256sum | cut -c1-16)"; }
 
 install() {
   local venv
@@ -68,7 +79,7 @@ install() {
   if [[ ! -f "$venv/.complete" ]]; then
     mkdir -p "$CACHE_ROOT"
     # One builder at a time per cache (parallel test runs on a fresh machine).
-    exec 9>"$CACHE_ROOT/.airflow.lock"
+    exec 9>"$CACHE_ROOT/.$FLAVOUR.lock"
     command -v flock >/dev/null 2>&1 && flock 9
     if [[ ! -f "$venv/.complete" ]]; then
       local python started=$SECONDS
@@ -84,7 +95,7 @@ install() {
       fi
       touch "$venv/.complete"
       # Venvs of earlier pins are of no further use.
-      find "$CACHE_ROOT" -maxdepth 1 -name 'airflow-*' -type d ! -path "$venv" -exec rm -rf {} + 2>/dev/null || true
+      find "$CACHE_ROOT" -maxdepth 1 -name "$FLAVOUR-*" -type d ! -path "$venv" -exec rm -rf {} + 2>/dev/null || true
       log "installed $("$venv/bin/python" -m pip freeze 2>/dev/null | grep -c '==') packages in $((SECONDS - started)) s"
     fi
     # Release the lock: Airflow started after this must not inherit it.
@@ -96,13 +107,13 @@ install() {
 freeze() {
   local python tmp
   python="$(pick_python)"
-  tmp="$(mktemp -d "${TMPDIR:-/tmp}/baton-airflow-freeze.XXXXXX")"
+  tmp="$(mktemp -d "${TMPDIR:-/tmp}/baton-$FLAVOUR-freeze.XXXXXX")"
   trap 'rm -rf "$tmp"' RETURN
   "$python" -m venv "$tmp/venv" >&2
   "$tmp/venv/bin/python" -m pip install --disable-pip-version-check -q -r "$REQUIREMENTS" >&2
   {
-    echo "# Every package of the Airflow test venv, pinned: 'scripts/services/airflow.sh freeze'"
-    echo "# resolved scripts/services/airflow-requirements.txt with $("$python" --version 2>&1) and wrote this."
+    echo "# Every package of the Airflow $MAJOR test venv, pinned: 'AIRFLOW_MAJOR=$MAJOR scripts/services/airflow.sh freeze'"
+    echo "# resolved scripts/services/$FLAVOUR-requirements.txt with $("$python" --version 2>&1) and wrote this."
     "$tmp/venv/bin/python" -m pip freeze --all --exclude pip --exclude setuptools --exclude wheel | LC_ALL=C sort -f
   } >"$CONSTRAINTS"
   log "wrote $(grep -c '==' "$CONSTRAINTS") pins to $CONSTRAINTS"
@@ -112,20 +123,24 @@ free_port() {
   python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()'
 }
 
-# 0 once the API answers and every test DAG is loaded (GET /api/v2/dags/<id> with a token).
+# 0 once the API answers and every test DAG is loaded: GET /api/v2/dags/<id> with a
+# token (Airflow 3), GET /api/v1/dags/<id> with basic auth (Airflow 2).
 ready() {
-  "$1/bin/python" - "$2" "$3" "$4" "${TEST_DAGS[@]}" <<'PY' 2>/dev/null
-import json, sys, urllib.request
-url, user, password, *dags = sys.argv[1:]
-def call(method, path, body=None, token=None):
+  "$1/bin/python" - "$MAJOR" "$2" "$3" "$4" "${TEST_DAGS[@]}" <<'PY' 2>/dev/null
+import base64, json, sys, urllib.request
+major, url, user, password, *dags = sys.argv[1:]
+def call(method, path, body=None, authorization=None):
     request = urllib.request.Request(url + path, method=method, data=None if body is None else json.dumps(body).encode())
     request.add_header("content-type", "application/json")
-    if token: request.add_header("authorization", "Bearer " + token)
+    if authorization: request.add_header("authorization", authorization)
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read() or b"null")
-token = call("POST", "/auth/token", {"username": user, "password": password})["access_token"]
+if major == "2":
+    authorization, api = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode(), "/api/v1"
+else:
+    authorization, api = "Bearer " + call("POST", "/auth/token", {"username": user, "password": password})["access_token"], "/api/v2"
 for dag in dags:
-    call("GET", f"/api/v2/dags/{dag}", token=token)
+    call("GET", f"{api}/dags/{dag}", authorization=authorization)
 PY
 }
 
@@ -139,9 +154,15 @@ start() {
   dir="$(mktemp -d "${TMPDIR:-/tmp}/baton-airflow.XXXXXX")"
   mkdir -p "$dir/home"
   port="$(free_port)"
-  user="${AIRFLOW_TEST_USERNAME:-baton}"
-  password="${AIRFLOW_TEST_PASSWORD:-$("$venv/bin/python" -c 'import secrets;print(secrets.token_urlsafe(18))')}"
-  "$venv/bin/python" -c 'import json,sys;json.dump({sys.argv[2]: sys.argv[3]}, open(sys.argv[1], "w"))' "$dir/passwords.json" "$user" "$password"
+  if [[ "$MAJOR" == 2 ]]; then
+    # `airflow standalone` creates the Admin `admin` with a random password, written to
+    # standalone_admin_password.txt: read once it exists (admin_password below).
+    user=admin password=""
+  else
+    user="${AIRFLOW_TEST_USERNAME:-baton}"
+    password="${AIRFLOW_TEST_PASSWORD:-$("$venv/bin/python" -c 'import secrets;print(secrets.token_urlsafe(18))')}"
+    "$venv/bin/python" -c 'import json,sys;json.dump({sys.argv[2]: sys.argv[3]}, open(sys.argv[1], "w"))' "$dir/passwords.json" "$user" "$password"
+  fi
   # The DAGs' boto3 client: path-style addressing on the test server.
   printf '[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n' >"$dir/aws-config"
   (
@@ -150,14 +171,23 @@ start() {
     export AIRFLOW__CORE__LOAD_EXAMPLES=False
     export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=False
     export AIRFLOW__CORE__PARALLELISM=4
-    export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="$user:admin"
-    export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE="$dir/passwords.json"
-    export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:$port/execution/"
-    export AIRFLOW__API__HOST=127.0.0.1
-    export AIRFLOW__API__PORT="$port"
-    export AIRFLOW__API__WORKERS=1
-    export AIRFLOW__API__SECRET_KEY="$("$venv/bin/python" -c 'import secrets;print(secrets.token_hex(16))')"
-    export AIRFLOW__API_AUTH__JWT_SECRET="$("$venv/bin/python" -c 'import secrets;print(secrets.token_hex(32))')"
+    if [[ "$MAJOR" == 2 ]]; then
+      # The web server (gunicorn, one worker on 2 cores) serves /api/v1 with basic auth.
+      export AIRFLOW__API__AUTH_BACKENDS=airflow.api.auth.backend.basic_auth
+      export AIRFLOW__WEBSERVER__WEB_SERVER_HOST=127.0.0.1
+      export AIRFLOW__WEBSERVER__WEB_SERVER_PORT="$port"
+      export AIRFLOW__WEBSERVER__WORKERS=1
+      export AIRFLOW__WEBSERVER__SECRET_KEY="$("$venv/bin/python" -c 'import secrets;print(secrets.token_hex(16))')"
+    else
+      export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="$user:admin"
+      export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE="$dir/passwords.json"
+      export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:$port/execution/"
+      export AIRFLOW__API__HOST=127.0.0.1
+      export AIRFLOW__API__PORT="$port"
+      export AIRFLOW__API__WORKERS=1
+      export AIRFLOW__API__SECRET_KEY="$("$venv/bin/python" -c 'import secrets;print(secrets.token_hex(16))')"
+      export AIRFLOW__API_AUTH__JWT_SECRET="$("$venv/bin/python" -c 'import secrets;print(secrets.token_hex(32))')"
+    fi
     export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="$(free_port)"
     export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="$(free_port)"
     export AWS_ENDPOINT_URL="$S3_ENDPOINT" AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$S3_SECRET_ACCESS_KEY"
@@ -176,7 +206,9 @@ start() {
     setsid bash "${BASH_SOURCE[0]}" watch "$owner" "$dir" </dev/null >/dev/null 2>&1 &
   fi
   local deadline=$((SECONDS + START_TIMEOUT))
-  until ready "$venv" "http://127.0.0.1:$port" "$user" "$password"; do
+  # Airflow 2: the password standalone wrote, once it has.
+  admin_password() { [[ -n "$password" ]] || password="$(cat "$dir/home/standalone_admin_password.txt" 2>/dev/null || true)"; }
+  until admin_password && [[ -n "$password" ]] && ready "$venv" "http://127.0.0.1:$port" "$user" "$password"; do
     if ! kill -0 "$pid" 2>/dev/null; then
       tail -n 40 "$dir/server.log" >&2 || true
       die "airflow standalone exited during start-up (log: $dir/server.log)"

@@ -247,6 +247,8 @@ describe(`Name Parse through Baton and Airflow ${airflow.version}`, () => {
     const waited = failed.tasks.find((t: { referenceTaskName: string }) => t.referenceTaskName === "wait_name_parse_ref");
     expect(waited.status).toBe("FAILED");
     expect(waited.reasonForIncompletion).toContain(firstRun.id);
+    // The DAG's own error, from the failed task's structured log (the REST adapter's failureOf).
+    expect(waited.reasonForIncompletion).toContain("RuntimeError: the reference data is not loaded yet");
 
     const graphql = async (query: string, variables: Record<string, unknown>) => {
       const answer = await http(url, "POST", "/graphql", { query, variables });

@@ -1,5 +1,6 @@
 /**
- * vitest globalSetup of the `airflow` project: one versitygw gateway (with the
+ * vitest globalSetup of the `airflow` project (Airflow 3; the `airflow2` project's
+ * tests/support/airflow2-global-setup.ts calls `setupAirflow` for Airflow 2): one versitygw gateway (with the
  * bucket the DAGs read and write, and Baton's buckets) and one Airflow
  * standalone whose test DAGs use it, started before the first file and stopped
  * after the last, also when tests fail (watchdogs in s3.sh and airflow.sh stop
@@ -8,7 +9,7 @@
  * Python or Go the run fails saying what to install.
  */
 import type { TestProject } from "vitest/node";
-import { type AirflowEndpoint, startAirflow } from "./airflow.ts";
+import { type AirflowEndpoint, type AirflowMajor, startAirflow } from "./airflow.ts";
 import { createBuckets, startS3 } from "./s3.ts";
 
 /** `dags`: where DAGs read input and write output and stats (Airflow's S3); `baton-test`, `raw-data`: Baton's object store and MinIO raw data. */
@@ -23,18 +24,22 @@ declare module "vitest" {
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const started = Date.now();
+export default function setup(project: TestProject): Promise<() => Promise<void>> {
+  return setupAirflow(project, 3);
+}
+
+/** S3 with the test buckets and an Airflow of `major` on it, provided as `airflow`; resolves to their teardown. */
+export async function setupAirflow(project: TestProject, major: AirflowMajor): Promise<() => Promise<void>> {
   const s3 = await startS3();
   try {
     await createBuckets(s3, Object.values(AIRFLOW_TEST_BUCKETS));
     const s3Ready = Date.now();
-    const airflow = await startAirflow(s3, { bucket: AIRFLOW_TEST_BUCKETS.dags });
+    const airflow = await startAirflow(s3, { bucket: AIRFLOW_TEST_BUCKETS.dags, major });
     const startSeconds = (Date.now() - s3Ready) / 1000;
     console.log(`airflow: Airflow ${airflow.version} at ${airflow.url} ready in ${startSeconds.toFixed(1)} s, S3 at ${s3.endpoint} (${airflow.dir})`);
     const { url, version, username, password, dir } = airflow;
     project.provide("airflow", {
-      url, version, username, password, dir, startSeconds,
+      url, major, version, username, password, dir, startSeconds,
       s3: { endpoint: s3.endpoint, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, dir: s3.dir, buckets: AIRFLOW_TEST_BUCKETS },
     });
     return async () => {

@@ -3,10 +3,14 @@ import { fileURLToPath } from "node:url";
 
 const SCRIPT = fileURLToPath(new URL("../../scripts/services/airflow.sh", import.meta.url));
 
+/** Which Airflow scripts/services/airflow.sh runs (its AIRFLOW_MAJOR): 3.1 (`/api/v2`, a JWT) or 2.10 (`/api/v1`, basic auth). */
+export type AirflowMajor = 2 | 3;
+
 /** Where a running Airflow answers, as scripts/services/airflow.sh start printed it. */
 export interface AirflowEndpoint {
-  /** `http://127.0.0.1:<port>`: the API server (`/api/v2`, `/auth/token`). */
+  /** `http://127.0.0.1:<port>`: the API server (`/api/v2`, `/auth/token`), or Airflow 2's web server (`/api/v1`). */
   url: string;
+  major: AirflowMajor;
   version: string;
   username: string;
   password: string;
@@ -44,8 +48,10 @@ function runScript(args: string[], env: Record<string, string> = {}): Promise<st
  * process by default) exits. Rejects with the script's message (e.g. what to
  * install when no suitable Python is found).
  */
-export async function startAirflow(s3: AirflowS3, options: { ownerPid?: number; bucket?: string } = {}): Promise<AirflowServer> {
+export async function startAirflow(s3: AirflowS3, options: { ownerPid?: number; bucket?: string; major?: AirflowMajor } = {}): Promise<AirflowServer> {
+  const major = options.major ?? 3;
   const out = await runScript(["start"], {
+    AIRFLOW_MAJOR: String(major),
     ...(options.bucket ? { AIRFLOW_S3_BUCKET: options.bucket } : {}),
     AIRFLOW_OWNER_PID: String(options.ownerPid ?? process.pid),
     S3_ENDPOINT: s3.endpoint,
@@ -60,11 +66,12 @@ export async function startAirflow(s3: AirflowS3, options: { ownerPid?: number; 
   const dir = value("AIRFLOW_DIR");
   return {
     url: value("AIRFLOW_URL"),
+    major,
     version: value("AIRFLOW_VERSION"),
     username: value("AIRFLOW_USERNAME"),
     password: value("AIRFLOW_PASSWORD"),
     dir,
-    stop: async () => void (await runScript(["stop", dir])),
+    stop: async () => void (await runScript(["stop", dir], { AIRFLOW_MAJOR: String(major) })),
   };
 }
 
@@ -77,7 +84,7 @@ export function airflowSkipped(env: Record<string, string | undefined> = process
   return names.includes("airflow") || names.includes("all");
 }
 
-/** A DAG run as Airflow 3's REST API answers it (the fields the tests read). */
+/** A DAG run as Airflow's REST API answers it (the fields the tests read; the same in v1 and v2). */
 export interface AirflowDagRun {
   dag_run_id: string;
   dag_id: string;
@@ -92,17 +99,21 @@ export interface AirflowAnswer<T> {
 }
 
 /**
- * A small client for Airflow 3's REST API as a user would call it: a JWT from
- * `POST /auth/token`, then `/api/v2` with `Authorization: Bearer`. No retries:
- * the tests see every status Airflow gives.
+ * A small client for Airflow's REST API as a user would call it: Airflow 3, a
+ * JWT from `POST /auth/token`, then `/api/v2` with `Authorization: Bearer`;
+ * Airflow 2 (`major: 2`), `/api/v1` with basic auth. No retries: the tests see
+ * every status Airflow gives.
  */
-export function airflowApi(endpoint: Pick<AirflowEndpoint, "url" | "username" | "password">) {
+export function airflowApi(endpoint: Pick<AirflowEndpoint, "url" | "username" | "password"> & { major?: AirflowMajor }) {
   let token: string | undefined;
+  const major = endpoint.major ?? 3;
+  const root = major === 2 ? "/api/v1" : "/api/v2";
 
   async function request<T>(method: string, path: string, body?: unknown, auth = true): Promise<AirflowAnswer<T>> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
-    if (auth) headers.authorization = `Bearer ${token ?? (token = await fetchToken())}`;
+    if (auth && major === 2) headers.authorization = `Basic ${Buffer.from(`${endpoint.username}:${endpoint.password}`).toString("base64")}`;
+    else if (auth) headers.authorization = `Bearer ${token ?? (token = await fetchToken())}`;
     const response = await fetch(`${endpoint.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
     const text = await response.text();
     let parsed: unknown = text;
@@ -121,15 +132,15 @@ export function airflowApi(endpoint: Pick<AirflowEndpoint, "url" | "username" | 
     return answer.body.access_token;
   }
 
-  const runPath = (dagId: string, dagRunId: string) => `/api/v2/dags/${encodeURIComponent(dagId)}/dagRuns/${encodeURIComponent(dagRunId)}`;
+  const runPath = (dagId: string, dagRunId: string) => `${root}/dags/${encodeURIComponent(dagId)}/dagRuns/${encodeURIComponent(dagRunId)}`;
   const dagRun = (dagId: string, dagRunId: string) => request<AirflowDagRun>("GET", runPath(dagId, dagRunId));
 
   return {
     request,
     fetchToken,
-    /** `POST /api/v2/dags/{dagId}/dagRuns` with a chosen run id (v2 requires `logical_date`; null for a manual run). */
+    /** `POST /api/v{1,2}/dags/{dagId}/dagRuns` with a chosen run id (v2 requires `logical_date`; null for a manual run). */
     trigger: (dagId: string, dagRunId: string, conf: Record<string, unknown>) =>
-      request<AirflowDagRun>("POST", `/api/v2/dags/${encodeURIComponent(dagId)}/dagRuns`, { dag_run_id: dagRunId, logical_date: null, conf }),
+      request<AirflowDagRun>("POST", `${root}/dags/${encodeURIComponent(dagId)}/dagRuns`, major === 2 ? { dag_run_id: dagRunId, conf } : { dag_run_id: dagRunId, logical_date: null, conf }),
     dagRun,
     /** Polls a run until it is `success` or `failed`; throws naming the last state after `timeoutMs`. */
     async waitForEnd(dagId: string, dagRunId: string, timeoutMs = 180_000): Promise<{ run: AirflowDagRun; states: string[] }> {

@@ -4,7 +4,9 @@
  * when a call answers 401). Shapes from Airflow's OpenAPI specs: trigger is
  * `POST /dags/{dag_id}/dagRuns {dag_run_id, conf}` (v2 also requires
  * `logical_date`, which may be null), answering the `DAGRun`; a run that
- * exists answers 409; `GET /dags/{dag_id}/dagRuns/{dag_run_id}` gives its `state`.
+ * exists answers 409; `GET /dags/{dag_id}/dagRuns/{dag_run_id}` gives its `state`;
+ * why a run failed comes from its failed task instances' logs
+ * (`.../taskInstances`, `.../taskInstances/{task_id}/logs/{try}?full_content=true`).
  */
 import { AirflowCallError, isTransientStatus } from "../../domain/dagrun/airflow-error.ts";
 import type { Airflow, DagRunTrigger, DagRunTriggered } from "../../domain/ports.ts";
@@ -90,6 +92,22 @@ export function createRestAirflow({ version, baseUrl, username, password, fetch:
       await response.body?.cancel();
       return { outcome: "created", url };
     },
+    async failureOf(dagId, dagRunId) {
+      const path = `${runPath(dagId, dagRunId)}/taskInstances`;
+      const response = await authorised("GET", path);
+      if (!response.ok) throw await failure(response, `GET ${path}`);
+      const body = (await response.json()) as { task_instances?: { task_id?: unknown; state?: unknown; try_number?: unknown }[] };
+      const failed = (body.task_instances ?? []).filter((task) => task.state === "failed" && typeof task.task_id === "string");
+      const reasons: string[] = [];
+      for (const task of failed.slice(0, MAX_FAILED_TASKS_READ)) {
+        const taskId = task.task_id as string;
+        const tryNumber = typeof task.try_number === "number" && task.try_number > 0 ? task.try_number : 1;
+        const log = await authorised("GET", `${path}/${encodeURIComponent(taskId)}/logs/${tryNumber}?full_content=true`);
+        const error = log.ok ? errorOfTaskLog(((await log.json()) as { content?: unknown }).content) : (await log.body?.cancel(), undefined);
+        reasons.push(`task '${taskId}' (try ${tryNumber})${error ? `: ${error}` : ""}`);
+      }
+      return reasons.length > 0 ? reasons.join("; ") : undefined;
+    },
     async state(dagId, dagRunId) {
       const path = runPath(dagId, dagRunId);
       const response = await authorised("GET", path);
@@ -99,4 +117,45 @@ export function createRestAirflow({ version, baseUrl, username, password, fetch:
       return body.state;
     },
   };
+}
+
+/** How many failed tasks' logs `failureOf` reads (a run whose every task failed says enough with the first few). */
+const MAX_FAILED_TASKS_READ = 3;
+
+/** A Python exception's last traceback line: `RuntimeError: why` (also dotted, e.g. `airflow.exceptions.AirflowException: why`). */
+const EXCEPTION_LINE = /^([A-Za-z_][\w.]*(?:Error|Exception)): (.+)$/gm;
+
+/**
+ * The error a failed task's log ends with, or undefined: Airflow 3 answers the
+ * log as structured entries (`error_detail: [{exc_type, exc_value}]`), Airflow 2
+ * as text whose traceback ends `ExcType: message`; Airflow 2.10 sends that text
+ * as the Python repr of `[(host, text)]` (one line, newlines escaped).
+ * At most 500 characters.
+ */
+export function errorOfTaskLog(content: unknown): string | undefined {
+  let found: string | undefined;
+  const fromText = (text: string) => {
+    const lines = /^\[\('/.test(text) && !text.includes("\n") ? unrepr(text) : text;
+    for (const match of lines.matchAll(EXCEPTION_LINE)) found = `${match[1]}: ${match[2]!.trim()}`;
+  };
+  const visit = (entry: unknown) => {
+    if (typeof entry === "string") return fromText(entry);
+    if (Array.isArray(entry)) return entry.forEach(visit);
+    if (entry && typeof entry === "object") {
+      const details = (entry as { error_detail?: unknown }).error_detail;
+      if (Array.isArray(details)) {
+        for (const detail of details) {
+          const { exc_type: type, exc_value: value } = (detail ?? {}) as { exc_type?: unknown; exc_value?: unknown };
+          if (typeof type === "string") found = typeof value === "string" && value ? `${type}: ${value}` : type;
+        }
+      }
+    }
+  };
+  visit(content);
+  return found?.slice(0, 500);
+}
+
+/** The escapes of a Python string repr that matter for reading a log: newlines, tabs, quotes, backslashes. */
+function unrepr(text: string): string {
+  return text.replace(/\\([nt'"\\])/g, (_, escaped: string) => (escaped === "n" ? "\n" : escaped === "t" ? "\t" : escaped));
 }

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from airflow.sdk import dag, get_current_context, task
+try:  # Airflow 3
+    from airflow.sdk import dag, get_current_context, task
+except ImportError:  # Airflow 2 (scripts/services/airflow.sh with AIRFLOW_MAJOR=2)
+    from airflow.decorators import dag, task
+    from airflow.operators.python import get_current_context
 
 
 

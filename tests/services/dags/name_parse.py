@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from airflow.sdk import dag, get_current_context, task
+try:  # Airflow 3
+    from airflow.sdk import dag, get_current_context, task
+except ImportError:  # Airflow 2 (scripts/services/airflow.sh with AIRFLOW_MAJOR=2)
+    from airflow.decorators import dag, task
+    from airflow.operators.python import get_current_context
 
 
 @dag(dag_id="name_parse", schedule=None, start_date=datetime(2024, 1, 1), catchup=False, tags=["baton-test"],
