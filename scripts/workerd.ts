@@ -4,13 +4,13 @@
  * and listens on HOST:PORT (default 127.0.0.1:8787) until SIGINT/SIGTERM.
  * The event log (Durable Object `EVENT_LOG`) and the ingestion bucket (R2
  * `OBJECTS`) persist in WORKERD_PERSIST_DIR (default `data/workerd`), so a
- * restart keeps every workflow. wrangler.toml declares the same bindings for a deployment.
+ * restart keeps every workflow. wrangler.json declares the same bindings for a deployment.
  */
 import { dirname, resolve } from "node:path";
 import { Miniflare } from "miniflare";
 import { buildWorker } from "./build-worker.ts";
 
-/** The settings the bundle needs on workerd; wrangler.toml says the same for wrangler. */
+/** The settings the bundle needs on workerd; wrangler.json says the same for wrangler. */
 export const WORKERD_SETTINGS = {
   name: "baton",
   modules: true,

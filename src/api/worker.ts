@@ -2,7 +2,7 @@
  * Cloudflare workerd entry. The engine is created on the first request (timers
  * may not start at global scope there, and the bindings arrive with the request).
  *
- * Storage comes from the worker's bindings (wrangler.toml, scripts/workerd.ts):
+ * Storage comes from the worker's bindings (wrangler.json, scripts/workerd.ts):
  * `EVENT_LOG`, a Durable Object namespace of the `BatonEventLog` class exported
  * here, holds the event log (src/adapters/eventstore/durable-object-log.ts), so
  * state outlives the isolate; `OBJECTS`, an R2 bucket, is the ingestion
@@ -10,6 +10,13 @@
  * Without `EVENT_LOG` the store is in memory and lives as long as the isolate
  * (said in the log); without `OBJECTS` the ingestion routes are not mounted.
  * Each request first picks up events other isolates appended (`refresh`).
+ *
+ * Timers without requests: after each request the isolate asks the event log
+ * object to set its alarm at the next due timer (`arm`); the alarm calls the
+ * wake route through `BATON_SELF`, a service binding to this worker, with a
+ * secret only the object and the worker know, and the worker runs what is due.
+ * Work a request sets off after its answer runs under `ctx.waitUntil`.
+ * `/health` names the store, its head and the next wake-up, or why it is down.
  *
  * workerd has no worker threads, so user code runs in-thread (the engine's
  * fallback for `evaluators`): QuickJS's interrupt and the platform's CPU limit
