@@ -97,11 +97,15 @@ export class BatonEventLog {
     if (!response.ok) throw new Error(`The worker answered ${response.status} to its wake-up call: ${(await response.text()).slice(0, 500)}`);
   }
 
-  /** Sets the alarm to `at` unless it is set earlier already (a time past rings at once). */
+  /**
+   * Sets the alarm to `at` unless it is set earlier already (a time past rings at once).
+   * Between `getAlarm` and `setAlarm` the object's input gate holds other requests back.
+   */
   async arm({ at }: ArmRequest): Promise<ArmResponse> {
     if (typeof at !== "number" || !Number.isFinite(at)) throw new RangeError(`arm: "at" must be a time in epoch milliseconds, got ${JSON.stringify(at)}`);
     const current = await this.#storage.getAlarm();
-    if (current !== null && current <= at) return { alarm: current };
+    // An alarm in the past is the one ringing now (its call arms the next one): it does not count.
+    if (current !== null && current > Date.now() && current <= at) return { alarm: current };
     await this.#storage.setAlarm(at);
     return { alarm: at };
   }
