@@ -4,20 +4,23 @@
  * and listens on HOST:PORT (default 127.0.0.1:8787) until SIGINT/SIGTERM.
  * The event log (Durable Object `EVENT_LOG`) and the ingestion bucket (R2
  * `OBJECTS`) persist in WORKERD_PERSIST_DIR (default `data/workerd`), so a
- * restart keeps every workflow. wrangler.toml declares the same bindings for a deployment.
+ * restart keeps every workflow. wrangler.json declares the same bindings for a deployment.
  */
 import { dirname, resolve } from "node:path";
 import { Miniflare } from "miniflare";
 import { buildWorker } from "./build-worker.ts";
 
-/** The settings the bundle needs on workerd; wrangler.toml says the same for wrangler. */
+/** The settings the bundle needs on workerd; wrangler.json says the same for wrangler. */
 export const WORKERD_SETTINGS = {
+  name: "baton",
   modules: true,
   modulesRules: [{ type: "CompiledWasm" as const, include: ["**/*.wasm"] }],
   compatibilityDate: "2026-07-01",
   compatibilityFlags: ["nodejs_compat"],
   durableObjects: { EVENT_LOG: { className: "BatonEventLog", useSQLite: true } },
   r2Buckets: ["OBJECTS"],
+  // The worker itself, for the event log object's alarm to wake it (timers without requests).
+  serviceBindings: { BATON_SELF: "baton" },
   bindings: { OBJECTS_BUCKET_NAME: "baton-objects" },
 };
 
@@ -41,7 +44,7 @@ export async function serveWorker({ host = "127.0.0.1", port = 8787, outDir, per
     ...(persistDir ? { durableObjectsPersist: resolve(persistDir, "do"), r2Persist: resolve(persistDir, "r2") } : {}),
   });
   const url = await miniflare.ready;
-  return { url, objects: () => miniflare.getR2Bucket("OBJECTS"), dispose: () => miniflare.dispose() };
+  return { url, objects: () => miniflare.getR2Bucket("OBJECTS"), eventLog: () => miniflare.getDurableObjectNamespace("EVENT_LOG"), dispose: () => miniflare.dispose() };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -218,6 +218,14 @@ export async function createEngine(deps: EngineDeps) {
       if (run) for (const listener of dagRunListeners) listener(run, event);
     }
   };
+  /** Waits out reactions until a turn of the event loop starts none (a deferred decision goes on after a `setTimeout(0)`). */
+  async function settled(): Promise<void> {
+    for (;;) {
+      await reactors.idle();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (reactors.isIdle()) return;
+    }
+  }
   const sweeper = setInterval(() => {
     void timers.sweep();
     reactors.drainAll();
@@ -345,6 +353,25 @@ export async function createEngine(deps: EngineDeps) {
     ownershipStatus: () => ownership.status(),
     /** Whether this process runs the timers and reactors of `workflowId` now (always, alone on its store); the DAG-run monitor follows it too. */
     owns: (workflowId: string) => ownership.owns(workflowId),
+    /**
+     * For hosts without a long-lived process (workerd): what the periodic sweep
+     * does, now, and resolves once the reactions it started have ended.
+     */
+    async runDueWork(): Promise<void> {
+      await timers.sweep();
+      reactors.drainAll();
+      await settled();
+    },
+    /** Resolves once no reaction or drain is under way, including those the ones under way start. */
+    settled,
+    /** The earliest time a timer of an owned workflow or a delayed system task falls due, if any (epoch ms). */
+    nextWakeAt(): number | undefined {
+      let next = reactors.nextReadyAt();
+      for (const [workflowId, at] of models.timers) {
+        if ((next === undefined || at < next) && ownership.owns(workflowId)) next = at;
+      }
+      return next;
+    },
     /** What `/health` reports: workflows held in memory and the last position the read models applied. */
     readSideStatus: () => ({ workflows: models.workflows.size, position: models.position }),
     pollData: queues.pollData,

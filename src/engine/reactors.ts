@@ -11,7 +11,7 @@ import type { WorkflowReaction } from "../domain/workflow/reactions.ts";
 import { isDecisionDeferred, type WorkflowState } from "../domain/workflow/state.ts";
 import { isTaskTerminal, isWorkflowTerminal } from "../domain/workflow/status.ts";
 import { toWorkflowJson } from "../projections/conductor-json.ts";
-import { pollableEntries } from "../projections/read-models.ts";
+import { nextVisibleAt, pollableEntries } from "../projections/read-models.ts";
 import type { EngineCore } from "./engine-core.ts";
 import type { EgressPolicy } from "./system/egress-policy.ts";
 import { createHttpExecutor } from "./system/http.ts";
@@ -66,6 +66,19 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
   const draining = new Set<string>();
   /** System tasks this process is claiming or running, so the drain and a reaction do not both try. */
   const running = new Set<string>();
+  /** Reactions and drains under way, and who waits for them to end (`idle`, for hosts that must keep the work alive). */
+  let inFlight = 0;
+  let idleWaiters: (() => void)[] = [];
+  function track(work: Promise<unknown>): void {
+    inFlight += 1;
+    void work.finally(() => {
+      inFlight -= 1;
+      if (inFlight > 0) return;
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const wake of waiters) wake();
+    });
+  }
 
   /** Claims a ready system task for the reactor and runs it; a task someone else claimed is left alone. */
   async function claimAndRun(workflowId: string, taskId: string): Promise<void> {
@@ -97,7 +110,7 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     // very subscription that would remove it. The next drain tries it again.
     const tried = new Set<string>();
     const untried = (entry: { workflowId: string; taskId: string }) => owned(entry) && !tried.has(entry.taskId);
-    void (async () => {
+    track((async () => {
       try {
         for (;;) {
           const ready = pollableEntries(models, queue, core.clock(), 32, running, untried);
@@ -108,7 +121,7 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
       } finally {
         draining.delete(queue);
       }
-    })();
+    })());
   }
 
   /** Runs one claimed (IN_PROGRESS) system task of `workflow` and records its outcome. */
@@ -286,14 +299,31 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     react(workflowId: string, reactions: readonly WorkflowReaction[], workflow: WorkflowState): void {
       if (core.isClosed()) return;
       for (const reaction of reactions) {
-        react(workflow, reaction).catch((error) =>
-          logger.error("a workflow reaction failed", { workflowId, reaction: reaction.kind, error: String(error) }),
+        track(
+          react(workflow, reaction).catch((error) =>
+            logger.error("a workflow reaction failed", { workflowId, reaction: reaction.kind, error: String(error) }),
+          ),
         );
       }
     },
     /** Drains every system queue (the periodic sweep: delayed retries become visible). */
     drainAll(): void {
       for (const type of REACTOR_TASK_TYPES) scheduleSystemDrain(systemQueueName(type));
+    },
+    isIdle: () => inFlight === 0,
+    /** Resolves once no reaction or drain is under way (at once when none is). */
+    idle(): Promise<void> {
+      return inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    /** The earliest time a delayed system task of an owned workflow becomes ready (a retry delay), if any. */
+    nextReadyAt(): number | undefined {
+      const now = core.clock();
+      let next: number | undefined;
+      for (const type of REACTOR_TASK_TYPES) {
+        const at = nextVisibleAt(models, systemQueueName(type), now);
+        if (at !== undefined && (next === undefined || at < next)) next = at;
+      }
+      return next;
     },
     /**
      * After a restart or a takeover: finish what reactors had started but not

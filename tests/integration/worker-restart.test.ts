@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { serveWorker } from "../../scripts/workerd.ts";
+import type { DurableObjectNamespaceLike } from "../../src/adapters/eventstore/durable-object.ts";
+import { operationUrl, type ReadResponse } from "../../src/adapters/eventstore/durable-object-protocol.ts";
 import { eventually, http } from "../support/baton.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "baton-worker-restart-"));
@@ -64,6 +66,38 @@ describe("workerd entry: state across a restart", () => {
       expect(done).toMatchObject({ status: "COMPLETED", output: { result: 42 } });
       // The definitions came back too: a new start works without registering again.
       expect((await http(url, "POST", "/api/workflow", { name: "wr_restart", input: { n: 1 } })).status).toBe(200);
+    } finally {
+      await second.dispose();
+    }
+  }, 120_000);
+
+  it("keeps a timer's alarm across a restart: a WAIT started before it completes after it with no request", async () => {
+    const persistDir = join(dir, "alarm-state");
+    const first = await serveWorker({ port: 0, outDir: join(dir, "bundle"), persistDir });
+    let workflowId: string;
+    try {
+      const url = first.url.href.replace(/\/$/, "");
+      const definition = { name: "wr_wait", version: 1, tasks: [{ name: "wr_pause", taskReferenceName: "pause", type: "WAIT", inputParameters: { duration: "3s" } }] };
+      expect((await http(url, "POST", "/api/metadata/workflow", definition)).status).toBe(200);
+      const started = await http(url, "POST", "/api/workflow", { name: "wr_wait" });
+      expect(started.status).toBe(200);
+      workflowId = started.text;
+      // The alarm is armed after the answer (ctx.waitUntil): give it a moment before the restart.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      await first.dispose();
+    }
+
+    const second = await serveWorker({ port: 0, outDir: join(dir, "bundle"), persistDir });
+    try {
+      // No request reaches the new worker: only the event log object is read.
+      const namespace = (await second.eventLog()) as unknown as DurableObjectNamespaceLike;
+      const log = namespace.get(namespace.idFromName("baton") as never);
+      const completed = await eventually(async () => {
+        const response = await log.fetch(operationUrl("read-all"), { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+        return (JSON.parse(await response.text()) as ReadResponse).events.find((event) => event.streamId.endsWith(workflowId) && event.type === "WorkflowCompleted");
+      }, 20_000, 200);
+      expect(completed).toMatchObject({ type: "WorkflowCompleted" });
     } finally {
       await second.dispose();
     }

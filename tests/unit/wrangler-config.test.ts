@@ -35,6 +35,12 @@ describe("wrangler.json", () => {
     expect(wrangler.r2_buckets[0].bucket_name).toBe(wrangler.vars.OBJECTS_BUCKET_NAME);
   });
 
+  it("binds the worker to itself under the name miniflare gives it, for the event log's alarm to wake it", () => {
+    expect(wrangler.name).toBe(WORKERD_SETTINGS.name);
+    expect(wrangler.services).toEqual(Object.entries(WORKERD_SETTINGS.serviceBindings).map(([binding, service]) => ({ binding, service })));
+    expect(wrangler.services).toEqual([{ binding: "BATON_SELF", service: wrangler.name }]);
+  });
+
   it("names a class the worker entry exports", async () => {
     const entry = await import("../../src/api/worker.ts");
     for (const { class_name } of wrangler.durable_objects.bindings) expect(typeof (entry as Record<string, unknown>)[class_name]).toBe("function");

@@ -20,7 +20,8 @@
 import { ConcurrencyError } from "../../domain/errors.ts";
 import type { AppendResult, NewEvent } from "../../domain/ports.ts";
 import { assertValidExpected, conflict, expectationHolds, isRetry, retryRange } from "./append-rules.ts";
-import type { AppendBatchRequest, AppendBatchResponse, AppendRequest, AppendResponse, HeadResponse, Operation, ReadAllRequest, ReadResponse, ReadStreamRequest, WireEvent } from "./durable-object-protocol.ts";
+import type { AppendBatchRequest, AppendBatchResponse, AppendRequest, AppendResponse, ArmRequest, ArmResponse, HeadResponse, Operation, ReadAllRequest, ReadResponse, ReadStreamRequest, WakeTokenResponse, WireEvent } from "./durable-object-protocol.ts";
+import { WAKE_HEADER, WAKE_PATH } from "./durable-object-protocol.ts";
 
 /** The part of workerd's `SqlStorage` this object uses. */
 export interface SqlStorageLike {
@@ -29,7 +30,17 @@ export interface SqlStorageLike {
 
 /** The part of workerd's `DurableObjectState` this object uses. */
 export interface DurableObjectStateLike {
-  storage: { sql: SqlStorageLike; transactionSync<T>(run: () => T): T };
+  storage: {
+    sql: SqlStorageLike;
+    transactionSync<T>(run: () => T): T;
+    getAlarm(): Promise<number | null>;
+    setAlarm(scheduledTime: number): Promise<void>;
+  };
+}
+
+/** The bindings the object reads: `BATON_SELF`, a service binding to the worker itself, which the alarm calls. */
+export interface EventLogEnv {
+  BATON_SELF?: { fetch(url: string, init: { method: string; headers: Record<string, string> }): Promise<{ ok: boolean; status: number; text(): Promise<string> }> };
 }
 
 /** Events per read reply at most, and roughly the bytes of event data (a reply holds at least one event). */
@@ -48,6 +59,7 @@ CREATE TABLE IF NOT EXISTS events (
   created INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream ON events (stream, revision);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
 const COLUMNS = "position, stream, revision, id, type, data, metadata, created";
@@ -59,11 +71,52 @@ const COLUMNS = "position, stream, revision, id, type, data, metadata, created";
 export class BatonEventLog {
   readonly #sql: SqlStorageLike;
   readonly #transaction: <T>(run: () => T) => T;
+  readonly #storage: DurableObjectStateLike["storage"];
+  readonly #env: EventLogEnv;
 
-  constructor(state: DurableObjectStateLike, _env?: unknown) {
+  constructor(state: DurableObjectStateLike, env: EventLogEnv = {}) {
+    this.#storage = state.storage;
+    this.#env = env ?? {};
     this.#sql = state.storage.sql;
     this.#transaction = (run) => state.storage.transactionSync(run);
     this.#sql.exec(SCHEMA);
+  }
+
+  /**
+   * The alarm: calls the worker's wake route (timers and reactors run there, then
+   * it arms the next alarm). A failed call throws, so workerd tries the alarm again
+   * (with backoff, a few times); without `BATON_SELF` nothing can be woken.
+   */
+  async alarm(): Promise<void> {
+    const self = this.#env.BATON_SELF;
+    if (!self) {
+      console.error("The event log's alarm rang but there is no BATON_SELF service binding to wake the worker with");
+      return;
+    }
+    const response = await self.fetch(`https://baton.internal${WAKE_PATH}`, { method: "POST", headers: { [WAKE_HEADER]: this.wakeToken().token } });
+    if (!response.ok) throw new Error(`The worker answered ${response.status} to its wake-up call: ${(await response.text()).slice(0, 500)}`);
+  }
+
+  /**
+   * Sets the alarm to `at` unless it is set earlier already (a time past rings at once).
+   * Between `getAlarm` and `setAlarm` the object's input gate holds other requests back.
+   */
+  async arm({ at }: ArmRequest): Promise<ArmResponse> {
+    if (typeof at !== "number" || !Number.isFinite(at)) throw new RangeError(`arm: "at" must be a time in epoch milliseconds, got ${JSON.stringify(at)}`);
+    const current = await this.#storage.getAlarm();
+    // An alarm in the past is the one ringing now (its call arms the next one): it does not count.
+    if (current !== null && current > Date.now() && current <= at) return { alarm: current };
+    await this.#storage.setAlarm(at);
+    return { alarm: at };
+  }
+
+  /** The wake-up call's secret: made once, kept in the object's storage, never sent to anyone but the worker. */
+  wakeToken(): WakeTokenResponse {
+    const [row] = this.#sql.exec("SELECT value FROM settings WHERE key = 'wake-token'").toArray();
+    if (row) return { token: String(row.value) };
+    const token = `${crypto.randomUUID()}${crypto.randomUUID()}`.replaceAll("-", "");
+    this.#sql.exec("INSERT INTO settings (key, value) VALUES ('wake-token', ?)", token);
+    return { token };
   }
 
   async fetch(request: Request): Promise<Response> {
@@ -78,6 +131,10 @@ export class BatonEventLog {
           return Response.json(this.readAll((await request.json()) as ReadAllRequest));
         case "head":
           return Response.json(this.head());
+        case "arm":
+          return Response.json(await this.arm((await request.json()) as ArmRequest));
+        case "wake-token":
+          return Response.json(this.wakeToken());
         default: {
           const _exhaustive: never = operation;
           return Response.json({ message: `Unknown event log operation "${String(_exhaustive)}"` }, { status: 404 });

@@ -67,7 +67,26 @@ export interface HeadResponse {
   next: number;
 }
 
-export type Operation = "append" | "read-stream" | "read-all" | "head";
+/** `arm`: wake the worker at `at` (epoch ms) unless the object's alarm already rings earlier. */
+export interface ArmRequest {
+  at: number;
+}
+
+/** The alarm the object has set after an `arm` (epoch ms; null: none). */
+export interface ArmResponse {
+  alarm: number | null;
+}
+
+/** The secret the object's alarm sends on its wake-up call, so the worker can tell the call from an outsider's. */
+export interface WakeTokenResponse {
+  token: string;
+}
+
+export type Operation = "append" | "read-stream" | "read-all" | "head" | "arm" | "wake-token";
+
+/** The worker's route the alarm calls (through the `BATON_SELF` service binding), and the header with the token. */
+export const WAKE_PATH = "/__baton/wake";
+export const WAKE_HEADER = "x-baton-wake";
 
 /** The URL of an operation (the host is a placeholder: a stub routes by object, not by host). */
 export const operationUrl = (operation: Operation) => `https://event-log/${operation}`;

@@ -20,7 +20,7 @@
 import { ConcurrencyError } from "../../domain/errors.ts";
 import type { EventStore, RecordedEvent } from "../../domain/ports.ts";
 import { assertValidExpected, deepFreeze } from "./append-rules.ts";
-import type { AppendBatchResponse, AppendRequest, AppendResponse, HeadResponse, Operation, ReadAllRequest, ReadResponse, ReadStreamRequest } from "./durable-object-protocol.ts";
+import type { AppendBatchResponse, AppendRequest, AppendResponse, ArmResponse, HeadResponse, Operation, ReadAllRequest, ReadResponse, ReadStreamRequest, WakeTokenResponse } from "./durable-object-protocol.ts";
 import { operationUrl } from "./durable-object-protocol.ts";
 import { createSubscriptionHub } from "./subscriptions.ts";
 
@@ -43,9 +43,14 @@ export interface DurableObjectEventStoreOptions {
   cacheEvents?: number;
 }
 
-/** The port, plus `refresh()`: pick up events other isolates appended. */
+/** The port, plus what the worker entry needs of the object besides events. */
 export interface DurableObjectEventStore extends EventStore {
-  refresh(): Promise<void>;
+  /** Picks up events other isolates appended; answers the object's head (its next position). */
+  refresh(): Promise<number>;
+  /** Asks the object's alarm to wake the worker at `at` (epoch ms) unless it rings earlier already; answers the alarm set. */
+  arm(at: number): Promise<number | null>;
+  /** The secret the object's alarm sends with its wake-up call. */
+  wakeToken(): Promise<string>;
 }
 
 /** Opens the log held by the object named `name` (created empty on first use). */
@@ -224,9 +229,19 @@ export async function openDurableObjectEventStore({ namespace, name = "baton", c
       return hub.subscribe(handler, options);
     },
     async refresh() {
-      if (closed) return;
-      known = Math.max(known, (await call<HeadResponse>("head", {})).next);
+      if (closed) return known;
+      const head = (await call<HeadResponse>("head", {})).next;
+      known = Math.max(known, head);
       advance();
+      return head;
+    },
+    async arm(at) {
+      assertOpen();
+      return (await call<ArmResponse>("arm", { at })).alarm;
+    },
+    async wakeToken() {
+      assertOpen();
+      return (await call<WakeTokenResponse>("wake-token", {})).token;
     },
     async close() {
       closed = true;
