@@ -17,6 +17,7 @@ import { DeployRequestSchema, RetryRequestSchema } from "../../domain/ingestion/
 import { TokenRequestSchema } from "../auth/routes.ts";
 import { BATON_VERSION } from "../version.ts";
 import { type Operation, OPERATIONS } from "./operations.ts";
+import { RESPONSE_SCHEMAS } from "./responses.ts";
 
 /**
  * The request bodies and the responses described from the schemas the routes
@@ -41,6 +42,7 @@ export const SCHEMAS = {
   WorkflowIds: v.array(v.string()),
   CorrelationIds: v.array(v.string()),
   Names: v.array(v.string()),
+  ...RESPONSE_SCHEMAS,
 } as const;
 
 /** Conductor's error body, written out: it is a response type, not a validated input. */
@@ -96,7 +98,7 @@ function operationOf(method: string, path: string, operation: Operation): Json {
     operation.produces === "none"
       ? { description: "Done (200 or 204, no body of note)" }
       : operation.produces === "text/plain"
-        ? { description: "OK", content: { "text/plain": { schema: { type: "string" } } } }
+        ? { description: "OK", content: { "text/plain": { schema: operation.response ? bodyRef(operation.response) : { type: "string" } } } }
         : { description: "OK", content: { "application/json": { schema: operation.response ? bodyRef(operation.response) : {} } } };
   return {
     operationId: `${method.toLowerCase()} ${path}`,
