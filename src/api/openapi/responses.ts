@@ -162,6 +162,14 @@ export const TaskSummarySchema = v.looseObject({
   domain: v.optional(v.string()),
 });
 
+/** A definition version without its tasks (`/versions`, `names-and-versions`); times null when never set. */
+export const WorkflowDefSummarySchema = v.object({
+  name: v.string(),
+  version: v.number(),
+  createTime: v.nullable(v.number()),
+  updateTime: v.nullable(v.number()),
+});
+
 const searchResult = <T extends v.GenericSchema>(item: T) => v.object({ totalHits: count, results: v.array(item) });
 
 export const RESPONSE_SCHEMAS = {
@@ -174,6 +182,9 @@ export const RESPONSE_SCHEMAS = {
   SearchResultWorkflow: searchResult(WorkflowSchema),
   SearchResultTaskSummary: searchResult(TaskSummarySchema),
   SearchResultTask: searchResult(TaskSchema),
+  WorkflowDefSummary: WorkflowDefSummarySchema,
+  /** Definition name -> its versions. */
+  WorkflowNamesAndVersions: v.record(v.string(), v.array(WorkflowDefSummarySchema)),
   /** Task type (or queue name) -> pending tasks. */
   QueueSizes: v.record(v.string(), count),
   QueueSize: count,
