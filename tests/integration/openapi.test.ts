@@ -221,6 +221,9 @@ describe("response schemas of workflows, tasks, searches, polls and queues", () 
         ["GET /api/tasks/queue/sizes", "/api/tasks/queue/sizes?taskType=resp_task"],
         ["GET /api/tasks/queue/size", "/api/tasks/queue/size?taskType=resp_task"],
         ["GET /api/tasks/queue/all", "/api/tasks/queue/all"],
+        // Described as whole definitions before; they answer summaries (name, version, times).
+        ["GET /api/metadata/workflow/:name/versions", "/api/metadata/workflow/resp_flow/versions"],
+        ["GET /api/metadata/workflow/names-and-versions", "/api/metadata/workflow/names-and-versions"],
       ];
       for (const [route, path] of answers) {
         const answer = await t.call("GET", path);
@@ -255,5 +258,57 @@ describe("response schemas of workflows, tasks, searches, polls and queues", () 
     expect(problems("GET /api/workflow/:workflowId", { workflowId: "x", status: "DONE", tasks: [] }).length).toBeGreaterThan(0);
     expect(problems("GET /api/tasks/queue/sizes", { resp_task: -1 })).not.toEqual([]);
     expect(problems("GET /api/workflow/search", { totalHits: 1, results: [{ workflowId: "x", startTime: "yesterday" }] })).not.toEqual([]);
+  });
+});
+
+describe("query parameters", () => {
+  type Parameter = { name: string; in: string; schema: { type?: string; minimum?: number; maximum?: number; default?: unknown } };
+  const parametersOf = (method: string, path: string) =>
+    ((openApiDocument() as { paths: Record<string, Record<string, { parameters?: Parameter[] }>> }).paths[path]![method]!.parameters ?? []).filter((p) => p.in === "query");
+
+  it("are described from each route's valibot query object: every entry, with its type, bounds and default", () => {
+    for (const [key, operation] of Object.entries(OPERATIONS)) {
+      if (!operation.query) continue;
+      const [method, honoPath] = key.split(" ") as [string, string];
+      for (const path of openApiPaths(honoPath)) {
+        expect(parametersOf(method.toLowerCase(), path).map((p) => p.name), key).toEqual(Object.keys(operation.query.entries));
+      }
+    }
+    const poll = parametersOf("get", "/api/tasks/poll/batch/{taskType}");
+    expect(poll.find((p) => p.name === "count")!.schema).toEqual({ type: "integer", minimum: 1, maximum: 1000, default: 1 });
+    expect(poll.find((p) => p.name === "timeout")!.schema).toEqual({ type: "integer", minimum: 0, maximum: 5000, default: 100 });
+    expect(parametersOf("get", "/api/workflow/{workflowId}").find((p) => p.name === "includeTasks")!.schema).toEqual({ type: "boolean", default: true });
+    expect(parametersOf("get", "/api/tasks/queue/sizes")).toEqual([{ name: "taskType", in: "query", required: false, style: "form", explode: true, schema: { type: "array", items: { type: "string" } } }]);
+    // Read by the routes and undescribed before.
+    expect(parametersOf("post", "/api/tasks/{workflowId}/{status}/signal/sync").map((p) => p.name)).toContain("timeoutMillis");
+    expect(parametersOf("post", "/api/metadata/workflow").map((p) => p.name)).toEqual(["overwrite"]);
+  });
+
+  it("the routes read their query with the same object: its bounds are the ones enforced, and a bad value is a 400 naming the parameter", async () => {
+    const t = await inProcessApp();
+    try {
+      const bad = async (path: string) => {
+        const answer = await t.call("GET", path);
+        expect(answer.status, path).toBe(400);
+        return answer.json().message as string;
+      };
+      const countMax = parametersOf("get", "/api/tasks/poll/batch/{taskType}").find((p) => p.name === "count")!.schema.maximum!;
+      expect((await t.call("GET", `/api/tasks/poll/batch/none?count=${countMax}&timeout=0`)).status).toBe(200);
+      expect(await bad(`/api/tasks/poll/batch/none?count=${countMax + 1}`)).toBe(`count: expected a whole number between 1 and ${countMax}, got '${countMax + 1}'`);
+      const sizeMax = parametersOf("get", "/api/workflow/search").find((p) => p.name === "size")!.schema.maximum!;
+      expect((await t.call("GET", `/api/workflow/search?size=${sizeMax}`)).status).toBe(200);
+      expect(await bad(`/api/workflow/search?size=${sizeMax + 1}`)).toMatch(/^size: expected a whole number between 0 and 5000/);
+      expect(await bad("/api/tasks/search?size=ten")).toMatch(/^size: expected a whole number/);
+      expect(await bad("/api/dagruns?limit=0")).toMatch(/^limit: expected a whole number between 1 and 1000/);
+      expect(await bad("/api/metadata/workflow?short=maybe")).toMatch(/^short: expected true or false/);
+      // Blank is absent, and Spring's boolean words are accepted in any case.
+      expect((await t.call("GET", "/api/tasks/poll/batch/none?count=&timeout=0")).status).toBe(200);
+      expect((await t.call("GET", "/api/event/some-event?activeOnly=NO")).status).toBe(200);
+      // Repeated parameters arrive as a list.
+      await t.call("POST", "/api/metadata/taskdefs", [{ name: "q_a" }, { name: "q_b" }]);
+      expect((await t.call("GET", "/api/tasks/queue/sizes?taskType=q_a&taskType=q_b")).json()).toEqual({ q_a: 0, q_b: 0 });
+    } finally {
+      await t.close();
+    }
   });
 });
