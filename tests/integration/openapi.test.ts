@@ -171,6 +171,9 @@ describe("response schemas of workflows, tasks, searches, polls and queues", () 
     expect(schemaOf("get", "/api/tasks/{taskId}")).toEqual({ $ref: "#/components/schemas/Task" });
     expect(schemaOf("get", "/api/tasks/poll/batch/{taskType}")).toEqual({ type: "array", items: { $ref: "#/components/schemas/Task" } });
     expect(schemaOf("post", "/api/workflow", "text/plain")).toEqual({ $ref: "#/components/schemas/WorkflowId" });
+    // Statuses as the routes answer them: 201 for a created key, 204 where a route may answer nothing.
+    expect(Object.keys(doc.paths["/api/admin/keys"]!.post!.responses)).toEqual(["201", "default"]);
+    expect(Object.keys(doc.paths["/api/tasks/poll/{taskType}"]!.get!.responses)).toEqual(["200", "204", "default"]);
     const workflow = doc.components.schemas.Workflow as { required: string[]; properties: Record<string, { $ref?: string; items?: { $ref: string }; enum?: string[] }> };
     expect(workflow.required).toEqual(expect.arrayContaining(["workflowId", "status", "tasks"]));
     expect(workflow.properties.tasks!.items).toEqual({ $ref: "#/components/schemas/Task" });

@@ -107,7 +107,7 @@ function operationOf(method: string, path: string, operation: Operation): Json {
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(operation.body ? { requestBody: { required: true, content: { "application/json": { schema: bodyRef(operation.body) } } } } : {}),
     responses: {
-      "200": success,
+      [operation.created ? "201" : "200"]: success,
       ...(operation.produces === "none" || operation.maybeEmpty ? { "204": { description: "No content" } } : {}),
       default: { description: "Conductor ErrorResponse (400 validation, 401/403 auth, 404, 409, 413, 503 starting)", content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorResponse" } } } },
     },

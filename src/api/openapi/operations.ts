@@ -15,6 +15,8 @@ export interface Operation {
   response?: string;
   /** The route's query parameters: the valibot object (src/api/rest/queries.ts) the route reads them with. */
   query?: QuerySchema;
+  /** A success is 201 Created rather than 200. */
+  created?: boolean;
   /** The route answers 204 with no body when there is nothing to give (no task to poll, no log). */
   maybeEmpty?: boolean;
   /** What a success answers, when not JSON. */
@@ -42,7 +44,7 @@ export const OPERATIONS: Record<string, Operation> = {
   "OPTIONS /graphql": { summary: "CORS preflight for /graphql", produces: "none" },
   // Authentication
   "POST /api/token": { summary: "Exchange an API key id and secret for a token", body: "TokenRequest" },
-  "POST /api/admin/keys": { summary: "Create an API key (the secret is shown once)", body: "CreateApiKeyRequest" },
+  "POST /api/admin/keys": { summary: "Create an API key (the secret is shown once); 201", body: "CreateApiKeyRequest", created: true },
   "GET /api/admin/keys": { summary: "List API keys (never their secrets)" },
   "DELETE /api/admin/keys/:keyId": { summary: "Revoke an API key", produces: "none" },
   // Metadata
