@@ -16,8 +16,10 @@ const airflowTests = ["tests/services/airflow-*.test.ts"];
 // project's global setup before the first test, so `npm test` runs this project in a second `vitest run`:
 // the two Airflows never run at once.
 const airflow2Tests = ["tests/services/airflow2-*.test.ts"];
+// The bounded schemathesis run against /api-docs (a cached venv with the pinned fuzzer).
+const schemathesisTests = ["tests/services/openapi-schemathesis.test.ts"];
 
-// BATON_SKIP_SERVICES (comma/space separated: kafka, s3, python-sdk, java-sdk, airflow, airflow2, all) leaves a service's
+// BATON_SKIP_SERVICES (comma/space separated: kafka, s3, python-sdk, java-sdk, airflow, airflow2, schemathesis, all) leaves a service's
 // project out entirely, so its tests are not run rather than reported skipped.
 // CI never sets it; without the tools, the project's global setup fails the run.
 const skipped = (process.env.BATON_SKIP_SERVICES ?? "").toLowerCase().split(/[\s,]+/);
@@ -38,7 +40,7 @@ export default defineConfig({
     pool: "forks",
     projects: [
       // (Project include/exclude lists would be appended to root ones, so only projects set them.)
-      { extends: true, test: { name: "default", include: ["tests/**/*.test.ts"], exclude: ["**/node_modules/**", ...kafkaTests, ...s3Tests, ...pythonSdkTests, ...javaSdkTests, ...airflowTests, ...airflow2Tests] } },
+      { extends: true, test: { name: "default", include: ["tests/**/*.test.ts"], exclude: ["**/node_modules/**", ...kafkaTests, ...s3Tests, ...pythonSdkTests, ...javaSdkTests, ...airflowTests, ...airflow2Tests, ...schemathesisTests] } },
       ...(runs("kafka") ? [{
         extends: true as const,
         test: {
@@ -78,6 +80,16 @@ export default defineConfig({
           globalSetup: ["tests/support/java-sdk-global-setup.ts"],
           // A cold first run resolves the SDK and Maven's plugins into ~/.m2.
           hookTimeout: 900_000,
+        },
+      }] : []),
+      ...(runs("schemathesis") ? [{
+        extends: true as const,
+        test: {
+          name: "schemathesis",
+          include: schemathesisTests,
+          globalSetup: ["tests/support/schemathesis-global-setup.ts"],
+          // A cold first run creates the venv and pip-installs schemathesis (about 20 s).
+          hookTimeout: 600_000,
         },
       }] : []),
       ...(runs("airflow") ? [{

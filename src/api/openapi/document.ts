@@ -5,7 +5,7 @@
  * Checks that cannot be expressed in JSON Schema (trims, transforms, custom
  * checks) are left out of the description; the server still applies them.
  */
-import { toJsonSchemaDefs } from "@valibot/to-json-schema";
+import { toJsonSchema, toJsonSchemaDefs } from "@valibot/to-json-schema";
 import * as v from "valibot";
 import { CreateApiKeyRequestSchema } from "../../domain/api-keys/api-key.ts";
 import { RerunWorkflowRequestSchema, SkipTaskRequestSchema, StartWorkflowRequestSchema, TaskResultSchema } from "../../domain/definitions/requests.ts";
@@ -17,6 +17,7 @@ import { DeployRequestSchema, RetryRequestSchema } from "../../domain/ingestion/
 import { TokenRequestSchema } from "../auth/routes.ts";
 import { BATON_VERSION } from "../version.ts";
 import { type Operation, OPERATIONS } from "./operations.ts";
+import { RESPONSE_SCHEMAS } from "./responses.ts";
 
 /**
  * The request bodies and the responses described from the schemas the routes
@@ -41,6 +42,7 @@ export const SCHEMAS = {
   WorkflowIds: v.array(v.string()),
   CorrelationIds: v.array(v.string()),
   Names: v.array(v.string()),
+  ...RESPONSE_SCHEMAS,
 } as const;
 
 /** Conductor's error body, written out: it is a response type, not a validated input. */
@@ -90,13 +92,13 @@ function bodyRef(body: string): Json {
 function operationOf(method: string, path: string, operation: Operation): Json {
   const parameters = [
     ...[...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } })),
-    ...(operation.query ?? []).map((name) => ({ name, in: "query", required: false, schema: { type: "string" } })),
+    ...Object.entries(operation.query?.entries ?? {}).map(([name, entry]) => queryParameter(name, entry)),
   ];
   const success =
     operation.produces === "none"
       ? { description: "Done (200 or 204, no body of note)" }
       : operation.produces === "text/plain"
-        ? { description: "OK", content: { "text/plain": { schema: { type: "string" } } } }
+        ? { description: "OK", content: { "text/plain": { schema: operation.response ? bodyRef(operation.response) : { type: "string" } } } }
         : { description: "OK", content: { "application/json": { schema: operation.response ? bodyRef(operation.response) : {} } } };
   return {
     operationId: `${method.toLowerCase()} ${path}`,
@@ -105,9 +107,23 @@ function operationOf(method: string, path: string, operation: Operation): Json {
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(operation.body ? { requestBody: { required: true, content: { "application/json": { schema: bodyRef(operation.body) } } } } : {}),
     responses: {
-      "200": success,
+      [operation.created ? "201" : "200"]: success,
+      ...(operation.produces === "none" || operation.maybeEmpty ? { "204": { description: "No content" } } : {}),
       default: { description: "Conductor ErrorResponse (400 validation, 401/403 auth, 404, 409, 413, 503 starting)", content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorResponse" } } } },
     },
+  };
+}
+
+/** A query parameter from its entry in the route's query schema (src/api/rest/queries.ts). */
+function queryParameter(name: string, entry: v.GenericSchema): Json {
+  const { $schema: _, description, ...schema } = toJsonSchema(entry, { target: "draft-2020-12", errorMode: "ignore" }) as Json;
+  return {
+    name,
+    in: "query",
+    required: false,
+    ...(description ? { description } : {}),
+    ...(schema.type === "array" ? { style: "form", explode: true } : {}),
+    schema,
   };
 }
 

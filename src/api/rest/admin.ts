@@ -8,7 +8,9 @@ import { latestAttempt } from "../../domain/workflow/state.ts";
 import { isTaskTerminal } from "../../domain/workflow/status.ts";
 import type { Engine } from "../../engine/engine.ts";
 import { toTaskJson } from "../../projections/conductor-json.ts";
-import { intQuery, optionalJsonBody, restSource } from "./request.ts";
+import { PendingTasksQuery } from "./queries.ts";
+import { parseQuery } from "./query.ts";
+import { optionalJsonBody, restSource } from "./request.ts";
 
 /** What the admin routes call on the engine, and nothing more. */
 export type AdminRoutesPort = Pick<Engine, "decide" | "loadWorkflow" | "updateTask" | "workflows">;
@@ -23,8 +25,7 @@ export function adminRoutes(engine: AdminRoutesPort) {
 
   app.get("/task/:tasktype", (c) => {
     const taskType = c.req.param("tasktype");
-    const start = intQuery(c, "start", 0);
-    const count = intQuery(c, "count", 100);
+    const { start, count } = parseQuery(c, PendingTasksQuery);
     const pending: Record<string, unknown>[] = [];
     for (const workflow of engine.workflows()) {
       for (const task of workflow.tasks) {

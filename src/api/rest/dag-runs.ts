@@ -2,7 +2,8 @@ import { Hono } from "hono";
 import { NotFoundError } from "../../domain/errors.ts";
 import type { Engine } from "../../engine/engine.ts";
 import { dagRunSummaryOf, findDagRuns } from "../../projections/dag-runs.ts";
-import { intQuery } from "./request.ts";
+import { DagRunsQuery } from "./queries.ts";
+import { parseQuery } from "./query.ts";
 
 /** A stored DAG-run event as the APIs show it. */
 export const dagRunEventView = (event: Awaited<ReturnType<Engine["readDagRunEvents"]>>[number]) => ({
@@ -23,12 +24,9 @@ export function dagRunRoutes(engine: Engine) {
   const app = new Hono();
 
   app.get("/", (c) => {
-    const filter = {
-      ...(c.req.query("workflowId") ? { workflowId: c.req.query("workflowId") } : {}),
-      ...(c.req.query("dagId") ? { dagId: c.req.query("dagId") } : {}),
-      ...(c.req.query("status") ? { status: c.req.query("status") } : {}),
-    };
-    return c.json(findDagRuns(engine.models, filter, intQuery(c, "limit", 100, { min: 1, max: 1000 })));
+    const { workflowId, dagId, status, limit } = parseQuery(c, DagRunsQuery);
+    const filter = { ...(workflowId ? { workflowId } : {}), ...(dagId ? { dagId } : {}), ...(status ? { status } : {}) };
+    return c.json(findDagRuns(engine.models, filter, limit));
   });
 
   app.get("/:id", async (c) => {

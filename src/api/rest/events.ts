@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import { parseEventHandler } from "../../domain/event-handlers/schema.ts";
 import type { Engine } from "../../engine/engine.ts";
-import { boolQuery, emptyOk, jsonBody, restSource } from "./request.ts";
+import { EventHandlersQuery } from "./queries.ts";
+import { parseQuery } from "./query.ts";
+import { emptyOk, jsonBody, restSource } from "./request.ts";
 
 /** What the event handler routes call on the engine, and nothing more. */
 export type EventRoutesPort = Pick<Engine, "eventHandlers">;
@@ -34,7 +36,7 @@ export function eventRoutes(engine: EventRoutesPort) {
   // Orkes: one handler by name (the SDK's getEventHandlerByName).
   app.get("/handler/:name", (c) => c.json(handlers.get(c.req.param("name"))));
 
-  app.get("/:event", (c) => c.json(handlers.forEvent(c.req.param("event"), boolQuery(c, "activeOnly", true))));
+  app.get("/:event", (c) => c.json(handlers.forEvent(c.req.param("event"), parseQuery(c, EventHandlersQuery).activeOnly)));
 
   app.delete("/:name", async (c) => {
     await handlers.remove(c.req.param("name"), restSource(c));

@@ -5,7 +5,9 @@ import { parseOrThrow } from "../../domain/definitions/validate.ts";
 import type { WorkflowDef } from "../../domain/definitions/workflow-def.ts";
 import { ValidationError } from "../../domain/errors.ts";
 import type { Engine } from "../../engine/engine.ts";
-import { boolQuery, emptyOk, intQuery, jsonBody, restSource } from "./request.ts";
+import * as Q from "./queries.ts";
+import { parseQuery } from "./query.ts";
+import { emptyOk, jsonBody, restSource } from "./request.ts";
 
 /** What the metadata routes call on the engine, and nothing more. */
 export type MetadataRoutesPort = Pick<Engine, "getTaskDef" | "getWorkflowDef" | "listTaskDefs" | "listWorkflowDefs" | "registerTaskDef" | "registerWorkflowDef" | "removeTaskDef" | "removeWorkflowDef" | "workflowDefWarnings">;
@@ -45,7 +47,7 @@ export function metadataRoutes(engine: MetadataRoutesPort) {
 
   app.post("/workflow", async (c) => {
     const definition = parseWorkflowDef(await jsonBody(c));
-    await engine.registerWorkflowDef(definition, boolQuery(c, "overwrite", false), restSource(c));
+    await engine.registerWorkflowDef(definition, parseQuery(c, Q.RegisterWorkflowDefQuery).overwrite, restSource(c));
     return emptyOk(c);
   });
 
@@ -68,7 +70,7 @@ export function metadataRoutes(engine: MetadataRoutesPort) {
   });
 
   app.get("/workflow", (c) => {
-    const classifier = c.req.query("classifier")?.trim();
+    const classifier = parseQuery(c, Q.WorkflowDefsQuery).classifier?.trim();
     const all = engine.listWorkflowDefs();
     return c.json(classifier ? all.filter((def) => classifierOf(def).toLowerCase() === classifier.toLowerCase()) : all);
   });
@@ -96,7 +98,7 @@ export function metadataRoutes(engine: MetadataRoutesPort) {
   });
 
   app.get("/workflow/:name", (c) => {
-    const version = c.req.query("version") ? intQuery(c, "version", 1, { min: 1 }) : undefined;
+    const { version } = parseQuery(c, Q.WorkflowDefQuery);
     return c.json(engine.getWorkflowDef(c.req.param("name"), version));
   });
 

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import type { EventRouter } from "../../engine/router/event-router.ts";
 import { NotFoundError } from "../../domain/errors.ts";
-import { intQuery } from "./request.ts";
+import { LimitQuery } from "./queries.ts";
+import { parseQuery } from "./query.ts";
 
 /** What the routes read from the event router. */
 export type RouterView = Pick<EventRouter, "stats" | "unmatched">;
@@ -20,7 +21,7 @@ export function routerRoutes(router: RouterView | undefined) {
 
   app.get("/stats", (c) => c.json(running().stats()));
 
-  app.get("/unmatched", async (c) => c.json(await running().unmatched(intQuery(c, "limit", 100, { min: 1, max: 1000 }))));
+  app.get("/unmatched", async (c) => c.json(await running().unmatched(parseQuery(c, LimitQuery).limit)));
 
   return app;
 }

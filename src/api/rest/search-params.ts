@@ -1,30 +1,24 @@
 import type { Context } from "hono";
-import { ValidationError } from "../../domain/errors.ts";
-import { MAX_SEARCH_SIZE, type SearchRequest } from "../../projections/search.ts";
+import type { SearchRequest } from "../../projections/search.ts";
 import { limitsOf } from "../input-limits.ts";
-import { intQuery } from "./request.ts";
+import { SearchQuery } from "./queries.ts";
+import { parseQuery } from "./query.ts";
 
 /**
  * Conductor's search parameters (`start`, `size`, `sort`, `freeText`,
  * `query`), shared by the workflow and task searches. The JS SDK's README
  * passes the query as `start`; a non-number there means "from the top" and
- * is taken as the query.
+ * is taken as the query. Read with SearchQuery, the schema /api-docs describes.
  */
 export function searchRequestOf(c: Context): SearchRequest {
-  const startRaw = c.req.query("start");
+  const { start: startRaw, size, sort, freeText, query } = parseQuery(c, SearchQuery);
   const startIsNumber = startRaw !== undefined && /^\d+$/.test(startRaw);
-  const size = intQuery(c, "size", 100, { min: 0 });
-  if (size > MAX_SEARCH_SIZE) {
-    throw new ValidationError(`size: cannot return more than ${MAX_SEARCH_SIZE} results; use start to page`, [
-      { path: "size", message: `must be <= ${MAX_SEARCH_SIZE}`, invalidValue: size },
-    ]);
-  }
   return {
     start: startIsNumber ? Number(startRaw) : 0,
     size,
-    sort: c.req.query("sort"),
-    freeText: c.req.query("freeText"),
-    query: c.req.query("query") ?? (startRaw !== undefined && !startIsNumber ? startRaw : undefined),
+    sort,
+    freeText,
+    query: query ?? (startRaw !== undefined && !startIsNumber ? startRaw : undefined),
     queryLimits: limitsOf(c).searchQuery,
   };
 }

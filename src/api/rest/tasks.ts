@@ -12,7 +12,9 @@ import type { Engine } from "../../engine/engine.ts";
 import type { WorkflowState } from "../../domain/workflow/state.ts";
 import { toTaskJson, toWorkflowJson } from "../../projections/conductor-json.ts";
 import { searchTasks, toTaskSummary } from "../../projections/task-search.ts";
-import { intQuery, optionalJsonBody, restSource, validBody } from "./request.ts";
+import { PollBatchQuery, PollQuery, QueueSizesQuery, SignalSyncQuery } from "./queries.ts";
+import { parseQuery } from "./query.ts";
+import { optionalJsonBody, restSource, validBody } from "./request.ts";
 import { awaitSignalResponse, parseReturnStrategy } from "./signal-response.ts";
 import { externalStorageUnsupported, searchRequestOf } from "./search-params.ts";
 
@@ -42,11 +44,7 @@ async function pendingWait(engine: TaskRoutesPort, workflow: WorkflowState): Pro
   return undefined;
 }
 
-/** Baton's cap on how long a synchronous signal waits for the workflow to block or end. */
-export const MAX_SYNC_WAIT_MS = 55_000;
-
-/** Conductor's cap on a batch poll's long-poll wait. */
-export const MAX_POLL_TIMEOUT_MS = 5000;
+export { MAX_POLL_TIMEOUT_MS, MAX_SYNC_WAIT_MS } from "./queries.ts";
 
 /**
  * Conductor's `/api/tasks`: polling, results, logs, queues and search.
@@ -110,19 +108,21 @@ export function taskRoutes(engine: TaskRoutesPort) {
   });
 
   app.get("/poll/batch/:taskType", async (c) => {
+    const query = parseQuery(c, PollBatchQuery);
     const tasks = await engine.poll(c.req.param("taskType"), {
-      workerId: c.req.query("workerid"),
-      domain: c.req.query("domain") || undefined,
-      count: intQuery(c, "count", 1, { min: 1, max: 1000 }),
-      timeoutMs: intQuery(c, "timeout", 100, { min: 0, max: MAX_POLL_TIMEOUT_MS }),
+      workerId: query.workerid,
+      domain: query.domain || undefined,
+      count: query.count,
+      timeoutMs: query.timeout,
     });
     return c.json(tasks);
   });
 
   app.get("/poll/:taskType", async (c) => {
+    const query = parseQuery(c, PollQuery);
     const [task] = await engine.poll(c.req.param("taskType"), {
-      workerId: c.req.query("workerid"),
-      domain: c.req.query("domain") || undefined,
+      workerId: query.workerid,
+      domain: query.domain || undefined,
       count: 1,
       timeoutMs: 100,
     });
@@ -143,7 +143,7 @@ export function taskRoutes(engine: TaskRoutesPort) {
   });
 
   app.get("/queue/sizes", (c) => {
-    const types = c.req.queries("taskType") ?? [];
+    const types = parseQuery(c, QueueSizesQuery).taskType ?? [];
     const sizes: Record<string, number> = {};
     for (const type of types) sizes[type] = engine.queueSize(type);
     return c.json(sizes);
@@ -225,8 +225,9 @@ export function taskRoutes(engine: TaskRoutesPort) {
 
   app.post("/:workflowId/:status/signal/sync", async (c) => {
     const { workflowId, status } = c.req.param();
-    const strategy = parseReturnStrategy(c.req.query("returnStrategy"));
-    const timeoutMs = intQuery(c, "timeoutMillis", 5000, { min: 0, max: MAX_SYNC_WAIT_MS });
+    const query = parseQuery(c, SignalSyncQuery);
+    const strategy = parseReturnStrategy(query.returnStrategy);
+    const timeoutMs = query.timeoutMillis;
     await signal(c, workflowId, status);
     const response = await awaitSignalResponse(engine, workflowId, [], strategy, crypto.randomUUID(), timeoutMs);
     return response ? c.json(response) : c.body(null, 200);

@@ -15,7 +15,9 @@ import { toTaskJson, toWorkflowJson, toWorkflowStatusJson } from "../../projecti
 import { findWorkflows } from "../../projections/search.ts";
 import { toWorkflowSummary } from "../../projections/summary.ts";
 import { workflowsWithMatchingTasks } from "../../projections/task-search.ts";
-import { boolQuery, emptyOk, intQuery, jsonBody, optionalJsonBody, restSource, validBody } from "./request.ts";
+import * as Q from "./queries.ts";
+import { parseQuery } from "./query.ts";
+import { emptyOk, jsonBody, optionalJsonBody, restSource, validBody } from "./request.ts";
 import { externalStorageUnsupported, searchRequestOf } from "./search-params.ts";
 import { awaitSignalResponse, parseReturnStrategy } from "./signal-response.ts";
 
@@ -25,9 +27,6 @@ export type WorkflowRoutesPort = Pick<
   | "clock" | "decide" | "digests" | "loadWorkflow" | "pause" | "removeWorkflow" | "rerun" | "resetCallbacks" | "restart" | "resume" | "retry"
   | "search" | "skipTask" | "startWorkflow" | "terminate" | "updateTask" | "waitForWorkflow" | "workflows"
 >;
-
-/** The longest a synchronous execute waits (Conductor has no cap; a proxy in front usually has one near 60 s). */
-const MAX_EXECUTE_WAIT_SECONDS = 55;
 
 const CorrelationIdListSchema = v.pipe(
   v.array(v.string("correlation ids must be strings"), "expected a JSON array of correlation ids"),
@@ -97,9 +96,7 @@ export function workflowRoutes(engine: WorkflowRoutesPort) {
 
   app.get("/running/:name", (c) => {
     const name = c.req.param("name");
-    const version = c.req.query("version") ? intQuery(c, "version", 1, { min: 1 }) : undefined;
-    const startTime = c.req.query("startTime") ? intQuery(c, "startTime", 0) : undefined;
-    const endTime = c.req.query("endTime") ? intQuery(c, "endTime", 0) : undefined;
+    const { version, startTime, endTime } = parseQuery(c, Q.RunningQuery);
     const ids: string[] = [];
     for (const w of engine.workflows()) {
       if (w.definition.name !== name || w.status !== "RUNNING") continue;
@@ -124,8 +121,7 @@ export function workflowRoutes(engine: WorkflowRoutesPort) {
   });
 
   app.get("/:name/correlated/:correlationId", async (c) => {
-    const includeClosed = boolQuery(c, "includeClosed", false);
-    const includeTasks = boolQuery(c, "includeTasks", false);
+    const { includeClosed, includeTasks } = parseQuery(c, Q.CorrelatedQuery);
     const { name, correlationId } = c.req.param();
     const found = await correlated(engine, name, new Set([correlationId]), includeClosed);
     return c.json(found.map((w) => toWorkflowJson(w, includeTasks)));
@@ -133,8 +129,7 @@ export function workflowRoutes(engine: WorkflowRoutesPort) {
 
   // Batch lookup: body = correlation ids; answer = correlationId -> workflows (every id asked for is a key).
   app.post("/:name/correlated", async (c) => {
-    const includeClosed = boolQuery(c, "includeClosed", false);
-    const includeTasks = boolQuery(c, "includeTasks", false);
+    const { includeClosed, includeTasks } = parseQuery(c, Q.CorrelatedQuery);
     const ids = parseOrThrow(CorrelationIdListSchema, await jsonBody(c), "correlation id list");
     const found = await correlated(engine, c.req.param("name"), new Set(ids), includeClosed);
     const byId: Record<string, Record<string, unknown>[]> = Object.fromEntries(ids.map((id) => [id, []]));
@@ -153,10 +148,11 @@ export function workflowRoutes(engine: WorkflowRoutesPort) {
       { ...(body as object), name: c.req.param("name"), version },
       "start workflow request",
     );
-    const strategy = parseReturnStrategy(c.req.query("returnStrategy"));
-    const waitForSeconds = intQuery(c, "waitForSeconds", 10, { min: 0, max: MAX_EXECUTE_WAIT_SECONDS }) || 10;
-    const requestId = c.req.query("requestId")?.trim() || crypto.randomUUID();
-    const refs = (c.req.query("waitUntilTaskRef") ?? "").split(",").map((ref) => ref.trim()).filter((ref) => ref !== "");
+    const query = parseQuery(c, Q.ExecuteQuery);
+    const strategy = parseReturnStrategy(query.returnStrategy);
+    const waitForSeconds = query.waitForSeconds || 10;
+    const requestId = query.requestId?.trim() || crypto.randomUUID();
+    const refs = (query.waitUntilTaskRef ?? "").split(",").map((ref) => ref.trim()).filter((ref) => ref !== "");
     const workflowId = await engine.startWorkflow(request, restSource(c));
     const response = await awaitSignalResponse(engine, workflowId, refs, strategy, requestId, waitForSeconds * 1000);
     return response ? c.json(response) : c.body(null, 200);
@@ -165,15 +161,10 @@ export function workflowRoutes(engine: WorkflowRoutesPort) {
   // Start by name, body = input.
   app.post("/:name", async (c) => {
     const input = await jsonBody(c);
+    const { version, correlationId, priority } = parseQuery(c, Q.StartByNameQuery);
     const request = parseOrThrow(
       StartWorkflowRequestSchema,
-      {
-        name: c.req.param("name"),
-        version: c.req.query("version") ? intQuery(c, "version", 1, { min: 1 }) : undefined,
-        correlationId: c.req.query("correlationId"),
-        priority: intQuery(c, "priority", 0, { min: 0, max: 99 }),
-        input,
-      },
+      { name: c.req.param("name"), version, correlationId, priority, input },
       "start workflow request",
     );
     return c.text(await engine.startWorkflow(request, restSource(c)));
@@ -181,41 +172,41 @@ export function workflowRoutes(engine: WorkflowRoutesPort) {
 
   app.get("/:workflowId", async (c) => {
     const workflow = await engine.loadWorkflow(c.req.param("workflowId"));
-    return c.json(toWorkflowJson(workflow, boolQuery(c, "includeTasks", true)));
+    return c.json(toWorkflowJson(workflow, parseQuery(c, Q.WorkflowQuery).includeTasks));
   });
 
   app.get("/:workflowId/status", async (c) => {
     const workflow = await engine.loadWorkflow(c.req.param("workflowId"));
-    return c.json(toWorkflowStatusJson(workflow, boolQuery(c, "includeOutput", false), boolQuery(c, "includeVariables", false)));
+    const { includeOutput, includeVariables } = parseQuery(c, Q.WorkflowStatusQuery);
+    return c.json(toWorkflowStatusJson(workflow, includeOutput, includeVariables));
   });
 
   // A page of the workflow's tasks, optionally only some statuses (any case).
   app.get("/:workflowId/tasks", async (c) => {
     const workflow = await engine.loadWorkflow(c.req.param("workflowId"));
-    const statuses = (c.req.queries("status") ?? []).flatMap((s) => s.split(",")).map((s) => s.trim().toUpperCase()).filter((s) => s !== "");
+    const { start, count, status } = parseQuery(c, Q.WorkflowTasksQuery);
+    const statuses = (status ?? []).flatMap((s) => s.split(",")).map((s) => s.trim().toUpperCase()).filter((s) => s !== "");
     const tasks = statuses.length === 0 ? workflow.tasks : workflow.tasks.filter((task) => statuses.includes(task.status));
-    const start = intQuery(c, "start", 0);
-    const count = intQuery(c, "count", 15);
     return c.json({ totalHits: tasks.length, results: tasks.slice(start, start + count).map((task) => toTaskJson(workflow, task)) });
   });
 
   // Baton never deletes events: archived or not, the workflow leaves every read model and its history stays in the log.
   app.delete("/:workflowId/remove", async (c) => {
-    await engine.removeWorkflow(c.req.param("workflowId"), boolQuery(c, "archiveWorkflow", true), restSource(c));
+    await engine.removeWorkflow(c.req.param("workflowId"), parseQuery(c, Q.RemoveQuery).archiveWorkflow, restSource(c));
     return emptyOk(c);
   });
 
   app.delete("/:workflowId/terminate-remove", async (c) => {
     const workflowId = c.req.param("workflowId");
-    const archive = boolQuery(c, "archiveWorkflow", true);
+    const { reason, archiveWorkflow: archive } = parseQuery(c, Q.TerminateRemoveQuery);
     const workflow = await engine.loadWorkflow(workflowId);
-    if (!isWorkflowTerminal(workflow.status)) await engine.terminate(workflowId, c.req.query("reason"), restSource(c));
+    if (!isWorkflowTerminal(workflow.status)) await engine.terminate(workflowId, reason, restSource(c));
     await engine.removeWorkflow(workflowId, archive, restSource(c));
     return emptyOk(c);
   });
 
   app.delete("/:workflowId", async (c) => {
-    await engine.terminate(c.req.param("workflowId"), c.req.query("reason"), restSource(c));
+    await engine.terminate(c.req.param("workflowId"), parseQuery(c, Q.TerminateQuery).reason, restSource(c));
     return emptyOk(c);
   });
 
@@ -230,12 +221,12 @@ export function workflowRoutes(engine: WorkflowRoutesPort) {
   });
 
   app.post("/:workflowId/restart", async (c) => {
-    await engine.restart(c.req.param("workflowId"), boolQuery(c, "useLatestDefinitions", false), restSource(c));
+    await engine.restart(c.req.param("workflowId"), parseQuery(c, Q.RestartQuery).useLatestDefinitions, restSource(c));
     return c.body(null, 204);
   });
 
   app.post("/:workflowId/retry", async (c) => {
-    boolQuery(c, "resumeSubworkflowTasks", false); // read so a bad value is a 400; Baton retries sub-workflow tasks as Conductor's default does
+    parseQuery(c, Q.RetryQuery); // read so a bad value is a 400; Baton retries sub-workflow tasks as Conductor's default does
     await engine.retry(c.req.param("workflowId"), restSource(c));
     return c.body(null, 204);
   });
@@ -272,29 +263,36 @@ export function bulkRoutes(engine: WorkflowRoutesPort) {
       method: "post",
       path: "/restart",
       prepare: (c) => {
-        const useLatest = boolQuery(c, "useLatestDefinitions", false);
+        const useLatest = parseQuery(c, Q.RestartQuery).useLatestDefinitions;
         return (id) => engine.restart(id, useLatest, restSource(c));
       },
     },
     { method: "post", path: "/retry", prepare: (c) => (id) => engine.retry(id, restSource(c)) },
-    { method: "post", path: "/terminate", prepare: (c) => (id) => engine.terminate(id, c.req.query("reason"), restSource(c)) },
+    {
+      method: "post",
+      path: "/terminate",
+      prepare: (c) => {
+        const { reason } = parseQuery(c, Q.TerminateQuery);
+        return (id) => engine.terminate(id, reason, restSource(c));
+      },
+    },
     {
       method: "delete",
       path: "/remove",
       prepare: (c) => {
-        const archive = boolQuery(c, "archiveWorkflow", true);
-        return (id) => engine.removeWorkflow(id, archive, restSource(c));
+        const { archiveWorkflow } = parseQuery(c, Q.RemoveQuery);
+        return (id) => engine.removeWorkflow(id, archiveWorkflow, restSource(c));
       },
     },
     {
       method: "delete",
       path: "/terminate-remove",
       prepare: (c) => {
-        const archive = boolQuery(c, "archiveWorkflow", true);
+        const { reason, archiveWorkflow } = parseQuery(c, Q.TerminateRemoveQuery);
         return async (id) => {
           const workflow = await engine.loadWorkflow(id);
-          if (!isWorkflowTerminal(workflow.status)) await engine.terminate(id, c.req.query("reason"), restSource(c));
-          await engine.removeWorkflow(id, archive, restSource(c));
+          if (!isWorkflowTerminal(workflow.status)) await engine.terminate(id, reason, restSource(c));
+          await engine.removeWorkflow(id, archiveWorkflow, restSource(c));
         };
       },
     },
@@ -319,7 +317,7 @@ export function bulkRoutes(engine: WorkflowRoutesPort) {
 
   // The workflows themselves, as Conductor's BulkResponse<Workflow>.
   app.post("/search", async (c) => {
-    const includeTasks = boolQuery(c, "includeTasks", true);
+    const { includeTasks } = parseQuery(c, Q.BulkSearchQuery);
     const ids = parseOrThrow(IdListSchema, await jsonBody(c), "workflow id list");
     const bulkErrorResults: Record<string, string> = {};
     const bulkSuccessfulResults: Record<string, unknown>[] = [];
