@@ -11,7 +11,7 @@ import { lookup } from "node:dns/promises";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { hostname } from "node:os";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { EventStore } from "../domain/ports.ts";
 import { createFsCheckpointStore } from "../adapters/checkpoints/fs.ts";
 import { createEngine, type Engine, type EngineDeps } from "../engine/engine.ts";
@@ -269,12 +269,31 @@ export async function listenAndStart(
       closing = true;
       stopWatching();
       await ready.catch(() => {});
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server as Server);
       for (const step of opened) await step();
     })();
     return closed;
   }
   return { port, health, ready, close };
+}
+
+/**
+ * Stops listening and waits for the requests in flight. `server.close()` alone
+ * ends only connections idle at that moment: clients that keep sending on their
+ * kept-alive connections (SDK workers long-polling) would keep it open for ever.
+ * So every response from now on closes its connection, and connections that
+ * fall idle are closed as they do.
+ */
+async function closeServer(server: Server): Promise<void> {
+  const closeAfterResponse = (_: IncomingMessage, response: ServerResponse) => (response.shouldKeepAlive = false);
+  server.prependListener("request", closeAfterResponse);
+  const sweeping = setInterval(() => server.closeIdleConnections(), 50);
+  try {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  } finally {
+    clearInterval(sweeping);
+    server.off("request", closeAfterResponse);
+  }
 }
 
 /** The waits' pauses and probe timeouts (tests shorten them). */

@@ -8,7 +8,7 @@
  * every failed attempt retried once; every EVENT claimed once; the workflows'
  * JSON equal on every process; `baton replay --url` equal on every process.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,30 +19,12 @@ import type { RecordedEvent } from "../../src/domain/ports.ts";
 import { eventually, http } from "../support/baton.ts";
 import { type EsdbStandin, startEsdbStandin } from "../support/esdb-standin/index.ts";
 import { freePort, kill, startBatonProcess } from "../support/process.ts";
+import { ownershipOf, runCli } from "../support/scaleout.ts";
 
 const WORKFLOWS = 120;
 const PARTITIONS = 24;
 const HEARTBEAT_MS = 500;
 const TAKEOVER_MS = 4000;
-
-interface Ownership {
-  node: string;
-  members: string[];
-  partitions: { total: number; owned: number[] };
-  takeovers: number;
-  lagMs?: number;
-}
-
-async function runCli(args: string[], environment: NodeJS.ProcessEnv): Promise<{ status: number | null; output: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/baton.ts", ...args], { env: environment });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  const status = await new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { status, output };
-}
-
-const ownershipOf = async (url: string): Promise<Ownership> => (await http(url, "GET", "/health")).json().ownership;
 
 describe("three Baton processes on EventStoreDB (stand-in), one SIGKILLed", () => {
   let standin: EsdbStandin | undefined;

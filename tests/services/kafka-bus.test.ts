@@ -101,6 +101,20 @@ describe("the Kafka bus on a real broker", () => {
     await Promise.all([subscription.close(), auditor.close()]);
   });
 
+  it("starts subscriptions on topics other processes are creating at the same moment (as three Baton processes starting together do)", async () => {
+    // Each bus creates the topics it subscribes to; a bus that finds a topic another
+    // created a moment ago must wait for its leaders rather than fail its start.
+    const topics = Array.from({ length: 4 }, () => unique("racing"));
+    const buses = await Promise.all([0, 1, 2].map(() => newBus({ groupId: unique("racer") })));
+    try {
+      const subscriptions = buses.flatMap((racer) => topics.map((topic) => racer.subscribe(`kafka:${topic}`, async () => {})));
+      const outcomes = await Promise.allSettled(subscriptions.map((subscription) => subscription.ready));
+      expect(outcomes.flatMap((outcome) => (outcome.status === "rejected" ? [String(outcome.reason)] : []))).toEqual([]);
+    } finally {
+      await Promise.all(buses.map((racer) => racer.close()));
+    }
+  });
+
   it("keeps each key's messages in publish order across partitions handled side by side", async () => {
     const topic = unique("ordering");
     const keys = ["a", "b", "c", "d", "e"];

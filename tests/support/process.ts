@@ -45,3 +45,16 @@ export async function kill(child: ChildProcess): Promise<void> {
     child.kill("SIGKILL");
   });
 }
+
+/** SIGTERMs a child process and waits for it to exit (SIGKILL after `graceMs`); no-op if it already ended. */
+export async function terminate(child: ChildProcess, graceMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    });
+    child.kill("SIGTERM");
+  });
+}

@@ -104,6 +104,9 @@ const isValidation = (error: unknown) => (error as { kind?: unknown } | null)?.k
 /** Records of one partition in hand at once for a subscription with an `orderKey`, unless it says otherwise. */
 const DEFAULT_KEYED_CONCURRENCY = 32;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Tries of a subscription's start that fail with an error kafkajs calls retriable (about 15 s in all). */
+const START_ATTEMPTS = 10;
+const isRetriable = (error: unknown): boolean => (error as { retriable?: unknown } | null)?.retriable === true;
 
 /** Connects a producer and an admin client to `brokers`; rejects if no broker answers within the retries. */
 export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus> {
@@ -441,8 +444,22 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
 
     const ready = (async () => {
       await ensureTopics([topic, deadLetterTopic(topic)]);
-      if (!active) return;
-      await startConsumer();
+      for (let attempt = 1; ; attempt++) {
+        if (!active) return;
+        try {
+          await startConsumer();
+          break;
+        } catch (error) {
+          // A topic another process created a moment ago (its createTopics answered
+          // "exists" here without waiting) has no leader yet: the subscribe answers
+          // "does not host this topic-partition". Processes starting together meet
+          // this; it passes once the leaders are elected.
+          if (!isRetriable(error) || attempt >= START_ATTEMPTS) throw error;
+          logger.info("kafka: subscription not started yet, trying again", { groupId, topic, attempt, error: errorText(error) });
+          await consumer?.disconnect().catch(() => {});
+          await sleep(Math.min(250 * attempt, 2_000));
+        }
+      }
       if (!active) await consumer?.disconnect();
     })();
     ready.catch((error) => logger.error("kafka: subscription failed to start", { groupId, topic, error: errorText(error) }));
