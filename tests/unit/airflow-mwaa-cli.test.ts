@@ -152,22 +152,31 @@ describe("MWAA adapter (CLI token: CreateCliToken + /aws_mwaa/cli)", () => {
     expect(await calls.airflow.failureOf!("name_parse", "wf-1-t1")).toBeUndefined();
   });
 
-  it("sends one command at a time, as AWS asks of CLI-token callers", async () => {
+  it("sends one command at a time, as AWS asks of CLI-token callers; polls of one DAG waiting together share a list-runs", async () => {
     let inFlight = 0;
     let most = 0;
+    const bodies: string[] = [];
     const airflow = createMwaaCliAirflow({
       environment: "e",
       region: "us-east-1",
       createCliToken: async () => RECORDED_TOKEN,
-      fetch: (async () => {
+      fetch: (async (_url: string, init: RequestInit) => {
+        bodies.push(String(init.body));
         most = Math.max(most, ++inFlight);
         await new Promise((r) => setTimeout(r, 5));
         inFlight--;
-        return answer(LIST_RUNS_STDOUT);
+        const dagId = String(init.body).split(" ")[3];
+        return answer(JSON.stringify(["r1", "r2"].map((run_id) => ({ dag_id: dagId, run_id, state: `${run_id} of ${dagId}` }))));
       }) as unknown as typeof fetch,
     });
-    expect(await Promise.all([1, 2, 3, 4].map(() => airflow.state("name_parse", "wf-1-t1")))).toEqual(["running", "running", "running", "running"]);
+    const polls = [airflow.state("a", "r1"), airflow.state("b", "r1"), airflow.state("a", "r2"), airflow.state("c", "r2")];
+    expect(await Promise.all(polls)).toEqual(["r1 of a", "r1 of b", "r2 of a", "r2 of c"]);
     expect(most).toBe(1);
+    expect(bodies).toEqual(["dags list-runs -d a -o json", "dags list-runs -d b -o json", "dags list-runs -d c -o json"]);
+    // A trigger is never shared: the same command twice is sent twice.
+    bodies.length = 0;
+    await Promise.all([1, 2].map(() => airflow.trigger({ dagId: "a", dagRunId: "r1", conf: {} })));
+    expect(bodies).toHaveLength(2);
   });
 
   it("quotes only what needs it", () => {

@@ -14,7 +14,8 @@
  * - failure: `tasks states-for-dag-run <dag> <run> -o json` names the failed
  *   tasks; their logs are not reachable through the CLI, and the reason says so.
  * AWS asks callers not to open a CLI request before the previous one finished,
- * so calls go one at a time. A token is reused until shortly before its 60 s
+ * so calls go one at a time, and polls of runs of one DAG waiting together
+ * share one `list-runs`. A token is reused until shortly before its 60 s
  * end, and renewed once when the web server refuses it (401/403).
  */
 import { AirflowCallError, isTransientStatus } from "../../domain/dagrun/airflow-error.ts";
@@ -155,9 +156,24 @@ export function createMwaaCliAirflow(options: MwaaCliAirflowOptions): Airflow & 
     return { stdout: b64(body.stdout, "stdout"), stderr: b64(body.stderr, "stderr") };
   }
 
-  /** One command at a time, as AWS asks of CLI-token callers. */
-  function cli(command: string): Promise<CliOutput> {
-    const result = queue.then(() => run(command));
+  /** Shared commands queued and not yet sent: a caller asking the same joins it. */
+  const waiting = new Map<string, Promise<CliOutput>>();
+
+  /**
+   * One command at a time, as AWS asks of CLI-token callers. A `shared` command
+   * (a read) that is already waiting its turn is not queued twice: the monitor's
+   * polls of several runs of one DAG share one `list-runs`.
+   */
+  function cli(command: string, shared = false): Promise<CliOutput> {
+    if (shared) {
+      const joined = waiting.get(command);
+      if (joined) return joined;
+    }
+    const result: Promise<CliOutput> = queue.then(() => {
+      if (waiting.get(command) === result) waiting.delete(command);
+      return run(command);
+    });
+    if (shared) waiting.set(command, result);
     queue = result.catch(() => undefined);
     return result;
   }
@@ -177,7 +193,7 @@ export function createMwaaCliAirflow(options: MwaaCliAirflowOptions): Airflow & 
       return { outcome: "created", url: urlOf(dagId, dagRunId) };
     },
     async state(dagId, dagRunId) {
-      const { stdout, stderr } = await cli(`dags list-runs -d ${quoteArg(dagId)} -o json`);
+      const { stdout, stderr } = await cli(`dags list-runs -d ${quoteArg(dagId)} -o json`, true);
       const runs = jsonArrayIn(stdout);
       if (!runs) throw new AirflowCallError(`mwaa-cli: dags list-runs -d ${dagId} printed no JSON list: ${stderrSummary(stderr) || stdout.trim().slice(0, 300) || "no output"}`, false);
       const found = runs.find((entry) => (entry as { run_id?: unknown } | null)?.run_id === dagRunId) as { state?: unknown } | undefined;
