@@ -55,6 +55,8 @@ export interface FakeMwaaCliOptions {
   /** Called when a run is created (a test's DAG writes its output here). */
   onTrigger?: (run: { dagId: string; runId: string; conf: Record<string, unknown> }) => Promise<void> | void;
   tokenTtlMs?: number;
+  /** How long each CLI answer takes (2 ms by default). */
+  latencyMs?: number;
 }
 
 const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
@@ -150,7 +152,7 @@ export async function startFakeMwaaCli(options: FakeMwaaCliOptions) {
         commands.push({ authorization: req.headers.authorization, contentType: req.headers["content-type"], words });
         const { stdout, stderr } = run(words);
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ stdout: b64(stdout), stderr: b64(stderr) }));
-      }, 2);
+      }, options.latencyMs ?? 2);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
