@@ -25,6 +25,13 @@ export const DAG_RUN_CONFIG_ENTRIES = {
   AIRFLOW_PASSWORD: v.optional(nonEmpty("AIRFLOW_PASSWORD")),
   MWAA_ENVIRONMENT: v.optional(nonEmpty("MWAA_ENVIRONMENT")),
   MWAA_REGION: v.optional(nonEmpty("MWAA_REGION"), "us-east-1"),
+  /** How MWAA is called: `InvokeRestApi`, the CLI token, or `auto` (InvokeRestApi when the installed SDK has it, else the CLI token). */
+  BATON_MWAA_ROUTE: v.optional(
+    v.picklist(["auto", "invoke-rest-api", "cli-token"], "BATON_MWAA_ROUTE must be one of auto, invoke-rest-api, cli-token"),
+    "auto",
+  ),
+  /** Where the CLI route posts `/aws_mwaa/cli` instead of `https://<WebServerHostname>` (a proxy or VPC endpoint; tests' fake). */
+  MWAA_CLI_URL: v.optional(v.pipe(v.string(), v.regex(/^https?:\/\/[^\s/]+(:\d+)?(\/[^\s]*)?$/, "MWAA_CLI_URL must be an http:// or https:// URL"))),
   /** The bucket DAGs write output and stats to (with the S3_* endpoint and keys); unset: Baton's own object store. */
   AIRFLOW_S3_BUCKET: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "AIRFLOW_S3_BUCKET must be an S3 bucket name"))),
   BATON_DAG_TRIGGER_TOPIC: v.optional(nonEmpty("BATON_DAG_TRIGGER_TOPIC"), "airflow-trigger-requests"),

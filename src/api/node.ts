@@ -30,7 +30,7 @@ import { openStore } from "./open-store.ts";
 import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
 import { openObjectStores } from "./open-object-store.ts";
 import { openDagRuns } from "./open-dag-runs.ts";
-import { loadMwaaInvoke } from "./mwaa-client.ts";
+import { loadMwaaCalls } from "./mwaa-client.ts";
 import type { DagRuns } from "../engine/dagruns/dag-runs.ts";
 import type { LocalDag } from "../adapters/airflow/local.ts";
 import { inProcessServices, startServices } from "../services/start-services.ts";
@@ -232,7 +232,7 @@ export async function listenAndStart(
       store,
       objects: objectStores.objects,
       ...(dagObjects ? { dagObjects } : {}),
-      ...(config.BATON_AIRFLOW === "mwaa" ? { mwaaInvoke: await loadMwaaInvoke(config.MWAA_REGION) } : {}),
+      ...(config.BATON_AIRFLOW === "mwaa" ? await loadMwaaCalls(config.MWAA_REGION, config.BATON_MWAA_ROUTE) : {}),
       // The seed's name-parse and email-hygiene DAGs, so its workflows run on the local executor; a test's own DAGs win.
       localDags: { ...seedDags({ output: dagObjects ?? objectStores.objects, inputs: [objectStores.objects, ...(dagObjects ? [dagObjects] : [])] }), ...extras.localDags },
       logError: (message, fields) => logger.error(message, fields),

@@ -6,6 +6,7 @@
  */
 import { createLocalAirflow, type LocalDag } from "../adapters/airflow/local.ts";
 import { createMwaaAirflow, type InvokeRestApi } from "../adapters/airflow/mwaa.ts";
+import { type CreateCliToken, createMwaaCliAirflow } from "../adapters/airflow/mwaa-cli.ts";
 import { createRestAirflow } from "../adapters/airflow/rest.ts";
 import type { Airflow, Bus, EventStore, ObjectStore } from "../domain/ports.ts";
 import { type DagRuns, type DagRunsDeps, startDagRuns } from "../engine/dagruns/dag-runs.ts";
@@ -21,6 +22,8 @@ type DagRunSettings = Pick<
   | "AIRFLOW_PASSWORD"
   | "MWAA_ENVIRONMENT"
   | "MWAA_REGION"
+  | "BATON_MWAA_ROUTE"
+  | "MWAA_CLI_URL"
   | "BATON_DAG_TRIGGER_TOPIC"
   | "BATON_DAG_POLL_INTERVAL_MS"
   | "BATON_DAG_MONITOR_CONCURRENCY"
@@ -42,12 +45,14 @@ export interface DagRunsOpenDeps {
   localDags?: Record<string, LocalDag>;
   /** MWAA's InvokeRestApi (the Node entry loads the AWS SDK client), required with BATON_AIRFLOW=mwaa. */
   mwaaInvoke?: InvokeRestApi;
+  /** MWAA's CreateCliToken, for BATON_MWAA_ROUTE=cli-token (or `auto` without InvokeRestApi). */
+  mwaaCreateCliToken?: CreateCliToken;
   logError?: (message: string, fields?: Record<string, unknown>) => void;
   /** False when the airflow-adapter runs among the in-process data services, which then consume the request topic. */
   triggerRequests?: boolean;
 }
 
-export function airflowFor(config: DagRunSettings, deps: Pick<DagRunsOpenDeps, "localDags" | "mwaaInvoke" | "logError">): Airflow {
+export function airflowFor(config: DagRunSettings, deps: Pick<DagRunsOpenDeps, "localDags" | "mwaaInvoke" | "mwaaCreateCliToken" | "logError">): Airflow {
   switch (config.BATON_AIRFLOW) {
     case "local":
       return createLocalAirflow({
@@ -62,9 +67,15 @@ export function airflowFor(config: DagRunSettings, deps: Pick<DagRunsOpenDeps, "
         username: config.AIRFLOW_USERNAME!,
         password: config.AIRFLOW_PASSWORD!,
       });
-    case "mwaa":
-      if (!deps.mwaaInvoke) throw new Error("BATON_AIRFLOW=mwaa needs the Node entry (npm start), which loads the AWS SDK's MWAA client");
-      return createMwaaAirflow({ environment: config.MWAA_ENVIRONMENT!, region: config.MWAA_REGION, invoke: deps.mwaaInvoke });
+    case "mwaa": {
+      const route = config.BATON_MWAA_ROUTE;
+      const environment = config.MWAA_ENVIRONMENT!;
+      if (deps.mwaaInvoke && route !== "cli-token") return createMwaaAirflow({ environment, region: config.MWAA_REGION, invoke: deps.mwaaInvoke });
+      if (deps.mwaaCreateCliToken && route !== "invoke-rest-api") {
+        return createMwaaCliAirflow({ environment, region: config.MWAA_REGION, createCliToken: deps.mwaaCreateCliToken, ...(config.MWAA_CLI_URL ? { baseUrl: config.MWAA_CLI_URL } : {}) });
+      }
+      throw new Error(`BATON_AIRFLOW=mwaa (BATON_MWAA_ROUTE=${route}) needs the Node entry (npm start), which loads the AWS SDK's MWAA client`);
+    }
     default: {
       const _exhaustive: never = config.BATON_AIRFLOW;
       throw new Error(`unknown BATON_AIRFLOW ${String(_exhaustive)}`);

@@ -55,6 +55,7 @@ describe("configuration from the environment", () => {
       BATON_AIRFLOW: "local",
       BATON_DAG_RUNS: true,
       MWAA_REGION: "us-east-1",
+      BATON_MWAA_ROUTE: "auto",
       BATON_DAG_TRIGGER_TOPIC: "airflow-trigger-requests",
       BATON_DAG_POLL_INTERVAL_MS: 10000,
       BATON_DAG_MONITOR_CONCURRENCY: 10,
