@@ -20,7 +20,7 @@ import { bulkRoutes, workflowRoutes } from "./rest/workflow.ts";
 import { type ConsoleAssetReader, consoleRoutes } from "./console/routes.ts";
 import { BATON_VERSION } from "./version.ts";
 import { type BatonLogger, silentLogger } from "./observability/logger.ts";
-import { requestContext, requestIdOf } from "./observability/request-context.ts";
+import { requestContext, requestIdOf, traceparentOf } from "./observability/request-context.ts";
 import { type BatonMetrics, createBatonMetrics } from "./observability/baton-metrics.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./observability/metrics-registry.ts";
 import { createHealth, type Health, healthRoutes } from "./observability/health.ts";
@@ -78,7 +78,8 @@ export function createApp({ engine, router, logger = silentLogger, logError, gra
   const yoga = graphql ?? createGraphQL({ engine, router, logError: reportError, limits, plugins: [access.graphqlPlugin] });
   if (upgradeWebSocket) app.get("/graphql", graphqlWsRoute(yoga, upgradeWebSocket, access));
   app.on(["GET", "POST", "OPTIONS"], "/graphql", async (c) => {
-    const response = await yoga.fetch(c.req.raw, { principal: principalOf(c) });
+    const traceparent = traceparentOf(c);
+    const response = await yoga.fetch(c.req.raw, { principal: principalOf(c), ...(traceparent ? { traceparent } : {}) });
     // The request id goes on yoga's answer itself, before Hono holds it: added afterwards,
     // Hono would re-wrap the body, which breaks a streamed (SSE) subscription.
     const requestId = requestIdOf(c);

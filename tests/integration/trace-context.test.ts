@@ -86,6 +86,33 @@ describe("W3C trace context from a REST call through events, Kafka headers and H
     }
   });
 
+  it("keeps the trace of a GraphQL mutation on the events it causes and on the workflow's calls", async () => {
+    const t = await tracedApp();
+    try {
+      const started = await t.call(
+        "POST",
+        "/graphql",
+        { query: 'mutation { startWorkflow(request: { name: "traced_flow" }) { workflowId } }' },
+        { traceparent: TRACEPARENT, accept: "application/json" },
+      );
+      expect(started.status, started.text).toBe(200);
+      const id = (JSON.parse(started.text) as { data: { startWorkflow: { workflowId: string } } }).data.startWorkflow.workflowId;
+      await eventually(async () => (t.published.length >= 2 && t.calls.length >= 1 ? true : undefined));
+      const [first] = await t.store.readStream(`workflow-${id}`);
+      expect(first!.metadata).toMatchObject({ traceparent: TRACEPARENT, source: { kind: "graphql", detail: "mutation startWorkflow" } });
+      expect(CHILD.test(t.calls[0]!.get("traceparent") ?? "")).toBe(true);
+      // A mutation without one adds none.
+      const untraced = await t.call("POST", "/graphql", { query: `mutation { pauseWorkflow(id: "${id}") { status } }` }, { accept: "application/json" });
+      expect(untraced.status, untraced.text).toBe(200);
+      const events = await t.store.readStream(`workflow-${id}`);
+      const paused = events.find((event) => event.type === "WorkflowPaused");
+      // The workflow's own trace carries on (as for REST calls without a traceparent).
+      expect(paused?.metadata).toMatchObject({ traceparent: TRACEPARENT, source: { kind: "graphql", detail: "mutation pauseWorkflow" } });
+    } finally {
+      await t.engine.close();
+    }
+  });
+
   it("ignores a malformed traceparent and adds none where the workflow has no trace", async () => {
     const t = await tracedApp();
     try {

@@ -34,7 +34,14 @@ export interface GraphQLDeps {
 
 type Args = Record<string, any>;
 
-const source = (field: string): EventSource => ({ kind: "graphql", detail: `mutation ${field}` });
+/** What the HTTP route hands yoga as its server context (src/api/app.ts). */
+type RequestContext = Record<string, unknown> | undefined;
+
+/** Where a mutation's events come from; a W3C traceparent of the request goes with them. */
+const source = (field: string, context?: RequestContext): EventSource => {
+  const traceparent = context?.traceparent;
+  return { kind: "graphql", detail: `mutation ${field}`, ...(typeof traceparent === "string" ? { traceparent } : {}) };
+};
 
 function invalid(path: string, message: string, invalidValue?: unknown): ValidationError {
   return new ValidationError(`${path}: ${message}`, [{ path, message, invalidValue }]);
@@ -70,10 +77,10 @@ export function createResolvers({ engine, router, searchQueryLimits }: { engine:
     return taskView(workflow, task);
   }
 
-  async function finishTask(field: string, taskId: string, result: Record<string, unknown>) {
+  async function finishTask(field: string, taskId: string, result: Record<string, unknown>, context?: RequestContext) {
     const { workflow } = engine.getTask(taskId);
     const parsed = parseOrThrow(TaskResultSchema, { ...result, taskId, workflowInstanceId: workflow.workflowId }, "task result");
-    await engine.updateTask(parsed, source(field));
+    await engine.updateTask(parsed, source(field, context));
     return currentTask(taskId);
   }
 
@@ -110,55 +117,55 @@ export function createResolvers({ engine, router, searchQueryLimits }: { engine:
   };
 
   const Mutation = {
-    async registerWorkflowDef(_: unknown, { definition, overwrite }: Args) {
+    async registerWorkflowDef(_: unknown, { definition, overwrite }: Args, context?: RequestContext) {
       const parsed = parseWorkflowDef(definition, "definition");
-      await engine.registerWorkflowDef(parsed, overwrite ?? false, source("registerWorkflowDef"));
+      await engine.registerWorkflowDef(parsed, overwrite ?? false, source("registerWorkflowDef", context));
       return workflowDefView(engine.getWorkflowDef(parsed.name, parsed.version));
     },
-    async registerTaskDefs(_: unknown, { definitions }: Args) {
+    async registerTaskDefs(_: unknown, { definitions }: Args, context?: RequestContext) {
       const list = definitions as unknown[];
       if (list.length === 0) throw invalid("definitions", "expected at least one task definition");
       const parsed = list.map((item, index) => parseOrThrow(TaskDefSchema, item, "task definition", `definitions[${index}]`));
-      for (const definition of parsed) await engine.registerTaskDef(definition, false, source("registerTaskDefs"));
+      for (const definition of parsed) await engine.registerTaskDef(definition, false, source("registerTaskDefs", context));
       return parsed.map((definition) => taskDefView(engine.getTaskDef(definition.name)));
     },
-    async startWorkflow(_: unknown, { request }: Args) {
+    async startWorkflow(_: unknown, { request }: Args, context?: RequestContext) {
       const parsed = parseOrThrow(StartWorkflowRequestSchema, dropNulls(request), "start workflow request", "request");
-      return current(await engine.startWorkflow(parsed, source("startWorkflow")));
+      return current(await engine.startWorkflow(parsed, source("startWorkflow", context)));
     },
-    async terminateWorkflow(_: unknown, { id, reason }: Args) {
-      await engine.terminate(id, reason ?? undefined, source("terminateWorkflow"));
+    async terminateWorkflow(_: unknown, { id, reason }: Args, context?: RequestContext) {
+      await engine.terminate(id, reason ?? undefined, source("terminateWorkflow", context));
       return current(id);
     },
-    async pauseWorkflow(_: unknown, { id }: Args) {
-      await engine.pause(id, source("pauseWorkflow"));
+    async pauseWorkflow(_: unknown, { id }: Args, context?: RequestContext) {
+      await engine.pause(id, source("pauseWorkflow", context));
       return current(id);
     },
-    async resumeWorkflow(_: unknown, { id }: Args) {
-      await engine.resume(id, source("resumeWorkflow"));
+    async resumeWorkflow(_: unknown, { id }: Args, context?: RequestContext) {
+      await engine.resume(id, source("resumeWorkflow", context));
       return current(id);
     },
-    async restartWorkflow(_: unknown, { id, useLatestDefinitions }: Args) {
-      await engine.restart(id, useLatestDefinitions ?? false, source("restartWorkflow"));
+    async restartWorkflow(_: unknown, { id, useLatestDefinitions }: Args, context?: RequestContext) {
+      await engine.restart(id, useLatestDefinitions ?? false, source("restartWorkflow", context));
       return current(id);
     },
-    async retryWorkflow(_: unknown, { id }: Args) {
-      await engine.retry(id, source("retryWorkflow"));
+    async retryWorkflow(_: unknown, { id }: Args, context?: RequestContext) {
+      await engine.retry(id, source("retryWorkflow", context));
       return current(id);
     },
-    async rerunWorkflow(_: unknown, { id, request }: Args) {
+    async rerunWorkflow(_: unknown, { id, request }: Args, context?: RequestContext) {
       const parsed = parseOrThrow(RerunWorkflowRequestSchema, dropNulls(request ?? {}), "rerun request", "request");
-      await engine.rerun(id, parsed, source("rerunWorkflow"));
+      await engine.rerun(id, parsed, source("rerunWorkflow", context));
       return current(id);
     },
-    async skipTask(_: unknown, { workflowId, taskReferenceName, taskInput, taskOutput }: Args) {
+    async skipTask(_: unknown, { workflowId, taskReferenceName, taskInput, taskOutput }: Args, context?: RequestContext) {
       const request = parseOrThrow(SkipTaskRequestSchema, dropNulls({ taskInput, taskOutput }), "skip task request");
-      await engine.skipTask(workflowId, taskReferenceName, request, source("skipTask"));
+      await engine.skipTask(workflowId, taskReferenceName, request, source("skipTask", context));
       return current(workflowId);
     },
-    completeTask: (_: unknown, { taskId, output, workerId }: Args) =>
-      finishTask("completeTask", taskId, dropNulls({ status: "COMPLETED", outputData: output, workerId })),
-    failTask: (_: unknown, { taskId, reason, output, terminal, workerId }: Args) =>
+    completeTask: (_: unknown, { taskId, output, workerId }: Args, context?: RequestContext) =>
+      finishTask("completeTask", taskId, dropNulls({ status: "COMPLETED", outputData: output, workerId }), context),
+    failTask: (_: unknown, { taskId, reason, output, terminal, workerId }: Args, context?: RequestContext) =>
       finishTask(
         "failTask",
         taskId,
@@ -168,8 +175,9 @@ export function createResolvers({ engine, router, searchQueryLimits }: { engine:
           outputData: output,
           workerId,
         }),
+        context,
       ),
-    async retryFromSuggestion(_: unknown, { workflowId }: Args) {
+    async retryFromSuggestion(_: unknown, { workflowId }: Args, context?: RequestContext) {
       const workflow = await engine.loadWorkflow(workflowId);
       const suggestion = restartPointFor(workflow);
       if (!suggestion) {
@@ -177,7 +185,7 @@ export function createResolvers({ engine, router, searchQueryLimits }: { engine:
           `Workflow ${workflowId} is ${workflow.status}; a retry suggestion needs a FAILED workflow with a failed task`,
         );
       }
-      await engine.rerun(workflowId, { reRunFromTaskId: suggestion.reRunFromTaskId }, source("retryFromSuggestion"));
+      await engine.rerun(workflowId, { reRunFromTaskId: suggestion.reRunFromTaskId }, source("retryFromSuggestion", context));
       return current(workflowId);
     },
   };
