@@ -2,68 +2,22 @@
 # A Python virtual environment with the official Conductor Python SDK, for the
 # tests that drive Baton through it (tests/services/python-sdk.test.ts). The
 # environment is pinned whole in tests/services/python-sdk/requirements.txt
-# (conductor-python 2.0.0 and what it pulls in); it is built once per content of
-# that file under $BATON_CACHE_DIR and reused, so changing a pin builds a new one.
+# (conductor-python 2.0.0 and what it pulls in); pinned-venv.sh builds it once
+# per content of that file under $BATON_CACHE_DIR and reuses it.
 #
 #   python-sdk.sh install    create the venv if needed; prints PYTHON_SDK_PYTHON=<venv python>
 #
-# Environment: BATON_CACHE_DIR (default ~/.cache/baton), BATON_PYTHON (the
-# interpreter to build with; default the first of python3.13 ... python3.10,
-# python3 that is 3.10 or newer), PIP_* as pip reads them (e.g. PIP_INDEX_URL).
+# Environment: see pinned-venv.sh (BATON_CACHE_DIR, BATON_PYTHON, PIP_*).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-REQUIREMENTS="$ROOT/tests/services/python-sdk/requirements.txt"
-CACHE_ROOT="${BATON_CACHE_DIR:-$HOME/.cache/baton}"
-
-log() { echo "python-sdk.sh: $*" >&2; }
-die() { log "$*"; exit 1; }
-
-pick_python() {
-  if [[ -n "${BATON_PYTHON:-}" ]]; then echo "$BATON_PYTHON"; return; fi
-  local candidate
-  for candidate in python3.13 python3.12 python3.11 python3.10 python3; do
-    if command -v "$candidate" >/dev/null 2>&1 &&
-      "$candidate" -c 'import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null; then
-      echo "$candidate"
-      return
-    fi
-  done
-  die "missing python: the Python SDK tests need Python 3.10+ with venv and ensurepip (Debian: 'apt-get install -y python3 python3-venv'), or set BATON_SKIP_SERVICES=python-sdk to skip them."
-}
-
-install() {
-  local key venv
-  key="$(sha256sum "$REQUIREMENTS" | cut -c1-16)"
-  venv="$CACHE_ROOT/python-sdk-$key"
-  if [[ ! -f "$venv/.complete" ]]; then
-    mkdir -p "$CACHE_ROOT"
-    # One builder at a time per cache (parallel test runs on a fresh machine).
-    exec 9>"$CACHE_ROOT/.python-sdk.lock"
-    command -v flock >/dev/null 2>&1 && flock 9
-    if [[ ! -f "$venv/.complete" ]]; then
-      local python
-      python="$(pick_python)"
-      # Built in place (a venv's scripts name its directory); the stamp written
-      # last marks it complete, so a half-built one is rebuilt next time.
-      rm -rf "$venv"
-      log "creating a venv from $(basename "$REQUIREMENTS") in $venv ($("$python" --version 2>&1))"
-      "$python" -m venv "$venv" >&2
-      if ! "$venv/bin/python" -m pip install --disable-pip-version-check -q -r "$REQUIREMENTS" >"$venv/install.log" 2>&1; then
-        cat "$venv/install.log" >&2
-        die "pip could not install $REQUIREMENTS (log: $venv/install.log)"
-      fi
-      touch "$venv/.complete"
-      # Venvs of earlier pins are of no further use.
-      find "$CACHE_ROOT" -maxdepth 1 -name 'python-sdk-*' -type d ! -path "$venv" -exec rm -rf {} + 2>/dev/null || true
-      log "installed $(grep -c '==' "$REQUIREMENTS") pinned packages"
-    fi
-  fi
-  echo "PYTHON_SDK_PYTHON=$venv/bin/python"
-}
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
 
 case "${1:-}" in
-install) install ;;
+install)
+  venv="$("$HERE/pinned-venv.sh" python-sdk "$ROOT/tests/services/python-sdk/requirements.txt" python-sdk "the Python SDK tests")"
+  echo "PYTHON_SDK_PYTHON=$venv/bin/python"
+  ;;
 *)
   echo "usage: $0 install" >&2
   exit 2

@@ -63,6 +63,12 @@ export function WorkflowGraph({ tasks, attempts = [], highlight, selected, onSel
       },
       className: `wf-node tone-${tone}${highlight === node.id ? " restart-point" : ""}${selected === node.id ? " selected-node" : ""}`,
       style: { width: NODE_WIDTH, height: NODE_HEIGHT },
+      // Fixed dimensions: React Flow then never waits to measure a node. Without them
+      // every node object rebuilt on a live update starts unmeasured, is drawn with
+      // visibility: hidden, and its edges (and their labels) are left out until a
+      // ResizeObserver pass, which a loaded machine can delay past a test's patience.
+      width: NODE_WIDTH,
+      height: NODE_HEIGHT,
       draggable: false,
       connectable: false,
     };
