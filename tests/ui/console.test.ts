@@ -132,6 +132,75 @@ describe("the console", () => {
     await expect.poll(() => row.count()).toBe(0);
   });
 
+  it("pauses, retries, resumes, terminates with a reason and restarts selected executions in bulk, one confirmation each, showing each failed row's message", async () => {
+    await register({ name: "ui_bulk", tasks: [{ name: "ui_bulk_work", taskReferenceName: "work", type: "SIMPLE" }] });
+    const [a, b, c] = [await start("ui_bulk"), await start("ui_bulk"), await start("ui_bulk")] as [string, string, string];
+    expect((await http(baton.url, "DELETE", `/api/workflow/${c}?reason=set%20up`)).status).toBe(200);
+    await page.goto(`${baton.url}/`);
+    await page.getByLabel("workflow type").fill("ui_bulk");
+    const table = page.getByTestId("executions");
+    await expect.poll(() => table.getAttribute("data-live")).toBe("yes");
+    await expect.poll(() => table.locator("tbody tr").count(), { timeout: 20_000 }).toBe(3);
+    const row = (id: string) => page.getByTestId(`execution-${id}`);
+    const statuses = () => Promise.all([a, b, c].map((id) => row(id).getAttribute("data-status")));
+    const outcomes = () => Promise.all([a, b, c].map((id) => row(id).getAttribute("data-bulk")));
+    await expect.poll(statuses).toEqual(["RUNNING", "RUNNING", "TERMINATED"]);
+
+    // One confirmation per operation; the first is dismissed and nothing happens.
+    const dialogs: string[] = [];
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void (dialogs.length === 1 ? dialog.dismiss() : dialog.accept());
+    });
+    const selectAll = page.getByLabel("select all on this page");
+    const bulk = (label: string) => page.getByTestId("bulk-actions").getByRole("button", { name: label, exact: true });
+    await selectAll.check();
+    expect(await page.getByTestId("bulk-selected").textContent()).toBe("3 selected");
+    await bulk("Pause").click();
+    await expect.poll(() => dialogs.length).toBe(1);
+    expect(await workflowStatus(a)).toBe("RUNNING");
+    expect(await page.getByTestId("bulk-outcome").count()).toBe(0);
+
+    // Pause: the running two pause, the terminated one reports Baton's message on its row and in the list of failures.
+    await bulk("Pause").click();
+    await expect.poll(outcomes).toEqual(["ok", "ok", "failed"]);
+    await expect.poll(statuses).toEqual(["PAUSED", "PAUSED", "TERMINATED"]);
+    expect(await row(c).getByTestId("bulk-result").textContent()).toBe(`Workflow ${c} is TERMINATED; only a RUNNING workflow can be paused`);
+    expect(await row(a).getByTestId("bulk-result").textContent()).toBe("paused");
+    expect(await page.getByTestId("bulk-outcome").locator("p").textContent()).toBe("Pause: 2 succeeded, 1 failed");
+    expect(await page.getByTestId("bulk-errors").locator("li").allTextContents()).toEqual([`${c}: Workflow ${c} is TERMINATED; only a RUNNING workflow can be paused`]);
+    await screenshot(page, "bulk-actions");
+    // The failed row stays selected: retry it alone.
+    expect(await page.getByTestId("bulk-selected").textContent()).toBe("1 selected");
+    expect(await row(c).getByRole("checkbox").isChecked()).toBe(true);
+    await bulk("Retry").click();
+    await expect.poll(statuses).toEqual(["PAUSED", "PAUSED", "RUNNING"]);
+    expect(await row(c).getByTestId("bulk-result").textContent()).toBe("retried");
+
+    // Resume the paused two (row by row selection).
+    await row(a).getByRole("checkbox").check();
+    await row(b).getByRole("checkbox").check();
+    await row(c).getByRole("checkbox").uncheck();
+    await bulk("Resume").click();
+    await expect.poll(statuses).toEqual(["RUNNING", "RUNNING", "RUNNING"]);
+    expect(await page.getByTestId("bulk-outcome").locator("p").textContent()).toBe("Resume: 2 succeeded, 0 failed");
+    expect(await page.getByTestId("bulk-errors").count()).toBe(0);
+
+    // Terminate all three with a reason, then restart them.
+    await page.getByLabel("terminate reason").fill("cleared from the console");
+    await selectAll.check();
+    await bulk("Terminate").click();
+    await expect.poll(statuses).toEqual(["TERMINATED", "TERMINATED", "TERMINATED"]);
+    const terminated = (await http(baton.url, "GET", `/api/workflow/${b}?includeTasks=false`)).json() as { reasonForIncompletion: string };
+    expect(terminated.reasonForIncompletion).toBe("cleared from the console");
+    await selectAll.check();
+    await bulk("Restart").click();
+    await expect.poll(statuses).toEqual(["RUNNING", "RUNNING", "RUNNING"]);
+    await expect.poll(outcomes).toEqual(["ok", "ok", "ok"]);
+    expect(dialogs).toEqual(["Pause 3 workflows?", "Pause 3 workflows?", "Retry 1 workflow?", "Resume 2 workflows?", "Terminate 3 workflows (reason: cleared from the console)?", "Restart 3 workflows?"]);
+    for (const id of [a, b, c]) expect(await workflowStatus(id)).toBe("RUNNING");
+  });
+
   it("pauses (confirmed), resumes, and terminates (confirmed; a dismissed confirmation does nothing) from the workflow page", async () => {
     await register({ name: "ui_steered", tasks: [{ name: "ui_steered_work", taskReferenceName: "work", type: "SIMPLE" }] });
     const id = await start("ui_steered");
