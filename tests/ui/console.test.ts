@@ -226,6 +226,41 @@ describe("the console", () => {
     expect(await workflowStatus(id)).toBe("TERMINATED");
   });
 
+  it("updates the open task panel live from taskUpdates: status, output and logs, with no reload", async () => {
+    await register({ name: "ui_panel", tasks: [{ name: "ui_panel_work", taskReferenceName: "step", type: "SIMPLE" }] });
+    const id = await start("ui_panel");
+    await page.goto(`${baton.url}/#/workflow/${id}`);
+    const node = page.getByTestId("node-step");
+    await expect.poll(() => node.getAttribute("data-status"), { timeout: 20_000 }).toBe("SCHEDULED");
+    await node.click();
+    const details = page.getByTestId("task-step");
+    await expect.poll(() => page.getByTestId("task-panel").getAttribute("data-live")).toBe("yes");
+    expect(await details.getAttribute("data-status")).toBe("SCHEDULED");
+    await expect.poll(() => details.textContent()).toContain("no logs");
+
+    const polled = await http(baton.url, "GET", "/api/tasks/poll/ui_panel_work?workerid=ui-panel-worker");
+    expect(polled.status, polled.text).toBe(200);
+    const { taskId } = polled.json() as { taskId: string };
+    await expect.poll(() => details.getAttribute("data-status")).toBe("IN_PROGRESS");
+    // A log line alone changes neither status nor update time; the panel shows it as it is added.
+    expect((await http(baton.url, "POST", `/api/tasks/${taskId}/log`, "halfway there")).status).toBe(200);
+    await expect.poll(() => details.getByTestId("task-logs").textContent()).toContain("halfway there");
+    const completed = await http(baton.url, "POST", "/api/tasks", {
+      taskId,
+      workflowInstanceId: id,
+      status: "COMPLETED",
+      outputData: { answer: 42 },
+      logs: [{ log: "all done", createdTime: Date.now() }],
+    });
+    expect(completed.status, completed.text).toBe(200);
+    await expect.poll(() => details.getAttribute("data-status")).toBe("COMPLETED");
+    expect(JSON.parse((await details.getByTestId("task-output").textContent())!)).toEqual({ answer: 42 });
+    await expect.poll(() => details.getByTestId("task-logs").textContent()).toContain("all done");
+    expect(await details.getByTestId("task-logs").textContent()).toContain("halfway there");
+    expect(await details.textContent()).toContain("ui-panel-worker");
+    await screenshot(page, "task-panel-live");
+  });
+
   it("shows a failed workflow's retry suggestion, and one click takes it to COMPLETED", async () => {
     await register({
       name: "ui_retry",
