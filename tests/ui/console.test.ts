@@ -256,6 +256,9 @@ describe("the console", () => {
     await expect.poll(() => details.getByTestId("task-logs").textContent()).toContain("all done");
     expect(await details.getByTestId("task-logs").textContent()).toContain("halfway there");
     expect(await details.textContent()).toContain("ui-panel-worker");
+    // The rest of the page follows too.
+    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status")).toBe("COMPLETED");
+    await expect.poll(() => node.getAttribute("data-status")).toBe("COMPLETED");
     await screenshot(page, "task-panel-live");
   });
 
