@@ -117,6 +117,20 @@ describe("GraphQL subscriptions over graphql-ws", () => {
     expect(pushed.length).toBeLessThanOrEqual(4); // throttled: at most one push a second
   });
 
+  it("pushes a task attempt when a log line is added to it (its status and update time unchanged)", async () => {
+    await gql(`mutation { registerTaskDefs(definitions: [{name: "ws_logged_step", retryCount: 0}]) { name } }`);
+    const definition = { name: "ws_logged", version: 1, schemaVersion: 2, tasks: [{ name: "ws_logged_step", taskReferenceName: "step", type: "SIMPLE" }] };
+    await gql(`mutation($d: JSON!) { registerWorkflowDef(definition: $d) { name } }`, { d: definition });
+    const { startWorkflow } = await gql(`mutation { startWorkflow(request: {name: "ws_logged"}) { workflowId } }`);
+    const taskId = await nextWaitingTask(startWorkflow.workflowId);
+    const updates = collect(`subscription { taskUpdates(taskType: "ws_logged_step") { taskId status } }`, {}, (items) => items.some((item) => item.taskUpdates?.taskId === taskId));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // let the subscription register
+    const logged = await fetch(`${baton.url}/api/tasks/${taskId}/log`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify("halfway there") });
+    expect(logged.status).toBe(200);
+    const pushed = (await updates.finished).map((item) => item.taskUpdates).filter((t) => t.taskId === taskId);
+    expect(pushed).toEqual([{ taskId, status: "SCHEDULED" }]);
+  });
+
   it("reports unknown ids and too-deep operations as errors", async () => {
     // A resolver's error is the subscription's one result, as graphql-ws delivers execution errors.
     const [unknown] = await collect(`subscription { workflowEvents(workflowId: "nope") { revision } }`, {}).finished;

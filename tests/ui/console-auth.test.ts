@@ -4,7 +4,7 @@
  * then lists executions (over HTTP and the graphql-ws socket) with the token.
  */
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authPortOf } from "../../src/api/auth/auth.ts";
 import { createKey } from "../../src/api/auth/routes.ts";
 import { ensureConsoleBuilt } from "../../scripts/build-console.ts";
@@ -16,8 +16,6 @@ let baton: TestBaton;
 let browser: Browser;
 
 beforeAll(async () => {
-  // The test machines are shared and loaded: give the page's live updates time (expect.poll waits 1 s by default).
-  vi.setConfig({ expect: { poll: { timeout: 10_000, interval: 100 } } });
   await ensureConsoleBuilt();
   baton = await startBaton({ env: { BATON_AUTH: "required", BATON_AUTH_SECRET: "c".repeat(40) } });
   browser = await launchChromium();

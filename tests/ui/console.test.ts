@@ -8,7 +8,7 @@
  * may request any host but Baton's. Screenshots land in .cache/ui-screenshots.
  */
 import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CONSOLE_OUT_DIR, ensureConsoleBuilt } from "../../scripts/build-console.ts";
@@ -21,8 +21,6 @@ let session: Awaited<ReturnType<typeof consolePage>>;
 let page: Page;
 
 beforeAll(async () => {
-  // The test machines are shared and loaded: give the page's live updates time (expect.poll waits 1 s by default).
-  vi.setConfig({ expect: { poll: { timeout: 10_000, interval: 100 } } });
   await ensureConsoleBuilt();
   baton = await startBaton({
     env: { BATON_GRAPHIQL: "true", BATON_DAG_POLL_INTERVAL_MS: "100" },
@@ -132,6 +130,75 @@ describe("the console", () => {
     await expect.poll(() => row.count()).toBe(0);
   });
 
+  it("pauses, retries, resumes, terminates with a reason and restarts selected executions in bulk, one confirmation each, showing each failed row's message", async () => {
+    await register({ name: "ui_bulk", tasks: [{ name: "ui_bulk_work", taskReferenceName: "work", type: "SIMPLE" }] });
+    const [a, b, c] = [await start("ui_bulk"), await start("ui_bulk"), await start("ui_bulk")] as [string, string, string];
+    expect((await http(baton.url, "DELETE", `/api/workflow/${c}?reason=set%20up`)).status).toBe(200);
+    await page.goto(`${baton.url}/`);
+    await page.getByLabel("workflow type").fill("ui_bulk");
+    const table = page.getByTestId("executions");
+    await expect.poll(() => table.getAttribute("data-live")).toBe("yes");
+    await expect.poll(() => table.locator("tbody tr").count(), { timeout: 20_000 }).toBe(3);
+    const row = (id: string) => page.getByTestId(`execution-${id}`);
+    const statuses = () => Promise.all([a, b, c].map((id) => row(id).getAttribute("data-status")));
+    const outcomes = () => Promise.all([a, b, c].map((id) => row(id).getAttribute("data-bulk")));
+    await expect.poll(statuses).toEqual(["RUNNING", "RUNNING", "TERMINATED"]);
+
+    // One confirmation per operation; the first is dismissed and nothing happens.
+    const dialogs: string[] = [];
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void (dialogs.length === 1 ? dialog.dismiss() : dialog.accept());
+    });
+    const selectAll = page.getByLabel("select all on this page");
+    const bulk = (label: string) => page.getByTestId("bulk-actions").getByRole("button", { name: label, exact: true });
+    await selectAll.check();
+    expect(await page.getByTestId("bulk-selected").textContent()).toBe("3 selected");
+    await bulk("Pause").click();
+    await expect.poll(() => dialogs.length).toBe(1);
+    expect(await workflowStatus(a)).toBe("RUNNING");
+    expect(await page.getByTestId("bulk-outcome").count()).toBe(0);
+
+    // Pause: the running two pause, the terminated one reports Baton's message on its row and in the list of failures.
+    await bulk("Pause").click();
+    await expect.poll(outcomes).toEqual(["ok", "ok", "failed"]);
+    await expect.poll(statuses).toEqual(["PAUSED", "PAUSED", "TERMINATED"]);
+    expect(await row(c).getByTestId("bulk-result").textContent()).toBe(`Workflow ${c} is TERMINATED; only a RUNNING workflow can be paused`);
+    expect(await row(a).getByTestId("bulk-result").textContent()).toBe("paused");
+    expect(await page.getByTestId("bulk-outcome").locator("p").textContent()).toBe("Pause: 2 succeeded, 1 failed");
+    expect(await page.getByTestId("bulk-errors").locator("li").allTextContents()).toEqual([`${c}: Workflow ${c} is TERMINATED; only a RUNNING workflow can be paused`]);
+    await screenshot(page, "bulk-actions");
+    // The failed row stays selected: retry it alone.
+    expect(await page.getByTestId("bulk-selected").textContent()).toBe("1 selected");
+    expect(await row(c).getByRole("checkbox").isChecked()).toBe(true);
+    await bulk("Retry").click();
+    await expect.poll(statuses).toEqual(["PAUSED", "PAUSED", "RUNNING"]);
+    expect(await row(c).getByTestId("bulk-result").textContent()).toBe("retried");
+
+    // Resume the paused two (row by row selection).
+    await row(a).getByRole("checkbox").check();
+    await row(b).getByRole("checkbox").check();
+    await row(c).getByRole("checkbox").uncheck();
+    await bulk("Resume").click();
+    await expect.poll(statuses).toEqual(["RUNNING", "RUNNING", "RUNNING"]);
+    expect(await page.getByTestId("bulk-outcome").locator("p").textContent()).toBe("Resume: 2 succeeded, 0 failed");
+    expect(await page.getByTestId("bulk-errors").count()).toBe(0);
+
+    // Terminate all three with a reason, then restart them.
+    await page.getByLabel("terminate reason").fill("cleared from the console");
+    await selectAll.check();
+    await bulk("Terminate").click();
+    await expect.poll(statuses).toEqual(["TERMINATED", "TERMINATED", "TERMINATED"]);
+    const terminated = (await http(baton.url, "GET", `/api/workflow/${b}?includeTasks=false`)).json() as { reasonForIncompletion: string };
+    expect(terminated.reasonForIncompletion).toBe("cleared from the console");
+    await selectAll.check();
+    await bulk("Restart").click();
+    await expect.poll(statuses).toEqual(["RUNNING", "RUNNING", "RUNNING"]);
+    await expect.poll(outcomes).toEqual(["ok", "ok", "ok"]);
+    expect(dialogs).toEqual(["Pause 3 workflows?", "Pause 3 workflows?", "Retry 1 workflow?", "Resume 2 workflows?", "Terminate 3 workflows (reason: cleared from the console)?", "Restart 3 workflows?"]);
+    for (const id of [a, b, c]) expect(await workflowStatus(id)).toBe("RUNNING");
+  });
+
   it("pauses (confirmed), resumes, and terminates (confirmed; a dismissed confirmation does nothing) from the workflow page", async () => {
     await register({ name: "ui_steered", tasks: [{ name: "ui_steered_work", taskReferenceName: "work", type: "SIMPLE" }] });
     const id = await start("ui_steered");
@@ -155,6 +222,44 @@ describe("the console", () => {
     await expect.poll(status).toBe("TERMINATED");
     expect(dialogs).toEqual(["Pause this workflow?", "Terminate this workflow?", "Terminate this workflow?"]);
     expect(await workflowStatus(id)).toBe("TERMINATED");
+  });
+
+  it("updates the open task panel live from taskUpdates: status, output and logs, with no reload", async () => {
+    await register({ name: "ui_panel", tasks: [{ name: "ui_panel_work", taskReferenceName: "step", type: "SIMPLE" }] });
+    const id = await start("ui_panel");
+    await page.goto(`${baton.url}/#/workflow/${id}`);
+    const node = page.getByTestId("node-step");
+    await expect.poll(() => node.getAttribute("data-status"), { timeout: 20_000 }).toBe("SCHEDULED");
+    await node.click();
+    const details = page.getByTestId("task-step");
+    await expect.poll(() => page.getByTestId("task-panel").getAttribute("data-live")).toBe("yes");
+    expect(await details.getAttribute("data-status")).toBe("SCHEDULED");
+    await expect.poll(() => details.textContent()).toContain("no logs");
+
+    const polled = await http(baton.url, "GET", "/api/tasks/poll/ui_panel_work?workerid=ui-panel-worker");
+    expect(polled.status, polled.text).toBe(200);
+    const { taskId } = polled.json() as { taskId: string };
+    await expect.poll(() => details.getAttribute("data-status")).toBe("IN_PROGRESS");
+    // A log line alone changes neither status nor update time; the panel shows it as it is added.
+    expect((await http(baton.url, "POST", `/api/tasks/${taskId}/log`, "halfway there")).status).toBe(200);
+    await expect.poll(() => details.getByTestId("task-logs").textContent()).toContain("halfway there");
+    const completed = await http(baton.url, "POST", "/api/tasks", {
+      taskId,
+      workflowInstanceId: id,
+      status: "COMPLETED",
+      outputData: { answer: 42 },
+      logs: [{ log: "all done", createdTime: Date.now() }],
+    });
+    expect(completed.status, completed.text).toBe(200);
+    await expect.poll(() => details.getAttribute("data-status")).toBe("COMPLETED");
+    expect(JSON.parse((await details.getByTestId("task-output").textContent())!)).toEqual({ answer: 42 });
+    await expect.poll(() => details.getByTestId("task-logs").textContent()).toContain("all done");
+    expect(await details.getByTestId("task-logs").textContent()).toContain("halfway there");
+    expect(await details.textContent()).toContain("ui-panel-worker");
+    // The rest of the page follows too.
+    await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status")).toBe("COMPLETED");
+    await expect.poll(() => node.getAttribute("data-status")).toBe("COMPLETED");
+    await screenshot(page, "task-panel-live");
   });
 
   it("shows a failed workflow's retry suggestion, and one click takes it to COMPLETED", async () => {
@@ -412,6 +517,8 @@ describe("the console", () => {
     expect(references.length).toBeGreaterThan(0);
     expect(references.filter((reference) => !(reference.startsWith("/") || reference.startsWith("data:")) || reference.startsWith("//"))).toEqual([]);
     expect(html).not.toMatch(/https?:\/\//);
+    // The result editor draws only the lines in view: a tall window shows every definition the earlier tests registered.
+    await page.setViewportSize({ width: 1400, height: 3000 });
     await page.goto(`${baton.url}/graphql`);
     expect(new URL(page.url()).pathname).toBe("/graphiql");
     const run = page.locator(".graphiql-execute-button");
@@ -421,6 +528,7 @@ describe("the console", () => {
     await run.click();
     const result = page.locator(".result-window");
     await expect.poll(() => result.textContent(), { timeout: 20_000 }).toContain("ui_graphiql");
+    await page.setViewportSize({ width: 1400, height: 1000 });
     await screenshot(page, "graphiql");
   });
 

@@ -153,8 +153,9 @@ export function createSubscriptions(engine: SubscriptionPort, { statsIntervalMs 
       subscribe(_: unknown, { taskType }: Args) {
         const wanted = (type: string, defName: string) => taskType == null || type === taskType || defName === taskType;
         return listen((push) => {
-          // A task attempt is pushed when its status, update time or retry count differs from the state before.
-          const signature = (t: WorkflowState["tasks"][number]) => `${t.status}:${t.updateTime}:${t.retryCount}`;
+          // A task attempt is pushed when its status, update time, retry count or logs differ from the state before
+          // (a log line alone leaves the update time as it was; the console's task panel shows the logs live).
+          const signature = (t: WorkflowState["tasks"][number]) => `${t.status}:${t.updateTime}:${t.retryCount}:${t.logs.length}`;
           return engine.onWorkflowChange((workflow, previous) => {
             const before = new Map(previous?.tasks.map((t) => [t.taskId, signature(t)]));
             for (const task of workflow.tasks) {

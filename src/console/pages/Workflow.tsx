@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { gql, rest } from "../api.ts";
 import type { DefinitionTask } from "../graph.ts";
 import { formatTime, json, useQuery, useSubscription, useThrottled } from "../hooks.ts";
@@ -14,6 +14,8 @@ const WORKFLOW_AT = `query At($id: ID!, $revision: Int) { workflowAt(id: $id, re
 const TIMELINE = `query Timeline($id: ID!) { timeline(workflowId: $id) { revision time timeMs type taskId taskRef status workflowStatus correlationId causationId source { kind detail topic partition offset key } } }`;
 const DAG_RUNS = `query WorkflowDagRuns($id: String!) { dagRuns(filter: { workflowId: $id }) { id dagId dagRunId taskId status } }`;
 const EVENTS = `subscription Events($id: ID!) { workflowEvents(workflowId: $id) { revision type } }`;
+const TASK_FIELDS = `taskId taskType taskDefName referenceTaskName status seq retryCount retriedTaskId workerId reasonForIncompletion scheduledTime startTime endTime updateTime pollCount inputData outputData`;
+const TASK_UPDATES = `subscription TaskUpdates($taskType: String) { taskUpdates(taskType: $taskType) { workflowInstanceId ${TASK_FIELDS} } }`;
 
 export interface Task {
   taskId: string;
@@ -92,8 +94,24 @@ export function WorkflowPage({ id }: { id: string }) {
   const past = useQuery<{ workflowAt: Workflow }>(WORKFLOW_AT, { id, revision }, revision === undefined);
   const [selected, setSelected] = useState<string | undefined>(undefined);
   const [message, setMessage] = useState<string | undefined>(undefined);
+  // The selected task's attempts as taskUpdates pushes them (newer than the last query's), and how often each was pushed (its logs are read again then).
+  const [pushed, setPushed] = useState<ReadonlyMap<string, Task>>(new Map());
+  const [pushes, setPushes] = useState<ReadonlyMap<string, number>>(new Map());
+  const selectedType = live.data?.workflow.tasks.filter((task) => baseRef(task.referenceTaskName) === selected).sort((a, b) => b.seq - a.seq)[0];
+  const panelLive = useSubscription<{ taskUpdates: Task & { workflowInstanceId: string } }>(
+    TASK_UPDATES,
+    { taskType: selectedType?.taskDefName ?? selectedType?.taskType ?? null },
+    ({ taskUpdates: task }) => {
+      if (task.workflowInstanceId !== id || baseRef(task.referenceTaskName) !== selected) return;
+      setPushed((current) => new Map(current).set(task.taskId, task));
+      setPushes((current) => new Map(current).set(task.taskId, (current.get(task.taskId) ?? 0) + 1));
+    },
+    selectedType === undefined || revision !== undefined,
+  );
 
-  const workflow = revision === undefined ? live.data?.workflow : past.data?.workflowAt;
+  const queried = revision === undefined ? live.data?.workflow : past.data?.workflowAt;
+  // Live, a pushed attempt replaces the queried one unless the query has seen a later update of it.
+  const workflow = useMemo(() => (queried && revision === undefined ? withPushedTasks(queried, pushed) : queried), [queried, revision, pushed]);
   const suggestion = live.data?.retrySuggestion ?? undefined;
   const entries = timeline.data?.timeline ?? [];
   const lastRevision = entries.length ? entries[entries.length - 1]!.revision : 0;
@@ -114,7 +132,7 @@ export function WorkflowPage({ id }: { id: string }) {
     }
   };
   const status = live.data?.workflow.status ?? workflow.status;
-  const selectedAttempts = workflow.tasks.filter((task) => task.referenceTaskName.replace(/__\d+$/, "") === selected).sort((a, b) => b.seq - a.seq);
+  const selectedAttempts = workflow.tasks.filter((task) => baseRef(task.referenceTaskName) === selected).sort((a, b) => b.seq - a.seq);
 
   return (
     <section className="workflow-page">
@@ -163,10 +181,10 @@ export function WorkflowPage({ id }: { id: string }) {
 
       <div className="wf-body">
         <WorkflowGraph tasks={definitionTasks} attempts={workflow.tasks} highlight={status === "FAILED" ? suggestion?.reRunFromTaskRefName : undefined} selected={selected} onSelect={setSelected} />
-        <aside className="task-panel">
+        <aside className="task-panel" data-testid="task-panel" data-live={panelLive ? "yes" : "no"}>
           {selected ? (
             selectedAttempts.length ? (
-              selectedAttempts.map((task, index) => <TaskDetails key={task.taskId} task={task} latest={index === 0} onAction={act} dagRuns={(dagRuns.data?.dagRuns ?? []).filter((run) => triggeredBy(task, run.taskId))} />)
+              selectedAttempts.map((task, index) => <TaskDetails key={task.taskId} task={task} latest={index === 0} pushes={pushes.get(task.taskId) ?? 0} onAction={act} dagRuns={(dagRuns.data?.dagRuns ?? []).filter((run) => triggeredBy(task, run.taskId))} />)
             ) : (
               <p className="muted">{selected}: not scheduled yet</p>
             )
@@ -235,6 +253,19 @@ export function WorkflowPage({ id }: { id: string }) {
   );
 }
 
+/** A task's reference without a loop iteration's `__n` suffix (the graph's node). */
+const baseRef = (ref: string) => ref.replace(/__\d+$/, "");
+
+/** The workflow with each pushed attempt in place of its queried state, when the push is at least as recent. */
+function withPushedTasks<W extends { tasks: Task[] }>(workflow: W, pushed: ReadonlyMap<string, Task>): W {
+  if (pushed.size === 0) return workflow;
+  const tasks = workflow.tasks.map((task) => {
+    const newer = pushed.get(task.taskId);
+    return newer && (newer.updateTime ?? 0) >= (task.updateTime ?? 0) ? newer : task;
+  });
+  return { ...workflow, tasks };
+}
+
 function sourceText(source: TimelineEntry["source"]): string {
   const parts = [source.kind, source.detail, source.topic ? `${source.topic}[${source.partition ?? "?"}]@${source.offset ?? "?"}` : null];
   return parts.filter(Boolean).join(" ");
@@ -252,11 +283,27 @@ function triggeredBy(task: Task, runTaskId: string): boolean {
 
 type Act = (label: string, mutation: string, variables?: Record<string, unknown>, confirmText?: string) => Promise<void>;
 
-function TaskDetails({ task, latest, onAction, dagRuns }: { task: Task; latest: boolean; onAction: Act; dagRuns: Pick<DagRunSummary, "id" | "dagId" | "dagRunId" | "status">[] }) {
+function TaskDetails({ task, latest, pushes, onAction, dagRuns }: { task: Task; latest: boolean; pushes: number; onAction: Act; dagRuns: Pick<DagRunSummary, "id" | "dagId" | "dagRunId" | "status">[] }) {
   const [logs, setLogs] = useState<{ log: string; createdTime: number }[] | undefined>(undefined);
+  const [logError, setLogError] = useState<string | undefined>(undefined);
+  // Read when the panel opens and again each time taskUpdates pushes this attempt (a log line is such a push).
+  useEffect(() => {
+    let current = true;
+    rest<{ log: string; createdTime: number }[] | undefined>("GET", `/api/tasks/${task.taskId}/log`).then(
+      (entries) => {
+        if (!current) return;
+        setLogs(entries ?? []);
+        setLogError(undefined);
+      },
+      (error: unknown) => current && setLogError(error instanceof Error ? error.message : String(error)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [task.taskId, pushes]);
   const subWorkflowId = typeof task.outputData?.subWorkflowId === "string" ? task.outputData.subWorkflowId : undefined;
   return (
-    <div className="task-details" data-testid={`task-${task.referenceTaskName}`}>
+    <div className="task-details" data-testid={`task-${task.referenceTaskName}`} data-status={task.status}>
       <h3>
         {task.referenceTaskName} <StatusBadge status={task.status} /> {latest ? null : <small>(earlier attempt)</small>}
       </h3>
@@ -318,16 +365,17 @@ function TaskDetails({ task, latest, onAction, dagRuns }: { task: Task; latest: 
       <h4>Input</h4>
       <pre>{json(task.inputData)}</pre>
       <h4>Output</h4>
-      <pre>{json(task.outputData)}</pre>
+      <pre data-testid="task-output">{json(task.outputData)}</pre>
       <h4>Logs</h4>
+      {logError ? <p className="error">logs: {logError}</p> : null}
       {logs ? (
         logs.length ? (
-          <pre>{logs.map((entry) => `${new Date(entry.createdTime).toLocaleTimeString()} ${entry.log}`).join("\n")}</pre>
+          <pre data-testid="task-logs">{logs.map((entry) => `${new Date(entry.createdTime).toLocaleTimeString()} ${entry.log}`).join("\n")}</pre>
         ) : (
           <p className="muted">no logs</p>
         )
       ) : (
-        <button onClick={() => rest<{ log: string; createdTime: number }[]>("GET", `/api/tasks/${task.taskId}/log`).then(setLogs, () => setLogs([]))}>Load logs</button>
+        <p className="muted">loading logs…</p>
       )}
     </div>
   );
