@@ -259,6 +259,11 @@ describe("the console", () => {
     // The rest of the page follows too.
     await expect.poll(() => page.getByTestId("workflow-status").getAttribute("data-status")).toBe("COMPLETED");
     await expect.poll(() => node.getAttribute("data-status")).toBe("COMPLETED");
+    // The graph stays drawn through the live updates (its nodes were once left hidden after them).
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const hidden = await page.locator(".react-flow__node").evaluateAll((nodes) => nodes.filter((n) => getComputedStyle(n).visibility === "hidden").length);
+    expect(hidden).toBe(0);
+    expect(await page.locator(".react-flow__node").count()).toBeGreaterThan(0);
     await screenshot(page, "task-panel-live");
   });
 
