@@ -23,10 +23,14 @@ export interface WorkflowGraphProps {
 export function WorkflowGraph({ tasks, attempts = [], highlight, selected, onSelect }: WorkflowGraphProps) {
   const graph = useMemo(() => definitionGraph(tasks), [tasks]);
   const statuses = useMemo(() => statusByNode(attempts), [attempts]);
+  const graphKey = useMemo(() => graph.nodes.map((node) => node.id).join("|") + "#" + graph.edges.map((edge) => edge.id).join("|"), [graph]);
   const [positions, setPositions] = useState<Map<string, { x: number; y: number }>>(new Map());
 
   useEffect(() => {
     let current = true;
+    // Another graph (the page moved to another workflow): start over as on a first load,
+    // with a fresh React Flow below (its key), rather than the last graph's positions.
+    setPositions(new Map());
     layoutEngine()
       .then((engine) => engine.layout({
         id: "root",
@@ -85,7 +89,7 @@ export function WorkflowGraph({ tasks, attempts = [], highlight, selected, onSel
 
   return (
     <div className="graph" data-testid="workflow-graph" data-laid-out={positions.size > 0 ? "yes" : "no"}>
-      <ReactFlow nodes={nodes} edges={edges} fitView={positions.size > 0} key={positions.size > 0 ? "laid" : "unlaid"} onNodeClick={(_, node) => onSelect?.(node.id)} nodesDraggable={false} proOptions={{ hideAttribution: true }}>
+      <ReactFlow nodes={nodes} edges={edges} fitView={positions.size > 0} key={`${graphKey}:${positions.size > 0 ? "laid" : "unlaid"}`} onNodeClick={(_, node) => onSelect?.(node.id)} nodesDraggable={false} proOptions={{ hideAttribution: true }}>
         <Background />
         <Controls showInteractive={false} />
       </ReactFlow>
