@@ -34,8 +34,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // expect.poll gives up after 1 s by default: too short for a browser or a server
-    // on a loaded 2-core CI machine (a console edge label once took longer). A poll
-    // ends as soon as it matches, so a longer limit only slows down real failures.
+    // on a loaded 2-core CI machine. A poll ends as soon as it matches, so a longer
+    // limit only slows down real failures.
     expect: { poll: { timeout: 15_000 } },
     pool: "forks",
     projects: [
