@@ -68,8 +68,10 @@ describe("schemathesis against /api-docs", () => {
       `${baton.url}/api-docs`,
       "--checks",
       CHECKS.join(","),
+      // Fuzzing only: schemathesis 4.32.5's own coverage-phase generator once stopped a CI run
+      // with "Inconsistent results" (a Hypothesis error inside the tool, every case passing).
       "--phases",
-      "coverage,fuzzing",
+      "fuzzing",
       "--max-examples",
       "5",
       "--max-time",
