@@ -4,6 +4,7 @@ import type { RouterMappings } from "../../domain/router/match.ts";
 import type { EventSinkPolicy } from "../../domain/tasks/event.ts";
 import type { WorkflowState } from "../../domain/workflow/state.ts";
 import { DEFAULT_HOLD_MS } from "../task-holds.ts";
+import { createWaiters } from "../waiters.ts";
 import { createCompleter, type TaskCompleter } from "./complete.ts";
 import { consumeCompletions } from "./consumer.ts";
 import { openCompletionHolds } from "./holds.ts";
@@ -89,20 +90,8 @@ export async function createEventRouter(deps: EventRouterDeps) {
     logError,
   });
   /** Callers waiting, per workflow, for its next change (the hold grace). */
-  const changeWaiters = new Map<string, Set<() => void>>();
-  const nextChange = (workflowId: string, ms: number) =>
-    new Promise<void>((resolve) => {
-      const waiters = changeWaiters.get(workflowId) ?? new Set();
-      changeWaiters.set(workflowId, waiters);
-      const done = () => {
-        clearTimeout(timer);
-        waiters.delete(done);
-        if (waiters.size === 0 && changeWaiters.get(workflowId) === waiters) changeWaiters.delete(workflowId);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      waiters.add(done);
-    });
+  const changes = createWaiters();
+  const nextChange = (workflowId: string, ms: number) => changes.wait(workflowId, performance.now() + ms, () => performance.now());
   const route = createRouting({
     workflows,
     mappings: deps.mappings ?? {},
@@ -114,7 +103,7 @@ export async function createEventRouter(deps: EventRouterDeps) {
     grace: { ms: deps.holdGraceMs ?? DEFAULT_HOLD_GRACE_MS, clock: () => performance.now(), nextChange },
   });
   const stopListening = engine.onWorkflowChange((workflow) => {
-    for (const wake of [...(changeWaiters.get(workflow.workflowId) ?? [])]) wake();
+    changes.notify(workflow.workflowId);
     holds.workflowChanged(workflow.workflowId);
   });
   const subscription = consumeCompletions({ bus, topic, route, unmatched, counts, maxJsonDepth: deps.maxJsonDepth, concurrency: deps.concurrency });
@@ -130,7 +119,7 @@ export async function createEventRouter(deps: EventRouterDeps) {
     async close(): Promise<void> {
       stopListening();
       holds.close();
-      for (const waiters of [...changeWaiters.values()]) for (const wake of [...waiters]) wake();
+      changes.notifyAll();
       await subscription.close();
     },
   };
