@@ -38,6 +38,7 @@ import {
 } from "kafkajs";
 import type { Bus, BusMessage, BusSubscribeOptions, BusSubscription, DeliveredMessage } from "../../domain/ports.ts";
 import { IllegalStateError } from "../../domain/errors.ts";
+import { runOrderedBatch } from "./kafka-batch.ts";
 import { createBatchingPublisher, recordingPartitioner } from "./kafka-publisher.ts";
 import { deadLetterRecord, type DeadLetterKind, decodeRecord } from "./kafka-records.ts";
 import { DEFAULT_CONDUCTOR_TOPIC_PREFIX, defaultDeadLetterTopic, kafkaTopicFor } from "./kafka-topics.ts";
@@ -273,99 +274,33 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
       }
     }
 
-    async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-      const { partition } = batch;
-      let uncommitted: string | undefined;
-      let lastCommit = clock();
-      const commit = async () => {
-        if (uncommitted === undefined || !consumer) return;
-        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(uncommitted) + 1n).toString() }]);
-        uncommitted = undefined;
-        lastCommit = clock();
-      };
-      for (const record of batch.messages) {
-        if (!active || !isRunning() || isStale()) break;
-        if (!(await deliver(record, partition, heartbeat))) break;
-        resolveOffset(record.offset);
-        uncommitted = record.offset;
-        if (clock() - lastCommit >= commitIntervalMs) await commit();
-        await heartbeat();
-      }
-      // Also on the way out of a stop or seek: what was handled counts. (An error
-      // above skips this, and the records after the last commit come again.)
-      await commit();
-    }
-
     /**
-     * With an `orderKey`: the batch's records are handled side by side (at most
-     * `concurrency` at once), each after the batch's earlier records of the same
-     * key. Offsets are resolved and committed only up to the first record not
-     * handled yet, so a crash redelivers everything from there on (at least
-     * once, as one at a time). A record that cannot be handled (the
-     * subscription closed) stops its key and the batch; one whose dead-lettering
-     * fails ends the batch with that error after what was handled is committed.
+     * One fetched batch of a partition, through runOrderedBatch (kafka-batch.ts):
+     * one record at a time in order, or with an `orderKey` side by side (at most
+     * `concurrency` at once), in order per key.
      */
-    async function eachBatchByKey(
-      orderKey: (message: DeliveredMessage) => string,
-      { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
-    ): Promise<void> {
+    async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
       const { partition, messages: records } = batch;
-      const limit = Math.max(1, subscribeOptions.concurrency ?? DEFAULT_KEYED_CONCURRENCY);
-      const handled = new Array<boolean>(records.length).fill(false);
-      const tails = new Map<string, Promise<void>>();
-      const inHand = new Set<Promise<void>>();
-      let resolved = 0; // records[0..resolved) are handled and their offsets resolved
-      let uncommitted: string | undefined;
-      let lastCommit = clock();
-      let stopped = false;
-      let failure: { error: unknown } | undefined;
-      const advance = () => {
-        while (resolved < records.length && handled[resolved]) {
-          uncommitted = records[resolved]!.offset;
-          resolveOffset(uncommitted);
-          resolved++;
-        }
-      };
-      const commit = async () => {
-        advance();
-        if (uncommitted === undefined || !consumer) return;
-        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(uncommitted) + 1n).toString() }]);
-        uncommitted = undefined;
-        lastCommit = clock();
-      };
-      for (let index = 0; index < records.length; index++) {
-        if (stopped || !active || !isRunning() || isStale()) break;
-        while (inHand.size >= limit && !stopped) await Promise.race(inHand);
-        if (stopped) break;
-        const record = records[index]!;
-        const prepared = prepare(record, partition);
+      const orderKey = subscribeOptions.orderKey;
+      const prepared = records.map((record) => prepare(record, partition));
+      await runOrderedBatch({
+        offsets: records.map((record) => record.offset),
         // Undecodable records share one key: they only go to the dead-letter topic.
-        const key = prepared.ok ? orderKey(prepared.message) : "\u0000undecodable";
-        const previous = tails.get(key);
-        const run = async () => {
-          if (previous) await previous;
-          if (stopped) return;
-          if (await deliver(record, partition, heartbeat, prepared)) handled[index] = true;
-          else stopped = true;
-        };
-        const task: Promise<void> = run().then(
-          () => void inHand.delete(task),
-          (error: unknown) => {
-            inHand.delete(task);
-            stopped = true;
-            failure ??= { error };
-          },
-        );
-        inHand.add(task);
-        tails.set(key, task);
-        if (clock() - lastCommit >= commitIntervalMs) {
-          await commit();
-          await heartbeat();
-        }
-      }
-      await Promise.all(inHand);
-      await commit();
-      if (failure) throw failure.error;
+        keyOf: (index) => {
+          const item = prepared[index]!;
+          return !orderKey ? "" : item.ok ? orderKey(item.message) : "\u0000undecodable";
+        },
+        limit: orderKey ? Math.max(1, subscribeOptions.concurrency ?? DEFAULT_KEYED_CONCURRENCY) : 1,
+        handle: (index) => deliver(records[index]!, partition, heartbeat, prepared[index]),
+        resolveOffset,
+        commit: async (offset) => {
+          await consumer?.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+        },
+        heartbeat,
+        keepGoing: () => active && isRunning() && !isStale(),
+        clock,
+        commitIntervalMs,
+      });
     }
 
     /**
@@ -437,7 +372,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-        eachBatch: subscribeOptions.orderKey ? (payload) => eachBatchByKey(subscribeOptions.orderKey!, payload) : eachBatch,
+        eachBatch,
       });
       await joined;
     }
