@@ -34,6 +34,7 @@ import { createLogIndex } from "./file-index.ts";
 import { asEventBatch, decodeRecord } from "./file-record.ts";
 import { notATornRecord, readLogLines, scanLog } from "./file-scan.ts";
 import type { LogLine } from "./file-scan.ts";
+import { syncDirectory } from "./file-writer.ts";
 import { createRepairedLogWriter } from "./repaired-log-writer.ts";
 import type { RepairedLogWriter } from "./repaired-log-writer.ts";
 
@@ -399,12 +400,3 @@ async function checkpointFiles(dir: string): Promise<string[]> {
   return names.filter((name) => name.endsWith(".json")).map((name) => join(checkpoints, name));
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === "win32") return;
-  const directory = await open(dir, "r");
-  try {
-    await directory.sync();
-  } finally {
-    await directory.close();
-  }
-}

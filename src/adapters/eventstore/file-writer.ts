@@ -4,7 +4,7 @@
  * write and one fdatasync instead of N. Groups are written in queue order, so
  * file order is queue order.
  */
-import type { FileHandle } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 
 /** Appends to the log file in group commits. */
 export interface LogWriter {
@@ -93,5 +93,16 @@ async function writeFully(handle: FileHandle, bytes: Buffer): Promise<void> {
   while (offset < bytes.length) {
     const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
     offset += bytesWritten;
+  }
+}
+
+/** Makes a directory's entries durable (a new or renamed file in it); a no-op where directories cannot be opened for sync (Windows). */
+export async function syncDirectory(dir: string): Promise<void> {
+  if (process.platform === "win32") return;
+  const directory = await open(dir, "r");
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
   }
 }

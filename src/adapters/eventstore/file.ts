@@ -57,7 +57,7 @@ import { createFileReads } from "./file-reads.ts";
 import { encodeRecord } from "./file-record.ts";
 import { scanLog } from "./file-scan.ts";
 import type { RepairInfo } from "./file-scan.ts";
-import { createLogWriter } from "./file-writer.ts";
+import { createLogWriter, syncDirectory } from "./file-writer.ts";
 import { createSubscriptionHub } from "./subscriptions.ts";
 
 export type { RepairInfo } from "./file-scan.ts";
@@ -251,12 +251,3 @@ async function openLogFile(dir: string, file: string, fsync: boolean): Promise<F
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === "win32") return; // directories cannot be opened for sync there
-  const directory = await open(dir, "r");
-  try {
-    await directory.sync();
-  } finally {
-    await directory.close();
-  }
-}
