@@ -20,38 +20,18 @@ import { startDagRuns } from "../../src/engine/dagruns/dag-runs.ts";
 import { createEngine } from "../../src/engine/engine.ts";
 import { createEventRouter } from "../../src/engine/router/event-router.ts";
 import { startFakeMwaaCli } from "../support/fake-mwaa-cli.ts";
+import { nameParseWorkflow } from "../support/name-parse-workflow.ts";
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (closers.length > 0) await closers.pop()!();
 });
 
-const NAME_PARSE = {
-  name: "name_parse",
-  version: 1,
-  schemaVersion: 2,
-  tasks: [
-    {
-      name: "dp_name_parse",
-      taskReferenceName: "dp_name_parse",
-      type: "KAFKA_PUBLISH",
-      inputParameters: {
-        kafka_request: {
-          topic: "airflow-trigger-requests",
-          key: "dp-name-parse-${workflow.workflowId}",
-          value: {
-            workflowId: "${workflow.workflowId}",
-            taskId: "dp_name_parse_task",
-            eventType: "airflow_trigger_request",
-            data: { dag_id: "name_parse_dag", name: "${workflow.input.name}", completion_event_type: "name_parse_completed" },
-          },
-        },
-      },
-    },
-    { name: "wait_name_parse", taskReferenceName: "wait_name_parse_ref", type: "EVENT", sink: "conductor:name_parse_completed" },
-  ],
-  outputParameters: { stats_url: "${wait_name_parse_ref.output.stats_url}", output_uri: "${wait_name_parse_ref.output.output_uri}" },
-};
+const NAME_PARSE = nameParseWorkflow({
+  data: { dag_id: "name_parse_dag", name: "${workflow.input.name}", completion_event_type: "name_parse_completed" },
+  asyncComplete: false,
+  outputs: ["stats_url", "output_uri"],
+});
 
 async function boot(states?: string[]) {
   const dir = await mkdtemp(join(tmpdir(), "baton-mwaa-cli-"));

@@ -20,6 +20,7 @@ import { loadConfig } from "../../src/api/config.ts";
 import { type RunningServer, startServer } from "../../src/api/node.ts";
 import { airflowApi } from "../support/airflow.ts";
 import { eventually, http } from "../support/baton.ts";
+import { nameParseWorkflow as seedNameParse } from "../support/name-parse-workflow.ts";
 import { s3Client } from "../support/s3.ts";
 import { EMAIL_HYGIENE_SAMPLE, expectSeedDagFiles } from "../support/seed-dag-files.ts";
 
@@ -33,42 +34,12 @@ let url: string;
 const NAME_PARSE_CONFIG = `<service name="name_parse" version="1"><field name="full_name" column="name"/></service>`;
 
 /** The seed's Name Parse workflow: request the DAG run, wait for its completion. */
-const nameParseWorkflow = (name: string) => ({
-  name,
-  version: 1,
-  schemaVersion: 2,
-  tasks: [
-    {
-      name: "dp_name_parse",
-      taskReferenceName: "dp_name_parse",
-      type: "KAFKA_PUBLISH",
-      inputParameters: {
-        kafka_request: {
-          topic: "airflow-trigger-requests",
-          key: "dp-name-parse-${workflow.workflowId}",
-          value: {
-            workflowId: "${workflow.workflowId}",
-            taskId: "dp_name_parse_task",
-            eventType: "airflow_trigger_request",
-            data: {
-              dag_id: "name_parse",
-              completion_event_type: "name_parse_completed",
-              dp_config: NAME_PARSE_CONFIG,
-              fail_while: "${workflow.input.fail_while}",
-              delay_seconds: "${workflow.input.delay_seconds}",
-            },
-          },
-        },
-      },
-    },
-    { name: "wait_name_parse", taskReferenceName: "wait_name_parse_ref", type: "EVENT", sink: "conductor:name_parse_completed", asyncComplete: true },
-  ],
-  outputParameters: {
-    stats_url: "${wait_name_parse_ref.output.stats_url}",
-    output_uri: "${wait_name_parse_ref.output.output_uri}",
-    dag_run_id: "${wait_name_parse_ref.output.dag_run_id}",
-  },
-});
+const nameParseWorkflow = (name: string) =>
+  seedNameParse({
+    name,
+    data: { dag_id: "name_parse", completion_event_type: "name_parse_completed", dp_config: NAME_PARSE_CONFIG, fail_while: "${workflow.input.fail_while}", delay_seconds: "${workflow.input.delay_seconds}" },
+    outputs: ["stats_url", "output_uri", "dag_run_id"],
+  });
 
 /** Baton as `npm start` opens it: runs in the MinIO store, DAGs on the real Airflow, artifacts from Airflow's bucket. */
 const batonConfig = (store: Record<string, string>) =>
