@@ -140,7 +140,9 @@ async function openInMemory(dir: string): Promise<Opened> {
   const handle = await open(file, "r");
   const log = createEventLog();
   try {
-    await scanLog(handle, file, (batch) => log.add(batch));
+    await scanLog(handle, file, (batch) => {
+      log.add(batch);
+    });
   } finally {
     await handle.close();
   }

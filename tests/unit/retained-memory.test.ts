@@ -39,7 +39,8 @@ describe("the file store's index", () => {
     expect(perStream).toBeLessThan(200);
   });
 
-  it("finds a stream's records among others' by walking back from its last one", () => {
+  it("finds a stream's records among others' by walking back from its last one", async () => {
+    const numbers = async (found: Promise<Array<{ number: number }>>) => (await found).map((batch) => batch.number);
     const index = createLogIndex();
     let position = 0;
     // a: revisions 0, 1-2, 3 ; b: 0-1, 2 ; interleaved.
@@ -52,14 +53,14 @@ describe("the file store's index", () => {
     const b2 = index.add("b", 2, position, 1, 10);
     position += 1;
     const a3 = index.add("a", 3, position, 1, 10);
-    expect(index.streamBatches("a", 0, 3)).toEqual([a0, a1, a3]);
-    expect(index.streamBatches("a", 2, 2)).toEqual([a1]);
-    expect(index.streamBatches("a", 2, 3)).toEqual([a1, a3]);
-    expect(index.streamBatches("a", 3, 10)).toEqual([a3]);
-    expect(index.streamBatches("a", 0, 0)).toEqual([a0]);
-    expect(index.streamBatches("b", 1, 2)).toEqual([b0, b2]);
-    expect(index.streamBatches("b", 3, 2)).toEqual([]);
-    expect(index.streamBatches("c", 0, 5)).toEqual([]);
+    expect(await numbers(index.streamBatches("a", 0, 3))).toEqual([a0, a1, a3]);
+    expect(await numbers(index.streamBatches("a", 2, 2))).toEqual([a1]);
+    expect(await numbers(index.streamBatches("a", 2, 3))).toEqual([a1, a3]);
+    expect(await numbers(index.streamBatches("a", 3, 10))).toEqual([a3]);
+    expect(await numbers(index.streamBatches("a", 0, 0))).toEqual([a0]);
+    expect(await numbers(index.streamBatches("b", 1, 2))).toEqual([b0, b2]);
+    expect(await numbers(index.streamBatches("b", 3, 2))).toEqual([]);
+    expect(await numbers(index.streamBatches("c", 0, 5))).toEqual([]);
     expect(index.lastRevision("a")).toBe(3);
     expect(index.lastRevision("b")).toBe(2);
     expect(index.batch(a1)).toMatchObject({ streamId: "a", revision: 1, count: 2, position: 3 });
