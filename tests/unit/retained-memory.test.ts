@@ -8,7 +8,11 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createLogIndex } from "../../src/adapters/eventstore/file-index.ts";
+import { openIndexSegment, writeIndexSegment } from "../../src/adapters/eventstore/index-segment.ts";
 import type { WorkflowEvent } from "../../src/domain/workflow/events.ts";
 import { foldWorkflow } from "../../src/domain/workflow/evolve.ts";
 import { digestOf, type WorkflowDigest } from "../../src/projections/search.ts";
@@ -64,6 +68,43 @@ describe("the file store's index", () => {
     expect(index.lastRevision("a")).toBe(3);
     expect(index.lastRevision("b")).toBe(2);
     expect(index.batch(a1)).toMatchObject({ streamId: "a", revision: 1, count: 2, position: 3 });
+  });
+});
+
+describe("the file store's index, frozen", () => {
+  it("keeps about 8 bytes per stream in memory once the stream's records are in a segment on disk", async () => {
+    // Enough streams that the fixed costs (code, buffers, the 100 records left in memory) are a few bytes each.
+    const streams = 60_000;
+    const dir = await mkdtemp(join(tmpdir(), "baton-retained-index-"));
+    try {
+      const index = createLogIndex();
+      const memory = () => {
+        collectGarbage();
+        collectGarbage();
+        const { heapUsed, arrayBuffers } = process.memoryUsage();
+        return heapUsed + arrayBuffers;
+      };
+      const before = memory();
+      for (let stream = 0, position = 0; stream < streams; stream++) {
+        const streamId = `workflow-${crypto.randomUUID()}`;
+        for (let revision = 0; revision < 8; revision++, position++) index.add(streamId, revision, position, 1, 300);
+      }
+      const whole = (memory() - before) / streams;
+      const cut = index.firstHotRecord() + index.hotRecords() - 100;
+      const file = join(dir, "segment.idx");
+      await writeIndexSegment(file, index.frozenContents(cut), false);
+      const segment = await openIndexSegment(file);
+      index.frozen(segment);
+      const frozen = (memory() - before) / streams;
+      expect(index.hotRecords()).toBe(100);
+      // Was ~440 bytes (the heap's map entry and name plus 8 records' columns), and stayed for as long as the store was open.
+      expect(whole).toBeGreaterThan(300);
+      expect(frozen).toBeLessThan(24);
+      expect(index.lastRevision("workflow-unknown")).toBe(-1);
+      await segment.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

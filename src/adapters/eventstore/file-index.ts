@@ -341,7 +341,9 @@ export function createLogIndex(options: LogIndexOptions = {}): LogIndex {
     const renumbered = new Int32Array(streamNames.length).fill(-1);
     const names: string[] = [];
     const nextStreams = new Map<string, number>();
-    const nextCapacity = Math.max(1024, 2 ** Math.ceil(Math.log2(Math.max(1, streamNames.length))));
+    let survivors = 0;
+    for (let stream = 0; stream < streamNames.length; stream++) if (lastBatches[stream]! >= cut) survivors++;
+    const nextCapacity = Math.max(1024, 2 ** Math.ceil(Math.log2(Math.max(1, survivors))));
     const nextRevisions = new Float64Array(nextCapacity);
     const nextBatches = new Int32Array(nextCapacity);
     streamNames.forEach((name, stream) => {
