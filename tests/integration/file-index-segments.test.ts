@@ -92,6 +92,7 @@ describe("file store index segments", () => {
     // Concurrent appends at the same frozen revision: exactly one wins.
     const racing = await Promise.allSettled(Array.from({ length: 5 }, (_, n) => store.append("workflow-4", [event(`4/race${n}`)], 5)));
     expect(racing.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+    for (const lost of racing.filter((result) => result.status === "rejected")) expect(lost.reason).toBeInstanceOf(ConcurrencyError);
 
     const all = ids(await store.readAll());
     expect(all).toHaveLength(STREAMS * APPENDS * 2 + 2);

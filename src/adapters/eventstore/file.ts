@@ -166,15 +166,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       });
   }
 
-  /** The stream's last revision, from a segment when only one knows it. */
-  async function lastRevisionOf(streamId: string): Promise<number> {
-    for (;;) {
-      const last = index.lastRevision(streamId);
-      if (last !== undefined) return last;
-      await index.recall(streamId);
-      assertOpen();
-    }
-  }
+
   const untilQueuedIsDurable = () => writer.enqueue(EMPTY, index.eventCount());
 
   function assertOpen(): void {
@@ -198,8 +190,14 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       const failure = writer.failure();
       if (failure) throw failure;
       assertValidExpected(expected);
-      // Sync from here (lastRevisionOf resolves with a revision in memory) to `index.add`.
-      const last = index.lastRevision(streamId) ?? (await lastRevisionOf(streamId));
+      let last = index.lastRevision(streamId);
+      // Only a segment knows the stream: bring its last revision into memory, then read it again in the same turn,
+      // so that nothing runs from this check to `index.add` (returning it from an async function would let others in).
+      while (last === undefined) {
+        await index.recall(streamId);
+        assertOpen();
+        last = index.lastRevision(streamId);
+      }
       if (!expectationHolds(last, expected)) {
         const retried = await retriedAppend(streamId, events, expected, last);
         if (retried) {
