@@ -4,7 +4,12 @@
  * in the same run: every event loaded into memory (the memory store's event
  * log fed by the same scan, which is what opening did before the index).
  *
- *   npx tsx bench/file-store-open.ts [--events 1000000] [--rounds 1] [--out file.json]
+ *   npx tsx bench/file-store-open.ts [--events 1000000] [--rounds 1] [--hot-records N] [--out file.json]
+ *
+ * `--hot-records` (default the store's, 100,000) is passed to the file store
+ * both when writing and when opening: with fewer records than events, writing
+ * leaves index segments (DATA_DIR/index) and opening loads them and scans only
+ * the log after them.
  *
  * Writes `--events` events through the file store (fsync off) into a temp dir:
  * appends of 1-4 events, as the engine makes them, to many workflow streams
@@ -39,11 +44,13 @@ const { values } = parseArgs({
     measure: { type: "string" },
     dir: { type: "string" },
     streams: { type: "string" },
+    "hot-records": { type: "string" },
   },
 });
 
 /** Workflows average ~12 events here; the engine's three-task workflows have 11. */
 const EVENTS_PER_STREAM = 12;
+const hotRecords = values["hot-records"] === undefined ? undefined : Number(values["hot-records"]);
 const IN_FLIGHT = 500;
 const SAMPLED_READS = 1_000;
 
@@ -86,7 +93,7 @@ function makeEvent(next: () => number, streamId: string, revision: number): NewE
 /** Writes `total` events; returns how many streams were written (named workflow-0 .. workflow-N-1). */
 async function generate(dir: string, total: number): Promise<number> {
   const next = seededRandom(42);
-  const store = await openFileEventStore({ dir, fsync: false });
+  const store = await openFileEventStore({ dir, fsync: false, hotRecords });
   const revisions: number[] = [];
   const targets: number[] = [];
   const active: number[] = [];
@@ -140,7 +147,9 @@ async function openInMemory(dir: string): Promise<Opened> {
   const handle = await open(file, "r");
   const log = createEventLog();
   try {
-    await scanLog(handle, file, (batch) => log.add(batch));
+    await scanLog(handle, file, (batch) => {
+      log.add(batch);
+    });
   } finally {
     await handle.close();
   }
@@ -170,7 +179,7 @@ async function measureEmpty(): Promise<void> {
 /** The child's part: open, measure, read, catch up; prints one JSON line. */
 async function measure(mode: Mode, dir: string, streams: number): Promise<void> {
   const started = performance.now();
-  const store: Opened = mode === "indexed" ? await openFileEventStore({ dir, fsync: false }) : await openInMemory(dir);
+  const store: Opened = mode === "indexed" ? await openFileEventStore({ dir, fsync: false, hotRecords }) : await openInMemory(dir);
   const openMs = performance.now() - started;
   const peakRssOpenMiB = peakRss();
   (globalThis as { gc?: () => void }).gc?.();
@@ -210,7 +219,7 @@ async function measure(mode: Mode, dir: string, streams: number): Promise<void> 
 function runChild<T = Measurement>(mode: Mode | "empty", dir: string, streams: number): Promise<T> {
   const script = fileURLToPath(import.meta.url);
   // The same generous heap limit for both: the in-memory side needs it for large logs.
-  const args = ["--expose-gc", "--max-old-space-size=16384", "--import", "tsx", script, "--measure", mode, "--dir", dir, "--streams", String(streams)];
+  const args = ["--expose-gc", "--max-old-space-size=16384", "--import", "tsx", script, "--measure", mode, "--dir", dir, "--streams", String(streams), ...(hotRecords === undefined ? [] : ["--hot-records", String(hotRecords)])];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";

@@ -4,9 +4,10 @@
  * in-process on the file store (fsync off) runs `--workflows` three-task
  * workflows, 20 at a time, and reads memory after a full GC once `--warm` have
  * finished (digests at their bound, `--searchable`; the write-side cache and
- * finished workflows in memory at 200) and at the end.
+ * finished workflows in memory at 200, the file store's index in memory at
+ * `--hot-records`, default 2,000 records, about 200 workflows) and at the end.
  *
- *   npx tsx bench/retained-per-workflow.ts --workflows 6000 --warm 2000
+ *   npx tsx bench/retained-per-workflow.ts --workflows 6000 --warm 2000 [--hot-records 2000]
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     workflows: { type: "string", default: "6000" },
     warm: { type: "string", default: "2000" },
     searchable: { type: "string", default: "1000" },
+    "hot-records": { type: "string", default: "2000" },
   },
 });
 const total = Number(values.workflows);
@@ -42,7 +44,7 @@ const memory = () => {
 
 const rest = { kind: "rest" as const };
 const dir = await mkdtemp(join(tmpdir(), "baton-retained-"));
-const store = await openFileEventStore({ dir, fsync: false });
+const store = await openFileEventStore({ dir, fsync: false, hotRecords: Number(values["hot-records"]) });
 // The write-side cache (default 5,000 workflows) is kept small so that it is full before `--warm`.
 const engine = await createEngine({ store, writeCacheSize: 200, retention: { finishedInMemory: 200, searchableFinished: searchable } });
 const tasks = ["ret_a", "ret_b", "ret_c"];

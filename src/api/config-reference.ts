@@ -23,6 +23,10 @@ export const CONFIG_REFERENCE: Record<Variable, Reference> = {
   DATA_DIR: { meaning: "where the file store keeps `events.log`, and `baton.lock` while a server has it open (one server per directory)" },
   BATON_FSYNC: { meaning: "fdatasync every group of appends before acknowledging it" },
   BATON_READ_CACHE_MB: { meaning: "the file store's cache of decoded records, in MiB of log (events stay on disk; `0` reads every record from disk)" },
+  BATON_INDEX_HOT_RECORDS: {
+    meaning:
+      "records (appends) the file store indexes in memory, about 60 bytes each; once twice as many are, the oldest move to index segments in `DATA_DIR/index`, leaving about 8 bytes per stream in memory ([memory](#memory-and-start-up))",
+  },
   BATON_SWEEP_INTERVAL_MS: { meaning: "how often overdue timeouts are looked for (and system tasks whose retry delay has passed)" },
   BATON_FINISHED_IN_MEMORY: { meaning: "finished workflows the read models keep whole; older ones leave memory and are read back from the store when asked for ([memory](#memory-and-start-up))" },
   BATON_SEARCHABLE_FINISHED: { meaning: "finished workflows that left memory and search still finds (by a digest of about 0.5 KB each); older ones are found by id only" },

@@ -71,6 +71,8 @@ export const ConfigSchema = v.object({
   BATON_FSYNC: v.optional(boolean("BATON_FSYNC"), "true"),
   /** The file store's cache of decoded records, in MiB of log; the events themselves stay on disk. */
   BATON_READ_CACHE_MB: v.optional(integer("BATON_READ_CACHE_MB", 0, 65_536), "4"),
+  /** Records the file store indexes in memory; older ones are frozen into index segments on disk. */
+  BATON_INDEX_HOT_RECORDS: v.optional(integer("BATON_INDEX_HOT_RECORDS", 1, 100_000_000), "100000"),
   BATON_SWEEP_INTERVAL_MS: v.optional(integer("BATON_SWEEP_INTERVAL_MS", 10, 60_000), "250"),
   /** Memory bounds: finished workflows kept whole, finished workflows kept searchable, streams the write side caches. */
   BATON_FINISHED_IN_MEMORY: v.optional(integer("BATON_FINISHED_IN_MEMORY", 0, 10_000_000), "1000"),

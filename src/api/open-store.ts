@@ -31,6 +31,8 @@ export async function openStore(config: Config, options: OpenStoreOptions = {}):
     dir: config.DATA_DIR,
     fsync: config.BATON_FSYNC,
     cacheBytes: config.BATON_READ_CACHE_MB * 1024 * 1024,
+    hotRecords: config.BATON_INDEX_HOT_RECORDS,
+    onIndexProblem: (reason) => logger.error(`baton: ${join(config.DATA_DIR, "index")}: ${reason}`),
     onRepair: (info) =>
       logger.error(
         info.droppedBytes > 0

@@ -59,7 +59,13 @@ export async function createPortableApp(
   const store = metrics.instrumentStore(
     config.BATON_EVENT_STORE === "memory"
       ? createMemoryEventStore()
-      : await openFileEventStore({ dir: config.DATA_DIR, fsync: config.BATON_FSYNC, cacheBytes: config.BATON_READ_CACHE_MB * 1024 * 1024 }),
+      : await openFileEventStore({
+          dir: config.DATA_DIR,
+          fsync: config.BATON_FSYNC,
+          cacheBytes: config.BATON_READ_CACHE_MB * 1024 * 1024,
+          hotRecords: config.BATON_INDEX_HOT_RECORDS,
+          onIndexProblem: (reason) => logger.error(`baton: ${config.DATA_DIR}/index: ${reason}`),
+        }),
   );
   const engine = await createEngine({
     store,

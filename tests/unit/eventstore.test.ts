@@ -12,12 +12,13 @@ describeEventStoreContract("memory store", async () => {
   return { store, cleanup: () => store.close() };
 });
 
-// The last variant caches nothing, so every read after delivery goes to the disk.
-for (const { fsync, cacheBytes } of [{ fsync: true }, { fsync: false }, { fsync: false, cacheBytes: 0 }]) {
-  const variant = `fsync ${fsync ? "on" : "off"}${cacheBytes === 0 ? ", no read cache" : ""}`;
+// The third variant caches nothing, so every read after delivery goes to the disk; the last
+// keeps 2 records' index in memory, so nearly every stream is read and appended to through a frozen segment.
+for (const { fsync, cacheBytes, hotRecords } of [{ fsync: true }, { fsync: false }, { fsync: false, cacheBytes: 0 }, { fsync: true, cacheBytes: 0, hotRecords: 2 }]) {
+  const variant = `fsync ${fsync ? "on" : "off"}${cacheBytes === 0 ? ", no read cache" : ""}${hotRecords ? `, ${hotRecords} records indexed in memory` : ""}`;
   describeEventStoreContract(`file store (${variant})`, async () => {
     const dir = await mkdtemp(join(tmpdir(), "baton-eventstore-"));
-    const store = await openFileEventStore({ dir, fsync, cacheBytes });
+    const store = await openFileEventStore({ dir, fsync, cacheBytes, hotRecords });
     return {
       store,
       cleanup: async () => {

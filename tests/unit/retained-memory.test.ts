@@ -8,7 +8,11 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createLogIndex } from "../../src/adapters/eventstore/file-index.ts";
+import { openIndexSegment, writeIndexSegment } from "../../src/adapters/eventstore/index-segment.ts";
 import type { WorkflowEvent } from "../../src/domain/workflow/events.ts";
 import { foldWorkflow } from "../../src/domain/workflow/evolve.ts";
 import { digestOf, type WorkflowDigest } from "../../src/projections/search.ts";
@@ -39,7 +43,8 @@ describe("the file store's index", () => {
     expect(perStream).toBeLessThan(200);
   });
 
-  it("finds a stream's records among others' by walking back from its last one", () => {
+  it("finds a stream's records among others' by walking back from its last one", async () => {
+    const numbers = async (found: Promise<Array<{ number: number }>>) => (await found).map((batch) => batch.number);
     const index = createLogIndex();
     let position = 0;
     // a: revisions 0, 1-2, 3 ; b: 0-1, 2 ; interleaved.
@@ -52,17 +57,54 @@ describe("the file store's index", () => {
     const b2 = index.add("b", 2, position, 1, 10);
     position += 1;
     const a3 = index.add("a", 3, position, 1, 10);
-    expect(index.streamBatches("a", 0, 3)).toEqual([a0, a1, a3]);
-    expect(index.streamBatches("a", 2, 2)).toEqual([a1]);
-    expect(index.streamBatches("a", 2, 3)).toEqual([a1, a3]);
-    expect(index.streamBatches("a", 3, 10)).toEqual([a3]);
-    expect(index.streamBatches("a", 0, 0)).toEqual([a0]);
-    expect(index.streamBatches("b", 1, 2)).toEqual([b0, b2]);
-    expect(index.streamBatches("b", 3, 2)).toEqual([]);
-    expect(index.streamBatches("c", 0, 5)).toEqual([]);
+    expect(await numbers(index.streamBatches("a", 0, 3))).toEqual([a0, a1, a3]);
+    expect(await numbers(index.streamBatches("a", 2, 2))).toEqual([a1]);
+    expect(await numbers(index.streamBatches("a", 2, 3))).toEqual([a1, a3]);
+    expect(await numbers(index.streamBatches("a", 3, 10))).toEqual([a3]);
+    expect(await numbers(index.streamBatches("a", 0, 0))).toEqual([a0]);
+    expect(await numbers(index.streamBatches("b", 1, 2))).toEqual([b0, b2]);
+    expect(await numbers(index.streamBatches("b", 3, 2))).toEqual([]);
+    expect(await numbers(index.streamBatches("c", 0, 5))).toEqual([]);
     expect(index.lastRevision("a")).toBe(3);
     expect(index.lastRevision("b")).toBe(2);
     expect(index.batch(a1)).toMatchObject({ streamId: "a", revision: 1, count: 2, position: 3 });
+  });
+});
+
+describe("the file store's index, frozen", () => {
+  it("keeps about 8 bytes per stream in memory once the stream's records are in a segment on disk", async () => {
+    // Enough streams that the fixed costs (code, buffers, the 100 records left in memory) are a few bytes each.
+    const streams = 60_000;
+    const dir = await mkdtemp(join(tmpdir(), "baton-retained-index-"));
+    try {
+      const index = createLogIndex();
+      const memory = () => {
+        collectGarbage();
+        collectGarbage();
+        const { heapUsed, arrayBuffers } = process.memoryUsage();
+        return heapUsed + arrayBuffers;
+      };
+      const before = memory();
+      for (let stream = 0, position = 0; stream < streams; stream++) {
+        const streamId = `workflow-${crypto.randomUUID()}`;
+        for (let revision = 0; revision < 8; revision++, position++) index.add(streamId, revision, position, 1, 300);
+      }
+      const whole = (memory() - before) / streams;
+      const cut = index.firstHotRecord() + index.hotRecords() - 100;
+      const file = join(dir, "segment.idx");
+      await writeIndexSegment(file, index.frozenContents(cut), false);
+      const segment = await openIndexSegment(file);
+      index.frozen(segment);
+      const frozen = (memory() - before) / streams;
+      expect(index.hotRecords()).toBe(100);
+      // Was ~440 bytes (the heap's map entry and name plus 8 records' columns), and stayed for as long as the store was open.
+      expect(whole).toBeGreaterThan(300);
+      expect(frozen).toBeLessThan(24);
+      expect(index.lastRevision("workflow-unknown")).toBe(-1);
+      await segment.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

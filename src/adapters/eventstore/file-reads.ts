@@ -24,24 +24,21 @@ export interface FileReads {
 /** Creates the reads of the log `index` describes; events at positions from `visibleCount()` on are not read. */
 export function createFileReads(index: LogIndex, reader: LogReader, visibleCount: () => number): FileReads {
   async function streamRange(streamId: string, from: number, to: number): Promise<RecordedEvent[]> {
-    const batches = await Promise.all(index.streamBatches(streamId, from, to).map((batchNumber) => reader.batchEvents(batchNumber)));
+    const batches = await Promise.all((await index.streamBatches(streamId, from, to)).map((batch) => reader.batchEvents(batch)));
     return batches.flat().filter((event) => event.revision >= from && event.revision <= to);
   }
 
   /** The stream's last visible revision: appends are visible whole, so whole queued records are skipped. */
-  function lastVisibleRevision(streamId: string): number {
-    let last = index.lastRevision(streamId);
-    while (last >= 0) {
-      const [batchNumber] = index.streamBatches(streamId, last, last);
-      const batch = index.batch(batchNumber ?? -1);
-      if (batch.position < visibleCount()) break;
-      last = batch.revision - 1;
+  async function lastVisibleRevision(streamId: string): Promise<number> {
+    for (;;) {
+      const last = index.lastRevisionBefore(streamId, visibleCount());
+      if (last !== undefined) return last;
+      await index.recall(streamId);
     }
-    return last;
   }
 
   async function readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    const last = lastVisibleRevision(streamId);
+    const last = await lastVisibleRevision(streamId);
     const maxCount = options.maxCount ?? Number.POSITIVE_INFINITY;
     if (options.direction === "backwards") {
       const from = Math.min(options.fromRevision ?? last, last);
@@ -62,7 +59,9 @@ export function createFileReads(index: LogIndex, reader: LogReader, visibleCount
     visibleCount,
     eventAt(position) {
       if (position >= visibleCount()) return undefined;
-      const events = reader.atHand(index.batchAt(position));
+      const batchNumber = index.batchAt(position);
+      // A frozen record is not in memory either: the hub reads it (readFrom).
+      const events = batchNumber === -1 ? undefined : reader.atHand(batchNumber);
       return events?.[position - (events[0]?.position ?? 0)];
     },
     readFrom: (position, maxCount) => readAll({ fromPosition: position, maxCount }),

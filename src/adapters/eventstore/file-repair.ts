@@ -22,15 +22,17 @@
  *
  * - with `dryRun`, only reports what it would do.
  *
- * The index lives only in memory and is rebuilt on every open.
+ * The index segments under `index/` describe the old log, so a repair deletes
+ * them (opening would detect and delete them anyway).
  */
-import { link, open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { link, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { lockDirectory } from "./directory-lock.ts";
 import { describeDamage, normalizeLine } from "./file-damage.ts";
 import type { LineFix } from "./file-damage.ts";
 import { createLogIndex } from "./file-index.ts";
+import { segmentsDirectory } from "./file-index-segments.ts";
 import { asEventBatch, decodeRecord } from "./file-record.ts";
 import { notATornRecord, readLogLines, scanLog } from "./file-scan.ts";
 import type { LogLine } from "./file-scan.ts";
@@ -162,6 +164,7 @@ async function repairLocked(file: string, dir: string, options: LogRepairOptions
   const backup = await keepBackup(file, (options.now ?? (() => new Date()))());
   await rename(temporary, file);
   await syncDirectory(dir);
+  await rm(segmentsDirectory(dir), { recursive: true, force: true });
   const removedCheckpoints = plan.dropped.length > 0 ? await checkpointFiles(dir) : [];
   for (const checkpoint of removedCheckpoints) await unlink(checkpoint);
   return { file, changed: true, dryRun, backup, ...reportOf(plan), removedCheckpoints };

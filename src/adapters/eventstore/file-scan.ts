@@ -46,7 +46,8 @@ export interface RecordSpan {
 }
 
 /**
- * Passes every record to `onRecord`, in file order, with where it lies, and
+ * Passes every record from byte `fromOffset` on (where a record starts) to
+ * `onRecord`, awaited when it returns a promise, in file order, with where it lies, and
  * returns what follows the last complete record, if anything. Throws
  * `LogDamageError` (naming `file`, the byte offset and what was found) for a
  * complete line that is not a valid record, for an incomplete last line that
@@ -55,15 +56,17 @@ export interface RecordSpan {
 export async function scanLog(
   handle: FileHandle,
   file: string,
-  onRecord: (batch: EventBatch, span: RecordSpan) => void,
+  onRecord: (batch: EventBatch, span: RecordSpan) => void | Promise<void>,
+  fromOffset = 0,
 ): Promise<LogTail | undefined> {
   const damaged = (offset: number, found: string) => new LogDamageError(file, offset, found, dirname(file));
-  for await (const line of readLogLines(handle)) {
+  for await (const line of readLogLines(handle, fromOffset)) {
     if (!line.complete) return lastLine(line, damaged);
     const decoded = decodeRecord(line.bytes);
     if (!decoded.ok) throw damaged(line.offset, describeDamage(line.bytes, line.offset, decoded.reason));
     try {
-      onRecord(asEventBatch(decoded.value), { offset: line.offset, length: line.bytes.length + 1 });
+      const added = onRecord(asEventBatch(decoded.value), { offset: line.offset, length: line.bytes.length + 1 });
+      if (added) await added;
     } catch (error) {
       throw Object.assign(damaged(line.offset, `invalid record: ${(error as Error).message}`), { cause: error });
     }
@@ -114,11 +117,11 @@ export interface LogLine {
   complete: boolean;
 }
 
-/** The log's lines in file order, read in chunks. */
-export async function* readLogLines(handle: FileHandle): AsyncGenerator<LogLine> {
+/** The log's lines from byte `fromOffset` on (a line start), in file order, read in chunks. */
+export async function* readLogLines(handle: FileHandle, fromOffset = 0): AsyncGenerator<LogLine> {
   const pieces: Buffer[] = []; // the line read so far, when it spans chunks
-  let lineStart = 0;
-  let readAt = 0;
+  let lineStart = fromOffset;
+  let readAt = fromOffset;
   for (;;) {
     // A fresh buffer per chunk, because `pieces` may still point into the previous one.
     const chunk = Buffer.allocUnsafe(CHUNK_BYTES);

@@ -9,7 +9,14 @@
  * the log in chunks, never all of it at once (unless `readAll` is asked for
  * all of it).
  *
- * Opening verifies every record (file-scan.ts) and indexes it. A torn tail
+ * The index itself is bounded too: the entries of all but the newest
+ * `hotRecords` records (finished workflows, mostly) are frozen, in the
+ * background, into immutable segments under `<dir>/index`
+ * (file-index-segments.ts, index-segment.ts), looked up by binary search
+ * when a stream only they know is read or appended to.
+ *
+ * Opening loads the segments (checked against the log, else deleted and
+ * rebuilt), then verifies every record after them (file-scan.ts) and indexes it. A torn tail
  * (an incomplete last line: what a crash mid-write leaves) is cut off and
  * reported via `onRepair`. Any other damage, the last complete record's
  * included, fails the open with `LogDamageError` naming the file, the byte
@@ -51,6 +58,8 @@ import { toRecordedEvents } from "./event-log.ts";
 import type { EventBatch } from "./event-log.ts";
 import { LogDamageError } from "./file-damage.ts";
 import { createLogIndex } from "./file-index.ts";
+import { freezeIndex, loadIndexSegments } from "./file-index-segments.ts";
+import type { IndexSegment } from "./index-segment.ts";
 import type { LogIndex } from "./file-index.ts";
 import { createLogReader } from "./file-reader.ts";
 import { createFileReads } from "./file-reads.ts";
@@ -76,7 +85,18 @@ export interface FileEventStoreOptions {
   onRepair?: (info: RepairInfo) => void;
   /** Decoded records kept in memory for reads, counted by their size in the file; default `DEFAULT_CACHE_BYTES`. */
   cacheBytes?: number;
+  /**
+   * Records whose index entries stay in memory; once twice as many are, the
+   * oldest are frozen into an index segment on disk (file-index-segments.ts).
+   * Default `DEFAULT_HOT_RECORDS`; `Infinity` never freezes.
+   */
+  hotRecords?: number;
+  /** Told when index segments were found unusable and deleted (the index is rebuilt from the log), or freezing failed. */
+  onIndexProblem?: (reason: string) => void;
 }
+
+/** The default number of records indexed in memory: a few MiB of index. */
+export const DEFAULT_HOT_RECORDS = 100_000;
 
 /** The default read cache: thousands of typical records (a few hundred bytes each). */
 export const DEFAULT_CACHE_BYTES = 4 * 1024 * 1024;
@@ -94,9 +114,12 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
   const now = options.now ?? Date.now;
   await mkdir(options.dir, { recursive: true });
   const lock = await lockDirectory(options.dir);
+  const hotRecords = options.hotRecords ?? DEFAULT_HOT_RECORDS;
+  if (!(hotRecords >= 1)) throw new RangeError(`hotRecords must be a number >= 1, got ${hotRecords}`);
+  const onIndexProblem = options.onIndexProblem ?? (() => {});
   let opened: { handle: FileHandle; index: LogIndex };
   try {
-    opened = await openAndIndex(options.dir, file, fsync, options.onRepair);
+    opened = await openAndIndex(options.dir, file, fsync, options.onRepair, onIndexProblem);
   } catch (error) {
     await lock.release();
     throw error;
@@ -115,9 +138,35 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       hub.deliver();
       // Delivered to every idle subscriber; from now on the cache (or the disk) serves them.
       reader.unpinBefore(visible);
+      freezeWhenDue();
     },
   });
   let closing: Promise<void> | undefined;
+  let freezing: Promise<void> | undefined;
+  let freezingFailed = false;
+
+  /** Freezes the oldest records of the index when twice `hotRecords` are in memory; one freeze at a time, in the background. */
+  function freezeWhenDue(): void {
+    if (freezing || closing || freezingFailed || index.hotRecords() < 2 * hotRecords) return;
+    const first = index.firstHotRecord();
+    const end = first + index.hotRecords();
+    // Only durable, delivered records: nothing pinned, nothing a torn tail could take back.
+    const firstInvisible = visible < index.eventCount() ? index.batchAt(visible) : end;
+    const cut = Math.min(end - hotRecords, firstInvisible);
+    if (cut <= first) return;
+    freezing = freezeIndex(options.dir, index, cut, fsync, () => closing !== undefined)
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        // The index stays whole in memory: nothing is lost, memory just stops shrinking.
+        freezingFailed = true;
+        onIndexProblem(`freezing the index failed; it stays in memory until the store is reopened: ${(error as Error).message}`);
+      })
+      .finally(() => {
+        freezing = undefined;
+      });
+  }
+
+
   const untilQueuedIsDurable = () => writer.enqueue(EMPTY, index.eventCount());
 
   function assertOpen(): void {
@@ -141,7 +190,14 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       const failure = writer.failure();
       if (failure) throw failure;
       assertValidExpected(expected);
-      const last = index.lastRevision(streamId);
+      let last = index.lastRevision(streamId);
+      // Only a segment knows the stream: bring its last revision into memory, then read it again in the same turn,
+      // so that nothing runs from this check to `index.add` (returning it from an async function would let others in).
+      while (last === undefined) {
+        await index.recall(streamId);
+        assertOpen();
+        last = index.lastRevision(streamId);
+      }
       if (!expectationHolds(last, expected)) {
         const retried = await retriedAppend(streamId, events, expected, last);
         if (retried) {
@@ -156,12 +212,12 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
         if (index.eventCount() > visible) await untilQueuedIsDurable();
         throw conflict(streamId, expected, last);
       }
-      if (events.length === 0) return { nextExpectedRevision: last, position: lastPosition(streamId, last) };
+      if (events.length === 0) return { nextExpectedRevision: last, position: await lastPosition(streamId, last) };
       // No await from the check above to `index.add`: of two racing appends, exactly one is queued.
       const batch = { streamId, revision: last + 1, position: index.eventCount(), events: toStoredEvents(events, now()) };
       const { line, readBack } = encodeRecord(batch);
       const batchNumber = index.add(streamId, batch.revision, batch.position, events.length, line.length);
-      reader.pin(batchNumber, toRecordedEvents(readBack));
+      reader.pin(batchNumber, toRecordedEvents(readBack), line.length);
       await writer.enqueue(line, index.eventCount());
       return { nextExpectedRevision: batch.revision + events.length - 1, position: batch.position + events.length - 1 };
     },
@@ -180,8 +236,10 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     close() {
       closing ??= (async () => {
         await writer.flush();
+        await freezing;
         hub.closeAll();
         try {
+          await Promise.all(index.segments().map((segment) => segment.close()));
           await handle.close();
         } finally {
           await lock.release();
@@ -191,10 +249,10 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     },
   };
 
-  function lastPosition(streamId: string, last: number): number {
+  async function lastPosition(streamId: string, last: number): Promise<number> {
     if (last < 0) return -1;
-    const [batchNumber] = index.streamBatches(streamId, last, last);
-    const batch = index.batch(batchNumber ?? -1);
+    const [batch] = await index.streamBatches(streamId, last, last);
+    if (!batch) throw new Error(`${file}: the index has no record of revision ${last} of stream "${streamId}"`);
     return batch.position + (last - batch.revision);
   }
 }
@@ -209,20 +267,27 @@ async function openAndIndex(
   file: string,
   fsync: boolean,
   onRepair: FileEventStoreOptions["onRepair"],
+  onIndexProblem: (reason: string) => void,
 ): Promise<{ handle: FileHandle; index: LogIndex }> {
   const handle = await openLogFile(dir, file, fsync);
+  let segments: IndexSegment[] = [];
   try {
-    const index = createLogIndex();
-    const addToIndex = (batch: EventBatch, length: number) => index.add(batch.streamId, batch.revision, batch.position, batch.events.length, length);
+    // Records the segments describe are not read again: only those after them.
+    segments = await loadIndexSegments(dir, handle, (reason) => onIndexProblem(`index segments deleted, rebuilding the index from the log: ${reason}`));
+    const index = createLogIndex({ segments });
+    const addToIndex = async (batch: EventBatch, length: number) => {
+      if (index.lastRevision(batch.streamId) === undefined) await index.recall(batch.streamId);
+      index.add(batch.streamId, batch.revision, batch.position, batch.events.length, length);
+    };
     // scanLog reports a record the index rejects as damage at that record.
-    const tail = await scanLog(handle, file, (batch, span) => addToIndex(batch, span.length));
+    const tail = await scanLog(handle, file, (batch, span) => addToIndex(batch, span.length), index.endOffset());
     if (tail?.kind === "torn") {
       await handle.truncate(tail.offset);
       if (fsync) await handle.datasync();
       onRepair?.({ offset: tail.offset, droppedBytes: tail.droppedBytes, reason: tail.reason });
     } else if (tail?.kind === "unterminated") {
       try {
-        addToIndex(tail.batch, tail.length);
+        await addToIndex(tail.batch, tail.length);
       } catch (error) {
         throw Object.assign(new LogDamageError(file, tail.offset, `invalid record: ${(error as Error).message}`, dir), { cause: error });
       }
@@ -233,6 +298,7 @@ async function openAndIndex(
     }
     return { handle, index };
   } catch (error) {
+    await Promise.all(segments.map((segment) => segment.close()));
     await handle.close();
     throw error;
   }
