@@ -23,7 +23,7 @@
  * scenario's median round by throughput. Writes bench/results/sink.json.
  *
  *   tsx bench/sink.ts [--workflows N (300)] [--inflight K (50)] [--rounds R (3)] [--warmup W (50)]
- *     [--partitions P (3)] [--no-warmup-round]
+ *     [--partitions P (3)] [--no-warmup-round] [--only kafka|baton]
  *
  * W items run unmeasured before each measured phase; before round 1 an
  * uncounted round 0 of both scenarios (3N items each) warms the broker's JVM
@@ -60,6 +60,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: process.env.BENCH_SINK_WARMUP || "50" },
     "no-warmup-round": { type: "boolean", default: false },
     partitions: { type: "string", default: process.env.BENCH_SINK_PARTITIONS || "3" },
+    only: { type: "string" },
   },
 });
 for (const key of ["workflows", "inflight", "rounds", "warmup", "partitions"] as const) {
@@ -84,7 +85,13 @@ const WORKFLOW_NAME = "email_validation";
 const SINK = "conductor:email_validation_completed";
 
 type Scenario = "kafka" | "baton";
-const SCENARIOS: Scenario[] = ["kafka", "baton"];
+const ALL_SCENARIOS: Scenario[] = ["kafka", "baton"];
+if (values.only !== undefined && !ALL_SCENARIOS.includes(values.only as Scenario)) {
+  console.error(`bench/sink: --only must be one of ${ALL_SCENARIOS.join(", ")}, got '${values.only}'`);
+  process.exit(2);
+}
+/** `--only baton` runs Baton alone (no floor, no ratio), e.g. under --cpu-prof. */
+const SCENARIOS: Scenario[] = values.only ? [values.only as Scenario] : ALL_SCENARIOS;
 const LABEL: Record<Scenario, string> = { kafka: "kafka round trip (floor)", baton: "baton sink (file, fsync)" };
 
 /** Where a Baton workflow's time goes (wall clock, ms). */
