@@ -23,7 +23,7 @@
  * scenario's median round by throughput. Writes bench/results/sink.json.
  *
  *   tsx bench/sink.ts [--workflows N (300)] [--inflight K (50)] [--rounds R (3)] [--warmup W (50)]
- *     [--partitions P (3)] [--no-warmup-round]
+ *     [--partitions P (3)] [--no-warmup-round] [--only kafka|baton]
  *
  * W items run unmeasured before each measured phase; before round 1 an
  * uncounted round 0 of both scenarios (3N items each) warms the broker's JVM
@@ -60,6 +60,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: process.env.BENCH_SINK_WARMUP || "50" },
     "no-warmup-round": { type: "boolean", default: false },
     partitions: { type: "string", default: process.env.BENCH_SINK_PARTITIONS || "3" },
+    only: { type: "string" },
   },
 });
 for (const key of ["workflows", "inflight", "rounds", "warmup", "partitions"] as const) {
@@ -84,16 +85,26 @@ const WORKFLOW_NAME = "email_validation";
 const SINK = "conductor:email_validation_completed";
 
 type Scenario = "kafka" | "baton";
-const SCENARIOS: Scenario[] = ["kafka", "baton"];
+const ALL_SCENARIOS: Scenario[] = ["kafka", "baton"];
+if (values.only !== undefined && !ALL_SCENARIOS.includes(values.only as Scenario)) {
+  console.error(`bench/sink: --only must be one of ${ALL_SCENARIOS.join(", ")}, got '${values.only}'`);
+  process.exit(2);
+}
+/** `--only baton` runs Baton alone (no floor, no ratio), e.g. under --cpu-prof. */
+const SCENARIOS: Scenario[] = values.only ? [values.only as Scenario] : ALL_SCENARIOS;
 const LABEL: Record<Scenario, string> = { kafka: "kafka round trip (floor)", baton: "baton sink (file, fsync)" };
 
 /** Where a Baton workflow's time goes (wall clock, ms). */
 interface Phases {
   /** POST /api/workflow sent -> workflow started (HTTP, validation, append). */
   started: number;
-  /** Workflow started -> KAFKA_PUBLISH completed (scheduled, run, request acknowledged by the broker, appended). */
+  /** Workflow started -> KAFKA_PUBLISH claimed by the reactor (start appended, reaction run, claim decided). */
+  requestClaimed: number;
+  /** KAFKA_PUBLISH claimed -> completed (claim appended, request acknowledged by the broker, completion decided). */
   requestPublished: number;
-  /** KAFKA_PUBLISH completed -> EVENT completed (EVENT publish, service round trip, router match, append). */
+  /** KAFKA_PUBLISH completed -> EVENT claimed (completion appended, reaction run, claim decided). */
+  eventClaimed: number;
+  /** EVENT claimed -> EVENT completed (claim appended, EVENT publish, output recorded, service round trip, router match). */
   replyApplied: number;
   /** EVENT completed -> workflow COMPLETED. */
   workflowCompleted: number;
@@ -387,14 +398,16 @@ async function runBaton(admin: Admin, brokers: string, round: number, count: num
       const event = workflow.tasks.find((t) => t.referenceTaskName === "await_validation_ref");
       if (phases && publish && event) {
         phases.started.push(workflow.startTime - sent);
-        phases.requestPublished.push(publish.endTime - workflow.startTime);
-        phases.replyApplied.push(event.endTime - publish.endTime);
+        phases.requestClaimed.push(publish.startTime - workflow.startTime);
+        phases.requestPublished.push(publish.endTime - publish.startTime);
+        phases.eventClaimed.push(event.startTime - publish.endTime);
+        phases.replyApplied.push(event.endTime - event.startTime);
         phases.workflowCompleted.push(workflow.endTime - event.endTime);
         phases.observed.push(seen - workflow.endTime);
       }
     };
     await drive(WARMUP, INFLIGHT, one);
-    phases = { started: [], requestPublished: [], replyApplied: [], workflowCompleted: [], observed: [] };
+    phases = { started: [], requestClaimed: [], requestPublished: [], eventClaimed: [], replyApplied: [], workflowCompleted: [], observed: [] };
     const measured = await drive(count, INFLIGHT, one);
     const phaseMedians = Object.fromEntries(Object.entries(phases).map(([name, list]) => [name, percentile(list, 50)])) as unknown as Phases;
     const serviceStats = await service.stop();
@@ -522,8 +535,8 @@ async function main(): Promise<void> {
   if (baton?.phasesMs) {
     const p = baton.phasesMs;
     console.log(
-      `(baton, median ms per step: POST -> started ${fmt(p.started, 0)}, -> request published ${fmt(p.requestPublished, 0)}, ` +
-        `-> reply applied ${fmt(p.replyApplied, 0)}, -> COMPLETED ${fmt(p.workflowCompleted, 0)}, -> observed ${fmt(p.observed, 0)}; ` +
+      `(baton, median ms per step: POST -> started ${fmt(p.started, 0)}, -> request claimed ${fmt(p.requestClaimed, 0)}, ` +
+        `-> request published ${fmt(p.requestPublished, 0)}, -> EVENT claimed ${fmt(p.eventClaimed, 0)}, -> reply applied ${fmt(p.replyApplied, 0)}, -> COMPLETED ${fmt(p.workflowCompleted, 0)}, -> observed ${fmt(p.observed, 0)}; ` +
         `router held ${String(baton.router?.held ?? "-")} of ${String(baton.router?.completed ?? "-")} replies until their EVENT waited)`,
     );
   }

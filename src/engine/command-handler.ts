@@ -105,14 +105,7 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
     /** Checks the state before deciding (e.g. "the workflow exists"), with the caller's own error. */
     precondition?: (state: State) => void,
   ): Promise<CommandOutcome<State, Event, Reaction>> {
-    // Entries of one stream are only ever written by `handle` with that stream's decider.
-    let folded = cache.get(streamId) as { state: State; revision: number } | undefined;
-    // Another writer got further than the cache (the read models saw it): fold the stream again.
-    if (folded && (knownRevision?.(streamId) ?? -1) > folded.revision) folded = undefined;
-    if (!folded) {
-      folded = await load(decider, streamId);
-      cache.set(streamId, folded);
-    }
+    let folded = await current(decider, streamId);
     const answers = new Map<string, Evaluation<unknown>>();
     for (let attempt = 1; ; attempt++) {
       precondition?.(folded.state);
@@ -142,6 +135,18 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
         folded = await reload(decider, streamId);
       }
     }
+  }
+
+  /** The stream's state as the next command would decide on it: the cached one, or folded from the store. */
+  async function current<State, Event extends DomainEvent>(
+    decider: Decider<State, never, Event, never, unknown>,
+    streamId: string,
+  ): Promise<{ state: State; revision: number }> {
+    // Entries of one stream are only ever written by `handle` with that stream's decider.
+    const cached = cache.get(streamId) as { state: State; revision: number } | undefined;
+    // Another writer got further than the cache (the read models saw it): fold the stream again.
+    if (cached && (knownRevision?.(streamId) ?? -1) <= cached.revision) return cached;
+    return reload(decider, streamId);
   }
 
   async function reload<State, Event extends DomainEvent>(decider: Decider<State, never, Event, never, unknown>, streamId: string) {
@@ -187,7 +192,7 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
     if (folded && folded.revision < revision) cache.delete(streamId);
   }
 
-  return Object.assign(handle, { observed });
+  return Object.assign(handle, { observed, current });
 }
 
 export type CommandHandler = ReturnType<typeof createCommandHandler>;

@@ -46,6 +46,11 @@ export interface EngineCore {
    * passed. Reactions to other processes' decisions follow the read side.
    */
   reactedLocally(workflowId: string, revision: number): boolean;
+  /**
+   * The workflow as its next command would see it (the write side's state, not
+   * the read models'), read under its lock; undefined when there is none.
+   */
+  writeSideWorkflow(workflowId: string): Promise<WorkflowState | undefined>;
   /** Runs `work` one at a time per key in this process. */
   withLock<T>(key: string, work: () => Promise<T>): Promise<T>;
   /** Runs `command` on `streamId` under the lock `lockKey`; waits for the read side after releasing the lock. */
@@ -136,6 +141,10 @@ export function createEngineCore(deps: EngineCoreDeps): EngineCore {
       return revision <= through;
     },
     withLock,
+    async writeSideWorkflow(workflowId) {
+      const { state } = await withLock(workflowId, () => deps.handle.current(workflowCategory.decider, workflowCategory.streamOf(workflowId)));
+      return state.exists ? state : undefined;
+    },
     runCommand,
     runWorkflowCommand: async (workflowId, command, source, options) => (await handleWorkflowCommand(workflowId, command, source, options)).state,
     handleWorkflowCommand,

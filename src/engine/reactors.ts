@@ -1,14 +1,15 @@
 import type { StartWorkflowRequest } from "../domain/definitions/requests.ts";
 import type { WorkflowTask } from "../domain/definitions/workflow-def.ts";
 import { type EventSinkPolicy, eventWaitsForReply } from "../domain/tasks/event.ts";
-import { isReactorType, REACTOR_TASK_TYPES } from "../domain/definitions/task-types.ts";
+import { claimsWithOutcome, isReactorType, REACTOR_TASK_TYPES } from "../domain/definitions/task-types.ts";
 import { ConflictError, IllegalStateError, NotFoundError } from "../domain/errors.ts";
 import type { EventSource } from "../domain/ports.ts";
 import { systemQueueName } from "../domain/streams.ts";
 import { workflowTaskOf } from "../domain/workflow/definition-lookup.ts";
 import { failureWorkflowInput } from "../domain/workflow/failure-workflow.ts";
 import type { WorkflowReaction } from "../domain/workflow/reactions.ts";
-import { isDecisionDeferred, type WorkflowState } from "../domain/workflow/state.ts";
+import type { SystemTaskReport } from "../domain/workflow/commands.ts";
+import { isDecisionDeferred, isPollable, type WorkflowState } from "../domain/workflow/state.ts";
 import { isTaskTerminal, isWorkflowTerminal } from "../domain/workflow/status.ts";
 import { toWorkflowJson } from "../projections/conductor-json.ts";
 import { nextVisibleAt, pollableEntries } from "../projections/read-models.ts";
@@ -80,11 +81,26 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     });
   }
 
-  /** Claims a ready system task for the reactor and runs it; a task someone else claimed is left alone. */
+  /**
+   * Claims a ready system task for the reactor and runs it; a task someone else
+   * claimed is left alone. A type whose claim comes with its outcome
+   * (ReactorClaim `with-outcome`: the publishes) is run when the write side
+   * still has it ready, and its start is appended with the outcome.
+   */
   async function claimAndRun(workflowId: string, taskId: string): Promise<void> {
     if (running.has(taskId) || core.isClosed()) return;
     running.add(taskId);
     try {
+      // `running` keeps this process's drain away until the report is appended; the
+      // write side (not the read models, which may lag) says whether it is still ready.
+      const current = await core.writeSideWorkflow(workflowId);
+      const task = current?.tasks.find((t) => t.taskId === taskId);
+      const type = current && task ? workflowTaskOf(current, task)?.type : undefined;
+      if (current && task && type !== undefined && claimsWithOutcome(type)) {
+        const startedAt = core.clock();
+        if (!isWorkflowTerminal(current.status) && isPollable(task, startedAt)) await runSystemTask(current, taskId, startedAt);
+        return;
+      }
       let claimed: WorkflowState;
       try {
         claimed = await core.runWorkflowCommand(workflowId, { type: "PollTask", taskId, workerId: SYSTEM_WORKER }, { kind: "worker", detail: SYSTEM_WORKER }, { awaitRead: false });
@@ -124,8 +140,12 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     })());
   }
 
-  /** Runs one claimed (IN_PROGRESS) system task of `workflow` and records its outcome. */
-  async function runSystemTask(workflow: WorkflowState, taskId: string): Promise<void> {
+  /**
+   * Runs one system task of `workflow` and records its outcome: a claimed
+   * (IN_PROGRESS) one, or, with `startedAt`, one still ready whose start is
+   * recorded with the outcome.
+   */
+  async function runSystemTask(workflow: WorkflowState, taskId: string, startedAt?: number): Promise<void> {
     const workflowId = workflow.workflowId;
     const task = workflow.tasks.find((t) => t.taskId === taskId);
     const wt = task ? workflowTaskOf(workflow, task) : undefined;
@@ -143,9 +163,16 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
     }
     const source: EventSource = { kind: "system", detail: `${wt.type} executor` };
     const quiet = { awaitRead: false };
+    const report = (command: SystemTaskReport) =>
+      core.runWorkflowCommand(
+        workflowId,
+        startedAt === undefined ? command : { type: "ReportSystemTask", taskId, workerId: SYSTEM_WORKER, startedAt, report: command },
+        source,
+        quiet,
+      );
     try {
       if (outcome.kind === "wait") {
-        const recorded = await core.runWorkflowCommand(workflowId, { type: "RecordTaskOutput", taskId, outputData: outcome.outputData }, source, quiet);
+        const recorded = await report({ type: "RecordTaskOutput", taskId, outputData: outcome.outputData });
         const child = typeof outcome.outputData.subWorkflowId === "string" ? await core.loadWorkflow(outcome.outputData.subWorkflowId) : undefined;
         if (!child) return;
         const taskNow = recorded.tasks.find((t) => t.taskId === taskId);
@@ -157,24 +184,19 @@ export function createReactors(core: EngineCore, deps: ReactorDeps) {
         }
         return;
       }
-      await core.runWorkflowCommand(
-        workflowId,
-        {
-          type: "UpdateTask",
-          result: {
-            workflowInstanceId: workflowId,
-            taskId,
-            status: outcome.kind === "complete" ? "COMPLETED" : outcome.terminal ? "FAILED_WITH_TERMINAL_ERROR" : "FAILED",
-            outputData: outcome.outputData,
-            reasonForIncompletion: outcome.kind === "fail" ? outcome.reason : undefined,
-            callbackAfterSeconds: 0,
-            logs: [],
-            workerId: SYSTEM_WORKER,
-          },
+      await report({
+        type: "UpdateTask",
+        result: {
+          workflowInstanceId: workflowId,
+          taskId,
+          status: outcome.kind === "complete" ? "COMPLETED" : outcome.terminal ? "FAILED_WITH_TERMINAL_ERROR" : "FAILED",
+          outputData: outcome.outputData,
+          reasonForIncompletion: outcome.kind === "fail" ? outcome.reason : undefined,
+          callbackAfterSeconds: 0,
+          logs: [],
+          workerId: SYSTEM_WORKER,
         },
-        source,
-        quiet,
-      );
+      });
     } catch (error) {
       if (!(error instanceof NotFoundError)) logger.error("recording a system task outcome failed", { workflowId, taskId, error: String(error) });
     }

@@ -11,6 +11,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { WorkflowTask } from "../../src/domain/definitions/workflow-def.ts";
+import type { WorkflowCommand } from "../../src/domain/workflow/commands.ts";
 import { NotFoundError } from "../../src/domain/errors.ts";
 import { isPollable } from "../../src/domain/workflow/state.ts";
 import {
@@ -264,5 +265,63 @@ describe("SUB_WORKFLOW concluded by the child's end", () => {
     s.run({ type: "TerminateWorkflow", reason: "customer cancelled" });
     expect(s.task("child")).toMatchObject({ status: "CANCELED", outputData: { subWorkflowId: "child-1" } });
     expect(s.state).toMatchObject({ status: "TERMINATED", reasonForIncompletion: "customer cancelled" });
+  });
+});
+
+describe("a publish reported with its start (ReportSystemTask: the claim comes with the outcome)", () => {
+  /** The reactor published `ref` at `startedAt` and reports the start and the outcome together. */
+  const reportRun = (s: Scenario, ref: string, startedAt: number, report: Extract<WorkflowCommand, { type: "ReportSystemTask" }>["report"]) =>
+    s.run({ type: "ReportSystemTask", taskId: s.task(ref).taskId, workerId: SYSTEM_WORKER, startedAt, report });
+  const completion = (s: Scenario, ref: string): Extract<WorkflowCommand, { type: "ReportSystemTask" }>["report"] =>
+    taskResult(s.task(ref).taskId, "COMPLETED", { workerId: SYSTEM_WORKER }) as Extract<WorkflowCommand, { type: "UpdateTask" }>;
+
+  it("starts a SCHEDULED KAFKA_PUBLISH at the time the reactor began and completes it, in one decision", () => {
+    const s = run([kafka, simpleTask("after")], { sku: "A-1" });
+    const taskId = s.task("publish").taskId;
+    const events = reportRun(s.at(2), "publish", at(1), completion(s, "publish"));
+    expect(events.map((e) => e.type)).toEqual(["TaskStarted", "TaskCompleted", "TaskScheduled"]);
+    expect(events[0]).toEqual({ type: "TaskStarted", data: { taskId, workerId: SYSTEM_WORKER, time: at(1) } });
+    expect(s.task("publish")).toMatchObject({ status: "COMPLETED", workerId: SYSTEM_WORKER, startTime: at(1), endTime: at(2), pollCount: 1 });
+    expect(s.task("after").status).toBe("SCHEDULED");
+  });
+
+  it("starts a SCHEDULED EVENT and records what it published; the task keeps waiting for its reply", () => {
+    const waiting = systemTask("EVENT", "notify", { sink: "conductor:order_events", asyncComplete: true });
+    const s = run([waiting, simpleTask("after")]);
+    const events = reportRun(s.at(1), "notify", at(1), { type: "RecordTaskOutput", taskId: s.task("notify").taskId, outputData: { sink: "conductor:order_events" } });
+    expect(events.map((e) => e.type)).toEqual(["TaskStarted", "TaskOutputUpdated"]);
+    expect(s.task("notify")).toMatchObject({ status: "IN_PROGRESS", workerId: SYSTEM_WORKER, outputData: { sink: "conductor:order_events" } });
+    expect(s.find("after")).toBeUndefined();
+  });
+
+  it("changes nothing for a task that ended meanwhile (the workflow was terminated while the message went out)", () => {
+    const s = run([kafka, simpleTask("after")]);
+    s.run({ type: "TerminateWorkflow", reason: "customer cancelled" });
+    const before = s.history.length;
+    expect(reportRun(s.at(1), "publish", at(1), completion(s, "publish"))).toEqual([]);
+    expect(s.history).toHaveLength(before);
+    expect(s.task("publish").status).toBe("CANCELED");
+  });
+
+  it("changes nothing for a task another worker claimed meanwhile", () => {
+    const s = run([kafka, simpleTask("after")]);
+    s.run(poll(s.task("publish").taskId, "someone-else"));
+    expect(reportRun(s.at(1), "publish", at(1), completion(s, "publish"))).toEqual([]);
+    expect(s.task("publish")).toMatchObject({ status: "IN_PROGRESS", workerId: "someone-else" });
+  });
+
+  it("does not start a task not visible yet at the reported start (a retry delay)", () => {
+    const s = run([kafka, simpleTask("after")]);
+    const visibleAt = s.task("publish").visibleAt;
+    expect(reportRun(s.at(0), "publish", visibleAt - 1, completion(s, "publish"))).toEqual([]);
+    expect(s.task("publish").status).toBe("SCHEDULED");
+  });
+
+  it("reports only the outcome for a task this worker had claimed already (a run recovered after a restart)", () => {
+    const s = run([kafka, simpleTask("after")]);
+    claim(s.at(1), "publish");
+    const events = reportRun(s.at(2), "publish", at(2), completion(s, "publish"));
+    expect(events.map((e) => e.type)).toEqual(["TaskCompleted", "TaskScheduled"]);
+    expect(s.task("publish")).toMatchObject({ status: "COMPLETED", startTime: at(1), pollCount: 1 });
   });
 });

@@ -19,6 +19,11 @@ export type SupportedTaskType = TaskType;
 const runKindOf = (type: string) => taskTypeSpec(type)?.run.kind;
 
 export const isReactorType = (type: string): boolean => runKindOf(type) === "reactor";
+/** Whether a reactor appends the start of a task of `type` together with the effect's outcome (see ReactorClaim). */
+export const claimsWithOutcome = (type: string): boolean => {
+  const run = taskTypeSpec(type)?.run;
+  return run?.kind === "reactor" && run.claim === "with-outcome";
+};
 export const isDecidedType = (type: string): boolean => runKindOf(type) === "decided";
 export const isWaitingType = (type: string): boolean => runKindOf(type) === "held";
 export { isTaskType };

@@ -8,7 +8,7 @@ import type { TaskTypeSpec } from "./spec.ts";
  * completion from outside (the sink pattern).
  */
 export const eventTask: TaskTypeSpec = {
-  run: { kind: "reactor" },
+  run: { kind: "reactor", claim: "with-outcome" },
   retry: "taskDef",
   check: (task) => unmet([!!task.sink, "sink", "sink is required"]),
 };

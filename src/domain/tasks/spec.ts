@@ -27,7 +27,19 @@ export type TaskRun =
   | { readonly kind: "worker" }
   | { readonly kind: "decided"; readonly step?: SystemTaskStep }
   | { readonly kind: "held"; readonly step: SystemTaskStep }
-  | { readonly kind: "reactor" };
+  | { readonly kind: "reactor"; readonly claim?: ReactorClaim };
+
+/**
+ * When a reactor's start of a task is stored.
+ * - `before-effect` (the default): the claim (TaskStarted) is appended before the
+ *   effect runs, so the task shows IN_PROGRESS while a long effect (an HTTP call,
+ *   a child's start) is under way, and the effect never runs for a claim refused.
+ * - `with-outcome`: a short effect (a publish) runs first, against the write
+ *   side's state, and its start and outcome are appended together (one append
+ *   instead of two before the workflow moves on). Until then the task stays
+ *   SCHEDULED, so a crash in between runs the effect again (at least once).
+ */
+export type ReactorClaim = "before-effect" | "with-outcome";
 
 /**
  * What happens to a FAILED or TIMED_OUT attempt.

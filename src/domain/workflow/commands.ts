@@ -19,6 +19,12 @@ export type WorkflowCommand =
   | { type: "ResetCallbacks" }
   /** A reactor records what it started (e.g. a sub-workflow id) without ending the task. */
   | { type: "RecordTaskOutput"; taskId: string; outputData: Record<string, unknown> }
+  /**
+   * A reactor that ran its effect before claiming the task (ReactorClaim
+   * `with-outcome`) reports the start, at `startedAt`, and the outcome
+   * (`report`) together: one append.
+   */
+  | { type: "ReportSystemTask"; taskId: string; workerId: string; startedAt: number; report: SystemTaskReport }
   /** A reactor ends a system task with a status a worker cannot send (a child's TIMED_OUT, CANCELED). */
   | { type: "ConcludeTask"; taskId: string; status: "COMPLETED" | "FAILED" | "TIMED_OUT" | "CANCELED"; outputData: Record<string, unknown>; reason?: string }
   | { type: "SetVariables"; variables: Record<string, unknown> }
@@ -27,6 +33,9 @@ export type WorkflowCommand =
   /** Conductor's `DELETE /workflow/{id}/remove` (`archive`: its archiveWorkflow flag, recorded). */
   | { type: "RemoveWorkflow"; archive: boolean }
   | CompleteTaskFromMessage;
+
+/** What a reactor reports of a system task's effect: its outcome, or its output while it waits. */
+export type SystemTaskReport = { type: "UpdateTask"; result: TaskResult } | { type: "RecordTaskOutput"; taskId: string; outputData: Record<string, unknown> };
 
 export interface StartWorkflow {
   type: "StartWorkflow";

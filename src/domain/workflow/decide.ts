@@ -116,6 +116,18 @@ export function decide(command: WorkflowCommand, state: WorkflowState, ctx: Deci
       if (isTaskTerminal(task.status)) return [];
       return [{ type: "TaskOutputUpdated", data: { taskId: task.taskId, outputData: command.outputData, time: ctx.now } }];
     }
+    case "ReportSystemTask": {
+      // Started now unless this worker had claimed it already (a recovered run); a task that
+      // moved on meanwhile (ended, canceled, taken by another worker) keeps its course.
+      const task = requireTask(state, command.taskId);
+      if (isWorkflowTerminal(state.status) || isTaskTerminal(task.status)) return [];
+      const claimedByReporter = task.status === "IN_PROGRESS" && task.workerId === command.workerId;
+      if (!claimedByReporter && !isPollable(task, command.startedAt)) return [];
+      const started: WorkflowEvent[] = claimedByReporter
+        ? []
+        : [{ type: "TaskStarted", data: { taskId: task.taskId, workerId: command.workerId, time: command.startedAt } }];
+      return [...started, ...decide(command.report, foldWorkflow(started, state), ctx)];
+    }
     case "ConcludeTask":
       return concludeTask(state, command, ctx);
     case "SetVariables": {
