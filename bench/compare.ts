@@ -20,9 +20,11 @@
  *
  * Completions are seen by the status observer (bench/completion-observer.ts): one
  * bulk status request per round for at most --observe-batch workflows in flight,
- * rounds every --observe-interval ms, the same code and rate on every server; the
- * observer's own server CPU is measured per variant (a few seconds of rounds over
- * finished workflows, nothing else running) and reported beside the figures.
+ * rounds spaced by 1/20 of the median latency so far (at least --observe-interval
+ * ms apart), so each workflow is asked about as often on a fast server as on a
+ * slow one. Its requests per workflow are in the table, and its server CPU per
+ * request is measured per variant (a few seconds of rounds over finished
+ * workflows, nothing else running).
  *
  * A load step that does not finish within --time-cap seconds is stopped, its
  * leftover workflows terminated, and the table says "timed out" for it.
@@ -31,7 +33,7 @@
  * --scenarios load,fork,loop, --inflight 10,50,200, --rounds N (2),
  * --workflows N (150), --warmup N (20), --fork-workflows N (20), --loop-workflows N (2),
  * --concurrency N per task type (10), --time-cap S per step (240),
- * --observe-interval MS (20), --observe-batch N (20), --quick (1 round, 40
+ * --observe-interval MS (10), --observe-batch N (20), --quick (1 round, 40
  * workflows after 10, in flight 10 and 50, 6 fork and 1 loop workflow, time
  * cap 90 s), --charts DIR (where the SVG charts go besides bench/results;
  * default docs/bench). The defaults are the full run: about 35 minutes for the
@@ -71,7 +73,7 @@ const { values } = parseArgs({
     "loop-workflows": { type: "string" },
     concurrency: { type: "string", default: "10" },
     "time-cap": { type: "string" },
-    "observe-interval": { type: "string", default: "20" },
+    "observe-interval": { type: "string", default: "10" },
     "observe-batch": { type: "string", default: "20" },
     quick: { type: "boolean", default: false },
     charts: { type: "string", default: join(repoDir, "docs", "bench") },
@@ -96,7 +98,7 @@ const settings = {
   loopWorkflows: wholeNumber("loop-workflows", values["loop-workflows"], quick ? 1 : 2),
   concurrency: wholeNumber("concurrency", values.concurrency, 10),
   timeCapSeconds: wholeNumber("time-cap", values["time-cap"], quick ? 90 : 240),
-  observeIntervalMs: wholeNumber("observe-interval", values["observe-interval"], 20),
+  observeIntervalMs: wholeNumber("observe-interval", values["observe-interval"], 10),
   observeBatch: wholeNumber("observe-batch", values["observe-batch"], 20),
   inflight: (values.inflight ?? (quick ? "10,50" : "10,50,200")).split(",").map((v) => wholeNumber("inflight", v, 0)),
 };
@@ -234,6 +236,7 @@ async function measure(server: RunningServer, workload: Workload, workflows: num
       inflight,
       observer: "status",
       observeIntervalMs: settings.observeIntervalMs,
+      observeLatencyFraction: 1 / 20,
       observeBatch: settings.observeBatch,
       timeCapMs: settings.timeCapSeconds * 1000,
       stallTimeoutMs: 90_000,
@@ -257,7 +260,7 @@ async function measure(server: RunningServer, workload: Workload, workflows: num
  * batch, over finished workflows, for a few seconds; the server tree's CPU per
  * second of that. The same requests on every variant, so the same load offered.
  */
-async function observerCost(server: RunningServer, workflowIds: string[], seconds = 3): Promise<{ requestsPerSecond: number; serverCpuMsPerSecond: number }> {
+async function observerCost(server: RunningServer, workflowIds: string[], seconds = 3): Promise<{ requestsPerSecond: number; serverCpuMsPerRequest: number }> {
   const observer = statusObserver(server.url, settings.observeBatch);
   const cpuStart = treeCpuMs(server.roots);
   const started = performance.now();
@@ -267,7 +270,7 @@ async function observerCost(server: RunningServer, workflowIds: string[], second
     await sleep(Math.max(0, settings.observeIntervalMs - (performance.now() - roundStart)));
   }
   const elapsed = (performance.now() - started) / 1000;
-  return { requestsPerSecond: observer.requests / elapsed, serverCpuMsPerSecond: (treeCpuMs(server.roots) - cpuStart) / elapsed };
+  return { requestsPerSecond: observer.requests / elapsed, serverCpuMsPerRequest: (treeCpuMs(server.roots) - cpuStart) / Math.max(1, observer.requests) };
 }
 
 interface RoundResult {
@@ -282,7 +285,7 @@ interface RoundResult {
   loop?: Measured;
   /** Why a step has no figures ("timed out ...", "failed"), by step name (load@50, fork10, loop100). */
   notes: Record<string, string>;
-  observer?: { requestsPerSecond: number; serverCpuMsPerSecond: number };
+  observer?: { requestsPerSecond: number; serverCpuMsPerRequest: number };
   errors: string[];
 }
 
@@ -310,7 +313,7 @@ async function runVariant(variant: string, round: number): Promise<RoundResult> 
       try {
         const { workflowIds, ...m } = await run();
         if (workflowIds && workflowIds.length > lastIds.length) lastIds = workflowIds;
-        const observed = `observer ${fmt(m.observerRequests / m.wallSeconds, 0)} req/s`;
+        const observed = `observer ${fmt(m.observerRequests / m.wallSeconds, 0)} req/s, ${fmt(m.observerRequests / m.workflows, 2)} per workflow`;
         if (m.failures.length > 0) {
           result.errors.push(`${name}: ${m.failures.slice(0, 3).join("; ")}`);
           if (m.stuck.length > 0) result.errors.push(`${name}: never seen ending: ${JSON.stringify(m.stuck).slice(0, 4000)}`);
@@ -343,7 +346,7 @@ async function runVariant(variant: string, round: number): Promise<RoundResult> 
     if (lastIds.length > 0) {
       try {
         result.observer = await observerCost(server, lastIds);
-        progress(`  ${variant} observer alone: ${fmt(result.observer.requestsPerSecond, 0)} req/s, server cpu ${fmt(result.observer.serverCpuMsPerSecond, 1)} ms/s`);
+        progress(`  ${variant} observer alone: ${fmt(result.observer.requestsPerSecond, 0)} req/s, server cpu ${fmt(result.observer.serverCpuMsPerRequest, 2)} ms per request`);
       } catch (error) {
         result.errors.push(`observer cost: ${describe(error)}`);
       }
@@ -383,6 +386,7 @@ function summaryRows(runs: RoundResult[]): MeasureRow[] {
     rows.push({ measure: `p50 latency, ${inflight} in flight`, unit: "ms", better: "lower", values: per((r) => r.load[key]?.latencyMs.p50), notes: why });
     rows.push({ measure: `p99 latency, ${inflight} in flight`, unit: "ms", better: "lower", target: 0.1, values: per((r) => r.load[key]?.latencyMs.p99), notes: why });
     rows.push({ measure: `server CPU per workflow, ${inflight} in flight`, unit: "ms", better: "lower", values: per((r) => r.load[key]?.serverCpuMsPerWorkflow), notes: why });
+    rows.push({ measure: `observer requests per workflow, ${inflight} in flight`, unit: "req", better: "lower", values: per((r) => (r.load[key] ? r.load[key].observerRequests / r.load[key].workflows : undefined)), notes: why });
   }
   for (const [name, step, pick] of [["FORK_JOIN of 10", "fork10", (r: RoundResult) => r.fork], ["DO_WHILE of 100", "loop100", (r: RoundResult) => r.loop]] as const) {
     if (!scenarios.includes(name.startsWith("FORK") ? "fork" : "loop")) continue;
@@ -391,9 +395,8 @@ function summaryRows(runs: RoundResult[]): MeasureRow[] {
     rows.push({ measure: `${name}: p99 latency`, unit: "ms", better: "lower", values: per((r) => pick(r)?.latencyMs.p99), notes: why });
     rows.push({ measure: `${name}: server CPU per workflow`, unit: "ms", better: "lower", values: per((r) => pick(r)?.serverCpuMsPerWorkflow), notes: why });
   }
-  // The completion observer's own load, the same requests at the same rate on every server.
-  rows.push({ measure: "observer alone: requests per second", unit: "req/s", better: "lower", values: per((r) => r.observer?.requestsPerSecond) });
-  rows.push({ measure: "observer alone: server CPU per second", unit: "ms/s", better: "lower", values: per((r) => r.observer?.serverCpuMsPerSecond) });
+  // What one of the completion observer's requests costs each server (its requests alone, at a fixed rate).
+  rows.push({ measure: "observer alone: server CPU per request", unit: "ms", better: "lower", values: per((r) => r.observer?.serverCpuMsPerRequest) });
   rows.push({ measure: "memory idle", unit: "MiB", better: "lower", values: per((r) => r.idleMemoryMiB) });
   rows.push({ measure: "memory under load (peak)", unit: "MiB", better: "lower", target: 0.25, values: per((r) => r.loadedMemoryMiB) });
   rows.push({ measure: "cold start to healthy", unit: "s", better: "lower", target: 0.05, values: per((r) => r.coldStartSeconds) });

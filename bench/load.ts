@@ -26,6 +26,14 @@ export interface LoadOptions {
   observeIntervalMs: number;
   /** How completions are seen (default search; status works on every server, bench/completion-observer.ts). */
   observer?: ObserverKind;
+  /**
+   * When set, rounds are spaced by this fraction of the median latency seen so far
+   * (never closer than observeIntervalMs, never further than 1 s): each workflow is
+   * then asked about about as often over its life on a fast server as on a slow one,
+   * so the observer's requests per workflow and the delay it adds relative to a
+   * workflow's latency are the same on both sides of a comparison.
+   */
+  observeLatencyFraction?: number;
   /** The status observer asks about at most this many workflows per round (default 20). */
   observeBatch?: number;
   /** Give up on a batch (warm-up or measured) after this long, ms, and say so: a server that cannot keep up. */
@@ -134,9 +142,11 @@ export async function startWorkload(
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const workload = options.workload ?? chainWorkload;
   const { executor, stop } = await startWorkload(options.serverUrl, options.workers, workload);
+  let warmLatencyMs: number | undefined;
   try {
     if (options.warmup > 0) {
       const warm = await runBatch(executor, workload, options, "warmup", options.warmup, 1_000_000);
+      warmLatencyMs = percentile(warm.latencies, 50);
       if (warm.failures.length > 0) return { ...summarize(options, warm), cpuMsPerWorkflow: NaN, eventLoopUtilization: NaN };
     }
     options.onMeasuredStart?.();
@@ -149,7 +159,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const cpu = process.cpuUsage(cpuBefore);
       cpuMs = (cpu.user + cpu.system) / 1000;
       elu = performance.eventLoopUtilization(eluBefore).utilization;
-    });
+    }, warmLatencyMs);
     return { ...summarize(options, measured), cpuMsPerWorkflow: cpuMs / options.workflows, eventLoopUtilization: elu };
   } finally {
     await stop();
@@ -189,6 +199,8 @@ async function runBatch(
   xBase: number,
   /** Called when the timed window closes (before verification), with the ids started. */
   onTimedEnd?: (workflowIds: string[]) => void,
+  /** The median latency of an earlier batch on this server, to pace the observer until this one has its own. */
+  latencyHintMs?: number,
 ): Promise<Batch> {
   const tag = `bench-${phase}-${process.pid}-${Date.now()}`;
   const sentAt = new Map<string, number>(); // id -> when its start request was sent
@@ -277,7 +289,7 @@ async function runBatch(
       failures.push(`${phase}: no workflow completed for ${options.stallTimeoutMs} ms (${seen.size}/${count} done, ${started} started)`);
       break;
     }
-    await sleep(Math.max(0, options.observeIntervalMs - (now - roundStart)));
+    await sleep(Math.max(0, observeInterval(options, latencies, latencyHintMs) - (now - roundStart)));
   }
   if (observeError !== undefined) failures.push(`${phase}: observing completions failed: ${describe(observeError)}`);
   // The starter stops once a failure is recorded (the cap sets timedOut itself).
@@ -296,6 +308,16 @@ async function runBatch(
   // Not timed: every workflow must be COMPLETED with the expected output.
   failures.push(...(await verify(executor, workload, phase, ids)));
   return { latencies, wallMs, ids, failures, observerRequests: observer.requests, observedIds: observer.ids, stuck: [], timedOut: false };
+}
+
+/** The pause between observer round starts: fixed, or a fraction of the median latency of the last 32 workflows. */
+export function observeInterval(options: Pick<LoadOptions, "observeIntervalMs" | "observeLatencyFraction">, latencies: readonly number[], latencyHintMs?: number): number {
+  const fraction = options.observeLatencyFraction;
+  if (fraction === undefined) return options.observeIntervalMs;
+  const recent = latencies.slice(-32);
+  const median = recent.length > 0 ? percentile(recent, 50) : latencyHintMs;
+  if (median === undefined || !Number.isFinite(median)) return options.observeIntervalMs;
+  return Math.min(1000, Math.max(options.observeIntervalMs, median * fraction));
 }
 
 /** A workflow as the server holds it, tasks included (for the report of one that never ended). */
