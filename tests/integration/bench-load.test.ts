@@ -15,20 +15,42 @@ let baton: TestBaton;
 let proxy: Server;
 let proxyUrl: string;
 const searches: string[] = [];
+/**
+ * With `lagIndex` on, the proxy's search accepts endTime but hides the first workflow it sees ended
+ * for 1.5 s, as an index written after a later workflow's row does (Conductor
+ * 3.32.3 on SQLite honours `endTime >`, and on a loaded machine its index rows
+ * land out of order): by the time it shows, its endTime is behind the cursor of
+ * a search observer.
+ */
+let lagIndex = false;
+let lagging: { id: string; until: number } | undefined;
 
 beforeAll(async () => {
   baton = await startBaton();
   const target = new URL(baton.url);
   proxy = createServer((req, res) => {
-    if (req.url?.startsWith("/api/workflow/search") && decodeURIComponent(req.url).includes("endTime")) {
+    if (!lagIndex && req.url?.startsWith("/api/workflow/search") && decodeURIComponent(req.url).includes("endTime")) {
       searches.push(req.url);
       res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ status: 500, message: "Could not apply bind parameter at index 4" }));
       return;
     }
+    const isSearch = lagIndex && req.url?.startsWith("/api/workflow/search");
     const upstream = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+      if (!isSearch) {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+      answer.on("end", () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as { results?: Array<{ workflowId: string; status: string }>; totalHits?: number };
+        const ended = body.results?.find((w) => w.status === "COMPLETED");
+        if (!lagging && ended) lagging = { id: ended.workflowId, until: Date.now() + 1500 };
+        if (lagging && Date.now() < lagging.until) body.results = body.results?.filter((w) => w.workflowId !== lagging!.id);
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+      });
     });
     upstream.on("error", (error) => res.writeHead(502).end(error.message));
     req.pipe(upstream);
@@ -55,6 +77,18 @@ describe("bench/load.ts completion observer", () => {
     // Batches of at most 3 ids: never more ids asked about than 3 per request.
     expect(result.observedIds).toBeLessThanOrEqual(3 * result.observerRequests);
     expect(searches).toEqual([]);
+  }, 60_000);
+
+  it("does not lose a workflow whose end reaches the search index late (3.32.3 at 50 in flight lost one of 30 so)", async () => {
+    lagIndex = true;
+    lagging = undefined;
+    try {
+      const result = await runLoad({ ...base, serverUrl: proxyUrl, warmup: 0, workflows: 30, inflight: 10, stallTimeoutMs: 5000, observer: "status" });
+      expect(result.failures).toEqual([]);
+      expect(result.latencyMs.max).toBeGreaterThan(0);
+    } finally {
+      lagIndex = false;
+    }
   }, 60_000);
 
   it("stops a step at its time cap and reports it as timed out, with the workflow that never ended and the rest terminated", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pickObserved } from "../../bench/completion-observer.ts";
+import { observeInterval } from "../../bench/load.ts";
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`);
 
@@ -42,5 +43,27 @@ describe("pickObserved: which in-flight workflows the status observer asks about
 
   it("rejects a batch that is not a whole number >= 1, naming it", () => {
     expect(() => pickObserved(ids(3), 0, 0)).toThrow(/batch must be a whole number >= 1, got 0/);
+  });
+});
+
+describe("observeInterval: how far apart the load generator's observer rounds start", () => {
+  const options = { observeIntervalMs: 10, observeLatencyFraction: 1 / 20 };
+
+  it("is the fixed interval without a latency fraction", () => {
+    expect(observeInterval({ observeIntervalMs: 7 }, [4000, 5000])).toBe(7);
+  });
+
+  it("is the fixed interval until a latency is known (no samples, no hint)", () => {
+    expect(observeInterval(options, [])).toBe(10);
+  });
+
+  it("follows the earlier batch's median until this one has latencies, then its own recent median", () => {
+    expect(observeInterval(options, [], 2000)).toBe(100);
+    expect(observeInterval(options, [600, 400, 500], 2000)).toBe(25);
+  });
+
+  it("stays between the fixed interval and 1 s", () => {
+    expect(observeInterval(options, [50, 60])).toBe(10);
+    expect(observeInterval(options, [60_000])).toBe(1000);
   });
 });
