@@ -289,7 +289,9 @@ async function runBatch(
       failures.push(`${phase}: no workflow completed for ${options.stallTimeoutMs} ms (${seen.size}/${count} done, ${started} started)`);
       break;
     }
-    await sleep(Math.max(0, observeInterval(options, latencies, latencyHintMs) - (now - roundStart)));
+    const oldest = inFlight.values().next().value;
+    const pause = observeInterval(options, latencies, latencyHintMs, oldest === undefined ? 0 : now - oldest);
+    await sleep(Math.max(0, pause - (now - roundStart)));
   }
   if (observeError !== undefined) failures.push(`${phase}: observing completions failed: ${describe(observeError)}`);
   // The starter stops once a failure is recorded (the cap sets timedOut itself).
@@ -310,13 +312,23 @@ async function runBatch(
   return { latencies, wallMs, ids, failures, observerRequests: observer.requests, observedIds: observer.ids, stuck: [], timedOut: false };
 }
 
-/** The pause between observer round starts: fixed, or a fraction of the median latency of the last 32 workflows. */
-export function observeInterval(options: Pick<LoadOptions, "observeIntervalMs" | "observeLatencyFraction">, latencies: readonly number[], latencyHintMs?: number): number {
+/**
+ * The pause between observer round starts: fixed, or a fraction of the median
+ * latency of the last 32 workflows (before any has ended: of the earlier batch's
+ * median, else of how long the oldest workflow in flight has run, since it will
+ * take at least that long).
+ */
+export function observeInterval(
+  options: Pick<LoadOptions, "observeIntervalMs" | "observeLatencyFraction">,
+  latencies: readonly number[],
+  latencyHintMs?: number,
+  oldestInFlightMs = 0,
+): number {
   const fraction = options.observeLatencyFraction;
   if (fraction === undefined) return options.observeIntervalMs;
   const recent = latencies.slice(-32);
-  const median = recent.length > 0 ? percentile(recent, 50) : latencyHintMs;
-  if (median === undefined || !Number.isFinite(median)) return options.observeIntervalMs;
+  const hint = latencyHintMs !== undefined && Number.isFinite(latencyHintMs) ? latencyHintMs : oldestInFlightMs;
+  const median = recent.length > 0 ? percentile(recent, 50) : hint;
   return Math.min(1000, Math.max(options.observeIntervalMs, median * fraction));
 }
 

@@ -62,6 +62,11 @@ describe("observeInterval: how far apart the load generator's observer rounds st
     expect(observeInterval(options, [600, 400, 500], 2000)).toBe(25);
   });
 
+  it("before any latency is known, follows how long the oldest workflow in flight has run (a 100-iteration loop is not asked about every 10 ms)", () => {
+    expect(observeInterval(options, [], undefined, 0)).toBe(10);
+    expect(observeInterval(options, [], undefined, 8000)).toBe(400);
+  });
+
   it("stays between the fixed interval and 1 s", () => {
     expect(observeInterval(options, [50, 60])).toBe(10);
     expect(observeInterval(options, [60_000])).toBe(1000);
