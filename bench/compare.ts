@@ -286,14 +286,22 @@ interface RoundResult {
   /** Why a step has no figures ("timed out ...", "failed"), by step name (load@50, fork10, loop100). */
   notes: Record<string, string>;
   observer?: { requestsPerSecond: number; serverCpuMsPerRequest: number };
+  /** Up to three workflows per failed step that were never seen ending, as the server returned them. */
+  stuck: Record<string, unknown[]>;
   errors: string[];
 }
 
+/** A workflow that never ended, in one line: id, status and where each of its tasks stands. */
+function describeStuck(workflow: unknown): string {
+  const w = workflow as { workflowId?: string; status?: string; error?: string; tasks?: Array<{ referenceTaskName?: string; status?: string }> };
+  if (w.error) return `${w.workflowId}: ${w.error}`;
+  return `${w.workflowId} ${w.status} [${(w.tasks ?? []).map((t) => `${t.referenceTaskName} ${t.status}`).join(", ")}]`;
+}
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const fmt = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(digits));
 
 async function runVariant(variant: string, round: number): Promise<RoundResult> {
-  const result: RoundResult = { variant, round, load: {}, notes: {}, errors: [] };
+  const result: RoundResult = { variant, round, load: {}, notes: {}, stuck: {}, errors: [] };
   let server: RunningServer;
   try {
     server = variant === "baton" ? await startBaton() : await startConductor(variant);
@@ -316,7 +324,10 @@ async function runVariant(variant: string, round: number): Promise<RoundResult> 
         const observed = `observer ${fmt(m.observerRequests / m.wallSeconds, 0)} req/s, ${fmt(m.observerRequests / m.workflows, 2)} per workflow`;
         if (m.failures.length > 0) {
           result.errors.push(`${name}: ${m.failures.slice(0, 3).join("; ")}`);
-          if (m.stuck.length > 0) result.errors.push(`${name}: never seen ending: ${JSON.stringify(m.stuck).slice(0, 4000)}`);
+          if (m.stuck.length > 0) {
+            result.stuck[name] = m.stuck;
+            result.errors.push(`${name}: never seen ending (full JSON under runs[].stuck): ${m.stuck.map(describeStuck).join("; ")}`);
+          }
           result.notes[name] = m.timedOut ? `timed out (cap ${settings.timeCapSeconds} s)` : "failed";
           progress(`  ${variant} ${name}: ${m.timedOut ? "TIMED OUT" : "FAILED"}: ${m.failures[0]}`);
           return undefined;
