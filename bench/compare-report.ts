@@ -14,6 +14,8 @@ export interface MeasureRow {
   /** Target for Baton / other, where issue 17 sets one: at least (higher) or at most (lower). */
   target?: number;
   values: Record<string, number | undefined>;
+  /** Why a variant has no figure (e.g. "timed out (cap 240 s)"), shown in its cell instead of "-". */
+  notes?: Record<string, string>;
 }
 
 export interface ReportInput {
@@ -37,11 +39,12 @@ export function markdownTable(input: ReportInput): string {
   const header = `| measure | ${input.variants.join(" | ")} |`;
   const rule = `|---|${input.variants.map(() => "---").join("|")}|`;
   const lines = input.rows.map((row) => {
-    const cells = [row.values[baton] === undefined ? "-" : `${fmtValue(row.values[baton]!)} ${row.unit}`];
+    const missing = (variant: string) => row.notes?.[variant] ?? "-";
+    const cells = [row.values[baton] === undefined ? missing(baton) : `${fmtValue(row.values[baton]!)} ${row.unit}`];
     for (const other of others) {
       const value = row.values[other];
       const r = ratio(row.values[baton], value);
-      cells.push(value === undefined ? "-" : `${fmtValue(value)} ${row.unit}${r === undefined ? "" : ` (${fmtRatio(r, row.better)})`}`);
+      cells.push(value === undefined ? missing(other) : `${fmtValue(value)} ${row.unit}${r === undefined ? "" : ` (${fmtRatio(r, row.better)})`}`);
     }
     return `| ${row.measure} | ${cells.join(" | ")} |`;
   });

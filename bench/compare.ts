@@ -18,12 +18,26 @@
  *   fork, loop   a FORK_JOIN of 10 branches, a 100-iteration DO_WHILE (bench/compare-workloads.ts)
  * The summary takes each figure's median over the rounds; every run is in the JSON.
  *
+ * Completions are seen by the status observer (bench/completion-observer.ts): one
+ * bulk status request per round for at most --observe-batch workflows in flight,
+ * rounds spaced by 1/20 of the median latency so far (at least --observe-interval
+ * ms apart), so each workflow is asked about as often on a fast server as on a
+ * slow one. Its requests per workflow are in the table, and its server CPU per
+ * request is measured per variant (a few seconds of rounds over finished
+ * workflows, nothing else running).
+ *
+ * A load step that does not finish within --time-cap seconds is stopped, its
+ * leftover workflows terminated, and the table says "timed out" for it.
+ *
  * Options: --variants LIST (default: baton and the four Conductor variants),
- * --scenarios load,fork,loop, --inflight 10,50,200, --rounds N (3),
- * --workflows N (300), --warmup N (30), --fork-workflows N (30), --loop-workflows N (4),
- * --concurrency N per task type (10), --quick (1 round, 60 workflows after 10,
- * in flight 10 and 50, 10 fork and 2 loop workflows), --charts DIR (where the SVG
- * charts go besides bench/results; default docs/bench).
+ * --scenarios load,fork,loop, --inflight 10,50,200, --rounds N (2),
+ * --workflows N (150), --warmup N (20), --fork-workflows N (20), --loop-workflows N (2),
+ * --concurrency N per task type (10), --time-cap S per step (240),
+ * --observe-interval MS (10), --observe-batch N (20), --quick (1 round, 40
+ * workflows after 10, in flight 10 and 50, 6 fork and 1 loop workflow, time
+ * cap 90 s), --charts DIR (where the SVG charts go besides bench/results;
+ * default docs/bench). The defaults are the full run: about 35 minutes for the
+ * five variants on a quiet 2-core machine.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -35,6 +49,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "../tests/support/process.ts";
 import { forkWorkload, loopWorkload } from "./compare-workloads.ts";
 import { type MeasureRow, markdownTable, missedTargets, svgBarChart } from "./compare-report.ts";
+import { statusObserver } from "./completion-observer.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import { describeMachine } from "./machine.ts";
 import { treeCpuMs, treeMemoryMiB } from "./process-tree.ts";
@@ -57,6 +72,9 @@ const { values } = parseArgs({
     "fork-workflows": { type: "string" },
     "loop-workflows": { type: "string" },
     concurrency: { type: "string", default: "10" },
+    "time-cap": { type: "string" },
+    "observe-interval": { type: "string", default: "10" },
+    "observe-batch": { type: "string", default: "20" },
     quick: { type: "boolean", default: false },
     charts: { type: "string", default: join(repoDir, "docs", "bench") },
   },
@@ -73,12 +91,15 @@ function wholeNumber(name: string, raw: string | undefined, fallback: number, mi
 }
 const quick = values.quick;
 const settings = {
-  rounds: wholeNumber("rounds", values.rounds, quick ? 1 : 3),
-  workflows: wholeNumber("workflows", values.workflows, quick ? 60 : 300),
-  warmup: wholeNumber("warmup", values.warmup, quick ? 10 : 30, 0),
-  forkWorkflows: wholeNumber("fork-workflows", values["fork-workflows"], quick ? 10 : 30),
-  loopWorkflows: wholeNumber("loop-workflows", values["loop-workflows"], quick ? 2 : 4),
+  rounds: wholeNumber("rounds", values.rounds, quick ? 1 : 2),
+  workflows: wholeNumber("workflows", values.workflows, quick ? 40 : 150),
+  warmup: wholeNumber("warmup", values.warmup, quick ? 10 : 20, 0),
+  forkWorkflows: wholeNumber("fork-workflows", values["fork-workflows"], quick ? 6 : 20),
+  loopWorkflows: wholeNumber("loop-workflows", values["loop-workflows"], quick ? 1 : 2),
   concurrency: wholeNumber("concurrency", values.concurrency, 10),
+  timeCapSeconds: wholeNumber("time-cap", values["time-cap"], quick ? 90 : 240),
+  observeIntervalMs: wholeNumber("observe-interval", values["observe-interval"], 10),
+  observeBatch: wholeNumber("observe-batch", values["observe-batch"], 20),
   inflight: (values.inflight ?? (quick ? "10,50" : "10,50,200")).split(",").map((v) => wholeNumber("inflight", v, 0)),
 };
 const variants = values.variants.split(",").map((v) => v.trim());
@@ -190,12 +211,22 @@ async function startConductor(variant: string): Promise<RunningServer> {
 interface Measured extends LoadResult {
   serverCpuMsPerWorkflow: number;
   peakMemoryMiB: number;
+  /** The measured workflows' ids (kept out of the JSON: only the observer's calibration uses them). */
+  workflowIds?: string[];
+}
+
+const runStarted = performance.now();
+/** Progress lines carry the run's elapsed time, so a long run can be followed. */
+function progress(line: string): void {
+  const s = Math.round((performance.now() - runStarted) / 1000);
+  console.log(`[${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}] ${line}`);
 }
 
 async function measure(server: RunningServer, workload: Workload, workflows: number, warmup: number, inflight: number): Promise<Measured> {
   let cpuStart = 0;
   let cpuEnd = 0;
   let peak = 0;
+  let workflowIds: string[] = [];
   const sampler = setInterval(() => (peak = Math.max(peak, treeMemoryMiB(server.roots))), 500);
   try {
     const result = await runLoad({
@@ -203,18 +234,43 @@ async function measure(server: RunningServer, workload: Workload, workflows: num
       workflows,
       warmup,
       inflight,
-      observeIntervalMs: 2,
+      observer: "status",
+      observeIntervalMs: settings.observeIntervalMs,
+      observeLatencyFraction: 1 / 20,
+      observeBatch: settings.observeBatch,
+      timeCapMs: settings.timeCapSeconds * 1000,
       stallTimeoutMs: 90_000,
       workers: { concurrency: settings.concurrency, pollInterval: 1 },
       workload,
       onMeasuredStart: () => (cpuStart = treeCpuMs(server.roots)),
-      onMeasuredEnd: () => (cpuEnd = treeCpuMs(server.roots)),
+      onMeasuredEnd: (ids) => {
+        cpuEnd = treeCpuMs(server.roots);
+        workflowIds = ids;
+      },
     });
     peak = Math.max(peak, treeMemoryMiB(server.roots));
-    return { ...result, serverCpuMsPerWorkflow: (cpuEnd - cpuStart) / workflows, peakMemoryMiB: peak };
+    return { ...result, serverCpuMsPerWorkflow: (cpuEnd - cpuStart) / workflows, peakMemoryMiB: peak, workflowIds };
   } finally {
     clearInterval(sampler);
   }
+}
+
+/**
+ * The observer's own cost on a server: its rounds alone, at the run's interval and
+ * batch, over finished workflows, for a few seconds; the server tree's CPU per
+ * second of that. The same requests on every variant, so the same load offered.
+ */
+async function observerCost(server: RunningServer, workflowIds: string[], seconds = 3): Promise<{ requestsPerSecond: number; serverCpuMsPerRequest: number }> {
+  const observer = statusObserver(server.url, settings.observeBatch);
+  const cpuStart = treeCpuMs(server.roots);
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    const roundStart = performance.now();
+    await observer.round(workflowIds);
+    await sleep(Math.max(0, settings.observeIntervalMs - (performance.now() - roundStart)));
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  return { requestsPerSecond: observer.requests / elapsed, serverCpuMsPerRequest: (treeCpuMs(server.roots) - cpuStart) / Math.max(1, observer.requests) };
 }
 
 interface RoundResult {
@@ -227,39 +283,64 @@ interface RoundResult {
   load: Record<string, Measured>;
   fork?: Measured;
   loop?: Measured;
+  /** Why a step has no figures ("timed out ...", "failed"), by step name (load@50, fork10, loop100). */
+  notes: Record<string, string>;
+  observer?: { requestsPerSecond: number; serverCpuMsPerRequest: number };
+  /** Up to three workflows per failed step that were never seen ending, as the server returned them. */
+  stuck: Record<string, unknown[]>;
   errors: string[];
 }
 
+/** A workflow that never ended, in one line: id, status and where each of its tasks stands. */
+function describeStuck(workflow: unknown): string {
+  const w = workflow as { workflowId?: string; status?: string; error?: string; tasks?: Array<{ referenceTaskName?: string; status?: string }> };
+  if (w.error) return `${w.workflowId}: ${w.error}`;
+  return `${w.workflowId} ${w.status} [${(w.tasks ?? []).map((t) => `${t.referenceTaskName} ${t.status}`).join(", ")}]`;
+}
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const fmt = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(digits));
 
 async function runVariant(variant: string, round: number): Promise<RoundResult> {
-  const result: RoundResult = { variant, round, load: {}, errors: [] };
+  const result: RoundResult = { variant, round, load: {}, notes: {}, stuck: {}, errors: [] };
   let server: RunningServer;
   try {
     server = variant === "baton" ? await startBaton() : await startConductor(variant);
   } catch (error) {
     result.errors.push(`start: ${describe(error)}`);
+    progress(`  ${variant}: did not start (${describe(error).split("\n")[0]})`);
     return result;
   }
   result.version = server.version;
   result.coldStartSeconds = server.coldStartSeconds;
-  console.log(`  ${variant}: healthy after ${fmt(server.coldStartSeconds, 2)} s`);
+  progress(`  ${variant}: healthy after ${fmt(server.coldStartSeconds, 2)} s`);
   try {
     await sleep(2000);
     result.idleMemoryMiB = treeMemoryMiB(server.roots);
+    let lastIds: string[] = [];
     const step = async (name: string, run: () => Promise<Measured>): Promise<Measured | undefined> => {
       try {
-        const m = await run();
-        if (m.failures.length > 0) result.errors.push(`${name}: ${m.failures.slice(0, 3).join("; ")}`);
-        console.log(
+        const { workflowIds, ...m } = await run();
+        if (workflowIds && workflowIds.length > lastIds.length) lastIds = workflowIds;
+        const observed = `observer ${fmt(m.observerRequests / m.wallSeconds, 0)} req/s, ${fmt(m.observerRequests / m.workflows, 2)} per workflow`;
+        if (m.failures.length > 0) {
+          result.errors.push(`${name}: ${m.failures.slice(0, 3).join("; ")}`);
+          if (m.stuck.length > 0) {
+            result.stuck[name] = m.stuck;
+            result.errors.push(`${name}: never seen ending (full JSON under runs[].stuck): ${m.stuck.map(describeStuck).join("; ")}`);
+          }
+          result.notes[name] = m.timedOut ? `timed out (cap ${settings.timeCapSeconds} s)` : "failed";
+          progress(`  ${variant} ${name}: ${m.timedOut ? "TIMED OUT" : "FAILED"}: ${m.failures[0]}`);
+          return undefined;
+        }
+        progress(
           `  ${variant} ${name}: ${fmt(m.workflowsPerSecond)} wf/s, p50 ${fmt(m.latencyMs.p50, 0)} ms, p99 ${fmt(m.latencyMs.p99, 0)} ms, ` +
-            `server cpu ${fmt(m.serverCpuMsPerWorkflow, 2)} ms/wf, memory ${fmt(m.peakMemoryMiB, 0)} MiB${m.failures.length ? " FAILED" : ""}`,
+            `server cpu ${fmt(m.serverCpuMsPerWorkflow, 2)} ms/wf, memory ${fmt(m.peakMemoryMiB, 0)} MiB, ${observed}`,
         );
-        return m.failures.length > 0 ? undefined : m;
+        return m;
       } catch (error) {
         result.errors.push(`${name}: ${describe(error)}`);
-        console.log(`  ${variant} ${name}: FAILED (${describe(error)})`);
+        result.notes[name] = "failed";
+        progress(`  ${variant} ${name}: FAILED (${describe(error)})`);
         return undefined;
       }
     };
@@ -273,6 +354,14 @@ async function runVariant(variant: string, round: number): Promise<RoundResult> 
     if (scenarios.includes("loop")) result.loop = await step("loop100", () => measure(server, loopWorkload, settings.loopWorkflows, 0, settings.loopWorkflows));
     const peaks = [...Object.values(result.load), result.fork, result.loop].flatMap((m) => (m ? [m.peakMemoryMiB] : []));
     if (peaks.length > 0) result.loadedMemoryMiB = Math.max(...peaks);
+    if (lastIds.length > 0) {
+      try {
+        result.observer = await observerCost(server, lastIds);
+        progress(`  ${variant} observer alone: ${fmt(result.observer.requestsPerSecond, 0)} req/s, server cpu ${fmt(result.observer.serverCpuMsPerRequest, 2)} ms per request`);
+      } catch (error) {
+        result.errors.push(`observer cost: ${describe(error)}`);
+      }
+    }
   } finally {
     await server.stop().catch((error: unknown) => result.errors.push(`stop: ${describe(error)}`));
   }
@@ -297,20 +386,28 @@ function label(variant: string): string {
 function summaryRows(runs: RoundResult[]): MeasureRow[] {
   const per = (pick: (r: RoundResult) => number | undefined) =>
     Object.fromEntries(variants.map((v) => [label(v), median(runs.filter((r) => r.variant === v).map(pick))]));
+  // Where no round of a variant has a figure for a step, the table says why (e.g. "timed out").
+  const notes = (step: string) =>
+    Object.fromEntries(variants.flatMap((v) => runs.filter((r) => r.variant === v).flatMap((r) => (r.notes[step] ? [[label(v), r.notes[step]!]] : [])).slice(0, 1)));
   const rows: MeasureRow[] = [];
   for (const inflight of scenarios.includes("load") ? settings.inflight : []) {
     const key = String(inflight);
-    rows.push({ measure: `throughput, ${inflight} in flight`, unit: "wf/s", better: "higher", target: 10, values: per((r) => r.load[key]?.workflowsPerSecond) });
-    rows.push({ measure: `p50 latency, ${inflight} in flight`, unit: "ms", better: "lower", values: per((r) => r.load[key]?.latencyMs.p50) });
-    rows.push({ measure: `p99 latency, ${inflight} in flight`, unit: "ms", better: "lower", target: 0.1, values: per((r) => r.load[key]?.latencyMs.p99) });
-    rows.push({ measure: `server CPU per workflow, ${inflight} in flight`, unit: "ms", better: "lower", values: per((r) => r.load[key]?.serverCpuMsPerWorkflow) });
+    const why = notes(`load@${inflight}`);
+    rows.push({ measure: `throughput, ${inflight} in flight`, unit: "wf/s", better: "higher", target: 10, values: per((r) => r.load[key]?.workflowsPerSecond), notes: why });
+    rows.push({ measure: `p50 latency, ${inflight} in flight`, unit: "ms", better: "lower", values: per((r) => r.load[key]?.latencyMs.p50), notes: why });
+    rows.push({ measure: `p99 latency, ${inflight} in flight`, unit: "ms", better: "lower", target: 0.1, values: per((r) => r.load[key]?.latencyMs.p99), notes: why });
+    rows.push({ measure: `server CPU per workflow, ${inflight} in flight`, unit: "ms", better: "lower", values: per((r) => r.load[key]?.serverCpuMsPerWorkflow), notes: why });
+    rows.push({ measure: `observer requests per workflow, ${inflight} in flight`, unit: "req", better: "lower", values: per((r) => (r.load[key] ? r.load[key].observerRequests / r.load[key].workflows : undefined)), notes: why });
   }
-  for (const [name, pick] of [["FORK_JOIN of 10", (r: RoundResult) => r.fork], ["DO_WHILE of 100", (r: RoundResult) => r.loop]] as const) {
+  for (const [name, step, pick] of [["FORK_JOIN of 10", "fork10", (r: RoundResult) => r.fork], ["DO_WHILE of 100", "loop100", (r: RoundResult) => r.loop]] as const) {
     if (!scenarios.includes(name.startsWith("FORK") ? "fork" : "loop")) continue;
-    rows.push({ measure: `${name}: throughput`, unit: "wf/s", better: "higher", values: per((r) => pick(r)?.workflowsPerSecond) });
-    rows.push({ measure: `${name}: p99 latency`, unit: "ms", better: "lower", values: per((r) => pick(r)?.latencyMs.p99) });
-    rows.push({ measure: `${name}: server CPU per workflow`, unit: "ms", better: "lower", values: per((r) => pick(r)?.serverCpuMsPerWorkflow) });
+    const why = notes(step);
+    rows.push({ measure: `${name}: throughput`, unit: "wf/s", better: "higher", values: per((r) => pick(r)?.workflowsPerSecond), notes: why });
+    rows.push({ measure: `${name}: p99 latency`, unit: "ms", better: "lower", values: per((r) => pick(r)?.latencyMs.p99), notes: why });
+    rows.push({ measure: `${name}: server CPU per workflow`, unit: "ms", better: "lower", values: per((r) => pick(r)?.serverCpuMsPerWorkflow), notes: why });
   }
+  // What one of the completion observer's requests costs each server (its requests alone, at a fixed rate).
+  rows.push({ measure: "observer alone: server CPU per request", unit: "ms", better: "lower", values: per((r) => r.observer?.serverCpuMsPerRequest) });
   rows.push({ measure: "memory idle", unit: "MiB", better: "lower", values: per((r) => r.idleMemoryMiB) });
   rows.push({ measure: "memory under load (peak)", unit: "MiB", better: "lower", target: 0.25, values: per((r) => r.loadedMemoryMiB) });
   rows.push({ measure: "cold start to healthy", unit: "s", better: "lower", target: 0.05, values: per((r) => r.coldStartSeconds) });
@@ -340,7 +437,7 @@ async function main(): Promise<void> {
     // Alternate the order each round so no variant always runs first (or last) on a warming machine.
     const order = round % 2 === 1 ? variants : [...variants].reverse();
     for (const variant of order) {
-      console.log(`round ${round}/${settings.rounds}: ${variant}`);
+      progress(`round ${round}/${settings.rounds}, variant ${runs.length + 1} of ${settings.rounds * variants.length}: ${variant}`);
       runs.push(await runVariant(variant, round));
     }
   }

@@ -19,6 +19,24 @@ describe("side-by-side report (bench/compare-report.ts)", () => {
     expect(lines[4]).toBe("| memory idle | 192 MiB | - |");
   });
 
+  it("says why a variant has no figure (a step that timed out) instead of a bare dash, and counts no target against it", () => {
+    const timedOut = {
+      variants: ["Baton", "Conductor 3.32.3 PostgreSQL"],
+      rows: [
+        {
+          measure: "throughput, 200 in flight",
+          unit: "wf/s",
+          better: "higher" as const,
+          target: 10,
+          values: { Baton: 150, "Conductor 3.32.3 PostgreSQL": undefined },
+          notes: { "Conductor 3.32.3 PostgreSQL": "timed out (cap 240 s)" },
+        },
+      ],
+    };
+    expect(markdownTable(timedOut).split("\n")[2]).toBe("| throughput, 200 in flight | 150 wf/s | timed out (cap 240 s) |");
+    expect(missedTargets(timedOut)).toEqual([]);
+  });
+
   it("lists a missed target with the ratio reached and by how much it fell short, and not a met one", () => {
     expect(missedTargets(input)).toEqual([
       "throughput, 10 in flight vs Conductor 3.21.14 SQLite: 7.0x, target at least 10x (missed by a factor of 1.4)",
