@@ -43,6 +43,7 @@ import { createBatonMetrics } from "./observability/baton-metrics.ts";
 import { observeProcessMemory } from "./observability/process-metrics.ts";
 import { createHealth, type Health } from "./observability/health.ts";
 import { startingApp } from "./starting-app.ts";
+import { startingHold } from "./starting-hold.ts";
 import { quietLogger } from "./observability/quiet-logger.ts";
 import {
   type Dependency,
@@ -151,11 +152,12 @@ export async function listenAndStart(
   if (dependencies.airflow) health.set("airflow", "starting", { detail: dependencies.airflow.detail, required: false });
   const airflowProbed = dependencies.airflow ? probeIntoHealth(dependencies.airflow, health, options.probeTimeoutMs) : Promise.resolve();
   let fetch: (request: Request, env: unknown) => Response | Promise<Response> = startingApp(health, metrics).fetch;
+  const hold = startingHold(config.BATON_START_HOLD_MS);
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).
     const s = serve(
-      { fetch: (request, env) => fetch(request, env), port: config.PORT, hostname: config.HOST, overrideGlobalObjects: false },
+      { fetch: (request, env) => (hold.over ? fetch(request, env) : hold.wait(request).then(() => fetch(request, env))), port: config.PORT, hostname: config.HOST, overrideGlobalObjects: false },
       () => {
         s.off("error", failed);
         resolve(s);
@@ -256,6 +258,7 @@ export async function listenAndStart(
     const graphqlWs = attachGraphQLWebSocket(server as Server, graphql, auth);
     opened.unshift(() => graphqlWs.close());
     fetch = app.fetch;
+    hold.release();
     await airflowProbed;
     health.markStarted();
     const watched = [dependencies.store, dependencies.bus, dependencies.objectStore, dependencies.airflow].filter((d): d is Dependency => d !== undefined);
@@ -263,10 +266,13 @@ export async function listenAndStart(
     return { port, engine, store, logger, dagRuns, close };
   })();
   ready.catch(() => {}); // the caller awaits it; nothing is left unhandled meanwhile
+  // A start that failed or was stopped answers the requests it held (503) at once.
+  ready.catch(() => hold.release());
   let closed: Promise<void> | undefined;
   function close(): Promise<void> {
     closed ??= (async () => {
       closing = true;
+      hold.release();
       stopWatching();
       await ready.catch(() => {});
       await closeServer(server as Server);
