@@ -109,7 +109,7 @@ export const ConfigSchema = v.object({
   BATON_ROUTER_CONCURRENCY: v.optional(integer("BATON_ROUTER_CONCURRENCY", 1, 1024), "32"),
   BATON_SHUTDOWN_TIMEOUT_MS: v.optional(integer("BATON_SHUTDOWN_TIMEOUT_MS", 100, 3600_000), "10000"),
   /** While the engine starts, an API request waits this long for it before the 503 "Baton is starting" (0: answer at once). */
-  BATON_START_HOLD_MS: v.optional(integer("BATON_START_HOLD_MS", 0, 600_000), "15000"),
+  BATON_START_HOLD_MS: v.optional(integer("BATON_START_HOLD_MS", 0, 600_000), "30000"),
   BATON_ROUTER_HOLD_GRACE_MS: v.optional(integer("BATON_ROUTER_HOLD_GRACE_MS", 0, 60_000), "500"),
   /** EVENT tasks with a `conductor:<name>` sink wait for their reply as if `asyncComplete: true` (off: Conductor's rule). */
   BATON_EVENT_SINK_WAITS: v.optional(boolean("BATON_EVENT_SINK_WAITS"), "false"),

@@ -44,7 +44,7 @@ describe("configuration from the environment", () => {
       BATON_ROUTER_HOLD_MS: 300000,
       BATON_ROUTER_HOLD_GRACE_MS: 500,
       BATON_SHUTDOWN_TIMEOUT_MS: 10000,
-      BATON_START_HOLD_MS: 15000,
+      BATON_START_HOLD_MS: 30000,
       BATON_ROUTER_CONCURRENCY: 32,
       BATON_EVENT_SINK_WAITS: false,
       BATON_LOG_LEVEL: "info",
