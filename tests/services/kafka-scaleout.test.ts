@@ -61,6 +61,10 @@ const HEARTBEAT_MS = 500;
 const TAKEOVER_MS = 4000;
 /** The Kafka groups' session timeout: a SIGKILLed member's consumers hold up the others' rebalances this long. */
 const KAFKA_SESSION_MS = 10_000;
+/*
+ * A member's start (tsx, module loading, the store, the read models' catch-up, the Kafka groups) took 42-49 s
+ * on the 2-core machine at load average 24 and more than 60 s at 30: start() waits up to 120 s.
+ */
 /** BATON_SCALEOUT_LOGS=<dir>: each member's output goes to <dir>/member-<n>.log (appended across restarts). */
 const LOG_DIR = process.env.BATON_SCALEOUT_LOGS;
 /** The pause between two workflow starts of one of the rolling restart's two load lanes. */
@@ -193,7 +197,7 @@ describe("three Baton processes on EventStoreDB (stand-in) and a real Kafka brok
         KAFKA_GROUP_ID: `baton-scaleout-${RUN}`,
         BATON_SERVICES: "none",
         KAFKA_SESSION_TIMEOUT_MS: String(KAFKA_SESSION_MS),
-      }, LOG_DIR ? { logFile: join(LOG_DIR, `member-${index}.log`) } : {}),
+      }, { readyWithinMs: 120_000, ...(LOG_DIR ? { logFile: join(LOG_DIR, `member-${index}.log`) } : {}) }),
     );
   };
   const allMembers = () => eventually(async () => ((await Promise.all(urls.map(ownershipOf))).every((o) => o.members.length === 3) ? true : undefined), 30_000, 100);
