@@ -110,6 +110,8 @@ export const ConfigSchema = v.object({
   BATON_ROUTER_HOLD_MS: v.optional(integer("BATON_ROUTER_HOLD_MS", 0, 7 * 24 * 3600_000), "300000"),
   BATON_ROUTER_CONCURRENCY: v.optional(integer("BATON_ROUTER_CONCURRENCY", 1, 1024), "32"),
   BATON_SHUTDOWN_TIMEOUT_MS: v.optional(integer("BATON_SHUTDOWN_TIMEOUT_MS", 100, 3600_000), "10000"),
+  /** While the engine starts, an API request waits this long for it before the 503 "Baton is starting" (0: answer at once). */
+  BATON_START_HOLD_MS: v.optional(integer("BATON_START_HOLD_MS", 0, 600_000), "30000"),
   BATON_ROUTER_HOLD_GRACE_MS: v.optional(integer("BATON_ROUTER_HOLD_GRACE_MS", 0, 60_000), "500"),
   /** EVENT tasks with a `conductor:<name>` sink wait for their reply as if `asyncComplete: true` (off: Conductor's rule). */
   BATON_EVENT_SINK_WAITS: v.optional(boolean("BATON_EVENT_SINK_WAITS"), "false"),
@@ -127,6 +129,8 @@ export const ConfigSchema = v.object({
   KAFKA_GROUP_ID: v.optional(v.pipe(v.string(), v.nonEmpty("KAFKA_GROUP_ID must not be empty")), "baton"),
   /** Create topics and their dead-letter topics before first use. */
   KAFKA_CREATE_TOPICS: v.optional(boolean("KAFKA_CREATE_TOPICS"), "true"),
+  /** How long a consumer group waits for a silent member before handing its partitions on (the broker allows 6 s to 5 min by default). */
+  KAFKA_SESSION_TIMEOUT_MS: v.optional(integer("KAFKA_SESSION_TIMEOUT_MS", 1_000, 3600_000), "30000"),
   /** HTTP task egress: only these hosts/ranges when set; never these (added to the link-local and cloud-metadata defaults unless BATON_HTTP_DENY_DEFAULTS is false). */
   BATON_HTTP_ALLOW: v.optional(egressRules("BATON_HTTP_ALLOW"), ""),
   BATON_HTTP_DENY: v.optional(egressRules("BATON_HTTP_DENY"), ""),

@@ -43,6 +43,7 @@ import { createBatonMetrics } from "./observability/baton-metrics.ts";
 import { observeProcessMemory } from "./observability/process-metrics.ts";
 import { createHealth, type Health } from "./observability/health.ts";
 import { startingApp } from "./starting-app.ts";
+import { startingHold } from "./starting-hold.ts";
 import { quietLogger } from "./observability/quiet-logger.ts";
 import {
   type Dependency,
@@ -103,6 +104,8 @@ export interface RunningServer {
   logger: BatonLogger;
   /** The Airflow bridge (its Airflow adapter and monitor), unless BATON_DAG_RUNS is false. */
   dagRuns?: DagRuns;
+  /** Milliseconds each start-up step took (store, bus, engine with its read models, router, rest). */
+  startSteps: Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -113,6 +116,8 @@ export interface StartingServer {
   /** Resolves once the engine runs and every route answers; rejects on a failure retrying cannot fix (a damaged log, a DATA_DIR in use). */
   ready: Promise<RunningServer>;
   close(): Promise<void>;
+  /** Filled by `close()`: milliseconds each step of the stop took. */
+  stopSteps: Record<string, number>;
 }
 
 /** Starts Baton with `config`; resolves once it listens and every route answers. */
@@ -151,11 +156,12 @@ export async function listenAndStart(
   if (dependencies.airflow) health.set("airflow", "starting", { detail: dependencies.airflow.detail, required: false });
   const airflowProbed = dependencies.airflow ? probeIntoHealth(dependencies.airflow, health, options.probeTimeoutMs) : Promise.resolve();
   let fetch: (request: Request, env: unknown) => Response | Promise<Response> = startingApp(health, metrics).fetch;
+  const hold = startingHold(config.BATON_START_HOLD_MS);
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     // Keep Node's own Request/Response: replacing them breaks other fetch users in
     // the same process (the Conductor SDK's undici transport, for one).
     const s = serve(
-      { fetch: (request, env) => fetch(request, env), port: config.PORT, hostname: config.HOST, overrideGlobalObjects: false },
+      { fetch: (request, env) => (hold.over ? fetch(request, env) : hold.wait(request).then(() => fetch(request, env))), port: config.PORT, hostname: config.HOST, overrideGlobalObjects: false },
       () => {
         s.off("error", failed);
         resolve(s);
@@ -177,7 +183,16 @@ export async function listenAndStart(
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   let closing = false;
-  const opened: (() => Promise<unknown>)[] = [];
+  /** What was opened, last first, with the name its closing time is reported under. */
+  const opened: [string, () => Promise<unknown>][] = [];
+  /** Milliseconds each start-up step took, in order (the "ready" log line carries them). */
+  const startSteps: Record<string, number> = {};
+  let stepStart = Date.now();
+  const stepDone = (name: string) => {
+    const now = Date.now();
+    startSteps[name] = now - stepStart;
+    stepStart = now;
+  };
   const wait = { health, logger, isClosing: () => closing, ...options };
   // Client chatter during an outage, a line a minute: kafkajs' own entries (they carry its level label) and ESDB resubscriptions.
   const kafkaLogger = quietLogger(logger, { applies: (_, fields) => fields?.level !== undefined });
@@ -188,13 +203,15 @@ export async function listenAndStart(
       ? await openWhenReachable(dependencies.store!, () => openStore(config, { logger: esdbLogger }), wait)
       : await openStore(config, { logger });
     const store = metrics.instrumentStore(rawStore);
-    opened.unshift(() => store.close());
+    opened.unshift(["store", () => store.close()]);
     health.set("store", "up");
+    stepDone("store");
     const bus = dependencies.bus ? await openWhenReachable(dependencies.bus, () => openBus(config, kafkaLogger), wait) : undefined;
-    if (bus) opened.unshift(() => bus.close());
+    if (bus) opened.unshift(["bus", () => bus.close()]);
+    stepDone("bus");
     // User code runs on worker threads, never on this event loop.
     const userCode = await openUserCodePool(config, nodeWorkerSpawner({ heapMb: config.BATON_USER_CODE_HEAP_MB }), (message) => logger.error(message));
-    opened.unshift(() => userCode.close());
+    opened.unshift(["userCode", () => userCode.close()]);
     const engine = await createEngine({
       store,
       bus,
@@ -210,10 +227,12 @@ export async function listenAndStart(
       ...checkpointsOf(config),
       ...clusterOf(config),
     });
-    opened.unshift(() => engine.close());
+    opened.unshift(["engine", () => engine.close()]);
+    stepDone("engine");
     const router = await openRouter(config, engine, store, (message, fields) => logger.error(message, fields));
-    if (router) opened.unshift(() => router.close());
+    if (router) opened.unshift(["router", () => router.close()]);
     if (router) health.set("router", "up");
+    stepDone("router");
     metrics.observeEngine(engine);
     metrics.observeRouter(router);
     // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).
@@ -238,7 +257,7 @@ export async function listenAndStart(
       logError: (message, fields) => logger.error(message, fields),
       triggerRequests: !serviceNames.includes("airflow-adapter"),
     });
-    if (dagRuns) opened.unshift(() => dagRuns.close());
+    if (dagRuns) opened.unshift(["dagRuns", () => dagRuns.close()]);
     // The seed's data services, on the engine's bus, so its workflows complete in this process alone.
     const services = await startServices(serviceNames, {
       bus: engine.bus,
@@ -250,31 +269,44 @@ export async function listenAndStart(
       random: extras.services?.random ?? Math.random,
       ...(extras.services?.adapters ? { adapters: extras.services.adapters } : {}),
     });
-    opened.unshift(() => services.close());
+    opened.unshift(["services", () => services.close()]);
     const consoleAssets = config.BATON_CONSOLE ? fsConsoleAssets(fileURLToPath(CONSOLE_BUILD_DIR)) : undefined;
     const app = createApp({ engine, router, graphql, ingestion, auth, limits, logger, metrics, health, consoleAssets, ...exampleRoutesOf(config) });
     const graphqlWs = attachGraphQLWebSocket(server as Server, graphql, auth);
-    opened.unshift(() => graphqlWs.close());
+    opened.unshift(["graphqlWs", () => graphqlWs.close()]);
     fetch = app.fetch;
+    hold.release();
+    stepDone("rest");
     await airflowProbed;
     health.markStarted();
     const watched = [dependencies.store, dependencies.bus, dependencies.objectStore, dependencies.airflow].filter((d): d is Dependency => d !== undefined);
     if (watched.length > 0) stopWatching = watchDependencies(watched, { health, logger, everyMs: options.watchEveryMs, probeTimeoutMs: options.probeTimeoutMs });
-    return { port, engine, store, logger, dagRuns, close };
+    return { port, engine, store, logger, dagRuns, startSteps, close };
   })();
   ready.catch(() => {}); // the caller awaits it; nothing is left unhandled meanwhile
+  // A start that failed or was stopped answers the requests it held (503) at once.
+  ready.catch(() => hold.release());
   let closed: Promise<void> | undefined;
+  /** Milliseconds each step of the stop took: the HTTP server (requests in hand), then what was opened, last first. */
+  const stopSteps: Record<string, number> = {};
   function close(): Promise<void> {
     closed ??= (async () => {
       closing = true;
+      hold.release();
       stopWatching();
       await ready.catch(() => {});
+      let mark = Date.now();
       await closeServer(server as Server);
-      for (const step of opened) await step();
+      stopSteps.http = Date.now() - mark;
+      for (const [name, step] of opened) {
+        mark = Date.now();
+        await step();
+        stopSteps[name] = Date.now() - mark;
+      }
     })();
     return closed;
   }
-  return { port, health, ready, close };
+  return { port, health, ready, close, stopSteps };
 }
 
 /**
@@ -346,7 +378,9 @@ export async function main(): Promise<void> {
       process.exit(1);
     }, config.BATON_SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
+    const began = Date.now();
     await starting.close();
+    logger.info(`baton: stopped in ${Date.now() - began} ms`, { steps: starting.stopSteps });
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
@@ -367,6 +401,7 @@ export async function main(): Promise<void> {
     ...(config.BATON_EVENT_STORE === "file" ? { dataDir: config.DATA_DIR } : {}),
     bus: config.BATON_BUS === "kafka" ? `kafka at ${config.KAFKA_BROKERS?.join(",")}` : "in-process",
     auth: config.BATON_AUTH,
+    startSteps: running.startSteps,
   });
   if (config.BATON_AUTH === "required" && !running.engine.listApiKeys().some((key) => key.role === "admin" && key.revokedAt === undefined)) {
     logger.warn("baton: BATON_AUTH=required and no admin key exists: stop the server and run `npm run baton -- keys create --name admin --role admin`");

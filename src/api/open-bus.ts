@@ -17,6 +17,7 @@ export async function openBus(config: Config, logger: BusLogger): Promise<Bus | 
     brokers: config.KAFKA_BROKERS ?? [],
     groupId: config.KAFKA_GROUP_ID,
     createTopics: config.KAFKA_CREATE_TOPICS,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     logger,
   });
 }

@@ -15,7 +15,7 @@ describe("npm start with Kafka unreachable", () => {
   it("answers HTTP at once (live, not ready, 503 elsewhere), logs a line or two, not hundreds, and stops on SIGTERM", async () => {
     const port = await closedPort();
     const child = spawn(process.execPath, ["--import", "tsx", "src/api/node.ts"], {
-      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", BATON_EVENT_STORE: "memory", BATON_BUS: "kafka", KAFKA_BROKERS: `127.0.0.1:${port}`, BATON_LOG_FORMAT: "json" },
+      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", BATON_EVENT_STORE: "memory", BATON_BUS: "kafka", KAFKA_BROKERS: `127.0.0.1:${port}`, BATON_LOG_FORMAT: "json", BATON_START_HOLD_MS: "0" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -38,7 +38,10 @@ describe("npm start with Kafka unreachable", () => {
       const report = (await ready.json()) as { components: Record<string, { state: string; detail: string }> };
       expect(report.components.bus).toMatchObject({ state: "down", detail: `kafka at 127.0.0.1:${port}` });
       expect(report.components.store!.state).toBe("up");
+      // BATON_START_HOLD_MS=0: refused at once, not held.
+      const asked = Date.now();
       const refused = await fetch(`${url}/api/workflow/running/x`);
+      expect(Date.now() - asked).toBeLessThan(1_000);
       expect(refused.status).toBe(503);
       expect(((await refused.json()) as { message: string }).message).toContain(`waiting for bus (kafka at 127.0.0.1:${port}`);
       const lines = output.split("\n").filter((line) => line.trim() !== "");

@@ -17,13 +17,25 @@ afterAll(async () => {
   await standin?.stop();
 });
 
+/**
+ * BATON_START_HOLD_MS of this test: long enough for the start to finish within it once the store returns
+ * (4.2 s on the loaded 2-core machine), short enough to wait for once.
+ */
+const HOLD_MS = 12_000;
+
 describe("start-up with EventStoreDB unreachable", () => {
   it("serves health at once, waits quietly, becomes ready when the store returns, and tracks later outages", async () => {
     standin = await startEsdbStandin();
     await standin.pause();
     const lines: { level: string; message: string }[] = [];
     const logger = createLogger({ write: (line) => lines.push(JSON.parse(line) as { level: string; message: string }), level: "info", format: "json" });
-    const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", BATON_EVENT_STORE: "esdb", ESDB_URL: standin.connectionString.replace("esdb://", "esdb://admin:changeit@") });
+    const config = loadConfig({
+      PORT: "0",
+      HOST: "127.0.0.1",
+      BATON_EVENT_STORE: "esdb",
+      ESDB_URL: standin.connectionString.replace("esdb://", "esdb://admin:changeit@"),
+      BATON_START_HOLD_MS: String(HOLD_MS),
+    });
     const started = Date.now();
     server = await listenAndStart(config, logger, { initialDelayMs: 50, maxDelayMs: 200, reportEveryMs: 60_000, probeTimeoutMs: 200, watchEveryMs: 100 });
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -39,7 +51,10 @@ describe("start-up with EventStoreDB unreachable", () => {
     // Why it is down, in words an operator can act on: the stand-in is paused, so the connection is refused or times out.
     expect(report.components.store!.error).toMatch(/ECONNREFUSED|refused|timed out|timeout|ECONNRESET/i);
     expect(report.components.bus).toMatchObject({ state: "disabled" });
+    // An API request waits up to BATON_START_HOLD_MS for the start, then gets the 503; health and metrics never wait.
+    const asked = Date.now();
     const refused = await fetch(`${url}/api/metadata/workflow`);
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(HOLD_MS - 50);
     expect(refused.status).toBe(503);
     expect(refused.headers.get("retry-after")).toBe("5");
     expect(((await refused.json()) as { message: string }).message).toContain("waiting for store (eventstoredb at 127.0.0.1:");
@@ -52,8 +67,12 @@ describe("start-up with EventStoreDB unreachable", () => {
     expect(waitLines[0]!.level).toBe("warn");
     expect(JSON.stringify(lines)).not.toContain("changeit");
 
+    // A request that arrives while the store is away and the store returns within the hold is answered by the started engine.
+    const held = fetch(`${url}/api/metadata/taskdefs`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
     await standin.resume();
     const running = await server.ready;
+    expect((await held).status).toBe(200);
     expect(running.port).toBe(server.port);
     expect((await fetch(`${url}/health/ready`)).status).toBe(200);
     const up = (await (await fetch(`${url}/health`)).json()) as { status: string; components: Record<string, { state: string }>; position: unknown };

@@ -13,6 +13,13 @@
  *    attempt's request on the broker at least once (how many twice is reported);
  *    the workflows' JSON equal on every process; `baton replay --url` equal on
  *    every process.
+ * 2. A rolling restart of all three (SIGTERM, start again, next) under a steady load
+ *    from SDK clients: no failed request beyond connection errors, which are retried
+ *    (a worker's update retried while its process starts again is held by it,
+ *    BATON_START_HOLD_MS, not refused); every workflow completes; nothing twice.
+ *
+ * BATON_SCALEOUT_WORKFLOWS sets the SIGKILL run's count (300; 1,000 run by hand, see
+ * WORKFLOWS); BATON_SCALEOUT_LOGS=<dir> keeps each member's log.
  */
 import { type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -26,16 +33,43 @@ import type { RecordedEvent } from "../../src/domain/ports.ts";
 import { eventually, http, sdkClients } from "../support/baton.ts";
 import { type EsdbStandin, startEsdbStandin } from "../support/esdb-standin/index.ts";
 import { attachKafka, requireShared } from "../support/kafka.ts";
-import { freePort, kill, startBatonProcess } from "../support/process.ts";
+import { freePort, kill, startBatonProcess, terminate } from "../support/process.ts";
 import { countBy, ownershipOf, repeated, runCli, storedWorkflowEvents } from "../support/scaleout.ts";
 
 const shared = inject("kafka");
 const RUN = randomUUID().slice(0, 8);
-/** Workflows of the SIGKILL run (see the README's scale-out tests section for the time it takes). */
-const WORKFLOWS = 300;
+/**
+ * Workflows of the SIGKILL run: BATON_SCALEOUT_WORKFLOWS, 300 by default. Issue 13 asks for 1,000; on the
+ * shared 2-core machine 300 already take 90-110 s (400 took 187 s), so 1,000 do not fit the ~3 minutes this
+ * file may cost CI, and CI runs 300. A 1,000 run by hand (README, scale-out tests) has not passed yet: on
+ * 2026-12-03 one failed its starts (1,000 at once, since batched) and one its members' start at load average 28.
+ */
+const WORKFLOWS = workflowCount(process.env.BATON_SCALEOUT_WORKFLOWS);
+
+/** Workflow starts in flight at once in the SIGKILL run. */
+const START_BATCH = 100;
+/** How much longer than the default run the SIGKILL run may take. */
+const SCALE = Math.max(1, WORKFLOWS / 300);
+
+function workflowCount(value: string | undefined): number {
+  if (value === undefined || value === "") return 300;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 30 || count > 100_000) throw new Error(`BATON_SCALEOUT_WORKFLOWS must be a whole number from 30 to 100000, got "${value}"`);
+  return count;
+}
 const PARTITIONS = 24;
 const HEARTBEAT_MS = 500;
 const TAKEOVER_MS = 4000;
+/** The Kafka groups' session timeout: a SIGKILLed member's consumers hold up the others' rebalances this long. */
+const KAFKA_SESSION_MS = 10_000;
+/*
+ * A member's start (tsx, module loading, the store, the read models' catch-up, the Kafka groups) took 42-49 s
+ * on the 2-core machine at load average 24 and more than 60 s at 30: start() waits up to 120 s.
+ */
+/** BATON_SCALEOUT_LOGS=<dir>: each member's output goes to <dir>/member-<n>.log (appended across restarts). */
+const LOG_DIR = process.env.BATON_SCALEOUT_LOGS;
+/** The pause between two workflow starts of one of the rolling restart's two load lanes. */
+const LOAD_PAUSE_MS = 400;
 const REQUESTS = `scaleout-requests-${RUN}`;
 const COMPLETIONS = "conductor-events";
 const EVENT_TYPE = `scaleout_reply_${RUN}`;
@@ -163,7 +197,8 @@ describe("three Baton processes on EventStoreDB (stand-in) and a real Kafka brok
         KAFKA_BROKERS: broker.brokers,
         KAFKA_GROUP_ID: `baton-scaleout-${RUN}`,
         BATON_SERVICES: "none",
-      }),
+        KAFKA_SESSION_TIMEOUT_MS: String(KAFKA_SESSION_MS),
+      }, { readyWithinMs: 120_000, ...(LOG_DIR ? { logFile: join(LOG_DIR, `member-${index}.log`) } : {}) }),
     );
   };
   const allMembers = () => eventually(async () => ((await Promise.all(urls.map(ownershipOf))).every((o) => o.members.length === 3) ? true : undefined), 30_000, 100);
@@ -260,13 +295,21 @@ describe("three Baton processes on EventStoreDB (stand-in) and a real Kafka brok
 
   it(`completes ${WORKFLOWS} workflows (sink flow, timers, retries) with one process SIGKILLed and restarted: nothing twice, replay equal everywhere`, async () => {
     const began = Date.now();
-    const ids = await Promise.all(
-      Array.from({ length: WORKFLOWS }, async (_, n) => {
-        const response = await http(urls[n % 3]!, "POST", "/api/workflow", { name: "ks_flow", input: { n } });
-        expect(response.status, response.text).toBe(200);
-        return response.text;
-      }),
-    );
+    // Started 100 at a time: 1,000 requests at once kept the stand-in (in this process) from answering the
+    // gRPC client's keep-alive pings, and its dropped connection failed the requests with 500.
+    const ids: string[] = [];
+    for (let from = 0; from < WORKFLOWS; from += START_BATCH) {
+      const batch = Array.from({ length: Math.min(START_BATCH, WORKFLOWS - from) }, (_, k) => from + k);
+      ids.push(
+        ...(await Promise.all(
+          batch.map(async (n) => {
+            const response = await http(urls[n % 3]!, "POST", "/api/workflow", { name: "ks_flow", input: { n } });
+            expect(response.status, response.text).toBe(200);
+            return response.text;
+          }),
+        )),
+      );
+    }
     expect(new Set(ids).size).toBe(WORKFLOWS);
 
     // Mid-run: once some have completed and most have not, SIGKILL the second process.
@@ -289,7 +332,7 @@ describe("three Baton processes on EventStoreDB (stand-in) and a real Kafka brok
     await eventually(async () => {
       last = await statusesVia(urls[2]!, ids);
       return last.every((s) => s === "COMPLETED") ? true : undefined;
-    }, 240_000, 500).catch((error: Error) => {
+    }, 240_000 * SCALE, 500).catch((error: Error) => {
       throw new Error(`${error.message}: ${JSON.stringify(Object.fromEntries(countBy(last, (s) => s)))}`);
     });
     const seconds = (Date.now() - began) / 1000;
@@ -345,6 +388,111 @@ describe("three Baton processes on EventStoreDB (stand-in) and a real Kafka brok
       `kafka-scaleout: ${WORKFLOWS} workflows on 3 processes (one SIGKILLed with ${running} running, taken over in ${takeoverMs} ms, restarted) ` +
         `completed in ${seconds.toFixed(1)} s; ${publishes.length} KAFKA_PUBLISH attempts, ${publishedTwice} published twice; ` +
         `${sdkErrors.connection.length} SDK connection errors`,
+    );
+  }, 420_000 * SCALE);
+
+  it("rolls a restart through all three processes (SIGTERM, start, next) under SDK load: no failed request beyond retried connection errors", async () => {
+    const connectionBefore = sdkErrors.connection.length;
+    const otherBefore = sdkErrors.other.length;
+    const workflowClients = await Promise.all(urls.map(async (url) => (await sdkClients(url)).getWorkflowClient()));
+    const ids: string[] = [];
+    const failures: string[] = [];
+    let retried = 0;
+    let n = 0;
+    let loading = true;
+    /**
+     * The processes a load balancer would send requests to: one leaves before its
+     * SIGTERM and comes back once it is ready again (while it starts, a process
+     * answers 503 "Baton is starting" to everything but /health and /metrics).
+     */
+    const inRotation = [0, 1, 2];
+    /** Starts ks_short workflows through the SDK, a process after another; a connection error is retried on the next one. */
+    const load = async (lane: number) => {
+      for (let attempt = lane; loading; attempt++) {
+        const input = { n: n++ };
+        for (let tries = 0; ; tries++) {
+          const rotation = [...inRotation];
+          const client = workflowClients[rotation[(attempt + tries) % rotation.length]!]!;
+          try {
+            ids.push(await client.startWorkflow({ name: "ks_short", version: 1, input }));
+            break;
+          } catch (error) {
+            if (isConnectionError(error) && tries < 10) {
+              retried++;
+              continue;
+            }
+            failures.push(`start ${JSON.stringify(input)}: ${error instanceof Error ? error.message : String(error)}`);
+            break;
+          }
+        }
+        // A steady load this machine keeps up with (three members on two cores finish some 5-8 workflows/s): an
+        // unbounded one would leave a backlog that measures the machine, not the restart.
+        await new Promise((resolve) => setTimeout(resolve, LOAD_PAUSE_MS));
+      }
+    };
+    const lanes = [0, 1].map(load);
+    const restarts: string[] = [];
+    for (const index of [0, 1, 2]) {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      // Out of rotation: no new requests; its workers stop polling it (their tasks in hand are finished and reported first).
+      inRotation.splice(inRotation.indexOf(index), 1);
+      await handlers[index]!.stopWorkers();
+      const down = Date.now();
+      const exit = await terminate(children.get(index)!);
+      const stoppedMs = Date.now() - down;
+      expect(exit, `process ${index} after SIGTERM`).toEqual({ code: 0, signal: null });
+      await start(index);
+      await allMembers();
+      handlers[index] = new TaskHandler({ client: (await sdkClients(urls[index]!)).getClient(), scanForDecorated: false, logger: sdkErrors.logger, workers });
+      await handlers[index]!.startWorkers();
+      inRotation.push(index);
+      restarts.push(`${index}: stopped in ${stoppedMs} ms, back in ${Date.now() - down} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    loading = false;
+    await Promise.all(lanes);
+
+    expect(failures).toEqual([]);
+    expect(ids.length).toBeGreaterThan(50);
+    let last: string[] = [];
+    await eventually(async () => {
+      last = await statusesVia(urls[0]!, ids);
+      return last.every((s) => s === "COMPLETED") ? true : undefined;
+    }, 180_000, 500).catch(async (error: Error) => {
+      // Name a few that did not finish, with their tasks: what a stuck workflow waits for.
+      const stuck = ids.filter((_, i) => last[i] !== "COMPLETED").slice(0, 3);
+      const details = await Promise.all(
+        stuck.map(async (id) => {
+          const workflow = (await http(urls[0]!, "GET", `/api/workflow/${id}`)).json() as { status: string; tasks: { referenceTaskName: string; status: string; retryCount: number; workerId?: string; taskId: string }[] };
+          return `${id} ${workflow.status}: ${workflow.tasks.map((t) => `${t.referenceTaskName}#${t.retryCount} ${t.status} ${t.taskId} ${t.workerId ?? ""}`).join(", ")}`;
+        }),
+      );
+      throw new Error(`${error.message}: ${JSON.stringify(Object.fromEntries(countBy(last, (s) => s)))}; ${details.join("; ")}`);
+    });
+    const started = new Set(ids);
+    const events = (await storedWorkflowEvents(standin.connectionString)).filter((e) => started.has(e.streamId.replace(/^workflow-/, "")));
+    expect(events.length).toBeGreaterThan(0);
+    // No worker request failed but for connection errors: poll errors, and update errors for these workflows' tasks
+    // (the SDK retries a failed update 10, 20, 30 s later: the first test's may still be under way).
+    const taskIds = new Set(events.map((e) => (e.data as { taskId?: string }).taskId).filter((id): id is string => id !== undefined));
+    // The SDK retries an update on the URL it first tried: when that first try met the SIGTERMed process's closed
+    // port, the retry can reach it while it starts again and get 503 "Baton is starting" (a load balancer would
+    // send it elsewhere). Those are counted, not failures; any other error is.
+    const refused = sdkErrors.connection.slice(connectionBefore).join("\n");
+    let startingAfterRefused = 0;
+    const others = sdkErrors.other.slice(otherBefore).filter((text) => {
+      const taskId = /task ([0-9a-f-]{36})/.exec(text)?.[1];
+      if (taskId !== undefined && !taskIds.has(taskId)) return false;
+      if (taskId !== undefined && refused.includes(taskId) && /Baton is starting/.test(text)) return void startingAfterRefused++, false;
+      return true;
+    });
+    expect(others).toEqual([]);
+    expect(repeated(countBy(events.filter((e) => e.type === "TaskCompleted"), (e) => (e.data as { taskId: string }).taskId))).toEqual([]);
+    expect(repeated(handedOut)).toEqual([]);
+    console.log(
+      `kafka-scaleout: rolling restart (${restarts.join(", ")}) with ${ids.length} workflows started by SDK clients: all completed; ` +
+        `${retried} starts retried after a connection error, ${sdkErrors.connection.length - connectionBefore} worker connection errors, ` +
+        `${startingAfterRefused} update retries answered "starting"`,
     );
   }, 420_000);
 });

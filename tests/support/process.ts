@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import { eventually } from "./baton.ts";
 
@@ -14,12 +15,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Runs `npm start`'s entry as a separate process and waits until it answers /health. */
-export async function startBatonProcess(port: number, env: Record<string, string>): Promise<ChildProcess> {
+/**
+ * Runs `npm start`'s entry as a separate process and waits until it answers /health.
+ * Its output is dropped, or appended to `options.logFile` (what a failing scale-out run needs to be read);
+ * `options.readyWithinMs` (60 s) bounds the wait.
+ */
+export async function startBatonProcess(port: number, env: Record<string, string>, options: { logFile?: string; readyWithinMs?: number } = {}): Promise<ChildProcess> {
+  const log = options.logFile === undefined ? "ignore" : openSync(options.logFile, "a");
   const child = spawn(process.execPath, ["--import", "tsx", "src/api/node.ts"], {
     env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", ...env },
-    stdio: "ignore",
+    stdio: ["ignore", log, log],
   });
+  if (typeof log === "number") closeSync(log);
   try {
     await eventually(async () => {
       try {
@@ -27,7 +34,7 @@ export async function startBatonProcess(port: number, env: Record<string, string
       } catch {
         return undefined;
       }
-    }, 60_000, 100);
+    }, options.readyWithinMs ?? 60_000, 100);
   } catch (error) {
     // The caller never gets this child, so nothing else would stop it: a server left
     // running after its test (its store gone) keeps a loaded machine busier still.
