@@ -16,13 +16,17 @@
  *   load         the 3-task chain at each --inflight: throughput, p50, p99, and
  *                the server tree's CPU per workflow (/proc/<pid>/stat)
  *   fork, loop   a FORK_JOIN of 10 branches, a 100-iteration DO_WHILE (bench/compare-workloads.ts)
+ *   sink         the sink round trip on a real Kafka broker, Baton's router against
+ *                Conductor with its Kafka event queue plus the seed's router service,
+ *                each on a server of its own started for it (bench/compare-sink.ts)
  * The summary takes each figure's median over the rounds; every run is in the JSON.
  *
  * Options: --variants LIST (default: baton and the four Conductor variants),
- * --scenarios load,fork,loop, --inflight 10,50,200, --rounds N (3),
+ * --scenarios load,fork,loop,sink, --inflight 10,50,200, --rounds N (3),
  * --workflows N (300), --warmup N (30), --fork-workflows N (30), --loop-workflows N (4),
+ * --sink-workflows N (300), --sink-inflight N (50),
  * --concurrency N per task type (10), --quick (1 round, 60 workflows after 10,
- * in flight 10 and 50, 10 fork and 2 loop workflows), --charts DIR (where the SVG
+ * in flight 10 and 50, 10 fork and 2 loop workflows, 60 sink workflows), --charts DIR (where the SVG
  * charts go besides bench/results; default docs/bench).
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -34,6 +38,7 @@ import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "../tests/support/process.ts";
 import { forkWorkload, loopWorkload } from "./compare-workloads.ts";
+import { type RouterStats, runSinkRound, type SinkServerSettings, stopSinkBroker } from "./compare-sink.ts";
 import { type MeasureRow, markdownTable, missedTargets, svgBarChart } from "./compare-report.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import { describeMachine } from "./machine.ts";
@@ -43,7 +48,7 @@ import { chainWorkload as chain, type Workload } from "./workload.ts";
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const repoDir = dirname(benchDir);
 const ALL_VARIANTS = ["baton", "conductor-3.21.14-sqlite", "conductor-3.21.14-postgres", "conductor-3.32.3-sqlite", "conductor-3.32.3-postgres"];
-const ALL_SCENARIOS = ["load", "fork", "loop"] as const;
+const ALL_SCENARIOS = ["load", "fork", "loop", "sink"] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -56,6 +61,8 @@ const { values } = parseArgs({
     warmup: { type: "string" },
     "fork-workflows": { type: "string" },
     "loop-workflows": { type: "string" },
+    "sink-workflows": { type: "string" },
+    "sink-inflight": { type: "string" },
     concurrency: { type: "string", default: "10" },
     quick: { type: "boolean", default: false },
     charts: { type: "string", default: join(repoDir, "docs", "bench") },
@@ -78,6 +85,8 @@ const settings = {
   warmup: wholeNumber("warmup", values.warmup, quick ? 10 : 30, 0),
   forkWorkflows: wholeNumber("fork-workflows", values["fork-workflows"], quick ? 10 : 30),
   loopWorkflows: wholeNumber("loop-workflows", values["loop-workflows"], quick ? 2 : 4),
+  sinkWorkflows: wholeNumber("sink-workflows", values["sink-workflows"], quick ? 60 : 300),
+  sinkInflight: wholeNumber("sink-inflight", values["sink-inflight"], 50),
   concurrency: wholeNumber("concurrency", values.concurrency, 10),
   inflight: (values.inflight ?? (quick ? "10,50" : "10,50,200")).split(",").map((v) => wholeNumber("inflight", v, 0)),
 };
@@ -128,7 +137,7 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number):
   }
 }
 
-async function startBaton(): Promise<RunningServer> {
+async function startBaton(extraEnv: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "baton-compare-"));
   const port = await freePort();
   const started = performance.now();
@@ -136,7 +145,7 @@ async function startBaton(): Promise<RunningServer> {
   // BATON_FSYNC is left unset: the default (fsync on) is what is measured.
   const child = spawn(process.execPath, ["--import", "tsx", "src/api/node.ts"], {
     cwd: repoDir,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, BATON_EVENT_STORE: "file", BATON_LOG_LEVEL: "warn" },
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, BATON_EVENT_STORE: "file", BATON_LOG_LEVEL: "warn", ...extraEnv },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -158,9 +167,10 @@ async function startBaton(): Promise<RunningServer> {
   };
 }
 
-async function startConductor(variant: string): Promise<RunningServer> {
+async function startConductor(variant: string, extraProperties: string[] = []): Promise<RunningServer> {
   const [, version, db] = /^conductor-(.+)-(sqlite|postgres)$/.exec(variant)!;
   const env: Record<string, string> = { CONDUCTOR_VERSION: version!, CONDUCTOR_DB: db!, CONDUCTOR_OWNER_PID: String(process.pid) };
+  if (extraProperties.length > 0) env.CONDUCTOR_EXTRA_PROPERTIES = extraProperties.join("\n");
   let pg: Record<string, string> | undefined;
   if (db === "postgres") {
     pg = await runScript("postgres.sh", ["start"], { PG_OWNER_PID: String(process.pid) });
@@ -227,6 +237,7 @@ interface RoundResult {
   load: Record<string, Measured>;
   fork?: Measured;
   loop?: Measured;
+  sink?: Measured & { router?: RouterStats };
   errors: string[];
 }
 
@@ -235,6 +246,21 @@ const fmt = (n: number | undefined, digits = 1) => (n === undefined || !Number.i
 
 async function runVariant(variant: string, round: number): Promise<RoundResult> {
   const result: RoundResult = { variant, round, load: {}, errors: [] };
+  const step = async <T extends Measured>(name: string, run: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      const m = await run();
+      if (m.failures.length > 0) result.errors.push(`${name}: ${m.failures.slice(0, 3).join("; ")}`);
+      console.log(
+        `  ${variant} ${name}: ${fmt(m.workflowsPerSecond)} wf/s, p50 ${fmt(m.latencyMs.p50, 0)} ms, p99 ${fmt(m.latencyMs.p99, 0)} ms, ` +
+          `server cpu ${fmt(m.serverCpuMsPerWorkflow, 2)} ms/wf, memory ${fmt(m.peakMemoryMiB, 0)} MiB${m.failures.length ? " FAILED" : ""}`,
+      );
+      return m.failures.length > 0 ? undefined : m;
+    } catch (error) {
+      result.errors.push(`${name}: ${describe(error)}`);
+      console.log(`  ${variant} ${name}: FAILED (${describe(error)})`);
+      return undefined;
+    }
+  };
   let server: RunningServer;
   try {
     server = variant === "baton" ? await startBaton() : await startConductor(variant);
@@ -248,21 +274,6 @@ async function runVariant(variant: string, round: number): Promise<RoundResult> 
   try {
     await sleep(2000);
     result.idleMemoryMiB = treeMemoryMiB(server.roots);
-    const step = async (name: string, run: () => Promise<Measured>): Promise<Measured | undefined> => {
-      try {
-        const m = await run();
-        if (m.failures.length > 0) result.errors.push(`${name}: ${m.failures.slice(0, 3).join("; ")}`);
-        console.log(
-          `  ${variant} ${name}: ${fmt(m.workflowsPerSecond)} wf/s, p50 ${fmt(m.latencyMs.p50, 0)} ms, p99 ${fmt(m.latencyMs.p99, 0)} ms, ` +
-            `server cpu ${fmt(m.serverCpuMsPerWorkflow, 2)} ms/wf, memory ${fmt(m.peakMemoryMiB, 0)} MiB${m.failures.length ? " FAILED" : ""}`,
-        );
-        return m.failures.length > 0 ? undefined : m;
-      } catch (error) {
-        result.errors.push(`${name}: ${describe(error)}`);
-        console.log(`  ${variant} ${name}: FAILED (${describe(error)})`);
-        return undefined;
-      }
-    };
     if (scenarios.includes("load")) {
       for (const inflight of settings.inflight) {
         const m = await step(`load@${inflight}`, () => measure(server, chain, settings.workflows, settings.warmup, inflight));
@@ -275,6 +286,16 @@ async function runVariant(variant: string, round: number): Promise<RoundResult> 
     if (peaks.length > 0) result.loadedMemoryMiB = Math.max(...peaks);
   } finally {
     await server.stop().catch((error: unknown) => result.errors.push(`stop: ${describe(error)}`));
+  }
+  if (scenarios.includes("sink")) {
+    // On a server of its own, told about the broker: the other scenarios run without one.
+    const start = (kafka: SinkServerSettings) => (variant === "baton" ? startBaton(kafka.batonEnv) : startConductor(variant, kafka.conductorProperties));
+    result.sink = await step(`sink@${settings.sinkInflight}`, async () => {
+      const round = await runSinkRound(variant, result.round, start, (sinkServer, workload) =>
+        measure(sinkServer, workload, settings.sinkWorkflows, settings.warmup, settings.sinkInflight),
+      );
+      return { ...round.measured, ...(round.router ? { router: round.router } : {}), failures: [...round.measured.failures, ...round.problems] };
+    });
   }
   return result;
 }
@@ -311,6 +332,13 @@ function summaryRows(runs: RoundResult[]): MeasureRow[] {
     rows.push({ measure: `${name}: p99 latency`, unit: "ms", better: "lower", values: per((r) => pick(r)?.latencyMs.p99) });
     rows.push({ measure: `${name}: server CPU per workflow`, unit: "ms", better: "lower", values: per((r) => pick(r)?.serverCpuMsPerWorkflow) });
   }
+  if (scenarios.includes("sink")) {
+    const at = `${settings.sinkInflight} in flight`;
+    rows.push({ measure: `sink round trip: throughput, ${at}`, unit: "wf/s", better: "higher", values: per((r) => r.sink?.workflowsPerSecond) });
+    rows.push({ measure: `sink round trip: p50 latency, ${at}`, unit: "ms", better: "lower", values: per((r) => r.sink?.latencyMs.p50) });
+    rows.push({ measure: `sink round trip: p99 latency, ${at}`, unit: "ms", better: "lower", target: 0.2, values: per((r) => r.sink?.latencyMs.p99) });
+    rows.push({ measure: `sink round trip: server CPU per workflow, ${at}`, unit: "ms", better: "lower", values: per((r) => r.sink?.serverCpuMsPerWorkflow) });
+  }
   rows.push({ measure: "memory idle", unit: "MiB", better: "lower", values: per((r) => r.idleMemoryMiB) });
   rows.push({ measure: "memory under load (peak)", unit: "MiB", better: "lower", target: 0.25, values: per((r) => r.loadedMemoryMiB) });
   rows.push({ measure: "cold start to healthy", unit: "s", better: "lower", target: 0.05, values: per((r) => r.coldStartSeconds) });
@@ -325,6 +353,21 @@ function charts(rows: MeasureRow[]): Record<string, string> {
     out["compare-throughput.svg"] = svgBarChart({ title: "Throughput, 3-task workflow (higher is better)", unit: "workflows/s", series, groups: settings.inflight.map((n) => group(`throughput, ${n} in flight`, `${n} in flight`)) });
     out["compare-p99.svg"] = svgBarChart({ title: "p99 latency, 3-task workflow (lower is better)", unit: "ms", series, groups: settings.inflight.map((n) => group(`p99 latency, ${n} in flight`, `${n} in flight`)) });
     out["compare-cpu.svg"] = svgBarChart({ title: "Server CPU per workflow (lower is better)", unit: "ms", series, groups: settings.inflight.map((n) => group(`server CPU per workflow, ${n} in flight`, `${n} in flight`)) });
+  }
+  if (scenarios.includes("sink")) {
+    const at = `${settings.sinkInflight} in flight`;
+    out["compare-sink-latency.svg"] = svgBarChart({
+      title: "Sink round trip latency, Kafka (lower is better)",
+      unit: "ms",
+      series,
+      groups: [group(`sink round trip: p50 latency, ${at}`, `p50, ${at}`), group(`sink round trip: p99 latency, ${at}`, `p99, ${at}`)],
+    });
+    out["compare-sink-cpu.svg"] = svgBarChart({
+      title: "Sink round trip: server CPU per workflow (lower is better)",
+      unit: "ms",
+      series,
+      groups: [group(`sink round trip: server CPU per workflow, ${at}`, at)],
+    });
   }
   out["compare-memory.svg"] = svgBarChart({ title: "Server memory, PSS of the process tree (lower is better)", unit: "MiB", series, groups: [group("memory idle", "idle"), group("memory under load (peak)", "under load")] });
   out["compare-cold-start.svg"] = svgBarChart({ title: "Cold start to healthy (lower is better)", unit: "s", series, groups: [group("cold start to healthy", "cold start")] });
@@ -344,6 +387,7 @@ async function main(): Promise<void> {
       runs.push(await runVariant(variant, round));
     }
   }
+  await stopSinkBroker().catch((error: unknown) => console.error(`compare: stopping the sink scenario's broker: ${describe(error)}`));
   const rows = summaryRows(runs);
   const input = { variants: variants.map(label), rows };
   const table = markdownTable(input);
