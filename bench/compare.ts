@@ -95,6 +95,8 @@ for (const v of variants) if (!ALL_VARIANTS.includes(v)) fail(`--variants: unkno
 if (variants[0] !== "baton") fail("--variants must start with baton: ratios are taken against it");
 const scenarios = values.scenarios.split(",").map((s) => s.trim()) as ScenarioName[];
 for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) fail(`--scenarios: unknown scenario '${s}' (known: ${ALL_SCENARIOS.join(", ")})`);
+/** Whether any scenario runs on the plain server (cold start and memory are measured on it); sink starts its own. */
+const plainServer = scenarios.some((s) => s !== "sink");
 
 // ---- servers -------------------------------------------------------------------
 
@@ -244,29 +246,14 @@ interface RoundResult {
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const fmt = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(digits));
 
-async function runVariant(variant: string, round: number): Promise<RoundResult> {
-  const result: RoundResult = { variant, round, load: {}, errors: [] };
-  const step = async <T extends Measured>(name: string, run: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      const m = await run();
-      if (m.failures.length > 0) result.errors.push(`${name}: ${m.failures.slice(0, 3).join("; ")}`);
-      console.log(
-        `  ${variant} ${name}: ${fmt(m.workflowsPerSecond)} wf/s, p50 ${fmt(m.latencyMs.p50, 0)} ms, p99 ${fmt(m.latencyMs.p99, 0)} ms, ` +
-          `server cpu ${fmt(m.serverCpuMsPerWorkflow, 2)} ms/wf, memory ${fmt(m.peakMemoryMiB, 0)} MiB${m.failures.length ? " FAILED" : ""}`,
-      );
-      return m.failures.length > 0 ? undefined : m;
-    } catch (error) {
-      result.errors.push(`${name}: ${describe(error)}`);
-      console.log(`  ${variant} ${name}: FAILED (${describe(error)})`);
-      return undefined;
-    }
-  };
+/** Cold start, memory and the scenarios that share one plain server (all but sink). */
+async function runOnPlainServer(variant: string, result: RoundResult, step: <T extends Measured>(name: string, run: () => Promise<T>) => Promise<T | undefined>): Promise<void> {
   let server: RunningServer;
   try {
     server = variant === "baton" ? await startBaton() : await startConductor(variant);
   } catch (error) {
     result.errors.push(`start: ${describe(error)}`);
-    return result;
+    return;
   }
   result.version = server.version;
   result.coldStartSeconds = server.coldStartSeconds;
@@ -287,9 +274,34 @@ async function runVariant(variant: string, round: number): Promise<RoundResult> 
   } finally {
     await server.stop().catch((error: unknown) => result.errors.push(`stop: ${describe(error)}`));
   }
+}
+
+async function runVariant(variant: string, round: number): Promise<RoundResult> {
+  const result: RoundResult = { variant, round, load: {}, errors: [] };
+  const step = async <T extends Measured>(name: string, run: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      const m = await run();
+      if (m.failures.length > 0) result.errors.push(`${name}: ${m.failures.slice(0, 3).join("; ")}`);
+      console.log(
+        `  ${variant} ${name}: ${fmt(m.workflowsPerSecond)} wf/s, p50 ${fmt(m.latencyMs.p50, 0)} ms, p99 ${fmt(m.latencyMs.p99, 0)} ms, ` +
+          `server cpu ${fmt(m.serverCpuMsPerWorkflow, 2)} ms/wf, memory ${fmt(m.peakMemoryMiB, 0)} MiB${m.failures.length ? " FAILED" : ""}`,
+      );
+      return m.failures.length > 0 ? undefined : m;
+    } catch (error) {
+      result.errors.push(`${name}: ${describe(error)}`);
+      console.log(`  ${variant} ${name}: FAILED (${describe(error)})`);
+      return undefined;
+    }
+  };
+  // A sink-only run starts no plain server: the sink scenario starts its own.
+  if (plainServer) await runOnPlainServer(variant, result, step);
   if (scenarios.includes("sink")) {
     // On a server of its own, told about the broker: the other scenarios run without one.
-    const start = (kafka: SinkServerSettings) => (variant === "baton" ? startBaton(kafka.batonEnv) : startConductor(variant, kafka.conductorProperties));
+    const start = async (kafka: SinkServerSettings) => {
+      const server = variant === "baton" ? await startBaton(kafka.batonEnv) : await startConductor(variant, kafka.conductorProperties);
+      result.version ??= server.version;
+      return server;
+    };
     result.sink = await step(`sink@${settings.sinkInflight}`, async () => {
       const round = await runSinkRound(variant, result.round, start, (sinkServer, workload) =>
         measure(sinkServer, workload, settings.sinkWorkflows, settings.warmup, settings.sinkInflight),
@@ -339,6 +351,7 @@ function summaryRows(runs: RoundResult[]): MeasureRow[] {
     rows.push({ measure: `sink round trip: p99 latency, ${at}`, unit: "ms", better: "lower", target: 0.2, values: per((r) => r.sink?.latencyMs.p99) });
     rows.push({ measure: `sink round trip: server CPU per workflow, ${at}`, unit: "ms", better: "lower", values: per((r) => r.sink?.serverCpuMsPerWorkflow) });
   }
+  if (!plainServer) return rows;
   rows.push({ measure: "memory idle", unit: "MiB", better: "lower", values: per((r) => r.idleMemoryMiB) });
   rows.push({ measure: "memory under load (peak)", unit: "MiB", better: "lower", target: 0.25, values: per((r) => r.loadedMemoryMiB) });
   rows.push({ measure: "cold start to healthy", unit: "s", better: "lower", target: 0.05, values: per((r) => r.coldStartSeconds) });
@@ -369,6 +382,7 @@ function charts(rows: MeasureRow[]): Record<string, string> {
       groups: [group(`sink round trip: server CPU per workflow, ${at}`, at)],
     });
   }
+  if (!plainServer) return out;
   out["compare-memory.svg"] = svgBarChart({ title: "Server memory, PSS of the process tree (lower is better)", unit: "MiB", series, groups: [group("memory idle", "idle"), group("memory under load (peak)", "under load")] });
   out["compare-cold-start.svg"] = svgBarChart({ title: "Cold start to healthy (lower is better)", unit: "s", series, groups: [group("cold start to healthy", "cold start")] });
   return out;

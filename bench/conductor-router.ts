@@ -19,6 +19,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Kafka, logLevel } from "kafkajs";
 import { type ConductorWorkflowView, type Reply, parseReply, taskForReply } from "./conductor-router-match.ts";
 import { quietLogs } from "./sink-logs.ts";
+import { stopWhenTold } from "./sink-stop.ts";
 
 const { values } = parseArgs({
   options: { brokers: { type: "string" }, topic: { type: "string" }, group: { type: "string" }, conductor: { type: "string" } },
@@ -107,18 +108,10 @@ await consumer.run({
 await joined;
 console.log("ready");
 
-let stopping = false;
-async function stop(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
+stopWhenTold(async () => {
   const cpu = process.cpuUsage(cpuAtStart);
   console.log(`stats ${JSON.stringify({ ...stats, cpuMs: (cpu.user + cpu.system) / 1000 })}`);
   setTimeout(() => process.exit(1), 10_000).unref();
   await consumer.disconnect().catch(() => {});
   process.exit(0);
-}
-process.on("SIGTERM", () => void stop());
-process.on("SIGINT", () => void stop());
-process.stdin.on("end", () => void stop());
-process.stdin.on("close", () => void stop());
-process.stdin.resume();
+});

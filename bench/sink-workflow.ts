@@ -34,9 +34,10 @@ export function sinkWorkflowDef(options: SinkWorkflowOptions): Record<string, un
   if (options.bootStrapServers) {
     kafkaRequest.bootStrapServers = options.bootStrapServers;
     // Conductor's defaults (100 ms to be acknowledged, 500 ms to get metadata) fail
-    // publishes on a busy 2-core machine; a user would raise them too.
-    kafkaRequest.requestTimeoutMs = 5000;
-    kafkaRequest.maxBlockMs = 5000;
+    // publishes on a busy 2-core machine, as 5 s did for a freshly started JVM's
+    // first publishes; a user would raise them too.
+    kafkaRequest.requestTimeoutMs = 30_000;
+    kafkaRequest.maxBlockMs = 30_000;
   }
   return {
     name: SINK_WORKFLOW_NAME,
