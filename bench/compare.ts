@@ -427,7 +427,10 @@ async function main(): Promise<void> {
   const markdown = [
     `Measured ${date} with \`${command}\` on ${machine.cpus} cpus (${machine.cpuModel}), ${machine.totalMemGiB} GiB, load average ${machine.loadAverage1m} at start; node ${machine.node}.`,
     `Versions: ${Object.entries(versions).map(([k, v]) => `${k}: ${v ?? "did not start"}`).join("; ")}.`,
-    `Median of ${settings.rounds} round(s); ${settings.workflows} workflows per load step after ${settings.warmup} warm-up, SDK workers at concurrency ${settings.concurrency} per task type. In brackets: Baton's figure over the other's.`,
+    `Median of ${settings.rounds} round(s); ${[
+      ...(plainServer ? [`${settings.workflows} workflows per load step after ${settings.warmup} warm-up, SDK workers at concurrency ${settings.concurrency} per task type`] : []),
+      ...(scenarios.includes("sink") ? [`sink: ${settings.sinkWorkflows} workflows after ${settings.warmup} warm-up, ${settings.sinkInflight} in flight, on Kafka ${process.env.KAFKA_VERSION ?? "3.9.2"}`] : []),
+    ].join("; ")}. In brackets: Baton's figure over the other's.`,
     "",
     table,
     "",
