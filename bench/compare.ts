@@ -16,6 +16,9 @@
  *   load         the 3-task chain at each --inflight: throughput, p50, p99, and
  *                the server tree's CPU per workflow (/proc/<pid>/stat)
  *   fork, loop   a FORK_JOIN of 10 branches, a 100-iteration DO_WHILE (bench/compare-workloads.ts)
+ *   sink         the sink round trip on a real Kafka broker, Baton's router against
+ *                Conductor with its Kafka event queue plus the seed's router service,
+ *                each on a server of its own started for it (bench/compare-sink.ts)
  * The summary takes each figure's median over the rounds; every run is in the JSON.
  *
  * Completions are seen by the status observer (bench/completion-observer.ts): one
@@ -30,14 +33,15 @@
  * leftover workflows terminated, and the table says "timed out" for it.
  *
  * Options: --variants LIST (default: baton and the four Conductor variants),
- * --scenarios load,fork,loop, --inflight 10,50,200, --rounds N (2),
+ * --scenarios load,fork,loop,sink, --inflight 10,50,200, --rounds N (2),
  * --workflows N (150), --warmup N (20), --fork-workflows N (20), --loop-workflows N (2),
+ * --sink-workflows N (150), --sink-inflight N (50),
  * --concurrency N per task type (10), --time-cap S per step (240),
  * --observe-interval MS (10), --observe-batch N (20), --quick (1 round, 40
- * workflows after 10, in flight 10 and 50, 6 fork and 1 loop workflow, time
- * cap 90 s), --charts DIR (where the SVG charts go besides bench/results;
- * default docs/bench). The defaults are the full run: about 35 minutes for the
- * five variants on a quiet 2-core machine.
+ * workflows after 10, in flight 10 and 50, 6 fork and 1 loop workflow, 40 sink
+ * workflows, time cap 90 s), --charts DIR (where the SVG charts go besides
+ * bench/results; default docs/bench). The defaults are the full run: about 35
+ * minutes for the five variants on a quiet 2-core machine, plus the sink scenario.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -48,6 +52,7 @@ import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "../tests/support/process.ts";
 import { forkWorkload, loopWorkload } from "./compare-workloads.ts";
+import { type RouterStats, runSinkRound, type SinkServerSettings, stopSinkBroker } from "./compare-sink.ts";
 import { type MeasureRow, markdownTable, missedTargets, svgBarChart } from "./compare-report.ts";
 import { statusObserver } from "./completion-observer.ts";
 import { type LoadResult, runLoad } from "./load.ts";
@@ -58,7 +63,7 @@ import { chainWorkload as chain, type Workload } from "./workload.ts";
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const repoDir = dirname(benchDir);
 const ALL_VARIANTS = ["baton", "conductor-3.21.14-sqlite", "conductor-3.21.14-postgres", "conductor-3.32.3-sqlite", "conductor-3.32.3-postgres"];
-const ALL_SCENARIOS = ["load", "fork", "loop"] as const;
+const ALL_SCENARIOS = ["load", "fork", "loop", "sink"] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -71,6 +76,8 @@ const { values } = parseArgs({
     warmup: { type: "string" },
     "fork-workflows": { type: "string" },
     "loop-workflows": { type: "string" },
+    "sink-workflows": { type: "string" },
+    "sink-inflight": { type: "string" },
     concurrency: { type: "string", default: "10" },
     "time-cap": { type: "string" },
     "observe-interval": { type: "string", default: "10" },
@@ -96,6 +103,8 @@ const settings = {
   warmup: wholeNumber("warmup", values.warmup, quick ? 10 : 20, 0),
   forkWorkflows: wholeNumber("fork-workflows", values["fork-workflows"], quick ? 6 : 20),
   loopWorkflows: wholeNumber("loop-workflows", values["loop-workflows"], quick ? 1 : 2),
+  sinkWorkflows: wholeNumber("sink-workflows", values["sink-workflows"], quick ? 40 : 150),
+  sinkInflight: wholeNumber("sink-inflight", values["sink-inflight"], 50),
   concurrency: wholeNumber("concurrency", values.concurrency, 10),
   timeCapSeconds: wholeNumber("time-cap", values["time-cap"], quick ? 90 : 240),
   observeIntervalMs: wholeNumber("observe-interval", values["observe-interval"], 10),
@@ -107,6 +116,8 @@ for (const v of variants) if (!ALL_VARIANTS.includes(v)) fail(`--variants: unkno
 if (variants[0] !== "baton") fail("--variants must start with baton: ratios are taken against it");
 const scenarios = values.scenarios.split(",").map((s) => s.trim()) as ScenarioName[];
 for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) fail(`--scenarios: unknown scenario '${s}' (known: ${ALL_SCENARIOS.join(", ")})`);
+/** Whether any scenario runs on the plain server (cold start and memory are measured on it); sink starts its own. */
+const plainServer = scenarios.some((s) => s !== "sink");
 
 // ---- servers -------------------------------------------------------------------
 
@@ -149,7 +160,7 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number):
   }
 }
 
-async function startBaton(): Promise<RunningServer> {
+async function startBaton(extraEnv: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "baton-compare-"));
   const port = await freePort();
   const started = performance.now();
@@ -157,7 +168,7 @@ async function startBaton(): Promise<RunningServer> {
   // BATON_FSYNC is left unset: the default (fsync on) is what is measured.
   const child = spawn(process.execPath, ["--import", "tsx", "src/api/node.ts"], {
     cwd: repoDir,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, BATON_EVENT_STORE: "file", BATON_LOG_LEVEL: "warn" },
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, BATON_EVENT_STORE: "file", BATON_LOG_LEVEL: "warn", ...extraEnv },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -179,9 +190,10 @@ async function startBaton(): Promise<RunningServer> {
   };
 }
 
-async function startConductor(variant: string): Promise<RunningServer> {
+async function startConductor(variant: string, extraProperties: string[] = []): Promise<RunningServer> {
   const [, version, db] = /^conductor-(.+)-(sqlite|postgres)$/.exec(variant)!;
   const env: Record<string, string> = { CONDUCTOR_VERSION: version!, CONDUCTOR_DB: db!, CONDUCTOR_OWNER_PID: String(process.pid) };
+  if (extraProperties.length > 0) env.CONDUCTOR_EXTRA_PROPERTIES = extraProperties.join("\n");
   let pg: Record<string, string> | undefined;
   if (db === "postgres") {
     pg = await runScript("postgres.sh", ["start"], { PG_OWNER_PID: String(process.pid) });
@@ -222,7 +234,7 @@ function progress(line: string): void {
   console.log(`[${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}] ${line}`);
 }
 
-async function measure(server: RunningServer, workload: Workload, workflows: number, warmup: number, inflight: number): Promise<Measured> {
+async function measure(server: RunningServer, workload: Workload, workflows: number, warmup: number, inflight: number, stallTimeoutMs = 90_000): Promise<Measured> {
   let cpuStart = 0;
   let cpuEnd = 0;
   let peak = 0;
@@ -239,7 +251,7 @@ async function measure(server: RunningServer, workload: Workload, workflows: num
       observeLatencyFraction: 1 / 20,
       observeBatch: settings.observeBatch,
       timeCapMs: settings.timeCapSeconds * 1000,
-      stallTimeoutMs: 90_000,
+      stallTimeoutMs,
       workers: { concurrency: settings.concurrency, pollInterval: 1 },
       workload,
       onMeasuredStart: () => (cpuStart = treeCpuMs(server.roots)),
@@ -288,6 +300,7 @@ interface RoundResult {
   observer?: { requestsPerSecond: number; serverCpuMsPerRequest: number };
   /** Up to three workflows per failed step that were never seen ending, as the server returned them. */
   stuck: Record<string, unknown[]>;
+  sink?: Measured & { router?: RouterStats };
   errors: string[];
 }
 
@@ -300,15 +313,17 @@ function describeStuck(workflow: unknown): string {
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const fmt = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(digits));
 
-async function runVariant(variant: string, round: number): Promise<RoundResult> {
-  const result: RoundResult = { variant, round, load: {}, notes: {}, stuck: {}, errors: [] };
+type Step = <T extends Measured>(name: string, run: () => Promise<T>) => Promise<T | undefined>;
+
+/** Cold start, memory and the scenarios that share one plain server (all but sink). */
+async function runOnPlainServer(variant: string, result: RoundResult, step: Step, lastIds: () => string[]): Promise<void> {
   let server: RunningServer;
   try {
     server = variant === "baton" ? await startBaton() : await startConductor(variant);
   } catch (error) {
     result.errors.push(`start: ${describe(error)}`);
     progress(`  ${variant}: did not start (${describe(error).split("\n")[0]})`);
-    return result;
+    return;
   }
   result.version = server.version;
   result.coldStartSeconds = server.coldStartSeconds;
@@ -316,34 +331,6 @@ async function runVariant(variant: string, round: number): Promise<RoundResult> 
   try {
     await sleep(2000);
     result.idleMemoryMiB = treeMemoryMiB(server.roots);
-    let lastIds: string[] = [];
-    const step = async (name: string, run: () => Promise<Measured>): Promise<Measured | undefined> => {
-      try {
-        const { workflowIds, ...m } = await run();
-        if (workflowIds && workflowIds.length > lastIds.length) lastIds = workflowIds;
-        const observed = `observer ${fmt(m.observerRequests / m.wallSeconds, 0)} req/s, ${fmt(m.observerRequests / m.workflows, 2)} per workflow`;
-        if (m.failures.length > 0) {
-          result.errors.push(`${name}: ${m.failures.slice(0, 3).join("; ")}`);
-          if (m.stuck.length > 0) {
-            result.stuck[name] = m.stuck;
-            result.errors.push(`${name}: never seen ending (full JSON under runs[].stuck): ${m.stuck.map(describeStuck).join("; ")}`);
-          }
-          result.notes[name] = m.timedOut ? `timed out (cap ${settings.timeCapSeconds} s)` : "failed";
-          progress(`  ${variant} ${name}: ${m.timedOut ? "TIMED OUT" : "FAILED"}: ${m.failures[0]}`);
-          return undefined;
-        }
-        progress(
-          `  ${variant} ${name}: ${fmt(m.workflowsPerSecond)} wf/s, p50 ${fmt(m.latencyMs.p50, 0)} ms, p99 ${fmt(m.latencyMs.p99, 0)} ms, ` +
-            `server cpu ${fmt(m.serverCpuMsPerWorkflow, 2)} ms/wf, memory ${fmt(m.peakMemoryMiB, 0)} MiB, ${observed}`,
-        );
-        return m;
-      } catch (error) {
-        result.errors.push(`${name}: ${describe(error)}`);
-        result.notes[name] = "failed";
-        progress(`  ${variant} ${name}: FAILED (${describe(error)})`);
-        return undefined;
-      }
-    };
     if (scenarios.includes("load")) {
       for (const inflight of settings.inflight) {
         const m = await step(`load@${inflight}`, () => measure(server, chain, settings.workflows, settings.warmup, inflight));
@@ -354,9 +341,10 @@ async function runVariant(variant: string, round: number): Promise<RoundResult> 
     if (scenarios.includes("loop")) result.loop = await step("loop100", () => measure(server, loopWorkload, settings.loopWorkflows, 0, settings.loopWorkflows));
     const peaks = [...Object.values(result.load), result.fork, result.loop].flatMap((m) => (m ? [m.peakMemoryMiB] : []));
     if (peaks.length > 0) result.loadedMemoryMiB = Math.max(...peaks);
-    if (lastIds.length > 0) {
+    const ids = lastIds();
+    if (ids.length > 0) {
       try {
-        result.observer = await observerCost(server, lastIds);
+        result.observer = await observerCost(server, ids);
         progress(`  ${variant} observer alone: ${fmt(result.observer.requestsPerSecond, 0)} req/s, server cpu ${fmt(result.observer.serverCpuMsPerRequest, 2)} ms per request`);
       } catch (error) {
         result.errors.push(`observer cost: ${describe(error)}`);
@@ -364,6 +352,57 @@ async function runVariant(variant: string, round: number): Promise<RoundResult> 
     }
   } finally {
     await server.stop().catch((error: unknown) => result.errors.push(`stop: ${describe(error)}`));
+  }
+}
+
+async function runVariant(variant: string, round: number): Promise<RoundResult> {
+  const result: RoundResult = { variant, round, load: {}, notes: {}, stuck: {}, errors: [] };
+  let lastIds: string[] = [];
+  const step: Step = async (name, run) => {
+    try {
+      const m = await run();
+      if (m.workflowIds && m.workflowIds.length > lastIds.length) lastIds = m.workflowIds;
+      delete m.workflowIds;
+      const observed = `observer ${fmt(m.observerRequests / m.wallSeconds, 0)} req/s, ${fmt(m.observerRequests / m.workflows, 2)} per workflow`;
+      if (m.failures.length > 0) {
+        result.errors.push(`${name}: ${m.failures.slice(0, 3).join("; ")}`);
+        if (m.stuck.length > 0) {
+          result.stuck[name] = m.stuck;
+          result.errors.push(`${name}: never seen ending (full JSON under runs[].stuck): ${m.stuck.map(describeStuck).join("; ")}`);
+        }
+        result.notes[name] = m.timedOut ? `timed out (cap ${settings.timeCapSeconds} s)` : "failed";
+        progress(`  ${variant} ${name}: ${m.timedOut ? "TIMED OUT" : "FAILED"}: ${m.failures[0]}`);
+        return undefined;
+      }
+      progress(
+        `  ${variant} ${name}: ${fmt(m.workflowsPerSecond)} wf/s, p50 ${fmt(m.latencyMs.p50, 0)} ms, p99 ${fmt(m.latencyMs.p99, 0)} ms, ` +
+          `server cpu ${fmt(m.serverCpuMsPerWorkflow, 2)} ms/wf, memory ${fmt(m.peakMemoryMiB, 0)} MiB, ${observed}`,
+      );
+      return m;
+    } catch (error) {
+      result.errors.push(`${name}: ${describe(error)}`);
+      result.notes[name] = "failed";
+      progress(`  ${variant} ${name}: FAILED (${describe(error)})`);
+      return undefined;
+    }
+  };
+  // A sink-only run starts no plain server: the sink scenario starts its own.
+  if (plainServer) await runOnPlainServer(variant, result, step, () => lastIds);
+  if (scenarios.includes("sink")) {
+    // On a server of its own, told about the broker: the other scenarios run without one.
+    const start = async (kafka: SinkServerSettings) => {
+      const server = variant === "baton" ? await startBaton(kafka.batonEnv) : await startConductor(variant, kafka.conductorProperties);
+      result.version ??= server.version;
+      return server;
+    };
+    result.sink = await step(`sink@${settings.sinkInflight}`, async () => {
+      const round = await runSinkRound(variant, result.round, start, (sinkServer, workload) =>
+        // 180 s: Conductor 3.32.3 leaves a workflow whose decide after POST /api/tasks
+        // missed the execution lock to its sweeper, which completes it about 100 s later.
+        measure(sinkServer, workload, settings.sinkWorkflows, settings.warmup, settings.sinkInflight, 180_000),
+      );
+      return { ...round.measured, ...(round.router ? { router: round.router } : {}), failures: [...round.measured.failures, ...round.problems] };
+    });
   }
   return result;
 }
@@ -406,6 +445,15 @@ function summaryRows(runs: RoundResult[]): MeasureRow[] {
     rows.push({ measure: `${name}: p99 latency`, unit: "ms", better: "lower", values: per((r) => pick(r)?.latencyMs.p99), notes: why });
     rows.push({ measure: `${name}: server CPU per workflow`, unit: "ms", better: "lower", values: per((r) => pick(r)?.serverCpuMsPerWorkflow), notes: why });
   }
+  if (scenarios.includes("sink")) {
+    const at = `${settings.sinkInflight} in flight`;
+    const why = notes(`sink@${settings.sinkInflight}`);
+    rows.push({ measure: `sink round trip: throughput, ${at}`, unit: "wf/s", better: "higher", values: per((r) => r.sink?.workflowsPerSecond), notes: why });
+    rows.push({ measure: `sink round trip: p50 latency, ${at}`, unit: "ms", better: "lower", values: per((r) => r.sink?.latencyMs.p50), notes: why });
+    rows.push({ measure: `sink round trip: p99 latency, ${at}`, unit: "ms", better: "lower", target: 0.2, values: per((r) => r.sink?.latencyMs.p99), notes: why });
+    rows.push({ measure: `sink round trip: server CPU per workflow, ${at}`, unit: "ms", better: "lower", values: per((r) => r.sink?.serverCpuMsPerWorkflow), notes: why });
+  }
+  if (!plainServer) return rows;
   // What one of the completion observer's requests costs each server (its requests alone, at a fixed rate).
   rows.push({ measure: "observer alone: server CPU per request", unit: "ms", better: "lower", values: per((r) => r.observer?.serverCpuMsPerRequest) });
   rows.push({ measure: "memory idle", unit: "MiB", better: "lower", values: per((r) => r.idleMemoryMiB) });
@@ -423,6 +471,22 @@ function charts(rows: MeasureRow[]): Record<string, string> {
     out["compare-p99.svg"] = svgBarChart({ title: "p99 latency, 3-task workflow (lower is better)", unit: "ms", series, groups: settings.inflight.map((n) => group(`p99 latency, ${n} in flight`, `${n} in flight`)) });
     out["compare-cpu.svg"] = svgBarChart({ title: "Server CPU per workflow (lower is better)", unit: "ms", series, groups: settings.inflight.map((n) => group(`server CPU per workflow, ${n} in flight`, `${n} in flight`)) });
   }
+  if (scenarios.includes("sink")) {
+    const at = `${settings.sinkInflight} in flight`;
+    out["compare-sink-latency.svg"] = svgBarChart({
+      title: "Sink round trip latency, Kafka (lower is better)",
+      unit: "ms",
+      series,
+      groups: [group(`sink round trip: p50 latency, ${at}`, `p50, ${at}`), group(`sink round trip: p99 latency, ${at}`, `p99, ${at}`)],
+    });
+    out["compare-sink-cpu.svg"] = svgBarChart({
+      title: "Sink round trip: server CPU per workflow (lower is better)",
+      unit: "ms",
+      series,
+      groups: [group(`sink round trip: server CPU per workflow, ${at}`, at)],
+    });
+  }
+  if (!plainServer) return out;
   out["compare-memory.svg"] = svgBarChart({ title: "Server memory, PSS of the process tree (lower is better)", unit: "MiB", series, groups: [group("memory idle", "idle"), group("memory under load (peak)", "under load")] });
   out["compare-cold-start.svg"] = svgBarChart({ title: "Cold start to healthy (lower is better)", unit: "s", series, groups: [group("cold start to healthy", "cold start")] });
   return out;
@@ -441,6 +505,7 @@ async function main(): Promise<void> {
       runs.push(await runVariant(variant, round));
     }
   }
+  await stopSinkBroker().catch((error: unknown) => console.error(`compare: stopping the sink scenario's broker: ${describe(error)}`));
   const rows = summaryRows(runs);
   const input = { variants: variants.map(label), rows };
   const table = markdownTable(input);
@@ -466,7 +531,10 @@ async function main(): Promise<void> {
   const markdown = [
     `Measured ${date} with \`${command}\` on ${machine.cpus} cpus (${machine.cpuModel}), ${machine.totalMemGiB} GiB, load average ${machine.loadAverage1m} at start; node ${machine.node}.`,
     `Versions: ${Object.entries(versions).map(([k, v]) => `${k}: ${v ?? "did not start"}`).join("; ")}.`,
-    `Median of ${settings.rounds} round(s); ${settings.workflows} workflows per load step after ${settings.warmup} warm-up, SDK workers at concurrency ${settings.concurrency} per task type. In brackets: Baton's figure over the other's.`,
+    `Median of ${settings.rounds} round(s); ${[
+      ...(plainServer ? [`${settings.workflows} workflows per load step after ${settings.warmup} warm-up, SDK workers at concurrency ${settings.concurrency} per task type`] : []),
+      ...(scenarios.includes("sink") ? [`sink: ${settings.sinkWorkflows} workflows after ${settings.warmup} warm-up, ${settings.sinkInflight} in flight, on Kafka ${process.env.KAFKA_VERSION ?? "3.9.2"}`] : []),
+    ].join("; ")}. In brackets: Baton's figure over the other's.`,
     "",
     table,
     "",

@@ -105,7 +105,8 @@ export async function startWorkload(
   // Exactly as the SDK's README builds its clients, with its own default transport.
   const clients = await OrkesClients.from({ serverUrl });
   const metadata = clients.getMetadataClient();
-  await metadata.registerTasks(workload.taskDefs as Parameters<typeof metadata.registerTasks>[0]);
+  // A workload of system tasks only (the sink round trip) has no task definitions to register.
+  if (workload.taskDefs.length > 0) await metadata.registerTasks(workload.taskDefs as Parameters<typeof metadata.registerTasks>[0]);
   try {
     await metadata.registerWorkflowDef(workload.workflowDef as Parameters<typeof metadata.registerWorkflowDef>[0], true);
   } catch (error) {
@@ -121,17 +122,19 @@ export async function startWorkload(
   }
   const executor = clients.getWorkflowClient();
 
+  const workers = workload.workers(settings);
   const handler = new TaskHandler({
     client: clients.getClient(),
-    workers: workload.workers(settings),
+    workers,
     scanForDecorated: false,
     logger: noopLogger,
     healthMonitor: { enabled: false },
   });
-  await handler.startWorkers();
+  if (workers.length > 0) await handler.startWorkers();
   return {
     executor,
     async stop() {
+      if (workers.length === 0) return;
       await handler.stopWorkers();
       // stopWorkers does not wait for polls in flight; let the long polls (100 ms) run out.
       await sleep(300);

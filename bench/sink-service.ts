@@ -20,6 +20,7 @@
 import { parseArgs } from "node:util";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { quietLogs } from "./sink-logs.ts";
+import { stopWhenTold } from "./sink-stop.ts";
 
 const { values } = parseArgs({
   options: {
@@ -77,10 +78,7 @@ await consumer.run({
 await joined;
 console.log("ready");
 
-let stopping = false;
-async function stop(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
+stopWhenTold(async () => {
   const cpu = process.cpuUsage(cpuAtStart);
   console.log(`stats ${JSON.stringify({ handled, requestBytes, replyBytes, cpuMs: (cpu.user + cpu.system) / 1000 })}`);
   const forced = setTimeout(() => process.exit(1), 10_000);
@@ -88,9 +86,4 @@ async function stop(): Promise<void> {
   await consumer.disconnect().catch(() => {});
   await producer.disconnect().catch(() => {});
   process.exit(0);
-}
-process.on("SIGTERM", () => void stop());
-process.on("SIGINT", () => void stop());
-process.stdin.on("end", () => void stop());
-process.stdin.on("close", () => void stop());
-process.stdin.resume();
+});

@@ -33,13 +33,11 @@
  * scripts/services/kafka.sh.
  */
 import { describeMachine } from "./machine.ts";
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Admin, Kafka, logLevel, Partitioners } from "kafkajs";
@@ -47,10 +45,11 @@ import { loadConfig } from "../src/api/config.ts";
 import { type RunningServer, startServer } from "../src/api/node.ts";
 import { type KafkaBroker, startKafka } from "../tests/support/kafka.ts";
 import { quietLogs } from "./sink-logs.ts";
+import { SINK_WORKFLOW_NAME, sinkWorkflowDef } from "./sink-workflow.ts";
+import { killSinkChildren, type ServiceStats, type SinkChild, startSinkService as startService, withTimeout } from "./sink-child.ts";
 import { percentile, table } from "./stats.ts";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
-const repoDir = dirname(benchDir);
 
 const { values } = parseArgs({
   options: {
@@ -81,8 +80,6 @@ const WARMUP_ROUND_FACTOR = 3;
 const ITEM_TIMEOUT_MS = 30_000;
 /** Partitions of every topic the bench creates (the test broker's default is 3), the same for both scenarios. */
 const PARTITIONS = Number(values.partitions);
-const WORKFLOW_NAME = "email_validation";
-const SINK = "conductor:email_validation_completed";
 
 type Scenario = "kafka" | "baton";
 const ALL_SCENARIOS: Scenario[] = ["kafka", "baton"];
@@ -124,7 +121,7 @@ interface RunResult {
   /** Share of the measured phase this process's event loop was busy (1 = saturated). */
   driverEventLoopUtilization: number;
   /** The service process: messages handled (warm-up included), bytes seen, CPU. */
-  service: { handled: number; requestBytes: number; replyBytes: number; cpuMs: number } | null;
+  service: ServiceStats | null;
   /** Setup before the warm-up (Baton start and definition, consumers joining), seconds. */
   setupSeconds: number;
   /** The whole round: setup, warm-up, measured phase and shutdown (service, consumers, Baton), seconds. */
@@ -140,60 +137,6 @@ interface RunResult {
 const fmt = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : "-");
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms / 1000} s`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-// ---- the service process ----------------------------------------------------
-
-interface Service {
-  /** Stops it (SIGTERM) and resolves with its statistics once it exited. */
-  stop(): Promise<RunResult["service"]>;
-}
-
-const children = new Set<ChildProcess>();
-
-async function startService(brokers: string, requests: string, replies: string, group: string): Promise<Service> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", join(benchDir, "sink-service.ts"), "--brokers", brokers, "--in", requests, "--out", replies, "--group", group],
-    { cwd: repoDir, stdio: ["pipe", "pipe", "inherit"] },
-  );
-  children.add(child);
-  let stats: RunResult["service"] = null;
-  const exited = new Promise<void>((resolve) => child.on("exit", () => (children.delete(child), resolve())));
-  const ready = new Promise<void>((resolve, reject) => {
-    child.on("error", reject);
-    void exited.then(() => reject(new Error(`the service process exited with code ${child.exitCode} before it was ready`)));
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      if (line === "ready") resolve();
-      else if (line.startsWith("stats ")) stats = JSON.parse(line.slice("stats ".length)) as RunResult["service"];
-      else console.log(`  service: ${line}`);
-    });
-  });
-  try {
-    await withTimeout(ready, 60_000, "the service process starting");
-  } catch (error) {
-    child.kill("SIGKILL");
-    throw error;
-  }
-  return {
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      await exited;
-      clearTimeout(killer);
-      return stats;
-    },
-  };
-}
 
 // ---- driving: N items, at most K in flight --------------------------------
 
@@ -274,7 +217,7 @@ async function runFloor(kafka: Kafka, admin: Admin, brokers: string, round: numb
   // The fetch wait of Baton's consumers (and Java's default): it bounds how long a disconnect waits, not latency.
   const consumer = kafka.consumer({ groupId: `sink-bench-floor.${suffix}`, maxWaitTimeInMs: 500 });
   const waiting = new Map<string, () => void>();
-  let service: Service | undefined;
+  let service: SinkChild<ServiceStats> | undefined;
   let serviceStats: RunResult["service"] = null;
   try {
     await producer.connect();
@@ -320,28 +263,6 @@ async function runFloor(kafka: Kafka, admin: Admin, brokers: string, round: numb
 
 // ---- Baton ---------------------------------------------------------------------
 
-const workflowDef = (requests: string) => ({
-  name: WORKFLOW_NAME,
-  version: 1,
-  schemaVersion: 2,
-  tasks: [
-    {
-      name: "request_validation",
-      taskReferenceName: "request_validation_ref",
-      type: "KAFKA_PUBLISH",
-      inputParameters: {
-        kafka_request: {
-          topic: requests,
-          key: "${workflow.workflowId}",
-          value: { workflowId: "${workflow.workflowId}", email: "${workflow.input.email}" },
-        },
-      },
-    },
-    { name: "await_validation", taskReferenceName: "await_validation_ref", type: "EVENT", sink: SINK, asyncComplete: true },
-  ],
-  outputParameters: { valid: "${await_validation_ref.output.valid}" },
-});
-
 async function runBaton(admin: Admin, brokers: string, round: number, count: number, suffix: string): Promise<RunResult> {
   // The seed's topic names, made fresh per round.
   const topics = { requests: `email-validation-requests.${suffix}`, replies: `conductor-events.${suffix}` };
@@ -352,7 +273,7 @@ async function runBaton(admin: Admin, brokers: string, round: number, count: num
   });
   const dataDir = await mkdtemp(join(tmpdir(), "baton-sink-bench-"));
   let server: RunningServer | undefined;
-  let service: Service | undefined;
+  let service: SinkChild<ServiceStats> | undefined;
   try {
     // BATON_FSYNC is left unset: the default (fsync on) is what is measured.
     server = await startServer(
@@ -379,14 +300,14 @@ async function runBaton(admin: Admin, brokers: string, round: number, count: num
       if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
       return text;
     };
-    await call("POST", "/api/metadata/workflow", workflowDef(topics.requests));
+    await call("POST", "/api/metadata/workflow", sinkWorkflowDef({ requests: topics.requests }));
     service = await startService(brokers, topics.requests, topics.replies, `sink-bench-service.${suffix}`);
     const setupSeconds = (performance.now() - setupStarted) / 1000;
 
     let phases: Record<keyof Phases, number[]> | undefined;
     const one = async (i: number) => {
       const sent = Date.now();
-      const workflowId = await call("POST", "/api/workflow", { name: WORKFLOW_NAME, input: { email: `user-${i}@example.com` } });
+      const workflowId = await call("POST", "/api/workflow", { name: SINK_WORKFLOW_NAME, input: { email: `user-${i}@example.com` } });
       const workflow = await running.engine.waitForWorkflow(workflowId, Date.now() + ITEM_TIMEOUT_MS);
       const seen = Date.now();
       if (workflow.status !== "COMPLETED") {
@@ -484,7 +405,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await admin?.disconnect().catch(() => {});
-    for (const child of children) child.kill("SIGKILL");
+    killSinkChildren();
     if (broker) {
       const stopping = performance.now();
       await broker.stop().catch((error: unknown) => errors.push(`stopping the broker: ${errorText(error)}`));
@@ -581,9 +502,7 @@ async function main(): Promise<void> {
   }
 }
 
-const stopChildren = () => {
-  for (const child of children) child.kill("SIGKILL");
-};
+const stopChildren = killSinkChildren;
 process.on("SIGINT", () => {
   stopChildren();
   process.exit(130); // the broker's watchdog (kafka.sh, owner = this process) stops it

@@ -17,7 +17,9 @@
 # before 3.30; the Temurin 25 JDK at /usr/lib/jvm/temurin-25-jdk-amd64 for newer
 # lines when present), CONDUCTOR_HEAP (default -Xmx1g), CONDUCTOR_OWNER_PID (the
 # server is stopped when that process ends), CONDUCTOR_START_TIMEOUT (seconds,
-# default 600: a loaded machine stretches the JVM start), BATON_CACHE_DIR (default ~/.cache/baton).
+# default 600: a loaded machine stretches the JVM start), CONDUCTOR_EXTRA_PROPERTIES
+# (more Spring properties, one per line, appended last: e.g. the Kafka event queue's
+# conductor.event-queues.kafka.* for the sink scenario), BATON_CACHE_DIR (default ~/.cache/baton).
 set -euo pipefail
 
 VERSION="${CONDUCTOR_VERSION:-3.21.14}"
@@ -98,6 +100,7 @@ write_properties() {
       ;;
     *) die "CONDUCTOR_DB must be sqlite or postgres, got '$DB'" ;;
     esac
+    [[ -z "${CONDUCTOR_EXTRA_PROPERTIES:-}" ]] || printf '%s\n' "$CONDUCTOR_EXTRA_PROPERTIES"
   } >"$dir/conductor.properties"
 }
 
