@@ -50,6 +50,8 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
+import { buildServer } from "../scripts/build-server.ts";
+import { SERVER_ENTRY } from "../scripts/server-build-stamp.mjs";
 import { freePort } from "../tests/support/process.ts";
 import { forkWorkload, loopWorkload } from "./compare-workloads.ts";
 import { type RouterStats, runSinkRound, type SinkServerSettings, stopSinkBroker } from "./compare-sink.ts";
@@ -83,6 +85,7 @@ const { values } = parseArgs({
     "observe-interval": { type: "string", default: "10" },
     "observe-batch": { type: "string", default: "20" },
     quick: { type: "boolean", default: false },
+    "baton-build": { type: "string", default: "compiled" },
     charts: { type: "string", default: join(repoDir, "docs", "bench") },
   },
 });
@@ -112,6 +115,9 @@ const settings = {
   inflight: (values.inflight ?? (quick ? "10,50" : "10,50,200")).split(",").map((v) => wholeNumber("inflight", v, 0)),
 };
 const variants = values.variants.split(",").map((v) => v.trim());
+/** How Baton is started: `compiled` (node dist/api/node.js, what `npm start` runs after `npm run build`) or `sources` (node + tsx). */
+const batonBuild = values["baton-build"];
+if (batonBuild !== "compiled" && batonBuild !== "sources") fail(`--baton-build must be 'compiled' or 'sources', got '${batonBuild}'`);
 for (const v of variants) if (!ALL_VARIANTS.includes(v)) fail(`--variants: unknown variant '${v}' (known: ${ALL_VARIANTS.join(", ")})`);
 if (variants[0] !== "baton") fail("--variants must start with baton: ratios are taken against it");
 const scenarios = values.scenarios.split(",").map((s) => s.trim()) as ScenarioName[];
@@ -164,9 +170,10 @@ async function startBaton(extraEnv: Record<string, string> = {}): Promise<Runnin
   const dataDir = await mkdtemp(join(tmpdir(), "baton-compare-"));
   const port = await freePort();
   const started = performance.now();
-  // As `npm start` runs it (its prestart console build is skipped: the build is cached).
-  // BATON_FSYNC is left unset: the default (fsync on) is what is measured.
-  const child = spawn(process.execPath, ["--import", "tsx", "src/api/node.ts"], {
+  // As `npm start` runs it: the compiled build (made current before the run) or the
+  // sources through tsx. BATON_FSYNC is left unset: the default (fsync on) is measured.
+  const entry = batonBuild === "compiled" ? ["--enable-source-maps", SERVER_ENTRY] : ["--import", "tsx", "src/api/node.ts"];
+  const child = spawn(process.execPath, entry, {
     cwd: repoDir,
     env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, BATON_EVENT_STORE: "file", BATON_LOG_LEVEL: "warn", ...extraEnv },
     stdio: ["ignore", "ignore", "inherit"],
@@ -178,7 +185,7 @@ async function startBaton(extraEnv: Record<string, string> = {}): Promise<Runnin
     url,
     roots: [child.pid!],
     coldStartSeconds,
-    version: "baton (this checkout), node " + process.version,
+    version: `baton (this checkout, ${batonBuild === "compiled" ? "compiled build" : "sources through tsx"}), node ${process.version}`,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -496,6 +503,10 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const command = `npm run compare -- ${process.argv.slice(2).join(" ")}`.trim();
   console.log(`variants: ${variants.join(", ")}; scenarios: ${scenarios.join(", ")}; ${JSON.stringify(settings)}`);
+  if (variants.includes("baton") && batonBuild === "compiled") {
+    const build = await buildServer();
+    progress(build.built ? `built the server (${Math.round(build.ms)} ms)` : "the compiled server build is current");
+  }
   const runs: RoundResult[] = [];
   for (let round = 1; round <= settings.rounds; round++) {
     // Alternate the order each round so no variant always runs first (or last) on a warming machine.
