@@ -150,9 +150,11 @@ export async function createEngine(deps: EngineDeps) {
     newId,
     cacheSize: deps.writeCacheSize,
     runUserCode: (request) => runUserCode(userCode, request),
-    knownRevision: (streamId) => {
+    knownState: (streamId) => {
       const owner = readSide.registry.categoryOf(streamId);
-      return owner?.category === workflowCategory ? models.workflows.get(owner.key)?.revision : undefined;
+      const held = owner?.category === workflowCategory ? models.workflows.get(owner.key) : undefined;
+      // A workflow's state counts its events (evolve), so its revision is the stream's.
+      return held && { state: held, revision: held.revision };
     },
   });
   const core = createEngineCore({
