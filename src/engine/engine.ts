@@ -152,9 +152,12 @@ export async function createEngine(deps: EngineDeps) {
     runUserCode: (request) => runUserCode(userCode, request),
     knownState: (streamId) => {
       const owner = readSide.registry.categoryOf(streamId);
-      const held = owner?.category === workflowCategory ? models.workflows.get(owner.key) : undefined;
-      // A workflow's state counts its events (evolve), so its revision is the stream's.
-      return held && { state: held, revision: held.revision };
+      if (owner?.category !== workflowCategory) return undefined;
+      const held = models.workflows.get(owner.key);
+      // A workflow's state counts its events (evolve), so its revision is the stream's. One the read
+      // models do not hold is most often one being started: guessed empty, which the append's
+      // "no_stream" proves (a finished workflow that left memory costs a decision on the guess first).
+      return held ? { state: held, revision: held.revision } : { state: workflowCategory.decider.initialState, revision: -1 };
     },
   });
   const core = createEngineCore({

@@ -150,5 +150,19 @@ describe("the write-side cache with another writer", () => {
       expect(counted.reads).toBe(before);
       expect(first.revision).toBe(0);
     });
+
+    it("takes a guess of an empty stream for one it has not seen: an append with no_stream proves it, a conflict folds the stream", async () => {
+      const { store, counted, view, member, other, run } = setUp();
+      view.readSide = { state: alarm.initialState, revision: -1 };
+      expect((await run(member, { type: "Arm", at: 10 })).revision).toBe(0);
+      expect(counted.reads).toBe(0); // a new stream: nothing read
+
+      const elsewhere = (handle: typeof member, command: Command) => handle(alarm, "alarm-5", command, () => undefined, {});
+      await elsewhere(other, { type: "Arm", at: 10 });
+      // The guess is wrong for alarm-5: the append meets the stored event, and the stream is folded.
+      expect((await elsewhere(member, { type: "Arm", at: 20 })).revision).toBe(1);
+      expect(counted.reads).toBe(1);
+      expect((await store.readStream("alarm-5")).map((e) => e.data)).toEqual([{ at: 10 }, { at: 20 }]);
+    });
   });
 });
