@@ -23,13 +23,22 @@ export interface CommandHandlerDeps {
   /** Runs the user code a decision asks for (`EvaluationNeeded`) off the thread; without it the request propagates. */
   runUserCode?: (request: UserCodeRequest) => Promise<Evaluation<unknown>>;
   /**
-   * The newest revision of a stream the read side has applied, where it knows
-   * one: a cached state older than that is overtaken and folded again before
-   * deciding. This closes the race `observed` cannot: a fold that read the
-   * stream just before another process's append, cached after the read side
-   * told the handler about that append.
+   * The read side's state of a stream and the revision it was folded to,
+   * where the read side holds one (it folds with the same decider). The
+   * handler decides on it instead of reading the stream from the store when
+   * nothing is cached, or when the cached state is older (another process
+   * wrote since: this also closes the race `observed` cannot, a fold that read
+   * the stream just before another process's append, cached after the read
+   * side told the handler about that append). In a cluster that is most
+   * commands of a workflow, so each would otherwise read its whole stream.
+   *
+   * The read side may trail the store, so such a state is a guess as the cache
+   * is: an append on it meets a conflict and is decided again on the stored
+   * stream; a refusal or a decision to append nothing is decided again on the
+   * stored stream before it is answered, since only an append proves a state
+   * current.
    */
-  knownRevision?: (streamId: string) => number | undefined;
+  knownState?: (streamId: string) => Folded | undefined;
 }
 
 /**
@@ -57,7 +66,8 @@ export interface CommandOutcome<State, Event, Reaction = never> {
   position?: number;
 }
 
-interface Folded {
+/** A stream's state folded up to `revision` (-1: no events). */
+export interface Folded {
   state: unknown;
   revision: number;
 }
@@ -69,7 +79,7 @@ interface Folded {
  * decide again. The cache is only ever a guess: a stale entry costs one
  * conflict, never a wrong write, so several processes may share a store.
  */
-export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_CACHE_SIZE, runUserCode, knownRevision }: CommandHandlerDeps) {
+export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_CACHE_SIZE, runUserCode, knownState }: CommandHandlerDeps) {
   const cache = createLruCache<string, Folded>(cacheSize);
 
   /**
@@ -105,11 +115,37 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
     /** Checks the state before deciding (e.g. "the workflow exists"), with the caller's own error. */
     precondition?: (state: State) => void,
   ): Promise<CommandOutcome<State, Event, Reaction>> {
-    let folded = await current(decider, streamId);
+    // Entries of one stream are only ever written by `handle` with that stream's decider.
+    let folded = cache.get(streamId) as { state: State; revision: number } | undefined;
+    // The read side's state (folded by the same decider) when nothing newer is cached: another
+    // process's write the read models saw, or a stream this process has not written lately.
+    const known = knownState?.(streamId) as { state: State; revision: number } | undefined;
+    /** Whether `folded` is the read side's guess, not yet proven current by a read of the stream or an append. */
+    let borrowed = known !== undefined && (!folded || known.revision > folded.revision);
+    if (borrowed) folded = known;
+    if (!folded) {
+      folded = await load(decider, streamId);
+      cache.set(streamId, folded);
+    }
     const answers = new Map<string, Evaluation<unknown>>();
     for (let attempt = 1; ; attempt++) {
-      precondition?.(folded.state);
-      const events = await decideWithUserCode(decider, command, folded.state, context, { answers, ids: [] });
+      let events: Event[];
+      try {
+        precondition?.(folded.state);
+        events = await decideWithUserCode(decider, command, folded.state, context, { answers, ids: [] });
+      } catch (error) {
+        if (!borrowed) throw error;
+        // Refused on the read side's state, which may trail the store: only the stored stream may refuse.
+        folded = await reload(decider, streamId);
+        borrowed = false;
+        continue;
+      }
+      if (events.length === 0 && borrowed) {
+        // Nothing to do on the read side's state; the stored stream may say otherwise.
+        folded = await reload(decider, streamId);
+        borrowed = false;
+        continue;
+      }
       if (events.length === 0) return { events, reactions: [], state: folded.state, revision: folded.revision };
       const revision = folded.revision;
       const meta = typeof metadata === "function" ? metadata(folded.state) : metadata;
@@ -133,6 +169,7 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
         cache.delete(streamId);
         if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
         folded = await reload(decider, streamId);
+        borrowed = false;
       }
     }
   }
@@ -145,7 +182,7 @@ export function createCommandHandler({ store, newId, cacheSize = DEFAULT_WRITE_C
     // Entries of one stream are only ever written by `handle` with that stream's decider.
     const cached = cache.get(streamId) as { state: State; revision: number } | undefined;
     // Another writer got further than the cache (the read models saw it): fold the stream again.
-    if (cached && (knownRevision?.(streamId) ?? -1) <= cached.revision) return cached;
+    if (cached && (knownState?.(streamId)?.revision ?? -1) <= cached.revision) return cached;
     return reload(decider, streamId);
   }
 

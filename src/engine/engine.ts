@@ -150,9 +150,14 @@ export async function createEngine(deps: EngineDeps) {
     newId,
     cacheSize: deps.writeCacheSize,
     runUserCode: (request) => runUserCode(userCode, request),
-    knownRevision: (streamId) => {
+    knownState: (streamId) => {
       const owner = readSide.registry.categoryOf(streamId);
-      return owner?.category === workflowCategory ? models.workflows.get(owner.key)?.revision : undefined;
+      if (owner?.category !== workflowCategory) return undefined;
+      const held = models.workflows.get(owner.key);
+      // A workflow's state counts its events (evolve), so its revision is the stream's. One the read
+      // models do not hold is most often one being started: guessed empty, which the append's
+      // "no_stream" proves (a finished workflow that left memory costs a decision on the guess first).
+      return held ? { state: held, revision: held.revision } : { state: workflowCategory.decider.initialState, revision: -1 };
     },
   });
   const core = createEngineCore({

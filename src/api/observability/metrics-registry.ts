@@ -111,9 +111,7 @@ export function createRegistry(): Registry {
           let entry = series.get(key);
           if (!entry) series.set(key, (entry = { labels, counts: bounds.map(() => 0), sum: 0, count: 0 }));
           // Cumulative buckets: each counts every observation at or below its bound.
-          bounds.forEach((bound, i) => {
-            if (value <= bound) entry.counts[i]! += 1;
-          });
+          for (let i = bounds.length - 1; i >= 0 && value <= bounds[i]!; i--) entry.counts[i]! += 1;
           entry.sum += value;
           entry.count += 1;
         },
@@ -130,11 +128,31 @@ export function createRegistry(): Registry {
   };
 }
 
+/** Label names already checked: every increment names its labels again, and the set of names is small. */
+const checkedLabelNames = new Set<string>();
+/** Characters the text format escapes in a label value. */
+const NEEDS_ESCAPE = /[\\"\n]/;
+
+/**
+ * The series key and its text: `{a="1",b="2"}`, names sorted. It runs on
+ * every increment and observation (each request, append and task change), so
+ * a name is checked once and a value is escaped only when it needs it.
+ */
 function labelText(labels: Labels): string {
-  const entries = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  if (entries.length === 0) return "";
-  for (const [key] of entries) if (!LABEL.test(key)) throw new Error(`label name ${key} is not a Prometheus name`);
-  return `{${entries.map(([key, value]) => `${key}="${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",")}}`;
+  const names = Object.keys(labels);
+  if (names.length === 0) return "";
+  if (names.length > 1) names.sort();
+  let text = "{";
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (!checkedLabelNames.has(name)) {
+      if (!LABEL.test(name)) throw new Error(`label name ${name} is not a Prometheus name`);
+      checkedLabelNames.add(name);
+    }
+    const value = labels[name]!;
+    text += `${i === 0 ? "" : ","}${name}="${NEEDS_ESCAPE.test(value) ? value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n") : value}"`;
+  }
+  return `${text}}`;
 }
 
 function number(value: number): string {
