@@ -74,16 +74,18 @@ describe("user-code worker pool (Node worker threads)", () => {
 describe("user-code worker pool limits", () => {
   it("replaces a worker that runs out of its heap (Node resourceLimits) and reports the limit", async () => {
     const pool = await createUserCodePool({
-      spawn: nodeWorkerSpawner({ heapMb: 8 }),
+      // 16 MiB, not less: a fresh worker loading its sandboxes on a busy machine came within reach
+      // of an 8 MiB limit, so the replacement failed too (a CI run on 2026-12-03).
+      spawn: nodeWorkerSpawner({ heapMb: 16 }),
       size: 1,
       jqTimeoutMs: 30_000,
-      heapLimitText: "the worker's 8 MiB heap limit (BATON_USER_CODE_HEAP_MB)",
+      heapLimitText: "the worker's 16 MiB heap limit (BATON_USER_CODE_HEAP_MB)",
     });
     try {
-      // jq builds the array in its WASM memory; turning its 1.5M numbers into JS values exhausts the worker's heap.
-      expect(await pool.jq!("[range(1500000)]", null)).toEqual({
+      // jq builds the array in its WASM memory; turning its 3M numbers into JS values exhausts the worker's heap.
+      expect(await pool.jq!("[range(3000000)]", null)).toEqual({
         ok: false,
-        error: "jq filter exceeded the worker's 8 MiB heap limit (BATON_USER_CODE_HEAP_MB)",
+        error: "jq filter exceeded the worker's 16 MiB heap limit (BATON_USER_CODE_HEAP_MB)",
       });
       expect(pool.stats().started).toBe(2);
       expect(await pool.jq!(". + 1", 1)).toEqual({ ok: true, value: [2] });
