@@ -34,7 +34,7 @@
  *
  * Options: --variants LIST (default: baton and the four Conductor variants),
  * --scenarios load,fork,loop,sink, --inflight 10,50,200, --rounds N (2),
- * --workflows N (150), --warmup N (20), --fork-workflows N (20), --loop-workflows N (2),
+ * --workflows N (400: twice the highest in-flight level), --warmup N (20), --fork-workflows N (20), --loop-workflows N (2),
  * --sink-workflows N (150), --sink-inflight N (50),
  * --concurrency N per task type (10), --time-cap S per step (240),
  * --observe-interval MS (10), --observe-batch N (20), --quick (1 round, 40
@@ -102,7 +102,7 @@ function wholeNumber(name: string, raw: string | undefined, fallback: number, mi
 const quick = values.quick;
 const settings = {
   rounds: wholeNumber("rounds", values.rounds, quick ? 1 : 2),
-  workflows: wholeNumber("workflows", values.workflows, quick ? 40 : 150),
+  workflows: wholeNumber("workflows", values.workflows, quick ? 40 : 400),
   warmup: wholeNumber("warmup", values.warmup, quick ? 10 : 20, 0),
   forkWorkflows: wholeNumber("fork-workflows", values["fork-workflows"], quick ? 6 : 20),
   loopWorkflows: wholeNumber("loop-workflows", values["loop-workflows"], quick ? 1 : 2),
