@@ -40,8 +40,8 @@
  * --observe-interval MS (10), --observe-batch N (20), --quick (1 round, 40
  * workflows after 10, in flight 10 and 50, 6 fork and 1 loop workflow, 40 sink
  * workflows, time cap 90 s), --charts DIR (where the SVG charts go besides
- * bench/results; default docs/bench). The defaults are the full run: about 35
- * minutes for the five variants on a quiet 2-core machine, plus the sink scenario.
+ * bench/results; default docs/bench). The defaults are the full run: 21
+ * minutes for the five variants and every scenario on a quiet 2-core machine.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
