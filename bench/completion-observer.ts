@@ -50,8 +50,8 @@ export function pickObserved(inFlightOldestFirst: readonly string[], batch: numb
   return { ids: [...inFlightOldestFirst.slice(0, head), ...turn], cursor: (start + take) % rest.length };
 }
 
-export function statusObserver(serverUrl: string, batch: number): CompletionObserver {
-  let cursor = 0;
+/** An observer made from its round; `count(ids)` records one request and the workflow ids it asked about or got back. */
+function counting(round: (inFlight: readonly string[], count: (ids: number) => void) => Promise<Observed[]>): CompletionObserver {
   let requests = 0;
   let ids = 0;
   return {
@@ -61,54 +61,51 @@ export function statusObserver(serverUrl: string, batch: number): CompletionObse
     get ids() {
       return ids;
     },
-    async round(inFlight) {
-      const picked = pickObserved(inFlight, batch, cursor);
-      cursor = picked.cursor;
-      if (picked.ids.length === 0) return [];
-      requests += 1;
-      ids += picked.ids.length;
-      const response = await fetch(`${serverUrl}/api/workflow/bulk/search?includeTasks=false`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(picked.ids),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`status observer: POST /api/workflow/bulk/search: HTTP ${response.status} ${text.slice(0, 300)}`);
-      const body = JSON.parse(text) as { bulkSuccessfulResults?: Array<{ workflowId?: string; status?: string }> };
-      return (body.bulkSuccessfulResults ?? []).flatMap((w) => (w.workflowId && w.status && TERMINAL.has(w.status) ? [{ id: w.workflowId, status: w.status }] : []));
-    },
+    round: (inFlight) =>
+      round(inFlight, (n) => {
+        requests += 1;
+        ids += n;
+      }),
   };
+}
+
+export function statusObserver(serverUrl: string, batch: number): CompletionObserver {
+  let cursor = 0;
+  return counting(async (inFlight, count) => {
+    const picked = pickObserved(inFlight, batch, cursor);
+    cursor = picked.cursor;
+    if (picked.ids.length === 0) return [];
+    count(picked.ids.length);
+    const response = await fetch(`${serverUrl}/api/workflow/bulk/search?includeTasks=false`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(picked.ids),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`status observer: POST /api/workflow/bulk/search: HTTP ${response.status} ${text.slice(0, 300)}`);
+    const body = JSON.parse(text) as { bulkSuccessfulResults?: Array<{ workflowId?: string; status?: string }> };
+    return (body.bulkSuccessfulResults ?? []).flatMap((w) => (w.workflowId && w.status && TERMINAL.has(w.status) ? [{ id: w.workflowId, status: w.status }] : []));
+  });
 }
 
 type Executor = ReturnType<OrkesClients["getWorkflowClient"]>;
 
 export function searchObserver(executor: Executor, correlationId: string): CompletionObserver {
   let cursor = Date.now() - 1000;
-  let requests = 0;
-  let ids = 0;
-  return {
-    get requests() {
-      return requests;
-    },
-    get ids() {
-      return ids;
-    },
-    async round() {
-      // `>` rather than `>=`: Conductor's SQLite index parses only one-character comparisons.
-      const result = await executor.search(0, 1000, `correlationId = ${correlationId} AND endTime > ${cursor - 1}`, "*", "", false);
-      requests += 1;
-      const seen: Observed[] = [];
-      let maxEnd = 0;
-      for (const summary of result.results ?? []) {
-        ids += 1;
-        // Conductor's SQLite index ignores the endTime condition and returns running workflows too.
-        if (!summary.status || !TERMINAL.has(summary.status)) continue;
-        if (summary.endTime) maxEnd = Math.max(maxEnd, Date.parse(summary.endTime));
-        seen.push({ id: summary.workflowId!, status: summary.status });
-      }
-      // Ends are stamped in commit order only roughly; look a little behind the newest seen.
-      if (maxEnd > 0) cursor = Math.max(cursor, maxEnd - 250);
-      return seen;
-    },
-  };
+  return counting(async (_inFlight, count) => {
+    // `>` rather than `>=`: Conductor's SQLite index parses only one-character comparisons.
+    const result = await executor.search(0, 1000, `correlationId = ${correlationId} AND endTime > ${cursor - 1}`, "*", "", false);
+    count(result.results?.length ?? 0);
+    const seen: Observed[] = [];
+    let maxEnd = 0;
+    for (const summary of result.results ?? []) {
+      // Conductor's SQLite index ignores the endTime condition and returns running workflows too.
+      if (!summary.status || !TERMINAL.has(summary.status)) continue;
+      if (summary.endTime) maxEnd = Math.max(maxEnd, Date.parse(summary.endTime));
+      seen.push({ id: summary.workflowId!, status: summary.status });
+    }
+    // Ends are stamped in commit order only roughly; look a little behind the newest seen.
+    if (maxEnd > 0) cursor = Math.max(cursor, maxEnd - 250);
+    return seen;
+  });
 }
