@@ -2,49 +2,22 @@
  * Node.js composition root: `npm start`. Reads the environment, opens the
  * event store, runs the engine and serves the HTTP app until SIGTERM/SIGINT.
  */
-import { nodeWorkerSpawner } from "../adapters/evaluators/node-workers.ts";
 import { DirectoryInUseError } from "../adapters/eventstore/directory-lock.ts";
 import { LogDamageError } from "../adapters/eventstore/file-damage.ts";
 import { serve } from "@hono/node-server";
-import { getConnInfo } from "@hono/node-server/conninfo";
-import { lookup } from "node:dns/promises";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { hostname } from "node:os";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { EventStore } from "../domain/ports.ts";
-import { createFsCheckpointStore } from "../adapters/checkpoints/fs.ts";
-import { createEngine, type Engine, type EngineDeps } from "../engine/engine.ts";
-import { createApp } from "./app.ts";
-import { exampleRoutesOf } from "./example-routes.ts";
-import { authPortOf, createAuth } from "./auth/auth.ts";
-import { openAuthSettings } from "./open-auth.ts";
+import type { Engine } from "../engine/engine.ts";
 import { type Config, loadConfig } from "./config.ts";
-import { inputLimitsOf } from "./input-limits.ts";
-import { openBus } from "./open-bus.ts";
-import { openRouter } from "./open-router.ts";
-import { egressPolicy } from "./egress.ts";
-import { memoryBounds } from "./memory-bounds.ts";
-import { workflowLimits } from "./workflow-limits.ts";
-import { openStore } from "./open-store.ts";
-import { openUserCodePool, userCodeLimits } from "./open-user-code.ts";
-import { openObjectStores } from "./open-object-store.ts";
-import { openDagRuns } from "./open-dag-runs.ts";
-import { loadMwaaCalls } from "./mwaa-client.ts";
 import type { DagRuns } from "../engine/dagruns/dag-runs.ts";
 import type { LocalDag } from "../adapters/airflow/local.ts";
-import { inProcessServices, startServices } from "../services/start-services.ts";
-import { seedDags } from "../adapters/airflow/seed-dags/index.ts";
-import type { ServiceAdapters } from "../services/service.ts";
-import { attachGraphQLWebSocket } from "./graphql-ws-node.ts";
-import { createGraphQL } from "./graphql/yoga.ts";
 import type { BatonLogger } from "./observability/logger.ts";
 import { createBatonMetrics } from "./observability/baton-metrics.ts";
 import { observeProcessMemory } from "./observability/process-metrics.ts";
 import { createHealth, type Health } from "./observability/health.ts";
 import { startingApp } from "./starting-app.ts";
 import { startingHold } from "./starting-hold.ts";
-import { quietLogger } from "./observability/quiet-logger.ts";
+import { openComponents, type ServiceOverrides } from "./node-components.ts";
 import {
   type Dependency,
   esdbDependency,
@@ -52,41 +25,19 @@ import {
   objectStoreDependency,
   airflowDependency,
   probeIntoHealth,
-  openWhenReachable,
   StartAbortedError,
   type WaitOptions,
   watchDependencies,
 } from "./dependency-watch.ts";
 import { type LogOutput, loggerFromConfig } from "./observability/runtime-logger.ts";
 
+export type { ServiceOverrides };
+
 /** Node's output: JSON lines (or pretty ones on a terminal), warnings and errors to stderr. */
 const nodeOutput: LogOutput = {
   terminal: process.stdout.isTTY === true,
   write: (line, level) => void (level === "warn" || level === "error" ? process.stderr : process.stdout).write(`${line}\n`),
 };
-import { CONSOLE_BUILD_DIR, fsConsoleAssets } from "./console/fs-assets.ts";
-import { fileURLToPath } from "node:url";
-
-/** Read-model checkpoints under DATA_DIR for the durable stores (the memory store starts empty anyway). */
-function checkpointsOf(config: Config): Pick<EngineDeps, "checkpoints" | "checkpointEvery"> {
-  if (config.BATON_EVENT_STORE === "memory" || config.BATON_CHECKPOINT_EVERY === 0) return {};
-  return { checkpoints: createFsCheckpointStore(join(config.DATA_DIR, "checkpoints")), checkpointEvery: config.BATON_CHECKPOINT_EVERY };
-}
-
-/** Partitioned ownership with the other processes on the same EventStoreDB, when BATON_CLUSTER is on. */
-function clusterOf(config: Config): Pick<EngineDeps, "cluster"> {
-  if (!config.BATON_CLUSTER) return {};
-  const nodeId = config.BATON_NODE_ID ?? `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  return {
-    cluster: { nodeId, partitions: config.BATON_PARTITIONS, heartbeatMs: config.BATON_HEARTBEAT_MS, takeoverMs: config.BATON_TAKEOVER_MS },
-  };
-}
-
-/** What tests put in place of the data services' defaults: adapters (no DNS) and the fault-rate generator. */
-export interface ServiceOverrides {
-  adapters?: ServiceAdapters;
-  random?: () => number;
-}
 
 /** How a caller may start the server: its logger, the data services' overrides, DAGs for the local executor (BATON_AIRFLOW=local), the dependency waits. */
 export interface StartOptions {
@@ -194,86 +145,11 @@ export async function listenAndStart(
     stepStart = now;
   };
   const wait = { health, logger, isClosing: () => closing, ...options };
-  // Client chatter during an outage, a line a minute: kafkajs' own entries (they carry its level label) and ESDB resubscriptions.
-  const kafkaLogger = quietLogger(logger, { applies: (_, fields) => fields?.level !== undefined });
-  const esdbLogger = quietLogger(logger, { applies: (message) => message.includes("resubscribing") });
   let stopWatching = () => {};
   const ready = (async (): Promise<RunningServer> => {
-    const rawStore = config.BATON_EVENT_STORE === "esdb"
-      ? await openWhenReachable(dependencies.store!, () => openStore(config, { logger: esdbLogger }), wait)
-      : await openStore(config, { logger });
-    const store = metrics.instrumentStore(rawStore);
-    opened.unshift(["store", () => store.close()]);
-    health.set("store", "up");
-    stepDone("store");
-    const bus = dependencies.bus ? await openWhenReachable(dependencies.bus, () => openBus(config, kafkaLogger), wait) : undefined;
-    if (bus) opened.unshift(["bus", () => bus.close()]);
-    stepDone("bus");
-    // User code runs on worker threads, never on this event loop.
-    const userCode = await openUserCodePool(config, nodeWorkerSpawner({ heapMb: config.BATON_USER_CODE_HEAP_MB }), (message) => logger.error(message));
-    opened.unshift(["userCode", () => userCode.close()]);
-    const engine = await createEngine({
-      store,
-      bus,
-      userCode,
-      sweepIntervalMs: config.BATON_SWEEP_INTERVAL_MS,
-      logger: metrics.countingLogger(logger),
-      egress: egressPolicy(config, async (host) => (await lookup(host, { all: true })).map((entry) => entry.address)),
-      eventSinks: { conductorSinksWait: config.BATON_EVENT_SINK_WAITS },
-      ...memoryBounds(config),
-      ...workflowLimits(config),
-      ...userCodeLimits(config),
-      eventHandlers: { maxJsonDepth: config.BATON_MAX_JSON_DEPTH },
-      ...checkpointsOf(config),
-      ...clusterOf(config),
+    const { store, engine, dagRuns, app } = await openComponents(config, {
+      logger, health, metrics, dependencies, wait, server: server as Server, opened, stepDone, extras,
     });
-    opened.unshift(["engine", () => engine.close()]);
-    stepDone("engine");
-    const router = await openRouter(config, engine, store, (message, fields) => logger.error(message, fields));
-    if (router) opened.unshift(["router", () => router.close()]);
-    if (router) health.set("router", "up");
-    stepDone("router");
-    metrics.observeEngine(engine);
-    metrics.observeRouter(router);
-    // schema.graphql is the source of truth; Node reads it (other runtimes use the generated copy).
-    const typeDefs = await readFile(new URL("../../schema.graphql", import.meta.url), "utf8");
-    const auth = createAuth(await openAuthSettings(config, (c) => getConnInfo(c).remote.address ?? "unknown"), authPortOf(engine));
-    const limits = inputLimitsOf(config);
-    const graphql = createGraphQL({ engine, router, logError: (error) => logger.error("unexpected GraphQL error", { error }), typeDefs, graphiql: config.BATON_GRAPHIQL, plugins: [auth.graphqlPlugin], limits });
-    const objectStores = await openObjectStores(config);
-    health.set("objectStore", "up");
-    const ingestion = { ...objectStores, rawDataBucket: config.MINIO_RAW_DATA_BUCKET };
-    const dagObjects = config.AIRFLOW_S3_BUCKET ? await openObjectStores({ ...config, BATON_OBJECT_STORE: "s3", S3_BUCKET: config.AIRFLOW_S3_BUCKET }).then((s) => s.objects) : undefined;
-    const serviceNames = inProcessServices(config);
-    // The bridge's monitor listens on dag-monitor-queue before the services that hand runs to it start.
-    const dagRuns = await openDagRuns(config, {
-      engine,
-      store,
-      objects: objectStores.objects,
-      ...(dagObjects ? { dagObjects } : {}),
-      ...(config.BATON_AIRFLOW === "mwaa" ? await loadMwaaCalls(config.MWAA_REGION, config.BATON_MWAA_ROUTE) : {}),
-      // The seed's name-parse and email-hygiene DAGs, so its workflows run on the local executor; a test's own DAGs win.
-      localDags: { ...seedDags({ output: dagObjects ?? objectStores.objects, inputs: [objectStores.objects, ...(dagObjects ? [dagObjects] : [])] }), ...extras.localDags },
-      logError: (message, fields) => logger.error(message, fields),
-      triggerRequests: !serviceNames.includes("airflow-adapter"),
-    });
-    if (dagRuns) opened.unshift(["dagRuns", () => dagRuns.close()]);
-    // The seed's data services, on the engine's bus, so its workflows complete in this process alone.
-    const services = await startServices(serviceNames, {
-      bus: engine.bus,
-      completionTopic: config.BATON_ROUTER_TOPIC,
-      settings: config,
-      logger,
-      store,
-      clock: Date.now,
-      random: extras.services?.random ?? Math.random,
-      ...(extras.services?.adapters ? { adapters: extras.services.adapters } : {}),
-    });
-    opened.unshift(["services", () => services.close()]);
-    const consoleAssets = config.BATON_CONSOLE ? fsConsoleAssets(fileURLToPath(CONSOLE_BUILD_DIR)) : undefined;
-    const app = createApp({ engine, router, graphql, ingestion, auth, limits, logger, metrics, health, consoleAssets, ...exampleRoutesOf(config) });
-    const graphqlWs = attachGraphQLWebSocket(server as Server, graphql, auth);
-    opened.unshift(["graphqlWs", () => graphqlWs.close()]);
     fetch = app.fetch;
     hold.release();
     stepDone("rest");
