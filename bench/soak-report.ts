@@ -49,6 +49,50 @@ export interface MemoryGrowth {
   growthPercent: number;
   maxSampledRssMiB: number;
   peakRssMiB?: number;
+  /**
+   * The same growth between the median RSS of the minute from the baseline and
+   * of the run's last minute: one sample can land just before or after a major
+   * GC (they differ by 100+ MiB under load), a minute's median cannot.
+   */
+  windowed?: { baselineMiB: number; endMiB: number; growthPercent: number };
+  /**
+   * The JS heap in use at its lowest in the first and the last quarter of the
+   * measured span (a major GC falls in each): about the live data. When it stays flat while RSS grows, what grows is
+   * V8's reserve for garbage, not what the server keeps.
+   */
+  liveHeap?: { baselineMiB: number; endMiB: number; growthPercent: number };
+}
+
+/** Samples whose time lies in [from, from + seconds). */
+function window(samples: SoakSample[], from: number, seconds: number): SoakSample[] {
+  return samples.filter((s) => s.atSeconds >= from - 0.5 && s.atSeconds < from + seconds - 0.5);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+const growth = (baseline: number, end: number) => ((end - baseline) / baseline) * 100;
+
+/** The windowed measures: RSS over a minute (at most a quarter of the span) from the baseline and at the end; the live heap over a quarter of the span. */
+function windowedGrowth(samples: SoakSample[], baselineAt: number, endAt: number): Pick<MemoryGrowth, "windowed" | "liveHeap"> {
+  const quarter = Math.max(1, (endAt - baselineAt) / 4);
+  const seconds = Math.min(60, quarter);
+  const first = window(samples, baselineAt, seconds);
+  const last = window(samples, endAt - seconds + 1, seconds);
+  if (first.length === 0 || last.length === 0) return {};
+  const baselineMiB = median(first.map((s) => s.rssMiB));
+  const endMiB = median(last.map((s) => s.rssMiB));
+  const heaps = (xs: SoakSample[]) => xs.map((s) => s.heapUsedMiB).filter((h): h is number => h !== undefined);
+  const [heapFirst, heapLast] = [heaps(window(samples, baselineAt, quarter)), heaps(window(samples, endAt - quarter + 1, quarter))];
+  return {
+    windowed: { baselineMiB, endMiB, growthPercent: growth(baselineMiB, endMiB) },
+    ...(heapFirst.length > 0 && heapLast.length > 0
+      ? { liveHeap: { baselineMiB: Math.min(...heapFirst), endMiB: Math.min(...heapLast), growthPercent: growth(Math.min(...heapFirst), Math.min(...heapLast)) } }
+      : {}),
+  };
 }
 
 export function memoryGrowth(samples: SoakSample[], durationSeconds: number): MemoryGrowth | undefined {
@@ -61,9 +105,10 @@ export function memoryGrowth(samples: SoakSample[], durationSeconds: number): Me
     rule,
     baseline,
     end,
-    growthPercent: ((end.rssMiB - baseline.rssMiB) / baseline.rssMiB) * 100,
+    growthPercent: growth(baseline.rssMiB, end.rssMiB),
     maxSampledRssMiB: Math.max(...samples.map((s) => s.rssMiB)),
     peakRssMiB: end.peakRssMiB,
+    ...windowedGrowth(samples, baseline.atSeconds, end.atSeconds),
   };
 }
 
@@ -123,6 +168,14 @@ export function summaryTable(s: SummaryInput): string {
     rows.push([`RSS at end (${clock(g.end.atSeconds)})`, `${fmt(g.end.rssMiB)} MiB`]);
     const verdict = g.growthPercent < GROWTH_TARGET_PERCENT ? "within" : "ABOVE";
     rows.push(["RSS growth after baseline", `${g.growthPercent >= 0 ? "+" : ""}${fmt(g.growthPercent)}% (${verdict} the < ${GROWTH_TARGET_PERCENT}% target)`]);
+    if (g.windowed) {
+      const w = g.windowed;
+      rows.push(["RSS growth, minute medians", `${fmt(w.baselineMiB)} -> ${fmt(w.endMiB)} MiB, ${w.growthPercent >= 0 ? "+" : ""}${fmt(w.growthPercent)}% (median of the samples in the minute from the baseline and in the last minute)`]);
+    }
+    if (g.liveHeap) {
+      const h = g.liveHeap;
+      rows.push(["live JS heap (lowest heap in use)", `${fmt(h.baselineMiB)} -> ${fmt(h.endMiB)} MiB, ${h.growthPercent >= 0 ? "+" : ""}${fmt(h.growthPercent)}% (lowest in the first and last quarter after the baseline: about what the server keeps; RSS minus this is V8's reserve, native memory and code)`]);
+    }
     rows.push(["max RSS", `${fmt(g.maxSampledRssMiB)} MiB sampled${g.peakRssMiB !== undefined ? `, ${fmt(g.peakRssMiB)} MiB kernel high-water mark` : ""}`]);
   } else {
     rows.push(["RSS growth", "not measured: no sample at or after the baseline time"]);
