@@ -60,7 +60,20 @@ export class ConcurrencyError extends Error {
   }
 }
 
+/**
+ * A service Baton depends on (the event store) cannot answer now: the request
+ * did nothing that is known to have been kept, and may be tried again.
+ */
+export class UnavailableError extends Error {
+  readonly kind = "unavailable" as const;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "UnavailableError";
+  }
+}
+
 export type DomainError =
+  | UnavailableError
   | ValidationError
   | NotFoundError
   | ConflictError
@@ -74,6 +87,7 @@ export function isDomainError(error: unknown): error is DomainError {
     error instanceof NotFoundError ||
     error instanceof ConflictError ||
     error instanceof IllegalStateError ||
-    error instanceof ConcurrencyError
+    error instanceof ConcurrencyError ||
+    error instanceof UnavailableError
   );
 }

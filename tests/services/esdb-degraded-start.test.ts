@@ -1,7 +1,8 @@
 /**
  * Baton on EventStoreDB (the stand-in) that is not there at start: the server
  * listens at once, says what it waits for, becomes ready when the store comes
- * back, and follows later outages in its readiness.
+ * back, and follows later outages in its readiness; a write during an outage
+ * is a retryable 503.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/api/config.ts";
@@ -86,6 +87,14 @@ describe("start-up with EventStoreDB unreachable", () => {
     await eventually(async () => ((await fetch(`${url}/health/ready`)).status === 503 ? true : undefined), 5_000);
     expect(((await (await fetch(`${url}/health`)).json()) as { status: string }).status).toBe("degraded");
     expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    // A write while the store is away is a retryable 503 naming the store, not a 500 "internal error".
+    const during = await fetch(`${url}/api/metadata/taskdefs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([{ name: "t2" }]) });
+    expect(during.status).toBe(503);
+    expect(during.headers.get("retry-after")).toBe("5");
+    const outage = (await during.json()) as { message: string; retryable: boolean };
+    expect(outage.retryable).toBe(true);
+    expect(outage.message).toMatch(/^EventStoreDB at esdb:\/\/127\.0\.0\.1:\d+.* is unavailable \(/);
+    expect(outage.message).not.toContain("changeit");
     await standin.resume();
     await eventually(async () => ((await fetch(`${url}/health/ready`)).status === 200 ? true : undefined), 5_000);
     expect(lines.filter((line) => line.message.includes("lost eventstoredb"))).toHaveLength(1);

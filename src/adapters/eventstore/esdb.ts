@@ -34,11 +34,15 @@ import {
   NO_STREAM,
   START,
   STREAM_EXISTS,
+  DeadlineExceededError,
+  NotLeaderError,
   StreamNotFoundError,
+  TimeoutError,
+  UnavailableError as EsdbUnavailableError,
   WrongExpectedVersionError,
   type AppendExpectedRevision,
 } from "@eventstore/db-client";
-import { ConcurrencyError } from "../../domain/errors.ts";
+import { ConcurrencyError, UnavailableError } from "../../domain/errors.ts";
 import type { AppendResult, EventStore, ExpectedRevision, ReadStreamOptions, RecordedEvent } from "../../domain/ports.ts";
 import { createAllReader } from "./esdb-all.ts";
 import { BATON_STREAM_PREFIXES, positionNumber, toEventData, toRecordedEvent } from "./esdb-events.ts";
@@ -90,6 +94,14 @@ export async function openEsdbEventStore(options: EsdbEventStoreOptions): Promis
     if (closed) throw new Error("The EventStoreDB event store is closed");
   }
 
+  /** A server that is away, too slow or no longer the leader: the caller may try again (REST answers 503), not a bug (500). */
+  function unavailable(error: unknown): unknown {
+    const transient =
+      error instanceof EsdbUnavailableError || error instanceof DeadlineExceededError || error instanceof NotLeaderError || error instanceof TimeoutError;
+    if (!transient) return error;
+    return new UnavailableError(`EventStoreDB at ${withoutCredentials(options.connectionString)} is unavailable (${messageOf(error)}); try again`, { cause: error });
+  }
+
   async function readStream(streamId: string, readOptions: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const maxCount = readOptions.maxCount ?? Number.MAX_SAFE_INTEGER;
     if (maxCount <= 0) return [];
@@ -111,7 +123,7 @@ export async function openEsdbEventStore(options: EsdbEventStoreOptions): Promis
       for await (const { event } of stream) if (event) events.push(toRecordedEvent(event));
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
-      throw error;
+      throw unavailable(error);
     }
     return events;
   }
@@ -147,7 +159,7 @@ export async function openEsdbEventStore(options: EsdbEventStoreOptions): Promis
           const actual = error.actualVersion;
           throw conflict(streamId, expected, typeof actual === "bigint" ? Number(actual) : "no_stream");
         }
-        throw error;
+        throw unavailable(error);
       }
       const nextExpectedRevision = Number(written.nextExpectedRevision);
       // Servers that answer an idempotent retry without a position get it read back.
@@ -164,9 +176,13 @@ export async function openEsdbEventStore(options: EsdbEventStoreOptions): Promis
       const maxCount = readOptions.maxCount ?? Number.POSITIVE_INFINITY;
       const events: RecordedEvent[] = [];
       if (maxCount <= 0) return events;
-      for await (const page of reader.pages(readOptions.fromPosition ?? 0, () => maxCount - events.length)) {
-        for (const event of page.events) if (events.length < maxCount) events.push(event);
-        if (events.length >= maxCount) break;
+      try {
+        for await (const page of reader.pages(readOptions.fromPosition ?? 0, () => maxCount - events.length)) {
+          for (const event of page.events) if (events.length < maxCount) events.push(event);
+          if (events.length >= maxCount) break;
+        }
+      } catch (error) {
+        throw unavailable(error);
       }
       return events;
     },

@@ -8,6 +8,7 @@ const CODE_BY_KIND = {
   conflict: "CONFLICT",
   illegal_state: "CONFLICT",
   concurrency: "CONFLICT",
+  unavailable: "UNAVAILABLE",
 } as const satisfies Record<DomainError["kind"], string>;
 
 /** A domain error as a typed GraphQL error: `extensions.code`, and the fields for validation errors. */
@@ -16,7 +17,7 @@ function toGraphQLError(error: DomainError, located: GraphQLError | undefined): 
   if (error.kind === "validation") {
     extensions.validationErrors = error.fieldErrors.map(({ path, message }) => ({ path, message }));
   }
-  if (error.kind === "concurrency") extensions.retryable = true;
+  if (error.kind === "concurrency" || error.kind === "unavailable") extensions.retryable = true;
   return createGraphQLError(error.message, {
     nodes: located?.nodes,
     source: located?.source,
